@@ -1,0 +1,53 @@
+/** Builds the Koa app from the capability routers. No business logic here. */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Koa from 'koa';
+import serve from 'koa-static';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Database } from './db/open.js';
+import { Api } from './http/api.js';
+import { openApiDocument } from './http/openapi.js';
+import { problemMiddleware } from './http/problem.js';
+import { gridRoutes } from './grids/routes.js';
+import { healthRoutes } from './health/routes.js';
+import { tileRoutes } from './tiles/routes.js';
+import { importExportRoutes } from './importexport/routes.js';
+import { webConfigRoutes } from './webconfig/routes.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const VERSION: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
+export const WEB_DIST = path.join(ROOT, 'web-map', 'dist');
+
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  log: Logger;
+}
+
+export function buildApp({ config, database, log }: AppDeps): Koa {
+  const app = new Koa();
+  app.proxy = true;
+  const api = new Api({ db: database.db, publicRead: config.publicRead, bodyLimitBytes: config.bodyLimitBytes });
+
+  healthRoutes(api, database, VERSION);
+  gridRoutes(api, database.db);
+  tileRoutes(api, database, config);
+  importExportRoutes(api, database);
+  webConfigRoutes(api, config);
+  api.router.get('/api/openapi.json', (ctx) => {
+    ctx.body = openApiDocument(api.specs, VERSION);
+  });
+
+  app.use(problemMiddleware(log));
+  app.use(async (ctx, next) => {
+    const t = Date.now();
+    await next();
+    log.debug({ method: ctx.method, url: ctx.url, status: ctx.status, ms: Date.now() - t }, 'request');
+  });
+  app.use(api.router.routes());
+  app.use(api.router.allowedMethods());
+  app.use(serve(WEB_DIST, { maxage: 0, gzip: false }));
+  return app;
+}

@@ -1,0 +1,57 @@
+/**
+ * Every setting, read once from the environment. Defaults are documented here and in the README.
+ */
+import path from 'node:path';
+
+export interface Config {
+  /** HTTP port (PORT, default 8080). */
+  port: number;
+  /** Interface to bind (HOST, default 0.0.0.0). */
+  host: string;
+  /** PostgreSQL + PostGIS server (DATABASE_URL). Unset → embedded PGlite + PostGIS. */
+  databaseUrl: string | undefined;
+  /** Where the embedded database and other state live (DATA_DIR, default ./var). */
+  dataDir: string;
+  /** Read endpoints open without a token (PUBLIC_READ, default true). */
+  publicRead: boolean;
+  /** Load the demo city into an empty database at start-up (DEMO_CITY, default true). */
+  demoCity: boolean;
+  /** Optional raster basemap URL template for the web map, e.g. Tianditu with a key (BASEMAP_URL). */
+  basemapUrl: string | undefined;
+  /** Attribution text for BASEMAP_URL (BASEMAP_ATTRIBUTION). */
+  basemapAttribution: string | undefined;
+  /** Bytes of encoded tiles kept in memory (TILE_CACHE_MB, default 64). */
+  tileCacheBytes: number;
+  /** Log level for pino (LOG_LEVEL, default info). */
+  logLevel: string;
+  /** Largest accepted JSON body (BODY_LIMIT_MB, default 64; imports of whole cities are large). */
+  bodyLimitBytes: number;
+}
+
+function bool(v: string | undefined, dflt: boolean): boolean {
+  if (v === undefined || v === '') return dflt;
+  return !/^(0|false|no|off)$/i.test(v);
+}
+
+function num(name: string, v: string | undefined, dflt: number): number {
+  if (v === undefined || v === '') return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a non-negative number, got "${v}"`);
+  return n;
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  return {
+    port: num('PORT', env.PORT, 8080),
+    host: env.HOST || '0.0.0.0',
+    databaseUrl: env.DATABASE_URL || undefined,
+    dataDir: path.resolve(env.DATA_DIR || './var'),
+    publicRead: bool(env.PUBLIC_READ, true),
+    demoCity: bool(env.DEMO_CITY, true),
+    basemapUrl: env.BASEMAP_URL || undefined,
+    basemapAttribution: env.BASEMAP_ATTRIBUTION || undefined,
+    tileCacheBytes: num('TILE_CACHE_MB', env.TILE_CACHE_MB, 64) * 1024 * 1024,
+    logLevel: env.LOG_LEVEL || 'info',
+    bodyLimitBytes: num('BODY_LIMIT_MB', env.BODY_LIMIT_MB, 64) * 1024 * 1024,
+  };
+}

@@ -1,0 +1,56 @@
+/** Process entry: config → database → migrate → demo city → admin → app → listen; graceful shutdown. */
+import http from 'node:http';
+import path from 'node:path';
+import pino from 'pino';
+import { buildApp } from './app.js';
+import { createUser, countUsers } from './auth/tokens.js';
+import { loadConfig } from './config.js';
+import { migrate, openDatabase, redact } from './db/index.js';
+import { isEmpty, loadDemoCity } from './demo/load.js';
+
+async function main() {
+  const config = loadConfig();
+  const log = pino({ level: config.logLevel });
+  const where = config.databaseUrl ? `PostgreSQL ${redact(config.databaseUrl)}` : `embedded PGlite in ${path.join(config.dataDir, 'db')}`;
+  log.info(`opening ${where}`);
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'db') });
+  const applied = await migrate(database);
+  if (applied.length) log.info(`applied migrations: ${applied.join(', ')}`);
+
+  if (config.demoCity && (await isEmpty(database))) {
+    const t = Date.now();
+    const s = await loadDemoCity(database, { log });
+    log.info(`loaded the demo city: ${s.counts.street.inserted} streets, ${s.counts.community.inserted} communities, ${s.counts.grid.inserted} unit grids in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  }
+  let adminToken: string | undefined;
+  if ((await countUsers(database.db)) === 0) adminToken = (await createUser(database.db, 'admin', 'admin')).token;
+
+  const app = buildApp({ config, database, log });
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
+  const url = `http://${shown}:${config.port}/`;
+  console.log(`\n  wangge is running: ${url}  (driver: ${database.driver})`);
+  if (adminToken) {
+    console.log(`  admin token (shown once, keep it): ${adminToken}`);
+  }
+  console.log('');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info(`${signal}: shutting down`);
+    server.close();
+    server.closeAllConnections();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((e) => {
+  console.error(`wangge failed to start: ${(e as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,42 @@
+/**
+ * Test databases: embedded PGlite in memory by default; with DATABASE_URL, a fresh database on that server
+ * (dropped at close). Always migrated. Always close it in an after() hook or mocha hangs.
+ */
+import pg from 'pg';
+import { migrate, openDatabase, type Database } from '../../server/db/index.js';
+
+export const DRIVER = process.env.DATABASE_URL ? 'pg' : 'pglite';
+let counter = 0;
+
+export async function openTestDatabase(): Promise<Database> {
+  const url = process.env.DATABASE_URL;
+  if (!url) {
+    const database = await openDatabase({ dataDir: 'memory' });
+    await migrate(database);
+    return database;
+  }
+  const name = `wangge_test_${process.pid}_${Date.now().toString(36)}_${counter++}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name}`);
+  } finally {
+    await admin.end();
+  }
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  const database = await openDatabase({ databaseUrl: u.toString(), poolSize: 8 });
+  await migrate(database);
+  const close = database.close.bind(database);
+  database.close = async () => {
+    await close();
+    const c = new pg.Client({ connectionString: url });
+    await c.connect();
+    try {
+      await c.query(`drop database if exists ${name} with (force)`);
+    } finally {
+      await c.end();
+    }
+  };
+  return database;
+}

@@ -1,0 +1,26 @@
+/** Starts the real Koa app on a free loopback port over a given database. */
+import type { AddressInfo } from 'node:net';
+import http from 'node:http';
+import pino from 'pino';
+import { buildApp } from '../../server/app.js';
+import { loadConfig, type Config } from '../../server/config.js';
+import type { Database } from '../../server/db/index.js';
+
+export interface TestServer {
+  url: string;
+  config: Config;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(database: Database, env: Record<string, string> = {}): Promise<TestServer> {
+  const config = { ...loadConfig({ ...env }), port: 0, host: '127.0.0.1' };
+  const app = buildApp({ config, database, log: pino({ level: process.env.LOG_LEVEL ?? 'silent' }) });
+  const server = http.createServer(app.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    config,
+    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
