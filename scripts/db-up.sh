@@ -201,22 +201,19 @@ full_page_writes = off
 EOF
 }
 
-PORT=""
-if PORT="$(running_port)" && [[ -n "$PORT" ]]; then
-  log "cluster $DATA already running on port $PORT"
-else
-  PORT=""
+start_cluster() {  # start on a free port (retrying if it is grabbed meanwhile); sets PORT
+  local attempt p
   for attempt in 1 2 3 4 5; do
     p="$(pick_port)"
     mkdir -p -- "$SOCK_DIR"
-    (( IS_ROOT )) && chown postgres:postgres -- "$SOCK_DIR"
+    if (( IS_ROOT )); then chown postgres:postgres -- "$SOCK_DIR"; fi
     write_conf "$p"
     log "starting cluster $DATA on 127.0.0.1:$p (log: $LOGFILE)"
     # Close fds 3 (our stdout) and 9 (lock) so the postmaster does not keep
     # the caller's pipe open or hold the lock forever.
     if as_owner "$PG_BIN/pg_ctl" start -D "$DATA" -l "$LOGFILE" -w -t 120 >&2 3>&- 9>&-; then
       PORT="$p"
-      break
+      return 0
     fi
     if tail -n 20 "$LOGFILE" 2>/dev/null | grep -q 'could not bind\|Address already in use'; then
       log "port $p was taken meanwhile; retrying ($attempt)"
@@ -225,15 +222,36 @@ else
     tail -n 30 "$LOGFILE" >&2 2>/dev/null || true
     die "pg_ctl start failed (see $LOGFILE)"
   done
-  [[ -n "$PORT" ]] || die "could not start the cluster on a free port"
-fi
+  die "could not start the cluster on a free port"
+}
 
-for _ in $(seq 1 120); do
-  "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" -d postgres && break
-  sleep 0.5
+# Running and ready → reuse.  Running but not ready (starting up, shutting
+# down, or a killed postmaster not yet reaped) → wait.  Not running → start.
+PORT=""
+ready=0
+for i in $(seq 1 240); do
+  if p="$(running_port)" && [[ -n "$p" ]]; then
+    if "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$p" -d postgres; then
+      PORT="$p"; ready=1
+      log "cluster $DATA already running on port $PORT"
+      break
+    fi
+    (( i % 20 == 1 )) && log "cluster $DATA is running on port $p but not ready; waiting"
+    sleep 0.5
+  else
+    start_cluster
+    break
+  fi
 done
-"$PG_BIN/pg_isready" -h 127.0.0.1 -p "$PORT" -d postgres >&2 \
-  || die "server on port $PORT is not accepting connections (see $LOGFILE)"
+if (( ! ready )); then
+  [[ -n "$PORT" ]] || die "cluster $DATA is running but never became ready (see $LOGFILE)"
+  for _ in $(seq 1 120); do
+    "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" -d postgres && break
+    sleep 0.5
+  done
+  "$PG_BIN/pg_isready" -h 127.0.0.1 -p "$PORT" -d postgres >&2 \
+    || die "server on port $PORT is not accepting connections (see $LOGFILE)"
+fi
 
 printf '%s\n' "$PORT" | as_owner tee "$PORT_FILE" >/dev/null
 

@@ -15,6 +15,7 @@ import { healthRoutes } from './health/routes.js';
 import { tileRoutes } from './tiles/routes.js';
 import { importExportRoutes } from './importexport/routes.js';
 import { webConfigRoutes } from './webconfig/routes.js';
+import { userRoutes } from './users/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const VERSION: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
@@ -36,6 +37,7 @@ export function buildApp({ config, database, log }: AppDeps): Koa {
   tileRoutes(api, database, config);
   importExportRoutes(api, database);
   webConfigRoutes(api, config);
+  userRoutes(api, database.db);
   api.router.get('/api/openapi.json', (ctx) => {
     ctx.body = openApiDocument(api.specs, VERSION);
   });

@@ -27,7 +27,8 @@ export interface ImportOptions {
 }
 
 export class ImportRejected extends Error {
-  constructor(public issues: ImportIssue[]) {
+  /** 'scope': codes outside the actor's region scope (403); 'invalid': the data has problems (422). */
+  constructor(public issues: ImportIssue[], public kind: 'invalid' | 'scope' = 'invalid') {
     super(`import rejected: ${issues.length} problem${issues.length === 1 ? '' : 's'}; first: ${describeIssue(issues[0])}`);
   }
 }
@@ -48,12 +49,12 @@ const MAX_ISSUES = 200;
 
 export async function importRegions(database: Database, input: unknown, opts: ImportOptions): Promise<ImportSummary> {
   const { features, issues } = checkStructure(input);
-  if (opts.scope) {
-    for (const f of features) {
-      if (!f.code.startsWith(opts.scope)) issues.push({ index: f.index, code: f.code, problem: `code is outside your region scope ${opts.scope}` });
-    }
-  }
   if (issues.length) throw new ImportRejected(issues.slice(0, MAX_ISSUES));
+  if (opts.scope) {
+    const outside = features.filter((f) => !f.code.startsWith(opts.scope!))
+      .map((f) => ({ index: f.index, code: f.code, problem: `code is outside your region scope ${opts.scope}` }));
+    if (outside.length) throw new ImportRejected(outside.slice(0, MAX_ISSUES), 'scope');
+  }
 
   return database.db.transaction().execute(async (trx) => {
     const existing = await liveCodes(trx, features);

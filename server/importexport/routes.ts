@@ -2,7 +2,7 @@
 import { Readable } from 'node:stream';
 import type { Database } from '../db/open.js';
 import type { Api } from '../http/api.js';
-import { HttpError } from '../http/problem.js';
+import { HttpError, forbidden } from '../http/problem.js';
 import { EXPORT_LAYERS, exportGeoJson, type ExportLayer } from './export.js';
 import { ImportRejected, describeIssue, importRegions } from './import.js';
 
@@ -12,7 +12,7 @@ export function importExportRoutes(api: Api, database: Database): void {
     summary: 'Import districts, streets, communities and unit grids from a GeoJSON FeatureCollection (all or nothing)',
     description: 'Properties: code (6/9/12/15 digits), name, optional level (inferred from the code length). Coordinates RFC 7946 lon/lat. Rejected imports return 422 with every problem (feature index, code, location) and store nothing.',
     body: { type: 'object', required: ['type', 'features'], properties: { type: { const: 'FeatureCollection' }, features: { type: 'array' } } },
-    errors: { 422: 'the file has problems; nothing was stored' },
+    errors: { 403: 'a feature lies outside your region scope', 422: 'the file has problems; nothing was stored' },
   }, async (ctx, { body, user }) => {
     try {
       const summary = await importRegions(database, body, {
@@ -20,6 +20,9 @@ export function importExportRoutes(api: Api, database: Database): void {
       });
       ctx.body = summary;
     } catch (e) {
+      if (e instanceof ImportRejected && e.kind === 'scope') {
+        throw forbidden(`${e.issues.length} feature${e.issues.length === 1 ? ' is' : 's are'} outside your region scope ${user!.regionScope}; first: ${describeIssue(e.issues[0])}`);
+      }
       if (e instanceof ImportRejected) {
         throw new HttpError(422, 'import-rejected', 'Import rejected',
           `${e.issues.length} problem${e.issues.length === 1 ? '' : 's'} found, nothing was imported; first: ${describeIssue(e.issues[0])}`,
