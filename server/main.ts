@@ -29,7 +29,8 @@ async function main() {
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
-  const url = `http://${shown}:${config.port}/`;
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  const url = `http://${shown}:${port}/`;
   console.log(`\n  wangge is running: ${url}  (driver: ${database.driver})`);
   if (adminToken) {
     console.log(`  admin token (shown once, keep it): ${adminToken}`);

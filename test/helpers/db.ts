@@ -8,7 +8,7 @@ import { migrate, openDatabase, type Database } from '../../server/db/index.js';
 export const DRIVER = process.env.DATABASE_URL ? 'pg' : 'pglite';
 let counter = 0;
 
-export async function openTestDatabase(): Promise<Database> {
+export async function openTestDatabase(): Promise<Database & { url?: string }> {
   const url = process.env.DATABASE_URL;
   if (!url) {
     const database = await openDatabase({ dataDir: 'memory' });
@@ -25,7 +25,8 @@ export async function openTestDatabase(): Promise<Database> {
   }
   const u = new URL(url);
   u.pathname = `/${name}`;
-  const database = await openDatabase({ databaseUrl: u.toString(), poolSize: 8 });
+  const database: Database & { url?: string } = await openDatabase({ databaseUrl: u.toString(), poolSize: 8 });
+  database.url = u.toString();
   await migrate(database);
   const close = database.close.bind(database);
   database.close = async () => {
