@@ -22,12 +22,16 @@ async function main() {
     const s = await loadDemoCity(database, { log });
     log.info(`loaded the demo city: ${s.counts.street.inserted} streets, ${s.counts.community.inserted} communities, ${s.counts.grid.inserted} unit grids in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }
-  let adminToken: string | undefined;
-  if ((await countUsers(database.db)) === 0) adminToken = (await createUser(database.db, 'admin', 'admin')).token;
-
   const app = buildApp({ config, database, log });
   const server = http.createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE'
+      ? new Error(`port ${config.port} on ${config.host} is already in use; set PORT to another port`) : e));
+    server.listen(config.port, config.host, resolve);
+  });
+  // The first admin is created only once the server is listening, so its token is never lost to a failed start.
+  let adminToken: string | undefined;
+  if ((await countUsers(database.db)) === 0) adminToken = (await createUser(database.db, 'admin', 'admin')).token;
   const shown = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
   const port = (server.address() as import('node:net').AddressInfo).port;
   const url = `http://${shown}:${port}/`;
@@ -53,5 +57,5 @@ async function main() {
 
 main().catch((e) => {
   console.error(`wangge failed to start: ${(e as Error).message}`);
-  process.exit(1);
+  process.exit(1); // also releases an embedded database that was already open
 });
