@@ -71,10 +71,11 @@ create table audit_event (
 );
 create index audit_event_entity on audit_event (entity, entity_key);
 
--- A write to a layer bumps its version; tile cache keys and TileJSON URLs carry it.
+-- A write to a layer bumps its version; tile cache keys and TileJSON URLs carry it. Versions start at the
+-- creation time in seconds, so a rebuilt database never repeats an old version that browsers may have cached.
 create table tile_layer_version (
   layer      text primary key,
-  version    integer not null default 1,
+  version    bigint not null default extract(epoch from clock_timestamp())::bigint,
   updated_at timestamptz not null default now()
 );
 insert into tile_layer_version (layer) values ('grids'), ('communities'), ('streets'), ('districts');

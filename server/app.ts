@@ -34,7 +34,7 @@ export function buildApp({ config, database, log }: AppDeps): Koa {
 
   healthRoutes(api, database, VERSION);
   gridRoutes(api, database.db);
-  tileRoutes(api, database, config);
+  tileRoutes(api, database, config, config.tileEncoder);
   importExportRoutes(api, database);
   webConfigRoutes(api, config);
   userRoutes(api, database.db);

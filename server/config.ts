@@ -22,6 +22,8 @@ export interface Config {
   basemapAttribution: string | undefined;
   /** Bytes of encoded tiles kept in memory (TILE_CACHE_MB, default 64). */
   tileCacheBytes: number;
+  /** Tile encoder override (TILE_ENCODER): "geojson-vt" or "st_asmvt"; unset → by database driver. */
+  tileEncoder: string | undefined;
   /** Log level for pino (LOG_LEVEL, default info). */
   logLevel: string;
   /** Largest accepted JSON body (BODY_LIMIT_MB, default 64; imports of whole cities are large). */
@@ -51,6 +53,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     basemapUrl: env.BASEMAP_URL || undefined,
     basemapAttribution: env.BASEMAP_ATTRIBUTION || undefined,
     tileCacheBytes: num('TILE_CACHE_MB', env.TILE_CACHE_MB, 64) * 1024 * 1024,
+    tileEncoder: env.TILE_ENCODER || undefined,
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimitBytes: num('BODY_LIMIT_MB', env.BODY_LIMIT_MB, 64) * 1024 * 1024,
   };

@@ -5,7 +5,7 @@ import type { DB } from '../db/schema.js';
 export async function bumpLayerVersions(db: Kysely<DB>, layers: string[]): Promise<void> {
   if (layers.length === 0) return;
   await sql`
-    insert into tile_layer_version (layer, version) select l, 2 from unnest(${layers}::text[]) as l
+    insert into tile_layer_version (layer) select l from unnest(${layers}::text[]) as l
     on conflict (layer) do update set version = tile_layer_version.version + 1, updated_at = now()`.execute(db);
 }
 

@@ -1,0 +1,119 @@
+/**
+ * The registry of vector-tile layers. Everything the tile builders, the cache and TileJSON need to know about a
+ * layer is here; adding a layer (e.g. `cases` points) is one entry.
+ *
+ * A layer reads live rows of one table with a geometry column in EPSG:4326 that has a GIST index. Both encoders
+ * (ST_AsMVT on PostgreSQL, geojson-vt + vt-pbf on PGlite) build the same SELECT from these declarations:
+ *
+ *   select <properties>, <featureId> from <table> where <where> and <geom> && <tile envelope in 4326, buffered>
+ *
+ * Zoom rules: below `minzoom` a tile request answers 204 (empty: the map shows a coarser layer there);
+ * from `minzoom` to 22 tiles are built exactly. TileJSON advertises `maxzoom`, so clients overzoom beyond it.
+ */
+import { sql, type RawBuilder } from 'kysely';
+
+/** TileJSON field types (the tippecanoe / Mapbox convention for vector_layers[].fields). */
+export type FieldType = 'String' | 'Number' | 'Boolean';
+
+export interface LayerProperty {
+  /** SQL expression over the layer's table producing the value (null values are left out of the tile). */
+  sql: RawBuilder<unknown>;
+  type: FieldType;
+  description: string;
+}
+
+export interface TileLayer {
+  /** URL segment, TileJSON id and the MVT layer name inside the tile. */
+  id: string;
+  description: string;
+  /** Row of tile_layer_version whose bump invalidates this layer's tiles (a write to the table bumps it). */
+  versionKey: string;
+  geometryType: 'polygon' | 'line' | 'point';
+  /** Table (or view) holding the features. */
+  table: string;
+  /** Geometry column: EPSG:4326 with a GIST index (the tile's bbox filter uses it). */
+  geom: string;
+  /** Which rows are shown, e.g. live rows only. */
+  where: RawBuilder<unknown>;
+  /** Properties written into each feature, in this order. */
+  properties: Record<string, LayerProperty>;
+  /** Integer expression used as the MVT feature id (lets MapLibre use feature-state); none when undefined. */
+  featureId?: RawBuilder<unknown>;
+  /** Below this zoom tiles are empty (204). */
+  minzoom: number;
+  /** Highest zoom advertised in TileJSON; clients overzoom beyond it. Tiles up to z22 are still served. */
+  maxzoom: number;
+  /**
+   * Generalisation: Douglas–Peucker tolerance at zoom z, in tile units (1/4096 of the tile's width; 0 = none).
+   * Both encoders also snap to the 4096 grid, so anything below ~0.5 is invisible anyway.
+   */
+  tolerance(z: number): number;
+}
+
+const live = sql`termination_date is null`;
+
+export const TILE_LAYERS: readonly TileLayer[] = [
+  {
+    id: 'grids',
+    description: 'Unit grids (单元网格), live rows; below z13 the map shows communities instead',
+    versionKey: 'grids',
+    geometryType: 'polygon',
+    table: 'unit_grid',
+    geom: 'geom',
+    where: live,
+    properties: {
+      code: { sql: sql`code`, type: 'String', description: '15-digit unit-grid code (GB/T 30428.1)' },
+      name: { sql: sql`name`, type: 'String', description: 'grid name' },
+      area_m2: { sql: sql`round(area_m2::numeric, 1)::float8`, type: 'Number', description: 'area in m², to 0.1 m²' },
+    },
+    featureId: sql`code::bigint`,
+    minzoom: 13,
+    maxzoom: 18,
+    // z13–z15 show thousands of grids per tile: drop vertices that move the outline by less than a tile unit.
+    tolerance: (z) => (z < 16 ? 1 : 0),
+  },
+  {
+    id: 'communities',
+    description: 'Communities (社区/村), live rows',
+    versionKey: 'communities',
+    geometryType: 'polygon',
+    table: 'region',
+    geom: 'geom',
+    where: sql`level = 'community' and termination_date is null`,
+    properties: {
+      code: { sql: sql`code`, type: 'String', description: '12-digit community code' },
+      name: { sql: sql`name`, type: 'String', description: 'community name' },
+    },
+    featureId: sql`code::bigint`,
+    minzoom: 10,
+    maxzoom: 18,
+    tolerance: (z) => (z < 13 ? 2 : z < 16 ? 1 : 0),
+  },
+  {
+    id: 'streets',
+    description: 'Streets / towns (街道/镇), live rows',
+    versionKey: 'streets',
+    geometryType: 'polygon',
+    table: 'region',
+    geom: 'geom',
+    where: sql`level = 'street' and termination_date is null`,
+    properties: {
+      code: { sql: sql`code`, type: 'String', description: '9-digit street code' },
+      name: { sql: sql`name`, type: 'String', description: 'street name' },
+    },
+    featureId: sql`code::bigint`,
+    minzoom: 8,
+    maxzoom: 18,
+    tolerance: (z) => (z < 12 ? 2 : z < 16 ? 1 : 0),
+  },
+];
+
+const byId = new Map(TILE_LAYERS.map((l) => [l.id, l]));
+
+export function findLayer(id: string): TileLayer | undefined {
+  return byId.get(id);
+}
+
+export function layerIds(): string[] {
+  return TILE_LAYERS.map((l) => l.id);
+}
