@@ -1,0 +1,203 @@
+/**
+ * The wangge web map: streets, communities and unit grids from the server's vector tiles on a locally built
+ * MapLibre style, a deck.gl overlay for analytical layers, a layer switcher, grid search and a grid info panel.
+ *
+ * For tests and the browser console: `window.__wangge = { map, overlay, ready, settle, selectGrid, diagnostics }`;
+ * `document.body.dataset.state` goes from `loading` to `ready` once the map has loaded and its sources have loaded
+ * their tiles (or to `error`). A link to `/#grid=<15-digit code>` opens that grid.
+ */
+import { Map as MaplibreMap, NavigationControl, ScaleControl, setWorkerUrl, type GeoJSONSource, type LngLatBoundsLike } from 'maplibre-gl';
+import { ApiError, fetchDistricts, fetchGrid, fetchWebConfig, GRID_CODE, type GridFeature } from './api.js';
+import { bboxOf, type BBox } from './geo.js';
+import { gridLabelTracker, loadRegionLabels } from './labels.js';
+import { createOverlay, type Overlay } from './overlay.js';
+import { buildStyle, setGroupVisible } from './style.js';
+import * as ui from './ui.js';
+
+declare global {
+  interface Window {
+    __wangge?: {
+      map: MaplibreMap;
+      overlay: Overlay;
+      /** Resolves once the first view is fully drawn (also signalled by body[data-state=ready]). */
+      ready: Promise<void>;
+      /** Resolves when the map is idle with every tile and label of the current view drawn. */
+      settle: () => Promise<void>;
+      /** Opens the info panel for a grid and moves the map to it, like the search box. */
+      selectGrid: (code: string) => Promise<boolean>;
+      /** Loads the deck.gl self-check module (a separate chunk). */
+      diagnostics: () => Promise<typeof import('./diagnostics.js')>;
+    };
+  }
+}
+
+// MapLibre 6 runs its tile parsing in module workers started from this URL (the file is copied next to main.js
+// by scripts/build-web.ts). Without it vector layers silently stay empty.
+setWorkerUrl(new URL('maplibre-gl-worker.mjs', import.meta.url).href);
+
+/** Where to look when the server has no district yet (Beijing). */
+const FALLBACK_VIEW = { center: [116.39, 39.91] as [number, number], zoom: 10 };
+
+function padding(): { top: number; bottom: number; left: number; right: number } {
+  const side = window.innerWidth > 760 ? 340 : 20;
+  return { top: 40, bottom: 40, left: side, right: 40 };
+}
+
+async function start(): Promise<void> {
+  const [config, districts] = await Promise.all([
+    fetchWebConfig(),
+    fetchDistricts().catch((e: unknown) => {
+      ui.setStatus(`行政区范围加载失败：${e instanceof Error ? e.message : e}`, 'error');
+      return null;
+    }),
+  ]);
+  const extent = districts && districts.features.length ? bboxOf(districts) : null;
+  const districtName = districts?.features.map((f) => f.properties.name).join('、') ?? '';
+  ui.setDistrictName(districtName || '暂无行政区数据');
+
+  const map = new MaplibreMap({
+    container: 'map',
+    style: buildStyle(config, document.baseURI),
+    ...(extent ? { bounds: extent as LngLatBoundsLike, fitBoundsOptions: { padding: padding() } } : FALLBACK_VIEW),
+    maxZoom: 20,
+    attributionControl: { compact: true, customAttribution: '网格数据 © wangge' },
+    // Chinese characters use the style's text-font like all other text (drawn locally, no glyph server).
+    localIdeographFontFamily: false,
+    // The server may give tile URLs relative to the page; make them absolute before they reach the workers.
+    transformRequest: (url) => ({ url: new URL(url, document.baseURI).href }),
+  });
+  map.addControl(new NavigationControl({ visualizePitch: false, showCompass: true }), 'top-right');
+  map.addControl(new ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-right');
+  const overlay = createOverlay(map);
+
+  let resolveReady!: () => void;
+  let rejectReady!: (e: Error) => void;
+  const ready = new Promise<void>((res, rej) => { resolveReady = res; rejectReady = rej; });
+  ready.catch(() => { /* reported through data-state and the status line */ });
+
+  // --- errors: tile, TileJSON or style errors go to the console and the status line
+  map.on('error', (e) => {
+    const message = e.error?.message ?? String(e.error ?? e);
+    console.error(`地图错误: ${message}`);
+    ui.setStatus(`地图数据加载失败：${message}`, 'error');
+  });
+
+  // --- selection: the clicked or searched grid, drawn from the API's full geometry
+  let selectSeq = 0;
+  const showSelection = (f: GridFeature | null) => {
+    (map.getSource('selection') as GeoJSONSource | undefined)?.setData(f ?? { type: 'FeatureCollection', features: [] });
+  };
+  const clearSelection = () => {
+    selectSeq++;
+    showSelection(null);
+    ui.hideGrid();
+    if (location.hash.startsWith('#grid=')) history.replaceState(null, '', location.pathname + location.search);
+  };
+  /** Opens the panel for a grid; with `fit`, moves the map to it. Resolves false (with a message) on failure. */
+  const selectGrid = async (code: string, fit = false): Promise<boolean> => {
+    const seq = ++selectSeq;
+    try {
+      const f = await fetchGrid(code);
+      if (seq !== selectSeq) return false;
+      ui.showGrid(f.properties);
+      showSelection(f);
+      history.replaceState(null, '', `#grid=${code}`);
+      const b = bboxOf(f);
+      if (fit && b) map.fitBounds(b as BBox, { padding: padding(), maxZoom: 17.5, duration: 600 });
+      return true;
+    } catch (e) {
+      if (seq !== selectSeq) return false;
+      const err = e instanceof ApiError ? e : new ApiError(0, String(e));
+      if (fit) ui.setSearchMessage(err.message, 'error', err.detail ?? '');
+      else ui.setStatus(err.message, 'error');
+      return false;
+    }
+  };
+
+  // --- grid-code labels follow the loaded tiles; the map counts as settled once they have caught up too
+  const gridLabels = gridLabelTracker(map);
+  let labelsDirty = false;
+  map.on('idle', () => { labelsDirty = gridLabels.update(); });
+  const settle = () => new Promise<void>((resolve) => {
+    const check = () => (labelsDirty ? map.once('idle', check) : resolve());
+    map.once('idle', check);
+    map.triggerRepaint();
+  });
+
+  window.__wangge = {
+    map, overlay, ready, settle,
+    selectGrid: (code) => selectGrid(code, true),
+    diagnostics: () => import('./diagnostics.js'),
+  };
+
+  // --- controls
+  ui.onLayerToggle((group, visible) => setGroupVisible(map, group, visible));
+  ui.onInfoClose(clearSelection);
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && !(e.target instanceof HTMLInputElement)) clearSelection();
+  });
+  ui.onSearch(async (code) => {
+    if (!code) return ui.setSearchMessage('请输入 15 位单元网格编码');
+    if (!GRID_CODE.test(code)) {
+      return ui.setSearchMessage(/^\d+$/.test(code)
+        ? `网格编码应为 15 位数字（社区编码 12 位 + 序号 3 位），当前输入为 ${code.length} 位`
+        : '网格编码只能包含数字');
+    }
+    ui.setSearchMessage('');
+    ui.setSearchBusy(true);
+    try {
+      if (await selectGrid(code, true)) ui.setSearchMessage(`已定位到网格 ${code}`, 'info');
+    } finally {
+      ui.setSearchBusy(false);
+    }
+  });
+
+  // --- map interaction: hover highlight and click on a grid
+  let hovered: string | null = null;
+  const setHover = (code: string | null) => {
+    if (hovered === code) return;
+    if (hovered) map.setFeatureState({ source: 'grids', sourceLayer: 'grids', id: hovered }, { hover: false });
+    hovered = code;
+    if (code) map.setFeatureState({ source: 'grids', sourceLayer: 'grids', id: code }, { hover: true });
+  };
+  map.on('mousemove', 'grid-fill', (e) => {
+    map.getCanvas().style.cursor = 'pointer';
+    setHover((e.features?.[0]?.properties?.code as string | undefined) ?? null);
+  });
+  map.on('mouseleave', 'grid-fill', () => {
+    map.getCanvas().style.cursor = '';
+    setHover(null);
+  });
+  map.on('click', (e) => {
+    const hit = map.getLayer('grid-fill') ? map.queryRenderedFeatures(e.point, { layers: ['grid-fill'] })[0] : undefined;
+    const code = hit?.properties?.code as string | undefined;
+    if (code) void selectGrid(code);
+    else clearSelection();
+  });
+  map.on('zoom', () => ui.setZoom(map.getZoom()));
+  ui.setZoom(map.getZoom());
+
+  map.once('load', async () => {
+    try {
+      const counts = await loadRegionLabels(map).catch((e: unknown) => {
+        ui.setStatus(`街道、社区名称加载失败：${e instanceof Error ? e.message : e}`, 'error');
+        return null;
+      });
+      if (districtName && counts) ui.setDistrictName(`${districtName} · ${counts.streets} 个街道 · ${counts.communities} 个社区`);
+      const linked = /^#grid=(\d{15})$/.exec(location.hash)?.[1];
+      if (linked) await selectGrid(linked, true);
+      await settle();
+      document.body.dataset.state = 'ready';
+      resolveReady();
+    } catch (e) {
+      document.body.dataset.state = 'error';
+      rejectReady(e instanceof Error ? e : new Error(String(e)));
+    }
+  });
+}
+
+start().catch((e: unknown) => {
+  console.error('地图初始化失败', e);
+  document.body.dataset.state = 'error';
+  ui.setStatus(`地图初始化失败：${e instanceof Error ? e.message : e}`, 'error');
+});

@@ -1,0 +1,90 @@
+/** The page's controls: layer switcher, search box, grid info panel, legend and status line (DOM only). */
+import type { GridProperties } from './api.js';
+import type { LayerGroup } from './style.js';
+
+const $ = <T extends HTMLElement = HTMLElement>(selector: string): T => {
+  const el = document.querySelector<T>(selector);
+  if (!el) throw new Error(`page element ${selector} is missing`);
+  return el;
+};
+
+const numberZh = new Intl.NumberFormat('zh-CN', { maximumFractionDigits: 1 });
+
+export function formatArea(m2: number): string {
+  const ha = m2 / 10_000;
+  return `${numberZh.format(m2)} m²（${ha.toFixed(ha >= 100 ? 0 : 2)} 公顷）`;
+}
+
+const withCode = (name: string | null, code: string) => (name ? `${name}（${code}）` : code);
+
+export function setDistrictName(text: string): void {
+  $('#district-name').textContent = text;
+}
+
+/** Calls back with (group, visible) when a layer checkbox changes. */
+export function onLayerToggle(fn: (group: LayerGroup, visible: boolean) => void): void {
+  for (const box of document.querySelectorAll<HTMLInputElement>('#layers input[type=checkbox][data-group]')) {
+    box.addEventListener('change', () => fn(box.dataset.group as LayerGroup, box.checked));
+  }
+}
+
+export function showGrid(p: GridProperties): void {
+  const panel = $('#info');
+  const set = (field: string, text: string) => { panel.querySelector(`[data-field="${field}"]`)!.textContent = text; };
+  set('code', p.code);
+  set('name', p.name);
+  set('area', formatArea(p.area_m2));
+  set('community', withCode(p.community_name, p.community_code));
+  set('street', withCode(p.street_name, p.street_code));
+  panel.dataset.code = p.code;
+  panel.hidden = false;
+}
+
+export function hideGrid(): void {
+  const panel = $('#info');
+  panel.hidden = true;
+  delete panel.dataset.code;
+}
+
+export function onInfoClose(fn: () => void): void {
+  $('#info-close').addEventListener('click', fn);
+}
+
+/** Calls back with the trimmed text of the search box on submit. */
+export function onSearch(fn: (code: string) => void): void {
+  const form = $<HTMLFormElement>('#search');
+  const input = $<HTMLInputElement>('#search-input');
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    fn(input.value.replace(/\s+/g, ''));
+  });
+  input.addEventListener('input', () => setSearchMessage(''));
+}
+
+export function setSearchMessage(text: string, kind: 'error' | 'info' = 'error', title = ''): void {
+  const el = $('#search-message');
+  el.textContent = text;
+  el.title = title;
+  el.className = text ? kind : '';
+  el.hidden = !text;
+  $('#search-input').setAttribute('aria-invalid', String(kind === 'error' && !!text));
+}
+
+export function setSearchBusy(busy: boolean): void {
+  $<HTMLButtonElement>('#search button').disabled = busy;
+}
+
+export function setZoom(z: number): void {
+  $('#zoom-level').textContent = z.toFixed(1);
+}
+
+let statusTimer: ReturnType<typeof setTimeout> | undefined;
+/** A short message at the bottom of the map; errors stay until replaced. */
+export function setStatus(text: string, kind: 'error' | 'info' = 'info'): void {
+  const el = $('#status');
+  el.textContent = text;
+  el.className = text ? kind : '';
+  el.hidden = !text;
+  clearTimeout(statusTimer);
+  if (text && kind === 'info') statusTimer = setTimeout(() => setStatus(''), 4000);
+}
