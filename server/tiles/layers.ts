@@ -52,6 +52,23 @@ export interface TileLayer {
 
 const live = sql`termination_date is null`;
 
+/** A layer of the `region` table at one level (communities, streets): code and name. */
+function regionLayer(
+  id: string, level: 'community' | 'street', description: string, digits: number, minzoom: number,
+  tolerance: (z: number) => number,
+): TileLayer {
+  return {
+    id, description, versionKey: id, geometryType: 'polygon', table: 'region', geom: 'geom',
+    where: sql`level = ${level} and termination_date is null`,
+    properties: {
+      code: { sql: sql`code`, type: 'String', description: `${digits}-digit ${level} code` },
+      name: { sql: sql`name`, type: 'String', description: `${level} name` },
+    },
+    featureId: sql`code::bigint`,
+    minzoom, maxzoom: 18, tolerance,
+  };
+}
+
 export const TILE_LAYERS: readonly TileLayer[] = [
   {
     id: 'grids',
@@ -72,40 +89,8 @@ export const TILE_LAYERS: readonly TileLayer[] = [
     // z13–z15 show thousands of grids per tile: drop vertices that move the outline by less than a tile unit.
     tolerance: (z) => (z < 16 ? 1 : 0),
   },
-  {
-    id: 'communities',
-    description: 'Communities (社区/村), live rows',
-    versionKey: 'communities',
-    geometryType: 'polygon',
-    table: 'region',
-    geom: 'geom',
-    where: sql`level = 'community' and termination_date is null`,
-    properties: {
-      code: { sql: sql`code`, type: 'String', description: '12-digit community code' },
-      name: { sql: sql`name`, type: 'String', description: 'community name' },
-    },
-    featureId: sql`code::bigint`,
-    minzoom: 10,
-    maxzoom: 18,
-    tolerance: (z) => (z < 13 ? 2 : z < 16 ? 1 : 0),
-  },
-  {
-    id: 'streets',
-    description: 'Streets / towns (街道/镇), live rows',
-    versionKey: 'streets',
-    geometryType: 'polygon',
-    table: 'region',
-    geom: 'geom',
-    where: sql`level = 'street' and termination_date is null`,
-    properties: {
-      code: { sql: sql`code`, type: 'String', description: '9-digit street code' },
-      name: { sql: sql`name`, type: 'String', description: 'street name' },
-    },
-    featureId: sql`code::bigint`,
-    minzoom: 8,
-    maxzoom: 18,
-    tolerance: (z) => (z < 12 ? 2 : z < 16 ? 1 : 0),
-  },
+  regionLayer('communities', 'community', 'Communities (社区/村), live rows', 12, 10, (z) => (z < 13 ? 2 : z < 16 ? 1 : 0)),
+  regionLayer('streets', 'street', 'Streets / towns (街道/镇), live rows', 9, 8, (z) => (z < 12 ? 2 : z < 16 ? 1 : 0)),
 ];
 
 const byId = new Map(TILE_LAYERS.map((l) => [l.id, l]));

@@ -1,29 +1,15 @@
 /** Regions, unit grids and point location over HTTP, on the micro-city where every answer is known. */
 import { expect } from 'chai';
-import type { Database } from '../../server/db/index.js';
-import { importRegions } from '../../server/importexport/import.js';
-import { DRIVER, openTestDatabase } from '../helpers/db.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { microCity } from '../fixtures/micro-city.js';
+import { DRIVER } from '../helpers/db.js';
+import { useMicroCityServer } from '../helpers/micro-server.js';
 
 describe(`grids API (${DRIVER})`, () => {
-  let database: Database;
-  let server: TestServer;
+  const env = useMicroCityServer();
   const get = async (path: string) => {
-    const res = await fetch(server.url + path);
+    const res = await fetch(env.server.url + path);
     const body = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
     return { status: res.status, type: res.headers.get('content-type') ?? '', body: body as any };
   };
-
-  before(async () => {
-    database = await openTestDatabase();
-    await importRegions(database, microCity(), { actor: { id: null, name: 'test' } });
-    server = await startTestServer(database);
-  });
-  after(async () => {
-    await server?.close();
-    await database?.close();
-  });
 
   describe('GET /api/regions', () => {
     it('lists streets with names, parents and areas', async () => {

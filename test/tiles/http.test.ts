@@ -3,9 +3,9 @@ import http from 'node:http';
 import zlib from 'node:zlib';
 import { expect } from 'chai';
 import { sql } from 'kysely';
-import type { Database } from '../../server/db/index.js';
 import { importRegions } from '../../server/importexport/import.js';
-import { DRIVER, openTestDatabase } from '../helpers/db.js';
+import { DRIVER } from '../helpers/db.js';
+import { useMicroCityServer } from '../helpers/micro-server.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { microCity } from '../fixtures/micro-city.js';
 import { codesOf, decode } from './helpers.js';
@@ -36,19 +36,8 @@ const W16 = '16/50972/29050'; // west half of the city at z16
 const Z17 = [17, 101945, 58101] as const;
 
 describe(`tile HTTP API (${DRIVER})`, () => {
-  let database: Database;
-  let server: TestServer;
-  const get = (path: string, headers?: Record<string, string>) => raw(server.url, path, headers);
-
-  before(async () => {
-    database = await openTestDatabase();
-    await importRegions(database, microCity(), { actor: { id: null, name: 'test' } });
-    server = await startTestServer(database);
-  });
-  after(async () => {
-    await server?.close();
-    await database?.close();
-  });
+  const env = useMicroCityServer();
+  const get = (path: string, headers?: Record<string, string>) => raw(env.server.url, path, headers);
 
   describe('GET /tiles/{layer}/{z}/{x}/{y}.mvt', () => {
     it('answers 200 with an MVT, a strong ETag, Vary and a short Cache-Control', async () => {
@@ -96,7 +85,7 @@ describe(`tile HTTP API (${DRIVER})`, () => {
       const e = await get(`/tiles/grids/${W16}.mvt`, { 'accept-encoding': 'gzip;q=0' });
       expect(e.headers['content-encoding']).to.equal(undefined);
       // fetch() decompresses on its own: what a browser sees.
-      const f = await fetch(`${server.url}/tiles/grids/${W16}.mvt`);
+      const f = await fetch(`${env.server.url}/tiles/grids/${W16}.mvt`);
       expect(Buffer.from(await f.arrayBuffer()).equals(plain.body)).to.equal(true);
     });
 
@@ -161,9 +150,9 @@ describe(`tile HTTP API (${DRIVER})`, () => {
       expect(tj.tilejson).to.equal('3.0.0');
       expect(tj.name).to.equal('grids');
       expect(tj.scheme).to.equal('xyz');
-      const v = (await sql<{ version: number }>`select version from tile_layer_version where layer = 'grids'`.execute(database.db)).rows[0].version;
+      const v = (await sql<{ version: number }>`select version from tile_layer_version where layer = 'grids'`.execute(env.database.db)).rows[0].version;
       expect(v).to.be.greaterThan(1_700_000_000); // versions start at the database's creation time (epoch seconds)
-      expect(tj.tiles).to.deep.equal([`${server.url}/tiles/grids/{z}/{x}/{y}.mvt?v=${v}`]);
+      expect(tj.tiles).to.deep.equal([`${env.server.url}/tiles/grids/{z}/{x}/{y}.mvt?v=${v}`]);
       expect([tj.minzoom, tj.maxzoom]).to.deep.equal([13, 18]);
       expect(tj.bounds).to.deep.equal([100, 20, 100.007, 20.003]);
       expect(tj.center).to.deep.equal([100.0035, 20.0015, 16]);
@@ -202,14 +191,14 @@ describe(`tile HTTP API (${DRIVER})`, () => {
       const name = (bytes: Buffer) => decode(bytes, ...Z17).grids.features
         .find((f) => f.properties.code === '990001001001004')!.properties.name;
       const before = (await get('/tiles/grids.json')).json.tiles[0] as string;
-      const tileUrl = (tiles: string) => tiles.replace(server.url, '').replace('{z}/{x}/{y}', Z17.join('/'));
+      const tileUrl = (tiles: string) => tiles.replace(env.server.url, '').replace('{z}/{x}/{y}', Z17.join('/'));
       const old = await get(tileUrl(before));
       expect(name(old.body)).to.equal('东湖社区第4网格'); // now cached under the old version
 
       const city = microCity();
       const grid = city.features.find((f) => f.properties.code === '990001001001004')!;
       grid.properties.name = '东湖社区第4网格（更名）';
-      await importRegions(database, { type: 'FeatureCollection', features: [grid] }, { actor: { id: null, name: 'test' } });
+      await importRegions(env.database, { type: 'FeatureCollection', features: [grid] }, { actor: { id: null, name: 'test' } });
 
       const after = (await get('/tiles/grids.json')).json.tiles[0] as string;
       expect(after).to.not.equal(before);
@@ -228,11 +217,11 @@ describe(`tile HTTP API (${DRIVER})`, () => {
 
   if (DRIVER === 'pg') {
     it('TILE_ENCODER=geojson-vt serves the same features over HTTP on PostgreSQL', async () => {
-      const js: TestServer | undefined = await startTestServer(database, { TILE_ENCODER: 'geojson-vt' });
+      const js: TestServer | undefined = await startTestServer(env.database, { TILE_ENCODER: 'geojson-vt' });
       try {
         for (const path of [W16, '16/50973/29050', Z17.join('/')]) {
           const [z, x, y] = path.split('/').map(Number);
-          const a = await raw(server.url, `/tiles/grids/${path}.mvt`);
+          const a = await raw(env.server.url, `/tiles/grids/${path}.mvt`);
           const b = await raw(js.url, `/tiles/grids/${path}.mvt`);
           expect(b.status).to.equal(200);
           expect(b.headers.etag).to.not.equal(a.headers.etag); // different encoder, different bytes
