@@ -75,6 +75,25 @@ describe(`auth (${DRIVER})`, () => {
     expect(audit.rows[0].n).to.equal(1);
   });
 
+  it('GET /api/users lists users for an admin only', async () => {
+    expect((await call(open, '/api/users')).status).to.equal(401);
+    expect((await call(open, '/api/users', { token: viewer })).status).to.equal(403);
+    const r = await call(open, '/api/users', { token: admin });
+    expect(r.status).to.equal(200);
+    expect(r.body.map((u: any) => [u.name, u.role, u.region_scope]).slice(0, 2)).to.deep.equal([['root', 'admin', ''], ['watcher', 'viewer', '990001']]);
+    expect(JSON.stringify(r.body)).not.to.contain('token');
+  });
+
+  it('GET /api/web-config: no basemap by default, the configured one otherwise', async () => {
+    expect((await call(open, '/api/web-config')).body).to.deep.equal({ basemap: null, layers: ['streets', 'communities', 'grids'] });
+    const withMap = await startTestServer(database, { BASEMAP_URL: 'https://tiles.example/{z}/{x}/{y}.png', BASEMAP_ATTRIBUTION: '示例' });
+    try {
+      expect((await call(withMap, '/api/web-config')).body.basemap).to.deep.equal({ url: 'https://tiles.example/{z}/{x}/{y}.png', attribution: '示例' });
+    } finally {
+      await withMap.close();
+    }
+  });
+
   it('PUBLIC_READ=false: reads need a valid token', async () => {
     const anon = await call(closed, '/api/regions?level=street');
     expect(anon.status).to.equal(401);
