@@ -54,6 +54,9 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     types,
     options: '-c max_parallel_workers_per_gather=0',
   });
+  // An idle client that loses its connection (server restart, admin termination) must not crash the process:
+  // the pool drops it and the next query opens a new one.
+  for (const p of [pool, tilePool]) p.on('error', (e) => console.error(`database connection lost: ${e.message}`));
   // Fail fast with a clear message when the server is unreachable.
   try {
     await pool.query('select 1');

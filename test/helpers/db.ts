@@ -34,6 +34,13 @@ export async function openTestDatabase(): Promise<Database & { url?: string }> {
     const c = new pg.Client({ connectionString: url });
     await c.connect();
     try {
+      // pg.Pool.end() resolves before its sockets are closed; wait for the backends to leave, or a forced drop
+      // would kill them mid-goodbye and their clients would raise "terminating connection" as an uncaught error.
+      for (let i = 0; i < 100; i++) {
+        const r = await c.query('select count(*)::int as n from pg_stat_activity where datname = $1', [name]);
+        if (r.rows[0].n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       await c.query(`drop database if exists ${name} with (force)`);
     } finally {
       await c.end();
