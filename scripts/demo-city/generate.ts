@@ -20,14 +20,22 @@
  *     vertex, CCW rings are shells and CW rings holes (RFC 7946 orientation). Vertices are projected once with a fixed
  *     local equirectangular transform and rounded to 7 decimals, so shared edges are bit-identical.
  */
+import fs from 'node:fs';
 import type { Feature, LineString, MultiPolygon, Polygon, Position } from 'geojson';
 
-export const DEMO_DISTRICT_CODE = '990101';
-export const DEMO_DISTRICT_NAME = '网格示范区';
-export const DEFAULT_SEED = 20261124;
-export const DEFAULT_TARGET_GRIDS = 2500;
+/** Shipped parameters: data/demo-city.json. */
+const PARAMS = JSON.parse(fs.readFileSync(new URL('../../data/demo-city.json', import.meta.url), 'utf8')) as {
+  districtCode: string; districtName: string; seed: number; targetGrids: number; center: [number, number];
+  latticeCellMetres: { min: number; max: number }; arterialSpacingMetres: { min: number; max: number };
+  gridsPerCommunity: number; communitiesPerStreet: number;
+};
+
+export const DEMO_DISTRICT_CODE = PARAMS.districtCode;
+export const DEMO_DISTRICT_NAME = PARAMS.districtName;
+export const DEFAULT_SEED = PARAMS.seed;
+export const DEFAULT_TARGET_GRIDS = PARAMS.targetGrids;
 /** Centre of the district, [lon, lat]. */
-export const DEMO_CENTER: [number, number] = [116.9, 31.0];
+export const DEMO_CENTER: [number, number] = PARAMS.center;
 export const MAX_TARGET_GRIDS = 500_000;
 
 export interface CityOptions {
@@ -87,15 +95,15 @@ export interface City {
 // ---------------------------------------------------------------------------------------------------------------
 // Constants
 
-const CELL_MIN = 58;
-const CELL_MAX = 84;
+const CELL_MIN = PARAMS.latticeCellMetres.min;
+const CELL_MAX = PARAMS.latticeCellMetres.max;
 const CELL_MEAN = (CELL_MIN + CELL_MAX) / 2;
 /** Empirical mean number of lattice cells per unit grid (calibrated so targetGrids comes out about right). */
 const CELLS_PER_GRID = 1.89;
-const ARTERIAL_MIN = 300;
-const ARTERIAL_MAX = 700;
-const GRIDS_PER_COMMUNITY = 85;
-const COMMUNITIES_PER_STREET = 7.5;
+const ARTERIAL_MIN = PARAMS.arterialSpacingMetres.min;
+const ARTERIAL_MAX = PARAMS.arterialSpacingMetres.max;
+const GRIDS_PER_COMMUNITY = PARAMS.gridsPerCommunity;
+const COMMUNITIES_PER_STREET = PARAMS.communitiesPerStreet;
 const MAX_CHILDREN = 999;
 /** Mean sphere radius, as used by @turf/area. */
 const EARTH_RADIUS = 6371008.8;
