@@ -19,6 +19,7 @@ import type { Database } from '../../server/db/index.js';
 import { importRegions } from '../../server/importexport/import.js';
 import { DRIVER, openTestDatabase } from '../helpers/db.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { createUser } from '../../server/auth/tokens.js';
 import { microCity } from '../fixtures/micro-city.js';
 import { bboxOf, labelPoint } from '../../web-map/src/geo.js';
 
@@ -286,5 +287,29 @@ describe(`web map in chromium (${DRIVER}, ${HAVE_DEMO_CITY ? 'demo city' : 'micr
     await page.check('#layers input[data-group="grids"]');
     await idle();
     expect((await rendered(['grid-fill']))['grid-fill']).to.be.greaterThan(0);
+  });
+  it('with PUBLIC_READ=false asks for a token, then works once opened as /#token=…', async () => {
+    const closed = await startTestServer(database!, { PUBLIC_READ: 'false' });
+    const { token } = await createUser(database!.db, `browser-${Date.now()}`, 'viewer');
+    const p2 = await context!.newPage();
+    try {
+      await p2.goto(closed.url + '/');
+      await p2.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 60_000 });
+      expect(await p2.evaluate(() => document.querySelector('#status')?.textContent ?? '')).to.contain('/#token=');
+      await p2.goto(`${closed.url}/?again#token=${token}`);
+      await p2.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 60_000 });
+      const state = await p2.evaluate(() => [document.body.dataset.state, location.hash, localStorage.getItem('wangge.token')]);
+      expect(state).to.deep.equal(['ready', '', token]);
+      const n = await p2.evaluate(async ([lon, lat]) => {
+        const w = window.__wangge!;
+        w.map.jumpTo({ center: [lon, lat], zoom: 15 });
+        await w.settle();
+        return w.map.queryRenderedFeatures({ layers: ['grid-fill'] }).length;
+      }, inside(grids[0]));
+      expect(n, 'grid features drawn from tiles fetched with the token').to.be.greaterThan(0);
+    } finally {
+      await p2.close();
+      await closed.close();
+    }
   });
 });

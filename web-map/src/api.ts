@@ -1,5 +1,6 @@
 /** The few server calls the map makes, with problem+json errors turned into Chinese messages. */
 import type { Feature, FeatureCollection, Geometry } from 'geojson';
+import { authHeaders } from './token.js';
 
 export interface GridProperties {
   code: string;
@@ -41,7 +42,7 @@ export const GRID_CODE = /^\d{15}$/;
 async function getJson<T>(url: string, describe: (status: number) => string): Promise<T> {
   let res: Response;
   try {
-    res = await fetch(url, { headers: { accept: 'application/json, application/geo+json' } });
+    res = await fetch(url, { headers: { accept: 'application/json, application/geo+json', ...authHeaders(url) } });
   } catch {
     throw new ApiError(0, '无法连接服务器，请检查网络后重试');
   }
@@ -55,7 +56,7 @@ async function getJson<T>(url: string, describe: (status: number) => string): Pr
 }
 
 function commonStatus(status: number): string {
-  if (status === 401 || status === 403) return '没有访问权限（需要登录令牌）';
+  if (status === 401 || status === 403) return '没有访问权限：请用 /#token=<令牌> 打开地图';
   if (status >= 500) return `服务器内部错误（HTTP ${status}），请稍后重试`;
   return `请求失败（HTTP ${status}）`;
 }

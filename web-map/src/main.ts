@@ -8,6 +8,7 @@
  */
 import { Map as MaplibreMap, NavigationControl, ScaleControl, setWorkerUrl, type GeoJSONSource, type LngLatBoundsLike } from 'maplibre-gl';
 import { ApiError, fetchDistricts, fetchGrid, fetchWebConfig, GRID_CODE, type GridFeature } from './api.js';
+import { authHeaders } from './token.js';
 import { bboxOf, type BBox } from './geo.js';
 import { gridLabelTracker, loadRegionLabels } from './labels.js';
 import { createOverlay, type Overlay } from './overlay.js';
@@ -64,7 +65,11 @@ async function start(): Promise<void> {
     // Chinese characters use the style's text-font like all other text (drawn locally, no glyph server).
     localIdeographFontFamily: false,
     // The server may give tile URLs relative to the page; make them absolute before they reach the workers.
-    transformRequest: (url) => ({ url: new URL(url, document.baseURI).href }),
+    // With PUBLIC_READ=false the bearer token (see token.ts) goes with every same-origin request.
+    transformRequest: (url) => {
+      const absolute = new URL(url, document.baseURI).href;
+      return { url: absolute, headers: authHeaders(absolute) };
+    },
   });
   map.addControl(new NavigationControl({ visualizePitch: false, showCompass: true }), 'top-right');
   map.addControl(new ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-right');
