@@ -10,7 +10,8 @@ import { isEmpty, loadDemoCity } from './demo/load.js';
 
 async function main() {
   const config = loadConfig();
-  const log = pino({ level: config.logLevel });
+  // Synchronous stdout logging: lines stay in order with the start-up banner and none are lost on exit.
+  const log = pino({ level: config.logLevel }, pino.destination({ dest: 1, sync: true }));
   const where = config.databaseUrl ? `PostgreSQL ${redact(config.databaseUrl)}` : `embedded PGlite in ${path.join(config.dataDir, 'db')}`;
   log.info(`opening ${where}`);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'db') });
