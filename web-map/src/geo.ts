@@ -35,6 +35,23 @@ function ringArea(ring: Position[]): number {
   return Math.abs(a / 2);
 }
 
+/** Inside stretches [x0, x1] of a set of polygons on the horizontal line at y (even-odd rule per polygon). */
+export function insideStretches(polygons: Position[][][], y: number): [number, number][] {
+  const out: [number, number][] = [];
+  for (const poly of polygons) {
+    const xs: number[] = [];
+    for (const ring of poly) {
+      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        const [x1, y1] = ring[j], [x2, y2] = ring[i];
+        if ((y1 > y) !== (y2 > y)) xs.push(x1 + ((y - y1) / (y2 - y1)) * (x2 - x1));
+      }
+    }
+    xs.sort((a, b) => a - b);
+    for (let k = 0; k + 1 < xs.length; k += 2) out.push([xs[k], xs[k + 1]]);
+  }
+  return out;
+}
+
 /**
  * A point well inside a (multi)polygon to hang its label on: on the horizontal line through the centre of the
  * largest part's bounding box, the midpoint of the widest stretch that lies inside the polygon (holes excluded).
@@ -52,17 +69,8 @@ export function labelPoint(g: Geometry | null): Position | null {
   // Try a few scan lines around the middle; keep the widest inside stretch.
   for (const t of [0.5, 0.4, 0.6, 0.3, 0.7]) {
     const y = b[1] + (b[3] - b[1]) * t;
-    const xs: number[] = [];
-    for (const ring of poly) {
-      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-        const [x1, y1] = ring[j], [x2, y2] = ring[i];
-        if ((y1 > y) !== (y2 > y)) xs.push(x1 + ((y - y1) / (y2 - y1)) * (x2 - x1));
-      }
-    }
-    xs.sort((a, c) => a - c);
-    for (let k = 0; k + 1 < xs.length; k += 2) {
-      const w = xs[k + 1] - xs[k];
-      if (w > bestWidth) { bestWidth = w; best = [(xs[k] + xs[k + 1]) / 2, y]; }
+    for (const [x0, x1] of insideStretches([poly], y)) {
+      if (x1 - x0 > bestWidth) { bestWidth = x1 - x0; best = [(x0 + x1) / 2, y]; }
     }
   }
   return best ?? [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];

@@ -10,25 +10,8 @@
 import type { Map as MaplibreMap, GeoJSONSource } from 'maplibre-gl';
 import type { Feature, Geometry, Position } from 'geojson';
 import { fetchRegions } from './api.js';
-import { labelPoints } from './geo.js';
+import { insideStretches, labelPoints } from './geo.js';
 import { MINZOOM } from './style.js';
-
-/** Inside stretches [x0, x1] of a set of polygons on the horizontal line at y (even-odd rule per polygon). */
-function insideStretches(polygons: Position[][][], y: number): [number, number][] {
-  const out: [number, number][] = [];
-  for (const poly of polygons) {
-    const xs: number[] = [];
-    for (const ring of poly) {
-      for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-        const [x1, y1] = ring[j], [x2, y2] = ring[i];
-        if ((y1 > y) !== (y2 > y)) xs.push(x1 + ((y - y1) / (y2 - y1)) * (x2 - x1));
-      }
-    }
-    xs.sort((a, b) => a - b);
-    for (let k = 0; k + 1 < xs.length; k += 2) out.push([xs[k], xs[k + 1]]);
-  }
-  return out;
-}
 
 /** Merges overlapping stretches (tile pieces overlap by the tile buffer) and returns the widest. */
 function widest(stretches: [number, number][]): [number, number] | null {
