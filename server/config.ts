@@ -52,9 +52,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     demoCity: bool(env.DEMO_CITY, true),
     basemapUrl: env.BASEMAP_URL || undefined,
     basemapAttribution: env.BASEMAP_ATTRIBUTION || undefined,
-    tileCacheBytes: num('TILE_CACHE_MB', env.TILE_CACHE_MB, 64) * 1024 * 1024,
+    tileCacheBytes: Math.floor(num('TILE_CACHE_MB', env.TILE_CACHE_MB, 64) * 1024 * 1024),
     tileEncoder: env.TILE_ENCODER || undefined,
     logLevel: env.LOG_LEVEL || 'info',
-    bodyLimitBytes: num('BODY_LIMIT_MB', env.BODY_LIMIT_MB, 64) * 1024 * 1024,
+    bodyLimitBytes: Math.floor(num('BODY_LIMIT_MB', env.BODY_LIMIT_MB, 64) * 1024 * 1024),
   };
 }

@@ -185,6 +185,19 @@ describe(`import and export (${DRIVER})`, () => {
       expect((await counts(database)).audits).to.equal(before + 1);
     });
 
+    it('413 for a body over BODY_LIMIT_MB, with nothing stored', async () => {
+      const small = await startTestServer(database, { BODY_LIMIT_MB: '0.001' });
+      try {
+        const before = await counts(database);
+        const r = await fetch(`${small.url}/api/import`, { method: 'POST', body: JSON.stringify(microCity()), headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tokens.admin}` } });
+        expect(r.status).to.equal(413);
+        expect(((await r.json()) as any).detail).to.equal('the request body exceeds the limit of 1048 bytes');
+        expect(await counts(database)).to.deep.equal(before);
+      } finally {
+        await small.close();
+      }
+    });
+
     it('400 for a body that is not JSON, 415 for a wrong content type', async () => {
       const notJson = await fetch(`${server.url}/api/import`, { method: 'POST', body: '{"type":', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tokens.admin}` } });
       expect(notJson.status).to.equal(400);
@@ -204,6 +217,12 @@ describe(`import and export (${DRIVER})`, () => {
       expect(fc.features[0].properties).to.include({ code: '990001001001001', level: 'grid' });
       const bad = await fetch(`${server.url}/api/export/roads.geojson`);
       expect(bad.status).to.equal(400);
+      const part = await (await fetch(`${server.url}/api/export/all.geojson?prefix=990001002`)).json() as any;
+      expect(part.features.map((f: any) => f.properties.code)).to.deep.equal([
+        '990001', '990001002', '990001002001', '990001002002',
+        '990001002001001', '990001002001002', '990001002002001', '990001002002002']);
+      const badPrefix = await fetch(`${server.url}/api/export/grids.geojson?prefix=99x`);
+      expect(badPrefix.status).to.equal(400);
     });
 
     it('round trip: exported and re-imported into an empty database gives identical codes, names and areas', async () => {
