@@ -64,4 +64,5 @@ export async function locatePoint(db: Kysely<DB>, lon: number, lat: number): Pro
   };
 }
 
-const round1 = (x: number) => Math.round(x * 10) / 10;
+/** Metres and square metres are reported to 0.1. */
+export const round1 = (x: number) => Math.round(x * 10) / 10;

@@ -5,11 +5,9 @@ import type { Api } from '../http/api.js';
 import { feature, parseBbox } from '../http/geo.js';
 import { badRequest, notFound } from '../http/problem.js';
 import { codeProblem, levelOfCode } from './codes.js';
-import { locatePoint } from './locate.js';
+import { locatePoint, round1 } from './locate.js';
 import { getGrid, getRegion, listGrids, listRegions, type GridRow } from './queries.js';
 import * as S from './schema.js';
-
-const round1 = (x: number) => Math.round(x * 10) / 10;
 
 function gridFeature(g: GridRow) {
   return feature(g.code, g.geometry, {
