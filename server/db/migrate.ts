@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import type { Database } from './open.js';
+import { seedReferenceData } from './seed.js';
 
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
@@ -40,5 +41,6 @@ commit;`);
     }
     applied.push(name);
   }
+  await seedReferenceData(database);
   return applied;
 }

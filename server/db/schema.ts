@@ -43,6 +43,7 @@ export interface AppUserTable {
   token_hash: string;
   created_at: Timestamp;
   disabled_at: Date | null;
+  department_code: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface AuditEventTable {
@@ -67,6 +68,180 @@ export interface SchemaMigrationsTable {
   applied_at: Timestamp;
 }
 
+
+type Json = ColumnType<any, string, string>;
+type JsonDefault = ColumnType<any, string | undefined, string>;
+
+export type CategoryKind = 'component' | 'matter';
+
+export interface CategoryTable {
+  kind: CategoryKind;
+  code: string;
+  major_code: string;
+  major_name: string;
+  name: string;
+  legacy_codes: ColumnType<string[], string[] | undefined, string[]>;
+}
+
+export interface TimeLimitTable {
+  id: Generated<number>;
+  kind: CategoryKind | '*';
+  pattern: string;
+  condition: Generated<string>;
+  hours_a: number;
+  hours_b: number;
+  hours_c: number;
+  close_condition: Generated<string>;
+}
+
+export interface StageLimitTable {
+  stage: string;
+  minutes: number;
+}
+
+export interface WorkCalendarTable {
+  id: number;
+  definition: Json;
+  updated_at: Timestamp;
+}
+
+export interface DepartmentTable {
+  code: string;
+  name: string;
+  parent_code: string | null;
+  kind: string;
+  contact: Generated<string>;
+  phone: Generated<string>;
+  fallback_for: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AssignmentVersionTable {
+  id: number;
+  version: number;
+  updated_at: Timestamp;
+}
+
+export type AreaKind = 'anywhere' | 'polygon' | 'regions';
+
+export interface RespRuleTable {
+  id: Generated<number>;
+  name: Generated<string>;
+  category_kind: CategoryKind | null;
+  category_pattern: Generated<string>;
+  area_kind: AreaKind;
+  area_codes: ColumnType<string[], string[] | undefined, string[]>;
+  area_geom: Geometry | null;
+  area_m2: number | null;
+  department_code: string;
+  priority: Generated<number>;
+  valid_from: string | null;
+  valid_to: string | null;
+  version: Generated<number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AreaClassZoneTable {
+  id: Generated<number>;
+  name: string;
+  class: 'A' | 'B' | 'C';
+  area_kind: 'polygon' | 'regions';
+  area_codes: ColumnType<string[], string[] | undefined, string[]>;
+  area_geom: Geometry | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface CollectorTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  phone: Generated<string>;
+  user_id: number | null;
+}
+
+export interface CollectorAreaTable {
+  id: Generated<number>;
+  name: string;
+  grid_codes: string[];
+  collector_ids: ColumnType<number[], number[] | undefined, number[]>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface ComponentTable {
+  code: string;
+  category_code: string;
+  name: Generated<string>;
+  owner_code: string | null;
+  maintainer_code: string | null;
+  status: Generated<string>;
+  geom: Geometry | null;
+  category_kind: Generated<'component'>;
+}
+
+export interface CaseRecordTable {
+  id: number;
+  case_no: string;
+  channel: string;
+  category_kind: CategoryKind;
+  category_code: string;
+  condition: Generated<string>;
+  description: string;
+  address: Generated<string>;
+  lon: number;
+  lat: number;
+  geom: Geometry;
+  input_crs: string;
+  input_lon: number;
+  input_lat: number;
+  component_code: string | null;
+  photos: JsonDefault;
+  reporter: JsonDefault;
+  client_time: Date | null;
+  reported_at: Timestamp;
+  created_by: number | null;
+  state: string;
+  parked_from: string | null;
+  outside_coverage: Generated<boolean>;
+  grid_code: string | null;
+  community_code: string | null;
+  street_code: string | null;
+  district_code: string | null;
+  area_class: string;
+  collector_area_id: number | null;
+  department_code: string;
+  rule_id: number | null;
+  rule_version: number | null;
+  assignment: Json;
+  assignment_version: number;
+  stage_deadline: Date | null;
+  dispose_deadline: Date | null;
+  urge_count: Generated<number>;
+  rework_count: Generated<number>;
+  duplicate_of: number | null;
+  idempotency_key: string | null;
+  request_hash: string | null;
+  closed_at: Date | null;
+  updated_at: Timestamp;
+}
+
+export interface CaseEventTable {
+  id: Generated<number>;
+  case_id: number;
+  at: Timestamp;
+  actor_id: number | null;
+  actor_name: string;
+  action: string;
+  from_state: string | null;
+  to_state: string;
+  note: Generated<string>;
+  deadline: Date | null;
+  detail: JsonDefault;
+}
+
 export interface DB {
   region: RegionTable;
   unit_grid: UnitGridTable;
@@ -74,4 +249,17 @@ export interface DB {
   audit_event: AuditEventTable;
   tile_layer_version: TileLayerVersionTable;
   schema_migrations: SchemaMigrationsTable;
+  category: CategoryTable;
+  time_limit: TimeLimitTable;
+  stage_limit: StageLimitTable;
+  work_calendar: WorkCalendarTable;
+  department: DepartmentTable;
+  assignment_version: AssignmentVersionTable;
+  resp_rule: RespRuleTable;
+  area_class_zone: AreaClassZoneTable;
+  collector: CollectorTable;
+  collector_area: CollectorAreaTable;
+  component: ComponentTable;
+  case_record: CaseRecordTable;
+  case_event: CaseEventTable;
 }
