@@ -169,7 +169,7 @@ create table case_record (
   district_code    text,
   area_class       char(1) not null,
   collector_area_id integer,
-  department_code  text not null references department(code),
+  department_code  text references department(code),          -- null only when no rule and no fallback exist
   rule_id          integer,
   rule_version     integer,
   assignment       jsonb not null,
@@ -178,7 +178,7 @@ create table case_record (
   dispose_deadline timestamptz,
   urge_count       integer not null default 0,
   rework_count     integer not null default 0,
-  duplicate_of     bigint,
+  duplicates       jsonb not null default '[]',                 -- suggested duplicates at intake
   idempotency_key  text unique,
   request_hash     text,
   closed_at        timestamptz,

@@ -16,6 +16,9 @@ import { tileRoutes } from './tiles/routes.js';
 import { importExportRoutes } from './importexport/routes.js';
 import { webConfigRoutes } from './webconfig/routes.js';
 import { userRoutes } from './users/routes.js';
+import { categoryRoutes } from './categories/routes.js';
+import { assignRoutes } from './assign/routes.js';
+import { caseRoutes } from './cases/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const VERSION: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
@@ -38,6 +41,9 @@ export function buildApp({ config, database, log }: AppDeps): Koa {
   importExportRoutes(api, database);
   webConfigRoutes(api, config);
   userRoutes(api, database.db);
+  categoryRoutes(api, database.db);
+  assignRoutes(api, database.db);
+  caseRoutes(api, database.db, config);
   api.router.get('/api/openapi.json', (ctx) => {
     ctx.body = openApiDocument(api.specs, VERSION);
   });

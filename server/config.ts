@@ -28,6 +28,12 @@ export interface Config {
   logLevel: string;
   /** Largest accepted JSON body (BODY_LIMIT_MB, default 64; imports of whole cities are large). */
   bodyLimitBytes: number;
+  /** Largest accepted case report (REPORT_LIMIT_KB, default 64; photos are references, not bytes). */
+  reportLimitBytes: number;
+  /** Suggested duplicates: same category, open, within this many metres (DUPLICATE_RADIUS_M, default 50; 0 = off)… */
+  duplicateRadiusM: number;
+  /** …reported within this many hours before (DUPLICATE_WINDOW_HOURS, default 72). */
+  duplicateWindowHours: number;
 }
 
 function bool(v: string | undefined, dflt: boolean): boolean {
@@ -56,5 +62,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     tileEncoder: env.TILE_ENCODER || undefined,
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimitBytes: Math.floor(num('BODY_LIMIT_MB', env.BODY_LIMIT_MB, 64) * 1024 * 1024),
+    reportLimitBytes: Math.floor(num('REPORT_LIMIT_KB', env.REPORT_LIMIT_KB, 64) * 1024),
+    duplicateRadiusM: num('DUPLICATE_RADIUS_M', env.DUPLICATE_RADIUS_M, 50),
+    duplicateWindowHours: num('DUPLICATE_WINDOW_HOURS', env.DUPLICATE_WINDOW_HOURS, 72),
   };
 }

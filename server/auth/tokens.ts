@@ -12,6 +12,8 @@ export interface User {
   role: Role;
   /** Region-code prefix the user may act on; '' = everywhere. */
   regionScope: string;
+  /** The department a department_handler works for (null for others). */
+  departmentCode?: string | null;
 }
 
 export function hashToken(token: string): string {
@@ -23,23 +25,23 @@ export function newToken(): string {
 }
 
 export async function createUser(
-  db: Kysely<DB>, name: string, role: Role, regionScope = '',
+  db: Kysely<DB>, name: string, role: Role, regionScope = '', departmentCode: string | null = null,
 ): Promise<{ user: User; token: string }> {
   const token = newToken();
   const row = await db.insertInto('app_user')
-    .values({ name, role, region_scope: regionScope, token_hash: hashToken(token) })
+    .values({ name, role, region_scope: regionScope, token_hash: hashToken(token), department_code: departmentCode })
     .returning(['id'])
     .executeTakeFirstOrThrow();
-  return { user: { id: row.id, name, role, regionScope }, token };
+  return { user: { id: row.id, name, role, regionScope, departmentCode }, token };
 }
 
 export async function findUserByToken(db: Kysely<DB>, token: string): Promise<User | undefined> {
   const row = await db.selectFrom('app_user')
-    .select(['id', 'name', 'role', 'region_scope'])
+    .select(['id', 'name', 'role', 'region_scope', 'department_code'])
     .where('token_hash', '=', hashToken(token))
     .where('disabled_at', 'is', null)
     .executeTakeFirst();
-  return row && { id: row.id, name: row.name, role: row.role, regionScope: row.region_scope };
+  return row && { id: row.id, name: row.name, role: row.role, regionScope: row.region_scope, departmentCode: row.department_code };
 }
 
 export async function countUsers(db: Kysely<DB>): Promise<number> {

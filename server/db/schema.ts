@@ -212,7 +212,7 @@ export interface CaseRecordTable {
   district_code: string | null;
   area_class: string;
   collector_area_id: number | null;
-  department_code: string;
+  department_code: string | null;
   rule_id: number | null;
   rule_version: number | null;
   assignment: Json;
@@ -221,7 +221,7 @@ export interface CaseRecordTable {
   dispose_deadline: Date | null;
   urge_count: Generated<number>;
   rework_count: Generated<number>;
-  duplicate_of: number | null;
+  duplicates: JsonDefault;
   idempotency_key: string | null;
   request_hash: string | null;
   closed_at: Date | null;

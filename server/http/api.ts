@@ -27,6 +27,8 @@ export interface RouteSpec {
   produces?: string;
   /** Schema of the success response, for the OpenAPI document. */
   response?: JsonSchema;
+  /** Largest accepted body for this route (default: BODY_LIMIT_MB). */
+  bodyLimitBytes?: number;
   /** Extra documented statuses, e.g. { 404: 'unknown code' }. */
   errors?: Record<number, string>;
 }
@@ -67,7 +69,7 @@ export class Api {
       const params = spec.params ? check(spec.params, { ...ctx.params }, 'path') : ctx.params;
       const query = spec.query ? check(spec.query, { ...ctx.query }, 'query') : ctx.query;
       let body: unknown;
-      if (spec.body) body = check(spec.body, await readJson(ctx, this.opts.bodyLimitBytes), 'body');
+      if (spec.body) body = check(spec.body, await readJson(ctx, spec.bodyLimitBytes ?? this.opts.bodyLimitBytes), 'body');
       await handler(ctx, { query, params, body, user });
     });
   }

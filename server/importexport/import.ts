@@ -70,6 +70,8 @@ export async function importRegions(database: Database, input: unknown, opts: Im
 
     const counts = await write(trx);
     await bumpLayerVersions(trx, ['districts', 'streets', 'communities', 'grids']);
+    // Grids moved: open cases must be placed again (POST /api/assign/rerun, npm run reassign).
+    await sql`update assignment_version set version = version + 1, updated_at = now() where id = 1`.execute(trx);
     await trx.insertInto('audit_event').values({
       actor_id: opts.actor.id, actor_name: opts.actor.name, action: 'import', entity: 'regions', entity_key: null,
       detail: JSON.stringify({ counts, warnings: warnings.length }),

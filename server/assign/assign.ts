@@ -1,0 +1,184 @@
+/**
+ * Automatic assignment: a point (WGS84) and a category → unit grid, community, street, area class, collector area
+ * and collectors, responsible department — and why (the matched rule and the candidates it beat).
+ */
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { locatePoint, type Named } from '../grids/locate.js';
+import type { AreaClass } from '../categories/catalog.js';
+import {
+  LOST_LABEL, describeRule, lostBecause, rankRules, specificity, type LostBecause, type RuleCandidate,
+} from './precedence.js';
+
+export interface AssignInput {
+  lon: number;
+  lat: number;
+  kind: string;
+  code: string;
+  componentCode?: string | null;
+  /** Rules valid on this instant's local date (default now). */
+  at?: Date;
+}
+
+export interface Department { code: string; name: string; kind: string }
+
+export interface Matched {
+  source: 'component' | 'rule' | 'fallback' | 'none';
+  rule_id?: number;
+  rule_version?: number;
+  rule_name?: string;
+  component_code?: string;
+  fallback_for?: string;
+}
+
+export interface Candidate {
+  rule_id: number;
+  name: string;
+  department_code: string;
+  category: string;
+  specificity: number;
+  area_m2: number | null;
+  priority: number;
+  lost_because: LostBecause;
+  lost_label: string;
+}
+
+export interface Collector { id: number; code: string; name: string; phone: string }
+
+export interface Assignment {
+  grid: Named | null;
+  community: Named | null;
+  street: Named | null;
+  district: Named | null;
+  on_boundary: boolean;
+  outside_coverage: boolean;
+  nearest_grid: { code: string; name: string; distance_m: number } | null;
+  area_class: AreaClass;
+  area_class_zone: { id: number; name: string } | null;
+  collector_area: { id: number; name: string } | null;
+  collectors: Collector[];
+  department: Department | null;
+  matched: Matched;
+  why: string;
+  candidates: Candidate[];
+  version: number;
+}
+
+const CHINA_OFFSET_MS = 8 * 3600_000;
+export const localDate = (t: Date) => new Date(t.getTime() + CHINA_OFFSET_MS).toISOString().slice(0, 10);
+
+const point = (lon: number, lat: number) => sql`ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326)`;
+
+/** True when `place` (a region or grid code) lies inside one of the listed codes (prefix match). */
+const inCodes = (place: string) =>
+  sql<boolean>`(${place} <> '' and exists (select 1 from unnest(area_codes) c where left(${place}, length(c)) = c))`;
+
+export async function assignmentVersion(db: Kysely<DB>): Promise<number> {
+  const r = await db.selectFrom('assignment_version').select('version').where('id', '=', 1).executeTakeFirstOrThrow();
+  return Number(r.version);
+}
+
+export async function assign(db: Kysely<DB>, input: AssignInput): Promise<Assignment> {
+  const { lon, lat } = input;
+  const version = await assignmentVersion(db);
+  const loc = await locatePoint(db, lon, lat);
+  const place = loc.grid?.code ?? loc.community?.code ?? loc.street?.code ?? loc.district?.code ?? '';
+
+  const zone = (await sql<{ id: number; name: string; class: AreaClass }>`
+    select id, name, class from area_class_zone
+    where (area_kind = 'polygon' and ST_Covers(area_geom, ${point(lon, lat)})) or (area_kind = 'regions' and ${inCodes(place)})
+    order by class, id limit 1`.execute(db)).rows[0];
+
+  let collectorArea: { id: number; name: string } | null = null;
+  let collectors: Collector[] = [];
+  if (loc.grid) {
+    const area = (await sql<{ id: number; name: string; collector_ids: number[] }>`
+      select id, name, collector_ids from collector_area where ${loc.grid.code} = any(grid_codes) order by id limit 1`
+      .execute(db)).rows[0];
+    if (area) {
+      collectorArea = { id: area.id, name: area.name };
+      collectors = (await sql<Collector>`select id, code, name, phone from collector
+        where id = any(${area.collector_ids}::int[]) order by code`.execute(db)).rows;
+    }
+  }
+
+  const rules = rankRules((await sql<RuleCandidate>`
+    select r.id, r.name, r.category_kind, r.category_pattern, r.area_kind, r.area_m2, r.priority, r.version,
+           r.department_code, d.name as department_name
+    from resp_rule r join department d on d.code = r.department_code
+    where (r.category_kind is null or r.category_kind = ${input.kind})
+      and r.category_pattern in (${input.code}, ${input.code.slice(0, 2)}, '*')
+      and (r.valid_from is null or r.valid_from <= ${localDate(input.at ?? new Date())}::date)
+      and (r.valid_to is null or r.valid_to >= ${localDate(input.at ?? new Date())}::date)
+      and (r.area_kind = 'anywhere'
+        or (r.area_kind = 'polygon' and ST_Covers(r.area_geom, ${point(lon, lat)}))
+        or (r.area_kind = 'regions' and ${inCodes(place)}))`.execute(db)).rows);
+
+  let department: Department | null = null;
+  let matched: Matched = { source: 'none' };
+  let why: string;
+  let winner: RuleCandidate | undefined = rules[0];
+
+  const component = input.componentCode
+    ? (await sql<{ code: string; name: string; dept: string | null; role: string }>`
+        select c.code, c.name, coalesce(c.maintainer_code, c.owner_code) as dept,
+               case when c.maintainer_code is not null then '养护单位' else '主管部门' end as role
+        from component c where c.code = ${input.componentCode}`.execute(db)).rows[0]
+    : undefined;
+
+  if (component?.dept) {
+    department = await getDepartment(db, component.dept);
+    matched = { source: 'component', component_code: component.code };
+    why = `报告指明部件 ${component.code}${component.name ? `（${component.name}）` : ''}，由其${component.role}「${department!.name}」负责`;
+    winner = undefined;
+  } else if (winner) {
+    department = await getDepartment(db, winner.department_code);
+    matched = { source: 'rule', rule_id: winner.id, rule_version: winner.version, rule_name: winner.name };
+    why = `${describeRule(winner)} → ${winner.department_name}` + (rules.length > 1 ? `；胜过 ${rules.length - 1} 条候选规则` : '');
+  } else {
+    const fb = (await sql<Department & { fallback_for: string }>`
+      select code, name, kind, fallback_for from department
+      where fallback_for in (${loc.street?.code ?? '-'}, ${loc.district?.code ?? '-'}, '')
+      order by length(fallback_for) desc limit 1`.execute(db)).rows[0];
+    if (fb) {
+      department = { code: fb.code, name: fb.name, kind: fb.kind };
+      matched = { source: 'fallback', fallback_for: fb.fallback_for };
+      const scope = fb.fallback_for === '' ? '全域' : fb.fallback_for === loc.street?.code ? `街道 ${loc.street.name}` : `区 ${loc.district?.name ?? fb.fallback_for}`;
+      why = `没有责任规则覆盖此类别和位置，由${scope}的属地兜底单位「${fb.name}」负责`;
+    } else {
+      why = '没有责任规则覆盖此类别和位置，且未配置属地兜底单位：需要人工指定责任部门';
+    }
+  }
+  if (loc.reason === 'outside_coverage') why = `位置不在任何单元网格内（${loc.detail}）；${why}`;
+
+  const candidates: Candidate[] = rules.filter((r) => r !== winner).map((r) => {
+    const because: LostBecause = winner ? lostBecause(winner, r) : 'component_maintainer';
+    return {
+      rule_id: r.id, name: r.name, department_code: r.department_code,
+      category: r.category_pattern === '*' ? '*' : `${r.category_kind ?? '*'}:${r.category_pattern}`,
+      specificity: specificity(r), area_m2: r.area_m2 === null ? null : Math.round(r.area_m2 * 10) / 10,
+      priority: r.priority, lost_because: because, lost_label: LOST_LABEL[because],
+    };
+  });
+
+  return {
+    grid: loc.grid && { code: loc.grid.code, name: loc.grid.name },
+    community: loc.community, street: loc.street, district: loc.district,
+    on_boundary: loc.onBoundary,
+    outside_coverage: loc.reason === 'outside_coverage',
+    nearest_grid: loc.nearest ?? null,
+    area_class: zone?.class ?? 'C',
+    area_class_zone: zone ? { id: zone.id, name: zone.name } : null,
+    collector_area: collectorArea,
+    collectors,
+    department,
+    matched,
+    why,
+    candidates,
+    version,
+  };
+}
+
+async function getDepartment(db: Kysely<DB>, code: string): Promise<Department> {
+  return db.selectFrom('department').select(['code', 'name', 'kind']).where('code', '=', code).executeTakeFirstOrThrow();
+}

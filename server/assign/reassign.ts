@@ -1,0 +1,142 @@
+/**
+ * Re-assignment after grids or the responsibility library change: every open case is placed again, set-based in
+ * SQL (one spatial join for the grid, one ranked lateral lookup for the rule), so a city's backlog is redone in
+ * seconds. Precedence is the same as assign() (server/assign/precedence.ts): component maintainer > specific
+ * category > small area > priority > low id > street/district/everywhere fallback.
+ *
+ * What changes: location facts (grid, community, street, district, area class, collector area) of every open case;
+ * the department only of cases not yet dispatched (reported … filed). A dispatched, parked, disposed or checked
+ * case keeps its department — moving work between departments is the dispatcher's decision (改派) — and the new
+ * proposal is recorded as assignment.proposed_department. Closed and voided cases keep what they had.
+ * Each changed case gets a `reassess` event (system actor) in the same transaction, with the rule version used.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { bumpLayerVersions } from '../tiles/versions.js';
+import { assignmentVersion, localDate } from './assign.js';
+
+export interface ReassignResult { version: number; examined: number; changed: number; department_changed: number; proposed: number }
+
+const BEFORE_DISPATCH = ['reported', 'verifying', 'accepted', 'filed'];
+
+export async function reassignOpenCases(
+  db: Kysely<DB>, opts: { all?: boolean; actor?: { id: number | null; name: string }; now?: Date } = {},
+): Promise<ReassignResult> {
+  const now = opts.now ?? new Date();
+  const actor = opts.actor ?? { id: null, name: 'system:reassign' };
+  const result = await db.transaction().execute(async (trx) => {
+    const version = await assignmentVersion(trx);
+    const today = localDate(now);
+    await sql`drop table if exists reassign_work`.execute(trx);
+    // 1. The open cases to redo, with their grid (lowest covering code) — the spatial join.
+    await sql`create temp table reassign_work on commit drop as
+      select c.id, c.geom, c.category_kind as kind, c.category_code as code, c.component_code, c.state,
+             c.grid_code as old_grid, c.department_code as old_department, c.area_class as old_class,
+             c.collector_area_id as old_area, c.rule_id as old_rule,
+             g.code as grid_code, g.name as grid_name
+      from case_record c
+      left join lateral (
+        select code, name from unit_grid g
+        where g.termination_date is null and ST_Intersects(g.geom, c.geom)
+        order by g.code limit 1) g on true
+      where c.closed_at is null and c.state <> 'voided'
+        ${opts.all ? sql`` : sql`and c.assignment_version < ${version}`}`.execute(trx);
+    // 2. Outside coverage: the deepest region that covers the point.
+    await sql`alter table reassign_work add column place text, add column street_code text, add column district_code text,
+      add column community_code text`.execute(trx);
+    await sql`update reassign_work w set community_code = left(grid_code, 12), street_code = left(grid_code, 9),
+      district_code = left(grid_code, 6), place = grid_code where grid_code is not null`.execute(trx);
+    await sql`update reassign_work w set place = r.code,
+        community_code = case when r.level = 'community' then r.code end,
+        street_code = case when r.level = 'community' then r.parent_code when r.level = 'street' then r.code end,
+        district_code = left(r.code, 6)
+      from (select o.id, x.code, x.level, x.parent_code from reassign_work o
+            cross join lateral (select code, level, parent_code from region r
+              where r.termination_date is null and ST_Intersects(r.geom, o.geom)
+              order by length(r.code) desc, r.code limit 1) x
+            where o.grid_code is null) r
+      where w.id = r.id`.execute(trx);
+    // 3. Area class, collector area, and the department by precedence.
+    await sql`create temp table reassign_new on commit drop as
+      select w.*,
+        coalesce((select z.class from area_class_zone z
+          where (z.area_kind = 'polygon' and ST_Covers(z.area_geom, w.geom))
+             or (z.area_kind = 'regions' and w.place is not null and exists (select 1 from unnest(z.area_codes) a where left(w.place, length(a)) = a))
+          order by z.class, z.id limit 1), 'C') as area_class,
+        (select ca.id from collector_area ca where w.grid_code = any(ca.grid_codes) order by ca.id limit 1) as collector_area_id,
+        (select coalesce(k.maintainer_code, k.owner_code) from component k where k.code = w.component_code) as component_department,
+        r.id as rule_id, r.version as rule_version, r.department_code as rule_department, r.name as rule_name,
+        (select f.code from department f
+          where f.fallback_for in (coalesce(w.street_code, '-'), coalesce(w.district_code, '-'), '')
+          order by length(f.fallback_for) desc limit 1) as fallback_department
+      from reassign_work w
+      left join lateral (
+        select r.id, r.version, r.department_code, r.name from resp_rule r
+        where (r.category_kind is null or r.category_kind = w.kind)
+          and r.category_pattern in (w.code, left(w.code, 2), '*')
+          and (r.valid_from is null or r.valid_from <= ${today}::date) and (r.valid_to is null or r.valid_to >= ${today}::date)
+          and (r.area_kind = 'anywhere'
+            or (r.area_kind = 'polygon' and ST_Covers(r.area_geom, w.geom))
+            or (r.area_kind = 'regions' and w.place is not null and exists (select 1 from unnest(r.area_codes) a where left(w.place, length(a)) = a)))
+        order by (case when r.category_pattern = '*' then 0 when length(r.category_pattern) = 2 then 1 else 2 end) * 2
+                   + (case when r.category_kind is null then 0 else 1 end) desc,
+                 r.area_m2 asc nulls last, r.priority desc, r.id asc
+        limit 1) r on true`.execute(trx);
+    await sql`alter table reassign_new add column department text, add column source text, add column changed boolean,
+      add column move boolean`.execute(trx);
+    await sql`update reassign_new set
+        department = coalesce(component_department, rule_department, fallback_department),
+        source = case when component_department is not null then 'component' when rule_department is not null then 'rule'
+                      when fallback_department is not null then 'fallback' else 'none' end`.execute(trx);
+    await sql`update reassign_new set
+        move = state = any(${BEFORE_DISPATCH}::text[]) and department is distinct from old_department,
+        changed = grid_code is distinct from old_grid or area_class is distinct from old_class
+               or collector_area_id is distinct from old_area or department is distinct from old_department
+               or rule_id is distinct from old_rule`.execute(trx);
+    // 4. Write back: every examined case records the version; changed ones get the new facts and an event.
+    await sql`update case_record c set
+        grid_code = n.grid_code, community_code = n.community_code, street_code = n.street_code,
+        district_code = n.district_code, outside_coverage = n.grid_code is null, area_class = n.area_class,
+        collector_area_id = n.collector_area_id,
+        department_code = case when n.move or c.department_code is null then n.department else c.department_code end,
+        rule_id = n.rule_id, rule_version = n.rule_version, assignment_version = ${version},
+        assignment = c.assignment || jsonb_build_object(
+          'grid', case when n.grid_code is null then null else jsonb_build_object('code', n.grid_code, 'name', n.grid_name) end,
+          'community', case when n.community_code is null then null else jsonb_build_object('code', n.community_code, 'name', (select name from region where code = n.community_code and termination_date is null)) end,
+          'street', case when n.street_code is null then null else jsonb_build_object('code', n.street_code, 'name', (select name from region where code = n.street_code and termination_date is null)) end,
+          'district', case when n.district_code is null then null else jsonb_build_object('code', n.district_code, 'name', (select name from region where code = n.district_code and termination_date is null)) end,
+          'outside_coverage', n.grid_code is null,
+          'area_class', n.area_class,
+          'collector_area', case when n.collector_area_id is null then null else (select jsonb_build_object('id', id, 'name', name) from collector_area where id = n.collector_area_id) end,
+          'matched', jsonb_strip_nulls(jsonb_build_object('source', n.source, 'rule_id', n.rule_id, 'rule_version', n.rule_version,
+                       'rule_name', n.rule_name, 'component_code', case when n.source = 'component' then n.component_code end)),
+          'why', '重新分配（责权库版本 ' || ${version}::text || '）：' || case n.source
+                   when 'component' then '部件 ' || n.component_code || ' 的养护单位'
+                   when 'rule' then '规则#' || n.rule_id || '「' || coalesce(n.rule_name, '') || '」'
+                   when 'fallback' then '属地兜底单位'
+                   else '无规则且无兜底单位' end || ' → ' || coalesce(n.department, '未指定'),
+          'candidates', '[]'::jsonb,
+          'proposed_department', case when not n.move and n.department is distinct from c.department_code then n.department end,
+          'version', ${version}::bigint),
+        updated_at = ${now}
+      from reassign_new n where c.id = n.id and n.changed`.execute(trx);
+    await sql`update case_record c set assignment_version = ${version}
+      from reassign_new n where c.id = n.id and not n.changed`.execute(trx);
+    await sql`insert into case_event (case_id, at, actor_id, actor_name, action, from_state, to_state, note, deadline, detail)
+      select n.id, ${now}, ${actor.id}, ${actor.name}, 'reassess', n.state, n.state,
+             '责权库或网格变更后重新分配', c.stage_deadline,
+             jsonb_strip_nulls(jsonb_build_object('version', ${version}::bigint, 'rule_id', n.rule_id, 'rule_version', n.rule_version,
+               'grid_from', n.old_grid, 'grid_to', n.grid_code, 'department_from', n.old_department,
+               'department_to', case when n.move then n.department end,
+               'proposed_department', case when not n.move and n.department is distinct from n.old_department then n.department end))
+      from reassign_new n join case_record c on c.id = n.id where n.changed`.execute(trx);
+    const counts = (await sql<{ examined: number; changed: number; moved: number; proposed: number }>`
+      select count(*)::int as examined, count(*) filter (where changed)::int as changed,
+             count(*) filter (where move)::int as moved,
+             count(*) filter (where changed and not move and department is distinct from old_department)::int as proposed
+      from reassign_new`.execute(trx)).rows[0];
+    return { version, examined: counts.examined, changed: counts.changed, department_changed: counts.moved, proposed: counts.proposed };
+  });
+  if (result.changed > 0) await bumpLayerVersions(db, ['cases']);
+  return result;
+}

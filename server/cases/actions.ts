@@ -1,0 +1,94 @@
+/**
+ * Applying a workflow action: lock the case, check the state, role, scope and department, move it, set the new
+ * stage deadline and append the event — all in one transaction. History rows are never edited (a trigger refuses).
+ */
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { inScope, type User } from '../auth/tokens.js';
+import { conflict, forbidden, notFound, unprocessable } from '../http/problem.js';
+import { bumpLayerVersions } from '../tiles/versions.js';
+import type { AreaClass } from '../categories/catalog.js';
+import { deadlineRules, stageDeadline } from './deadlines.js';
+import { ACTIONS, STATE_LABEL, actionsFor, actionsFrom, type State } from './workflow.js';
+
+export interface ActionInput {
+  action: string;
+  note?: string;
+  department_code?: string;
+}
+
+export interface CaseRow {
+  id: number; state: State; department_code: string | null; grid_code: string | null; street_code: string | null;
+  district_code: string | null; category_kind: string; category_code: string; condition: string; area_class: string;
+  parked_from: string | null; dispose_deadline: Date | null; stage_deadline: Date | null;
+}
+
+/** The code a user's region scope is checked against ('' when the case lies outside every region). */
+export const caseRegion = (c: Pick<CaseRow, 'grid_code' | 'street_code' | 'district_code'>) =>
+  c.grid_code ?? c.street_code ?? c.district_code ?? '';
+
+export function allowedActions(c: CaseRow, user: User | undefined): string[] {
+  if (!user || !inScope(user, caseRegion(c))) return [];
+  return actionsFor(c.state, user.role, !!user.departmentCode && user.departmentCode === c.department_code);
+}
+
+export async function applyAction(
+  db: Kysely<DB>, id: number, input: ActionInput, user: User, opts: { now?: Date } = {},
+): Promise<void> {
+  const def = ACTIONS[input.action];
+  const now = opts.now ?? new Date();
+  await db.transaction().execute(async (trx) => {
+    const c = (await sql<CaseRow>`select id, state, department_code, grid_code, street_code, district_code, category_kind,
+        category_code, condition, area_class, parked_from, dispose_deadline, stage_deadline
+      from case_record where id = ${id} for update`.execute(trx)).rows[0];
+    if (!c) throw notFound(`no case ${id}`);
+    if (!inScope(user, caseRegion(c))) {
+      throw forbidden(`case ${id} lies in ${caseRegion(c) || 'no region'}, outside your region scope ${user.regionScope}`);
+    }
+    if (!def.from.includes(c.state)) {
+      const allowed = actionsFrom(c.state);
+      throw conflict(`a case in state ${c.state} (${STATE_LABEL[c.state]}) cannot take action '${input.action}'; allowed: ${allowed.join(', ') || 'none (the case is finished)'}`,
+        { state: c.state, allowed_actions: allowed });
+    }
+    if (user.role !== 'admin') {
+      if (!def.roles.includes(user.role)) throw forbidden(`role '${user.role}' may not ${input.action} (${def.label}); allowed roles: ${def.roles.join(', ')}`);
+      if (def.ownDepartment && user.departmentCode !== c.department_code) {
+        throw forbidden(`only a handler of department ${c.department_code} may ${input.action} this case`);
+      }
+    }
+    const errors: { location: string; message: string }[] = [];
+    const note = input.note?.trim() ?? '';
+    if (def.note && !note) errors.push({ location: 'body.note', message: `action '${input.action}' (${def.label}) needs a note saying why or what was done` });
+    let department = c.department_code;
+    if (def.department === 'required' && !input.department_code) errors.push({ location: 'body.department_code', message: `action '${input.action}' needs the department_code to send the case to` });
+    if (input.department_code && def.department) {
+      const d = await trx.selectFrom('department').select('code').where('code', '=', input.department_code).executeTakeFirst();
+      if (!d) errors.push({ location: 'body.department_code', message: `unknown department '${input.department_code}'` });
+      else if (input.action === 'reassign' && d.code === c.department_code) errors.push({ location: 'body.department_code', message: `the case is already with ${d.code}` });
+      department = input.department_code;
+    } else if (input.department_code) {
+      errors.push({ location: 'body.department_code', message: `action '${input.action}' takes no department_code` });
+    }
+    if (def.department && !department) errors.push({ location: 'body.department_code', message: 'the case has no responsible department; name one with department_code' });
+    if (errors.length) throw unprocessable(errors.map((e) => e.message).join('; '), { errors });
+
+    const to: State = def.to === 'same' ? c.state : def.to;
+    const rules = await deadlineRules(trx, { kind: c.category_kind, code: c.category_code, condition: c.condition, areaClass: c.area_class as AreaClass });
+    // A clock restarts on every move; urge (督办) leaves it running.
+    const stage = input.action === 'urge' ? c.stage_deadline : stageDeadline(rules, to, now);
+    const dispose = to === 'dispatched' && input.action !== 'urge' ? stage : c.dispose_deadline;
+    await sql`update case_record set
+        state = ${to}, department_code = ${department}, stage_deadline = ${stage}, dispose_deadline = ${dispose},
+        parked_from = ${to === 'parked' ? c.state : null},
+        urge_count = urge_count + ${input.action === 'urge' ? 1 : 0},
+        rework_count = rework_count + ${input.action === 'rework' ? 1 : 0},
+        closed_at = ${to === 'closed' || to === 'voided' ? now : null}, updated_at = ${now}
+      where id = ${id}`.execute(trx);
+    await trx.insertInto('case_event').values({
+      case_id: id, at: now, actor_id: user.id, actor_name: user.name, action: input.action, from_state: c.state,
+      to_state: to, note, deadline: stage,
+      detail: JSON.stringify(department !== c.department_code ? { department_from: c.department_code, department_to: department } : {}),
+    }).execute();
+  });
+  await bumpLayerVersions(db, ['cases']);
+}

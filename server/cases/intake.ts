@@ -1,0 +1,135 @@
+/**
+ * Intake (受理入口): a report from any channel is validated, located, assigned and stored — with its first history
+ * event — in one transaction before anything is answered. Idempotency-Key: a retry with the same key and body
+ * returns the stored case; the same key with a different body is a conflict; concurrent duplicates create one case
+ * (a unique index decides).
+ */
+import crypto from 'node:crypto';
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
+import type { User } from '../auth/tokens.js';
+import { conflict, unprocessable } from '../http/problem.js';
+import { findCategory } from '../categories/catalog.js';
+import { toWgs84, type CrsName } from '../geo/crs.js';
+import { assign } from '../assign/assign.js';
+import { bumpLayerVersions } from '../tiles/versions.js';
+import { deadlineRules, stageDeadline } from './deadlines.js';
+import { findDuplicates, type DuplicateOptions } from './duplicates.js';
+
+export const CHANNELS = ['collector', 'hotline_12345', 'hotline_12319', 'video', 'leader', 'app', 'wechat', 'open311'] as const;
+export type Channel = typeof CHANNELS[number];
+
+export interface ReportInput {
+  channel: Channel;
+  category?: string;
+  description: string;
+  location: { lon: number; lat: number; crs?: CrsName };
+  condition?: string;
+  address?: string;
+  component_code?: string;
+  photos?: string[];
+  reporter?: { name?: string; phone?: string };
+  client_time?: string;
+}
+
+export interface IntakeOptions {
+  user?: User;
+  idempotencyKey?: string;
+  /** Reception time; the demo generator replays a year through this code. Default: now. */
+  now?: Date;
+  duplicates: DuplicateOptions;
+}
+
+export interface IntakeResult { id: number; replayed: boolean }
+
+/** Canonical JSON (sorted keys) so that a retry with reordered fields is the same request. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') {
+    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export const requestHash = (input: ReportInput) => crypto.createHash('sha256').update(canonical(input)).digest('hex');
+
+async function replay(db: Kysely<DB>, key: string, hash: string): Promise<IntakeResult | undefined> {
+  const row = await db.selectFrom('case_record').select(['id', 'request_hash']).where('idempotency_key', '=', key).executeTakeFirst();
+  if (!row) return undefined;
+  if (row.request_hash !== hash) {
+    throw conflict('this Idempotency-Key was already used for a different report; send a new key for a new report',
+      { case_id: Number(row.id) });
+  }
+  return { id: Number(row.id), replayed: true };
+}
+
+export async function intakeCase(db: Kysely<DB>, input: ReportInput, opts: IntakeOptions): Promise<IntakeResult> {
+  const hash = requestHash(input);
+  const key = opts.idempotencyKey === undefined ? undefined : `${opts.user?.id ?? 0}:${opts.idempotencyKey}`;
+  if (key) {
+    const earlier = await replay(db, key, hash);
+    if (earlier) return earlier;
+  }
+
+  const errors: { location: string; message: string }[] = [];
+  const category = input.category ? await findCategory(db, input.category) : undefined;
+  if (input.category && !category) {
+    errors.push({ location: 'body.category', message: `unknown category '${input.category}': not in the GB/T 47678.5 dictionary (see /api/categories)` });
+  }
+  let component: { code: string; category_code: string } | undefined;
+  if (input.component_code) {
+    component = await db.selectFrom('component').select(['code', 'category_code'])
+      .where('code', '=', input.component_code).executeTakeFirst();
+    if (!component) errors.push({ location: 'body.component_code', message: `unknown component '${input.component_code}'` });
+  }
+  if (!input.category && !input.component_code) {
+    errors.push({ location: 'body.category', message: "missing required body field 'category' (it may be left out only when 'component_code' names a component)" });
+  }
+  if (errors.length) throw unprocessable(errors.map((e) => e.message).join('; '), { errors });
+  const cat = category ?? { kind: 'component', code: component!.category_code };
+
+  const crs = input.location.crs ?? 'wgs84';
+  const { lon, lat } = toWgs84(input.location.lon, input.location.lat, crs);
+  const now = opts.now ?? new Date();
+  const assignment = await assign(db, { lon, lat, kind: cat.kind, code: cat.code, componentCode: component?.code, at: now });
+  const rules = await deadlineRules(db, { kind: cat.kind, code: cat.code, condition: input.condition ?? '', areaClass: assignment.area_class });
+  const deadline = stageDeadline(rules, 'reported', now);
+  const duplicates = await findDuplicates(db, { kind: cat.kind, code: cat.code, lon, lat, at: now }, opts.duplicates);
+
+  const result = await db.transaction().execute(async (trx) => {
+    const id = Number((await sql<{ id: string }>`select nextval('case_record_id_seq') as id`.execute(trx)).rows[0].id);
+    const caseNo = `${localDay(now)}${String(id).padStart(6, '0')}`;
+    const inserted = await sql<{ id: number }>`
+      insert into case_record (id, case_no, channel, category_kind, category_code, condition, description, address,
+        lon, lat, geom, input_crs, input_lon, input_lat, component_code, photos, reporter, client_time, reported_at,
+        created_by, state, outside_coverage, grid_code, community_code, street_code, district_code, area_class,
+        collector_area_id, department_code, rule_id, rule_version, assignment, assignment_version, stage_deadline,
+        duplicates, idempotency_key, request_hash, updated_at)
+      values (${id}, ${caseNo}, ${input.channel}, ${cat.kind}, ${cat.code}, ${input.condition ?? ''}, ${input.description},
+        ${input.address ?? ''}, ${lon}, ${lat}, ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), ${crs},
+        ${input.location.lon}, ${input.location.lat}, ${component?.code ?? null}, ${JSON.stringify(input.photos ?? [])}::jsonb,
+        ${JSON.stringify(input.reporter ?? {})}::jsonb, ${input.client_time ?? null}::timestamptz, ${now},
+        ${opts.user?.id ?? null}, 'reported', ${assignment.outside_coverage}, ${assignment.grid?.code ?? null},
+        ${assignment.community?.code ?? null}, ${assignment.street?.code ?? null}, ${assignment.district?.code ?? null},
+        ${assignment.area_class}, ${assignment.collector_area?.id ?? null}, ${assignment.department?.code ?? null},
+        ${assignment.matched.rule_id ?? null}, ${assignment.matched.rule_version ?? null}, ${JSON.stringify(assignment)}::jsonb,
+        ${assignment.version}, ${deadline}, ${JSON.stringify(duplicates)}::jsonb, ${key ?? null}, ${hash}, ${now})
+      on conflict (idempotency_key) do nothing
+      returning id`.execute(trx);
+    if (inserted.rows.length === 0) return undefined; // a concurrent request with this key won
+    await trx.insertInto('case_event').values({
+      case_id: id, at: now, actor_id: opts.user?.id ?? null, actor_name: opts.user?.name ?? `channel:${input.channel}`,
+      action: 'report', from_state: null, to_state: 'reported', note: input.description.slice(0, 500), deadline,
+      detail: JSON.stringify({ channel: input.channel, department: assignment.department?.code ?? null, matched: assignment.matched }),
+    }).execute();
+    return { id, replayed: false };
+  });
+  if (!result) return (await replay(db, key!, hash))!;
+  await bumpLayerVersions(db, ['cases']);
+  return result;
+}
+
+/** The local (China Standard Time) day as YYYYMMDD, the prefix of case numbers. */
+export function localDay(t: Date): string {
+  return new Date(t.getTime() + 8 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '');
+}

@@ -1,0 +1,56 @@
+/** A stored case as the API shows it. */
+import type { User } from '../auth/tokens.js';
+import { allowedActions, type CaseRow } from './actions.js';
+import { STATE_LABEL, type State } from './workflow.js';
+
+export interface CaseListRow extends CaseRow {
+  case_no: string; channel: string; description: string; address: string; lon: number; lat: number;
+  input_crs: string; input_lon: number; input_lat: number; component_code: string | null; photos: string[];
+  reporter: Record<string, string>; client_time: Date | null; reported_at: Date; outside_coverage: boolean;
+  assignment: any; assignment_version: number; rule_id: number | null; rule_version: number | null;
+  urge_count: number; rework_count: number; duplicates: unknown[]; closed_at: Date | null; updated_at: Date;
+  category_name: string; major_name: string; department_name: string | null; department_kind: string | null;
+}
+
+const iso = (t: Date | string | null) => (t === null ? null : new Date(t).toISOString());
+
+export function presentCase(c: CaseListRow, user: User | undefined, now = new Date()) {
+  const a = c.assignment;
+  return {
+    id: Number(c.id),
+    case_no: c.case_no,
+    state: c.state,
+    state_label: STATE_LABEL[c.state as State],
+    channel: c.channel,
+    category: {
+      kind: c.category_kind, code: c.category_code, key: `${c.category_kind}:${c.category_code}`,
+      name: c.category_name, major_name: c.major_name,
+    },
+    condition: c.condition,
+    description: c.description,
+    address: c.address,
+    location: { lon: c.lon, lat: c.lat, input: { lon: c.input_lon, lat: c.input_lat, crs: c.input_crs } },
+    component_code: c.component_code,
+    photos: c.photos,
+    reporter: c.reporter,
+    client_time: iso(c.client_time),
+    reported_at: iso(c.reported_at),
+    closed_at: iso(c.closed_at),
+    outside_coverage: c.outside_coverage,
+    overdue: c.stage_deadline !== null && new Date(c.stage_deadline) < now,
+    deadlines: { stage: iso(c.stage_deadline), dispose: iso(c.dispose_deadline) },
+    urge_count: c.urge_count,
+    rework_count: c.rework_count,
+    assignment: {
+      ...a,
+      // The department may have changed since intake (dispatch to another, 改派): show the current one.
+      department: c.department_code ? { code: c.department_code, name: c.department_name, kind: c.department_kind } : null,
+      area_class: c.area_class,
+      version: c.assignment_version,
+    },
+    duplicates: c.duplicates,
+    allowed_actions: allowedActions(c, user),
+  };
+}
+
+export type CaseView = ReturnType<typeof presentCase>;

@@ -1,0 +1,158 @@
+/** Cases: intake, one case with its history, queues, workflow actions and the heat map. */
+import type { Kysely } from 'kysely';
+import type { Config } from '../config.js';
+import type { DB, Role } from '../db/schema.js';
+import type { Api } from '../http/api.js';
+import { parseBbox } from '../http/geo.js';
+import { badRequest, notFound } from '../http/problem.js';
+import { CATEGORY_KEY_PATTERN } from '../categories/catalog.js';
+import { CRS_NAMES } from '../geo/crs.js';
+import { applyAction } from './actions.js';
+import { CHANNELS, intakeCase, type ReportInput } from './intake.js';
+import { presentCase } from './present.js';
+import { caseEvents, getCase, heatPoints, listCases, type CaseFilter } from './queries.js';
+import { ACTION_NAMES, STATES } from './workflow.js';
+
+const READERS: Role[] = ['viewer', 'collector', 'dispatcher', 'department_handler', 'gis_editor'];
+
+export const REPORT_SCHEMA = {
+  type: 'object', additionalProperties: false, required: ['channel', 'description', 'location'],
+  properties: {
+    channel: { type: 'string', enum: CHANNELS },
+    category: { type: 'string', pattern: CATEGORY_KEY_PATTERN, description: 'kind:code, e.g. matter:06010 (legacy 4-digit codes accepted)' },
+    description: { type: 'string', minLength: 1, maxLength: 2000 },
+    location: {
+      type: 'object', additionalProperties: false, required: ['lon', 'lat'],
+      properties: {
+        lon: { type: 'number', minimum: -180, maximum: 180 },
+        lat: { type: 'number', minimum: -90, maximum: 90 },
+        crs: { type: 'string', enum: CRS_NAMES, default: 'wgs84' },
+      },
+    },
+    condition: { type: 'string', maxLength: 100, description: '立案条件, e.g. 缺失' },
+    address: { type: 'string', maxLength: 256 },
+    component_code: { type: 'string', pattern: '^[0-9]{16,17}$', description: 'a 16- or 17-digit component code' },
+    photos: { type: 'array', maxItems: 20, items: { type: 'string', minLength: 1, maxLength: 500 } },
+    reporter: {
+      type: 'object', additionalProperties: false,
+      properties: { name: { type: 'string', maxLength: 100 }, phone: { type: 'string', maxLength: 40 } },
+    },
+    client_time: { type: 'string', format: 'date-time' },
+  },
+};
+
+const ID = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } };
+
+export const CASE_QUERY = {
+  type: 'object', additionalProperties: false,
+  properties: {
+    state: { type: 'string', pattern: `^(${STATES.join('|')})(,(${STATES.join('|')}))*$`, description: 'comma-separated states' },
+    department: { type: 'string', maxLength: 40 },
+    overdue: { type: 'boolean' },
+    bbox: { type: 'string', description: 'west,south,east,north in degrees' },
+    category: { type: 'string', pattern: '^(component|matter):([0-9]{2}|[0-9]{5})$', description: 'kind:code (5 digits) or kind:major (2 digits)' },
+    channel: { type: 'string', enum: CHANNELS },
+    from: { type: 'string', format: 'date-time' },
+    to: { type: 'string', format: 'date-time' },
+    outside_coverage: { type: 'boolean' },
+    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
+    cursor: { type: 'integer', minimum: 1 },
+  },
+};
+
+function filterFrom(q: any, scope: string): CaseFilter {
+  let category: CaseFilter['category'];
+  if (q.category) {
+    const [kind, pattern] = String(q.category).split(':');
+    category = { kind, pattern };
+  }
+  if (q.from && q.to && new Date(q.from) >= new Date(q.to)) throw badRequest("query parameter 'from' must be before 'to'");
+  return {
+    states: q.state ? String(q.state).split(',') : undefined, department: q.department, overdue: q.overdue,
+    bbox: q.bbox ? parseBbox(q.bbox) : undefined, category, channel: q.channel, from: q.from, to: q.to,
+    outsideCoverage: q.outside_coverage, scope, before: q.cursor, limit: q.limit,
+  };
+}
+
+export function caseRoutes(api: Api, db: Kysely<DB>, config: Config): void {
+  const show = async (id: number, user: Parameters<typeof presentCase>[1]) => {
+    const c = await getCase(db, id);
+    if (!c) throw notFound(`no case ${id}`);
+    return { ...presentCase(c, user), events: await caseEvents(db, id) };
+  };
+
+  api.route({
+    method: 'post', path: '/api/cases', tag: 'cases', roles: ['collector', 'dispatcher'],
+    summary: 'Report a case from any channel; stored, located and assigned before the answer',
+    description: 'Send an Idempotency-Key header to make retries safe: the same key and body return the stored case (200); the same key with another body is a 409.',
+    body: REPORT_SCHEMA, bodyLimitBytes: config.reportLimitBytes,
+    errors: { 409: 'Idempotency-Key reused with a different body', 413: 'report too large', 422: 'unknown category or component' },
+  }, async (ctx, { body, user }) => {
+    const key = ctx.get('Idempotency-Key') || undefined;
+    if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) {
+      throw badRequest('the Idempotency-Key header must be 1–200 visible ASCII characters');
+    }
+    const r = await intakeCase(db, body as ReportInput, {
+      user, idempotencyKey: key,
+      duplicates: { radiusM: config.duplicateRadiusM, windowHours: config.duplicateWindowHours },
+    });
+    ctx.status = r.replayed ? 200 : 201;
+    ctx.set('Location', `/api/cases/${r.id}`);
+    if (r.replayed) ctx.set('Idempotent-Replayed', 'true');
+    ctx.body = await show(r.id, user);
+  });
+
+  api.route({
+    method: 'get', path: '/api/cases', tag: 'cases', roles: READERS,
+    summary: 'Queues: cases filtered by state, department, overdue, bbox, category, channel and time; newest first, paged',
+    query: CASE_QUERY,
+  }, async (ctx, { query, user }) => {
+    const rows = await listCases(db, filterFrom(query, user!.regionScope));
+    const items = rows.map((c) => presentCase(c, user));
+    let next: string | null = null;
+    if (rows.length === query.limit) {
+      const u = new URL(ctx.href);
+      u.searchParams.set('cursor', String(rows[rows.length - 1].id));
+      next = `${u.pathname}${u.search}`;
+    }
+    ctx.body = { items, next };
+  });
+
+  api.route({
+    method: 'get', path: '/api/cases/heat', tag: 'cases',
+    summary: 'Case density for a heat map: points snapped to ~11 m cells with their case count',
+    query: { ...CASE_QUERY, properties: { ...CASE_QUERY.properties, limit: { type: 'integer', minimum: 1, maximum: 200000, default: 50000 } } },
+  }, async (ctx, { query }) => {
+    ctx.body = await heatPoints(db, filterFrom(query, ''));
+  });
+
+  api.route({
+    method: 'get', path: '/api/cases/:id', tag: 'cases', roles: READERS, params: ID,
+    summary: 'One case with its assignment, deadlines, allowed actions and full history',
+    errors: { 404: 'unknown case' },
+  }, async (ctx, { params, user }) => {
+    const v = await show(params.id, user);
+    const region = v.assignment.grid?.code ?? v.assignment.street?.code ?? v.assignment.district?.code ?? '';
+    if (!region.startsWith(user!.regionScope)) throw notFound(`no case ${params.id} in your region scope`);
+    ctx.body = v;
+  });
+
+  api.route({
+    method: 'post', path: '/api/cases/:id/actions', tag: 'cases', params: ID,
+    roles: ['dispatcher', 'department_handler', 'collector'],
+    summary: 'Move a case through the workflow (accept, file, dispatch, dispose, check, close, …)',
+    description: 'A 409 lists the actions the current state allows.',
+    body: {
+      type: 'object', additionalProperties: false, required: ['action'],
+      properties: {
+        action: { type: 'string', enum: ACTION_NAMES },
+        note: { type: 'string', maxLength: 2000 },
+        department_code: { type: 'string', minLength: 1, maxLength: 40 },
+      },
+    },
+    errors: { 404: 'unknown case', 409: 'not allowed in the current state', 422: 'missing note or unknown department' },
+  }, async (ctx, { params, body, user }) => {
+    await applyAction(db, params.id, body, user!);
+    ctx.body = await show(params.id, user);
+  });
+}
