@@ -17,6 +17,7 @@ import { importExportRoutes } from './importexport/routes.js';
 import { webConfigRoutes } from './webconfig/routes.js';
 import { userRoutes } from './users/routes.js';
 import { categoryRoutes } from './categories/routes.js';
+import { calendarRoutes } from './calendar/routes.js';
 import { assignRoutes } from './assign/routes.js';
 import { caseRoutes } from './cases/routes.js';
 
@@ -42,6 +43,7 @@ export function buildApp({ config, database, log }: AppDeps): Koa {
   webConfigRoutes(api, config);
   userRoutes(api, database.db);
   categoryRoutes(api, database.db);
+  calendarRoutes(api, database.db);
   assignRoutes(api, database.db);
   caseRoutes(api, database.db, config);
   api.router.get('/api/openapi.json', (ctx) => {
