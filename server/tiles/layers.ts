@@ -90,6 +90,7 @@ export const TILE_LAYERS: readonly TileLayer[] = [
     tolerance: (z) => (z < 16 ? 1 : 0),
   },
   regionLayer('communities', 'community', 'Communities (社区/村), live rows', 12, 10, (z) => (z < 13 ? 2 : z < 16 ? 1 : 0)),
+  regionLayer('streets', 'street', 'Streets / towns (街道/镇), live rows', 9, 8, (z) => (z < 12 ? 2 : z < 16 ? 1 : 0)),
   {
     id: 'cases',
     description: 'Open cases (案件) by state; overdue = the current stage is past its deadline when the tile was built',
@@ -113,7 +114,6 @@ export const TILE_LAYERS: readonly TileLayer[] = [
     maxzoom: 16,
     tolerance: () => 0,
   },
-  regionLayer('streets', 'street', 'Streets / towns (街道/镇), live rows', 9, 8, (z) => (z < 12 ? 2 : z < 16 ? 1 : 0)),
 ];
 
 const byId = new Map(TILE_LAYERS.map((l) => [l.id, l]));

@@ -8,6 +8,7 @@ import { createUser } from '../../server/auth/tokens.js';
 import { wgs84ToGcj02 } from '../../server/geo/crs.js';
 import { useMicroCityServer } from '../helpers/micro-server.js';
 import { DRIVER } from '../helpers/db.js';
+import { decode } from '../tiles/helpers.js';
 
 const cell = (c: number, r: number) => ({ lon: 100 + (c + 0.5) * 0.001, lat: 20 + (r + 0.5) * 0.001 });
 
@@ -64,6 +65,12 @@ describe(`case intake (${DRIVER})`, () => {
     const r = await post(report({ category: 'matter:01-10' }));
     expect(r.status).to.equal(201);
     expect(r.body.category.key).to.equal('matter:06010');
+    await sql`insert into component (code, category_code, name, owner_code) values ('99000101005000001', '01005', '电力井盖', 'JD1')`.execute(env.database.db);
+    const c = await post(report({ category: undefined, component_code: '99000101005000001' }));
+    expect(c.status).to.equal(201);
+    expect(c.body.category.key).to.equal('component:01005');
+    expect(c.body.assignment.matched).to.deep.equal({ source: 'component', component_code: '99000101005000001' });
+    expect(c.body.assignment.department.code).to.equal('JD1');
   });
 
   it('outside every grid: stored, flagged and routed to the fallback owner', async () => {
@@ -154,5 +161,27 @@ describe(`case intake (${DRIVER})`, () => {
     expect(far.body.duplicates.map((d: any) => d.id)).to.deep.equal([near.body.id]); // 41.8 m from dup-2
     const otherKind = await post(report({ description: 'dup-4', category: 'matter:06012', location: base }));
     expect(otherKind.body.duplicates).to.deep.equal([]);
+  });
+
+  it('the cases tile layer holds every open case with its state; voided cases leave it', async () => {
+    const z = 15, x = Math.floor(((100.0035 + 180) / 360) * 2 ** z);
+    const latR = (20.0015 * Math.PI) / 180;
+    const y = Math.floor(((1 - Math.log(Math.tan(latR) + 1 / Math.cos(latR)) / Math.PI) / 2) * 2 ** z);
+    const tile = async () => {
+      const r = await fetch(`${env.server.url}/tiles/cases/${z}/${x}/${y}.mvt`);
+      return r.status === 204 ? [] : decode(new Uint8Array(await r.arrayBuffer()), z, x, y).cases.features;
+    };
+    const open = await sql<{ id: number }>`select id::int as id from case_record where not outside_coverage order by id`.execute(env.database.db);
+    const features = await tile();
+    expect(features.map((f) => f.id).sort((a, b) => Number(a) - Number(b))).to.deep.equal(open.rows.map((r) => r.id));
+    expect(features[0].properties).to.include({ state: 'reported', overdue: false, department_code: 'HW', channel: 'collector' });
+    const admin = (await createUser(env.database.db, 'admin-tiles', 'admin')).token;
+    const v = await fetch(`${env.server.url}/api/cases/${open.rows[0].id}/actions`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${admin}` },
+      body: JSON.stringify({ action: 'void', note: '重复上报' }),
+    });
+    expect(v.status).to.equal(200);
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // the tile service re-reads layer versions every second
+    expect((await tile()).map((f) => f.id)).to.not.include(open.rows[0].id);
   });
 });

@@ -8,6 +8,9 @@ import type { Database } from '../../server/db/index.js';
 import { loadDemoCity } from '../../server/demo/load.js';
 import { ENCODERS, type EncoderName } from '../../server/tiles/encode.js';
 import { TILE_LAYERS } from '../../server/tiles/layers.js';
+
+/** The region layers (the `cases` point layer is tested with the cases). */
+const POLYGON_LAYERS = TILE_LAYERS.filter((l) => l.geometryType === 'polygon');
 import { layerExtent } from '../../server/tiles/queries.js';
 import { tilesCovering, type Bbox } from '../../server/tiles/tilemath.js';
 import { DRIVER, openTestDatabase } from '../helpers/db.js';
@@ -40,7 +43,7 @@ describe(`tiles of the demo city (${DRIVER})`, function () {
   for (const name of encoders) {
     it(`${name}: no tile above 500 KB from each layer's minzoom to two zooms deeper`, async () => {
       const sizes: string[] = [];
-      for (const layer of TILE_LAYERS) {
+      for (const layer of POLYGON_LAYERS) {
         for (let z = layer.minzoom; z <= layer.minzoom + 2; z++) {
           let max = 0;
           let withData = 0;
@@ -59,7 +62,7 @@ describe(`tiles of the demo city (${DRIVER})`, function () {
 
     it(`${name}: interior meets the tile ⇒ in it ⇒ meets the buffered tile, on a sample of tiles at z8–z17`, async () => {
       let features = 0;
-      for (const layer of TILE_LAYERS) {
+      for (const layer of POLYGON_LAYERS) {
         for (const z of [layer.minzoom, layer.minzoom + 1, 14, 15, 17].filter((v, i, a) => v >= layer.minzoom && a.indexOf(v) === i)) {
           for (const [, x, y] of spread(tilesCovering(bbox, z), 8)) {
             const got = codesOf(await ENCODERS[name](database.tileDb, layer, z, x, y), layer.id, z, x, y);
