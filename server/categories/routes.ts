@@ -2,7 +2,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { Api } from '../http/api.js';
-import { notFound } from '../http/problem.js';
+import { notFound, unprocessable } from '../http/problem.js';
 import { CATEGORY_KEY_PATTERN, findCategory, stageLimits } from './catalog.js';
 
 export function categoryRoutes(api: Api, db: Kysely<DB>): void {
@@ -42,5 +42,70 @@ export function categoryRoutes(api: Api, db: Kysely<DB>): void {
     const limits = await sql`select id, kind, pattern, condition, hours_a::float8 as hours_a, hours_b::float8 as hours_b,
         hours_c::float8 as hours_c, close_condition from time_limit order by kind, pattern, condition`.execute(db);
     ctx.body = { stages: await stageLimits(db), limits: limits.rows };
+  });
+
+  api.route({
+    method: 'put', path: '/api/time-limits', tag: 'categories', roles: ['admin'],
+    summary: 'Replace the local time-limit table (disposal hours per category × condition × area class, and stage minutes)',
+    body: {
+      type: 'object', additionalProperties: false, required: ['stages', 'limits'],
+      properties: {
+        stages: {
+          type: 'object', additionalProperties: false, required: ['accept', 'verify', 'file', 'dispatch', 'check', 'close'],
+          properties: Object.fromEntries(['accept', 'verify', 'file', 'dispatch', 'check', 'close']
+            .map((k) => [k, { type: 'number', exclusiveMinimum: 0, maximum: 100000 }])),
+        },
+        limits: {
+          type: 'array', minItems: 1, maxItems: 10000,
+          items: {
+            type: 'object', additionalProperties: false, required: ['kind', 'pattern', 'hours_a', 'hours_b', 'hours_c'],
+            properties: {
+              kind: { type: 'string', enum: ['component', 'matter', '*'] },
+              pattern: { type: 'string', pattern: '^([0-9]{2}|[0-9]{5}|\\*)$', description: "a 5-digit class, a 2-digit major or '*'" },
+              condition: { type: 'string', maxLength: 100, default: '' },
+              hours_a: { type: 'number', exclusiveMinimum: 0, maximum: 100000 },
+              hours_b: { type: 'number', exclusiveMinimum: 0, maximum: 100000 },
+              hours_c: { type: 'number', exclusiveMinimum: 0, maximum: 100000 },
+              close_condition: { type: 'string', maxLength: 500, default: '' },
+            },
+          },
+        },
+      },
+    },
+    errors: { 422: 'unknown category pattern, duplicate rows or no catch-all row' },
+  }, async (ctx, { body, user }) => {
+    const { stages, limits } = body as { stages: Record<string, number>; limits: any[] };
+    const known = await sql<{ k: string }>`select kind || ':' || code as k from category
+      union select kind || ':' || major_code from category union select '*:' || code from category
+      union select '*:' || major_code from category`.execute(db);
+    const ok = new Set(known.rows.map((r) => r.k));
+    const errors: { location: string; message: string }[] = [];
+    const seen = new Set<string>();
+    limits.forEach((l, i) => {
+      const key = `${l.kind}:${l.pattern}:${l.condition}`;
+      if (l.pattern !== '*' && !ok.has(`${l.kind}:${l.pattern}`)) errors.push({ location: `body.limits[${i}].pattern`, message: `no ${l.kind === '*' ? 'category' : l.kind} class ${l.pattern} in the dictionary` });
+      if (seen.has(key)) errors.push({ location: `body.limits[${i}]`, message: `duplicate row for ${l.kind}:${l.pattern} condition '${l.condition}'` });
+      seen.add(key);
+    });
+    if (!limits.some((l) => l.kind === '*' && l.pattern === '*' && l.condition === '')) {
+      errors.push({ location: 'body.limits', message: "the table needs a catch-all row (kind '*', pattern '*', no condition) so every case gets a limit" });
+    }
+    if (errors.length) throw unprocessable(errors.map((e) => e.message).join('; '), { errors });
+    await db.transaction().execute(async (trx) => {
+      await sql`delete from time_limit`.execute(trx);
+      await sql`insert into time_limit (kind, pattern, condition, hours_a, hours_b, hours_c, close_condition)
+        select kind, pattern, condition, hours_a, hours_b, hours_c, close_condition
+        from jsonb_to_recordset(${JSON.stringify(limits)}::jsonb)
+          as r(kind text, pattern text, condition text, hours_a numeric, hours_b numeric, hours_c numeric, close_condition text)`.execute(trx);
+      for (const [stage, minutes] of Object.entries(stages)) {
+        await sql`insert into stage_limit (stage, minutes) values (${stage}, ${minutes})
+          on conflict (stage) do update set minutes = excluded.minutes`.execute(trx);
+      }
+      await trx.insertInto('audit_event').values({
+        actor_id: user!.id, actor_name: user!.name, action: 'update', entity: 'time_limits', entity_key: null,
+        detail: JSON.stringify({ rows: limits.length, stages }),
+      }).execute();
+    });
+    ctx.body = { stages, rows: limits.length };
   });
 }
