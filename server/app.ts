@@ -20,6 +20,7 @@ import { categoryRoutes } from './categories/routes.js';
 import { calendarRoutes } from './calendar/routes.js';
 import { assignRoutes } from './assign/routes.js';
 import { caseRoutes } from './cases/routes.js';
+import { responsibilityRoutes } from './responsibility/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const VERSION: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
@@ -44,6 +45,7 @@ export function buildApp({ config, database, log }: AppDeps): Koa {
   userRoutes(api, database.db);
   categoryRoutes(api, database.db);
   calendarRoutes(api, database.db);
+  responsibilityRoutes(api, database.db);
   assignRoutes(api, database.db);
   caseRoutes(api, database.db, config);
   api.router.get('/api/openapi.json', (ctx) => {

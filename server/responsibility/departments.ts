@@ -1,0 +1,190 @@
+/** Departments (专业部门): /api/departments and /api/departments/:code. */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DB } from '../db/schema.js';
+import type { User } from '../auth/tokens.js';
+import type { Api } from '../http/api.js';
+import { conflict, notFound } from '../http/problem.js';
+import { DEPT_CODE, Problems, listText, plain, requireCodesInScope, requireUnscoped, write } from './common.js';
+
+export const DEPARTMENT_KINDS = ['市政', '园林', '环卫', '城管执法', '交警', '电力', '通信运营商', '水务', '燃气', '街道办', '监督中心', '其他'];
+
+const fields = {
+  name: { type: 'string', minLength: 1, maxLength: 100 },
+  parent_code: { type: ['string', 'null'], pattern: DEPT_CODE, description: 'the parent department code, or null' },
+  kind: { type: 'string', enum: DEPARTMENT_KINDS },
+  contact: { type: 'string', maxLength: 100 },
+  phone: { type: 'string', maxLength: 40 },
+  fallback_for: {
+    type: ['string', 'null'], pattern: '^([0-9]{6}|[0-9]{9})?$',
+    description: 'a live street (9 digits) or district (6) code whose uncovered reports this department takes (属地兜底), "" for everywhere, or null',
+  },
+};
+const createBody = {
+  type: 'object', additionalProperties: false, required: ['code', 'name', 'kind'],
+  properties: { code: { type: 'string', pattern: DEPT_CODE, description: '1–40 letters, digits, _ . -' }, ...fields },
+};
+const patchBody = { type: 'object', additionalProperties: false, minProperties: 1, properties: fields };
+const codeParams = { type: 'object', required: ['code'], properties: { code: { type: 'string', pattern: DEPT_CODE } } };
+
+interface DeptInput {
+  code?: string;
+  name?: string;
+  parent_code?: string | null;
+  kind?: string;
+  contact?: string;
+  phone?: string;
+  fallback_for?: string | null;
+}
+
+const COLUMNS = ['code', 'name', 'parent_code', 'kind', 'contact', 'phone', 'fallback_for', 'created_at', 'updated_at'] as const;
+
+function getDepartment(db: Kysely<DB>, code: string) {
+  return db.selectFrom('department').select(COLUMNS).where('code', '=', code).executeTakeFirst();
+}
+
+/** 403 unless a scoped user may act on this fallback region ('' = everywhere). */
+function requireFallbackInScope(user: User, fallback: string | null | undefined, what: string): void {
+  if (fallback === null || fallback === undefined) return;
+  if (fallback === '') return requireUnscoped(user, what);
+  requireCodesInScope(user, [fallback], what);
+}
+
+/** Parent exists and is not the department itself or one of its descendants; the fallback region is live. */
+async function checkFields(trx: Transaction<DB>, b: DeptInput, self: string, problems: Problems): Promise<void> {
+  if (b.parent_code) {
+    const parent = await getDepartment(trx, b.parent_code);
+    if (!parent) problems.add('body.parent_code', `parent department ${b.parent_code} does not exist`);
+    else {
+      const up = await sql<{ code: string }>`
+        with recursive up(code, parent_code) as (
+          select code, parent_code from department where code = ${b.parent_code}
+          union
+          select d.code, d.parent_code from department d join up on d.code = up.parent_code)
+        select code from up`.execute(trx);
+      if (up.rows.some((r) => r.code === self)) {
+        problems.add('body.parent_code', `parent ${b.parent_code} would make a cycle: ${self === b.parent_code ? 'a department cannot be its own parent' : `${b.parent_code} is under ${self}`}`);
+      }
+    }
+  }
+  if (b.fallback_for) {
+    const live = await sql<{ n: number }>`
+      select count(*)::int as n from region where code = ${b.fallback_for} and termination_date is null`.execute(trx);
+    if (live.rows[0].n === 0) problems.add('body.fallback_for', `fallback_for: no live district or street with code ${b.fallback_for}`);
+  }
+}
+
+/** 409 when another department already takes the fallback of this region. */
+async function checkFallbackFree(trx: Transaction<DB>, fallback: string | null | undefined, self: string): Promise<void> {
+  if (fallback === null || fallback === undefined) return;
+  const holder = await trx.selectFrom('department').select(['code', 'name'])
+    .where('fallback_for', '=', fallback).where('code', '<>', self).executeTakeFirst();
+  if (holder) {
+    const where = fallback === '' ? 'everywhere' : `region ${fallback}`;
+    throw conflict(`department ${holder.code} (${holder.name}) is already the fallback for ${where}; one department per region`,
+      { holder: holder.code });
+  }
+}
+
+export function departmentRoutes(api: Api, db: Kysely<DB>): void {
+  const tag = 'responsibility';
+  api.route({
+    method: 'get', path: '/api/departments', tag, summary: 'List departments (ordered by code)',
+  }, async (ctx) => {
+    ctx.body = await db.selectFrom('department').select(COLUMNS).orderBy('code').execute();
+  });
+
+  api.route({
+    method: 'get', path: '/api/departments/:code', tag, summary: 'One department', params: codeParams,
+    errors: { 404: 'no department with this code' },
+  }, async (ctx, { params }) => {
+    const d = await getDepartment(db, params.code);
+    if (!d) throw notFound(`no department with code ${params.code}`);
+    ctx.body = d;
+  });
+
+  api.route({
+    method: 'post', path: '/api/departments', tag, roles: ['admin', 'gis_editor'], body: createBody,
+    summary: 'Create a department', errors: { 409: 'the code exists or the fallback region is taken', 422: 'unknown parent or region' },
+  }, async (ctx, { body, user }) => {
+    const b = body as DeptInput & { code: string; name: string; kind: string };
+    ctx.body = await write(db, user!, async (trx) => {
+      const problems = new Problems();
+      await checkFields(trx, b, b.code, problems);
+      problems.throwIfAny();
+      requireFallbackInScope(user!, b.fallback_for, 'fallback_for');
+      if (await getDepartment(trx, b.code)) throw conflict(`department ${b.code} already exists`);
+      await checkFallbackFree(trx, b.fallback_for, b.code);
+      await trx.insertInto('department').values({
+        code: b.code, name: b.name, parent_code: b.parent_code ?? null, kind: b.kind,
+        contact: b.contact ?? '', phone: b.phone ?? '', fallback_for: b.fallback_for ?? null,
+      }).execute();
+      const row = (await getDepartment(trx, b.code))!;
+      return { result: row, action: 'create', entity: 'department', key: b.code, detail: { new: plain(row) } };
+    });
+    ctx.status = 201;
+  });
+
+  api.route({
+    method: 'patch', path: '/api/departments/:code', tag, roles: ['admin', 'gis_editor'], params: codeParams, body: patchBody,
+    summary: 'Change a department (partial: only the fields sent; null clears parent_code or fallback_for)',
+    errors: { 404: 'no department with this code', 409: 'the fallback region is taken', 422: 'unknown parent or region, or a cycle' },
+  }, async (ctx, { params, body, user }) => {
+    const b = body as DeptInput;
+    const code = params.code as string;
+    ctx.body = await write(db, user!, async (trx) => {
+      const old = await getDepartment(trx, code);
+      if (!old) throw notFound(`no department with code ${code}`);
+      const problems = new Problems();
+      await checkFields(trx, b, code, problems);
+      problems.throwIfAny();
+      if (b.fallback_for !== undefined && b.fallback_for !== old.fallback_for) {
+        requireFallbackInScope(user!, old.fallback_for, 'the current fallback_for');
+        requireFallbackInScope(user!, b.fallback_for, 'fallback_for');
+        await checkFallbackFree(trx, b.fallback_for, code);
+      }
+      await trx.updateTable('department').set({ ...b, updated_at: sql`now()` } as never).where('code', '=', code).execute();
+      const row = (await getDepartment(trx, code))!;
+      return { result: row, action: 'update', entity: 'department', key: code, detail: { old: plain(old), new: plain(row) } };
+    });
+  });
+
+  api.route({
+    method: 'delete', path: '/api/departments/:code', tag, roles: ['admin', 'gis_editor'], params: codeParams,
+    summary: 'Delete a department nothing refers to (rules, sub-departments, components, cases, users)',
+    errors: { 404: 'no department with this code', 409: 'still referenced; the answer lists by what' },
+  }, async (ctx, { params, user }) => {
+    const code = params.code as string;
+    await write(db, user!, async (trx) => {
+      const old = await getDepartment(trx, code);
+      if (!old) throw notFound(`no department with code ${code}`);
+      requireFallbackInScope(user!, old.fallback_for, `department ${code}'s fallback_for`);
+      const refs = await references(trx, code);
+      const parts = [
+        refs.rules.length && `${refs.rules.length} rule${refs.rules.length === 1 ? '' : 's'} (${listText(refs.rules.map((id) => `#${id}`))})`,
+        refs.departments.length && `${refs.departments.length} sub-department${refs.departments.length === 1 ? '' : 's'} (${listText(refs.departments)})`,
+        refs.components.length && `${refs.components.length} component${refs.components.length === 1 ? '' : 's'} (${listText(refs.components)})`,
+        refs.cases && `${refs.cases} case${refs.cases === 1 ? '' : 's'}`,
+        refs.users.length && `${refs.users.length} user${refs.users.length === 1 ? '' : 's'} (${listText(refs.users)})`,
+      ].filter(Boolean);
+      if (parts.length) {
+        throw conflict(`department ${code} is still referenced by ${parts.join(', ')}; move or delete them first`, { references: refs });
+      }
+      await trx.deleteFrom('department').where('code', '=', code).execute();
+      return { result: undefined, action: 'delete', entity: 'department', key: code, detail: { old: plain(old) } };
+    });
+    ctx.status = 204;
+  });
+}
+
+async function references(trx: Transaction<DB>, code: string) {
+  const rules = await trx.selectFrom('resp_rule').select('id').where('department_code', '=', code).orderBy('id').execute();
+  const departments = await trx.selectFrom('department').select('code').where('parent_code', '=', code).orderBy('code').execute();
+  const components = await trx.selectFrom('component').select('code')
+    .where((eb) => eb.or([eb('owner_code', '=', code), eb('maintainer_code', '=', code)])).orderBy('code').execute();
+  const cases = await sql<{ n: number }>`select count(*)::int as n from case_record where department_code = ${code}`.execute(trx);
+  const users = await trx.selectFrom('app_user').select('name').where('department_code', '=', code).orderBy('id').execute();
+  return {
+    rules: rules.map((r) => r.id), departments: departments.map((d) => d.code), components: components.map((c) => c.code),
+    cases: cases.rows[0].n, users: users.map((u) => u.name),
+  };
+}
