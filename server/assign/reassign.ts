@@ -33,6 +33,7 @@ export async function reassignOpenCases(
       select c.id, c.geom, c.category_kind as kind, c.category_code as code, c.component_code, c.state,
              c.grid_code as old_grid, c.department_code as old_department, c.area_class as old_class,
              c.collector_area_id as old_area, c.rule_id as old_rule,
+             c.assignment->>'proposed_department' as old_proposed,
              g.code as grid_code, g.name as grid_name
       from case_record c
       left join lateral (
@@ -83,23 +84,31 @@ export async function reassignOpenCases(
                  r.area_m2 asc nulls last, r.priority desc, r.id asc
         limit 1) r on true`.execute(trx);
     await sql`alter table reassign_new add column department text, add column source text, add column changed boolean,
-      add column move boolean`.execute(trx);
+      add column move boolean, add column keep boolean, add column proposed text`.execute(trx);
     await sql`update reassign_new set
         department = coalesce(component_department, rule_department, fallback_department),
         source = case when component_department is not null then 'component' when rule_department is not null then 'rule'
                       when fallback_department is not null then 'fallback' else 'none' end`.execute(trx);
+    // move: the department changes (not yet dispatched). keep: dispatched and the library now points elsewhere —
+    // the department, matched rule and why stay; the other department is proposed.
     await sql`update reassign_new set
         move = state = any(${BEFORE_DISPATCH}::text[]) and department is distinct from old_department,
+        keep = not (state = any(${BEFORE_DISPATCH}::text[])) and old_department is not null and department is distinct from old_department`.execute(trx);
+    await sql`update reassign_new set
+        proposed = case when keep then department end,
         changed = grid_code is distinct from old_grid or area_class is distinct from old_class
-               or collector_area_id is distinct from old_area or department is distinct from old_department
-               or rule_id is distinct from old_rule`.execute(trx);
+               or collector_area_id is distinct from old_area or move
+               or (not keep and rule_id is distinct from old_rule)
+               or (case when keep then department end) is distinct from old_proposed`.execute(trx);
     // 4. Write back: every examined case records the version; changed ones get the new facts and an event.
     await sql`update case_record c set
         grid_code = n.grid_code, community_code = n.community_code, street_code = n.street_code,
         district_code = n.district_code, outside_coverage = n.grid_code is null, area_class = n.area_class,
         collector_area_id = n.collector_area_id,
-        department_code = case when n.move or c.department_code is null then n.department else c.department_code end,
-        rule_id = n.rule_id, rule_version = n.rule_version, assignment_version = ${version},
+        department_code = case when n.keep then c.department_code else n.department end,
+        rule_id = case when n.keep then c.rule_id else n.rule_id end,
+        rule_version = case when n.keep then c.rule_version else n.rule_version end,
+        assignment_version = ${version},
         assignment = c.assignment || jsonb_build_object(
           'grid', case when n.grid_code is null then null else jsonb_build_object('code', n.grid_code, 'name', n.grid_name) end,
           'community', case when n.community_code is null then null else jsonb_build_object('code', n.community_code, 'name', (select name from region where code = n.community_code and termination_date is null)) end,
@@ -108,15 +117,15 @@ export async function reassignOpenCases(
           'outside_coverage', n.grid_code is null,
           'area_class', n.area_class,
           'collector_area', case when n.collector_area_id is null then null else (select jsonb_build_object('id', id, 'name', name) from collector_area where id = n.collector_area_id) end,
-          'matched', jsonb_strip_nulls(jsonb_build_object('source', n.source, 'rule_id', n.rule_id, 'rule_version', n.rule_version,
-                       'rule_name', n.rule_name, 'component_code', case when n.source = 'component' then n.component_code end)),
-          'why', '重新分配（责权库版本 ' || ${version}::text || '）：' || case n.source
+          'matched', case when n.keep then c.assignment->'matched' else jsonb_strip_nulls(jsonb_build_object('source', n.source, 'rule_id', n.rule_id, 'rule_version', n.rule_version,
+                       'rule_name', n.rule_name, 'component_code', case when n.source = 'component' then n.component_code end)) end,
+          'why', case when n.keep then c.assignment->>'why' else '重新分配（责权库版本 ' || ${version}::text || '）：' || case n.source
                    when 'component' then '部件 ' || n.component_code || ' 的养护单位'
                    when 'rule' then '规则#' || n.rule_id || '「' || coalesce(n.rule_name, '') || '」'
                    when 'fallback' then '属地兜底单位'
-                   else '无规则且无兜底单位' end || ' → ' || coalesce(n.department, '未指定'),
-          'candidates', '[]'::jsonb,
-          'proposed_department', case when not n.move and n.department is distinct from c.department_code then n.department end,
+                   else '无规则且无兜底单位' end || ' → ' || coalesce(n.department, '未指定') end,
+          'candidates', case when n.keep then c.assignment->'candidates' else '[]'::jsonb end,
+          'proposed_department', n.proposed,
           'version', ${version}::bigint),
         updated_at = ${now}
       from reassign_new n where c.id = n.id and n.changed`.execute(trx);
@@ -128,13 +137,17 @@ export async function reassignOpenCases(
              jsonb_strip_nulls(jsonb_build_object('version', ${version}::bigint, 'rule_id', n.rule_id, 'rule_version', n.rule_version,
                'grid_from', n.old_grid, 'grid_to', n.grid_code, 'department_from', n.old_department,
                'department_to', case when n.move then n.department end,
-               'proposed_department', case when not n.move and n.department is distinct from n.old_department then n.department end))
+               'proposed_department', n.proposed))
       from reassign_new n join case_record c on c.id = n.id where n.changed`.execute(trx);
     const counts = (await sql<{ examined: number; changed: number; moved: number; proposed: number }>`
       select count(*)::int as examined, count(*) filter (where changed)::int as changed,
              count(*) filter (where move)::int as moved,
-             count(*) filter (where changed and not move and department is distinct from old_department)::int as proposed
+             count(*) filter (where changed and proposed is not null)::int as proposed
       from reassign_new`.execute(trx)).rows[0];
+    await trx.insertInto('audit_event').values({
+      actor_id: actor.id, actor_name: actor.name, action: 'reassign', entity: 'cases', entity_key: null,
+      detail: JSON.stringify({ version, all: !!opts.all, ...counts }),
+    }).execute();
     return { version, examined: counts.examined, changed: counts.changed, department_changed: counts.moved, proposed: counts.proposed };
   });
   if (result.changed > 0) await bumpLayerVersions(db, ['cases']);

@@ -5,7 +5,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { inScope, type User } from '../auth/tokens.js';
-import { conflict, forbidden, notFound, unprocessable } from '../http/problem.js';
+import { badRequest, conflict, forbidden, notFound, unprocessable } from '../http/problem.js';
 import { bumpLayerVersions } from '../tiles/versions.js';
 import type { AreaClass } from '../categories/catalog.js';
 import { deadlineRules, stageDeadline } from './deadlines.js';
@@ -18,14 +18,15 @@ export interface ActionInput {
 }
 
 export interface CaseRow {
-  id: number; state: State; department_code: string | null; grid_code: string | null; street_code: string | null;
+  id: number; state: State; department_code: string | null; grid_code: string | null; community_code: string | null;
+  street_code: string | null;
   district_code: string | null; category_kind: string; category_code: string; condition: string; area_class: string;
   parked_from: string | null; dispose_deadline: Date | null; stage_deadline: Date | null;
 }
 
 /** The code a user's region scope is checked against ('' when the case lies outside every region). */
-export const caseRegion = (c: Pick<CaseRow, 'grid_code' | 'street_code' | 'district_code'>) =>
-  c.grid_code ?? c.street_code ?? c.district_code ?? '';
+export const caseRegion = (c: Pick<CaseRow, 'grid_code' | 'community_code' | 'street_code' | 'district_code'>) =>
+  c.grid_code ?? c.community_code ?? c.street_code ?? c.district_code ?? '';
 
 export function allowedActions(c: CaseRow, user: User | undefined): string[] {
   if (!user || !inScope(user, caseRegion(c))) return [];
@@ -36,9 +37,10 @@ export async function applyAction(
   db: Kysely<DB>, id: number, input: ActionInput, user: User, opts: { now?: Date } = {},
 ): Promise<void> {
   const def = ACTIONS[input.action];
+  if (!def) throw badRequest(`unknown action '${input.action}'; actions: ${Object.keys(ACTIONS).join(', ')}`);
   const now = opts.now ?? new Date();
   await db.transaction().execute(async (trx) => {
-    const c = (await sql<CaseRow>`select id, state, department_code, grid_code, street_code, district_code, category_kind,
+    const c = (await sql<CaseRow>`select id, state, department_code, grid_code, community_code, street_code, district_code, category_kind,
         category_code, condition, area_class, parked_from, dispose_deadline, stage_deadline
       from case_record where id = ${id} for update`.execute(trx)).rows[0];
     if (!c) throw notFound(`no case ${id}`);
@@ -76,10 +78,13 @@ export async function applyAction(
     const rules = await deadlineRules(trx, { kind: c.category_kind, code: c.category_code, condition: c.condition, areaClass: c.area_class as AreaClass });
     // A clock restarts on every move; urge (督办) leaves it running.
     const stage = input.action === 'urge' ? c.stage_deadline : stageDeadline(rules, to, now);
-    const dispose = to === 'dispatched' && input.action !== 'urge' ? stage : c.dispose_deadline;
+    // The disposal clock belongs to a dispatch: set on (re)dispatch, dropped when the case goes back to the centre.
+    const dispose = to === 'dispatched' && input.action !== 'urge' ? stage : to === 'filed' ? null : c.dispose_deadline;
     await sql`update case_record set
         state = ${to}, department_code = ${department}, stage_deadline = ${stage}, dispose_deadline = ${dispose},
-        parked_from = ${to === 'parked' ? c.state : null},
+        parked_from = ${input.action === 'park' ? c.state : to === 'parked' ? c.parked_from : null},
+        -- a re-assignment's proposal is settled once the case is with that department
+        assignment = case when assignment->>'proposed_department' = ${department} then assignment - 'proposed_department' else assignment end,
         urge_count = urge_count + ${input.action === 'urge' ? 1 : 0},
         rework_count = rework_count + ${input.action === 'rework' ? 1 : 0},
         closed_at = ${to === 'closed' || to === 'voided' ? now : null}, updated_at = ${now}

@@ -59,7 +59,7 @@ function conditions(f: CaseFilter): RawBuilder<unknown>[] {
   if (f.from) w.push(sql`c.reported_at >= ${f.from}::timestamptz`);
   if (f.to) w.push(sql`c.reported_at < ${f.to}::timestamptz`);
   if (f.outsideCoverage !== undefined) w.push(sql`c.outside_coverage = ${f.outsideCoverage}`);
-  if (f.scope) w.push(sql`left(coalesce(c.grid_code, c.street_code, c.district_code, ''), ${f.scope.length}) = ${f.scope}`);
+  if (f.scope) w.push(sql`left(coalesce(c.grid_code, c.community_code, c.street_code, c.district_code, ''), ${f.scope.length}) = ${f.scope}`);
   return w;
 }
 
@@ -73,12 +73,13 @@ export async function listCases(db: Kysely<DB>, f: CaseFilter): Promise<CaseList
 
 /** Case points for a heat map, snapped to ~11 m cells and counted (weight = cases in the cell). */
 export async function heatPoints(db: Kysely<DB>, f: CaseFilter): Promise<{ points: [number, number, number][]; total: number }> {
-  const r = await sql<{ lon: number; lat: number; n: number }>`
-    select ST_X(cell) as lon, ST_Y(cell) as lat, count(*)::int as n
+  const r = await sql<{ lon: number; lat: number; n: number; total: number }>`
+    select ST_X(cell) as lon, ST_Y(cell) as lat, count(*)::int as n, (sum(count(*)) over ())::int as total
     from (select ST_SnapToGrid(c.geom, 0.0001) as cell from case_record c ${where(conditions(f))}) s
-    group by cell order by n desc limit ${f.limit}`.execute(db);
+    group by cell order by n desc, lon, lat limit ${f.limit}`.execute(db);
   return {
     points: r.rows.map((p) => [Math.round(p.lon * 1e4) / 1e4, Math.round(p.lat * 1e4) / 1e4, p.n]),
-    total: r.rows.reduce((s, p) => s + p.n, 0),
+    /** Matching cases, including those in cells beyond the limit. */
+    total: r.rows[0]?.total ?? 0,
   };
 }

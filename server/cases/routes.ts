@@ -107,10 +107,12 @@ export function caseRoutes(api: Api, db: Kysely<DB>, config: Config): void {
     summary: 'Queues: cases filtered by state, department, overdue, bbox, category, channel and time; newest first, paged',
     query: CASE_QUERY,
   }, async (ctx, { query, user }) => {
-    const rows = await listCases(db, filterFrom(query, user!.regionScope));
+    const rows = await listCases(db, { ...filterFrom(query, user!.regionScope), limit: query.limit + 1 });
+    const more = rows.length > query.limit;
+    if (more) rows.pop();
     const items = rows.map((c) => presentCase(c, user));
     let next: string | null = null;
-    if (rows.length === query.limit) {
+    if (more) {
       const u = new URL(ctx.href);
       u.searchParams.set('cursor', String(rows[rows.length - 1].id));
       next = `${u.pathname}${u.search}`;
@@ -132,7 +134,7 @@ export function caseRoutes(api: Api, db: Kysely<DB>, config: Config): void {
     errors: { 404: 'unknown case' },
   }, async (ctx, { params, user }) => {
     const v = await show(params.id, user);
-    const region = v.assignment.grid?.code ?? v.assignment.street?.code ?? v.assignment.district?.code ?? '';
+    const region = v.assignment.grid?.code ?? v.assignment.community?.code ?? v.assignment.street?.code ?? v.assignment.district?.code ?? '';
     if (!region.startsWith(user!.regionScope)) throw notFound(`no case ${params.id} in your region scope`);
     ctx.body = v;
   });
