@@ -172,45 +172,23 @@ export function bd09ToWgs84(lon: number, lat: number): [number, number] {
   return invert(gcj02ToBd09, lon, lat, start);
 }
 
-/** A point given in `crs` → WGS84 / CGCS2000 (the stored system). */
-export function toWgs84(lon: number, lat: number, crs: CrsName): { lon: number; lat: number } {
-  let p: [number, number];
-  switch (crs) {
-    case 'wgs84':
-    case 'cgcs2000':
-      p = [lon, lat];
-      break;
-    case 'gcj02':
-      p = gcj02ToWgs84(lon, lat);
-      break;
-    case 'bd09':
-      p = bd09ToWgs84(lon, lat);
-      break;
-    default:
-      throw unknownCrs(crs);
-  }
+type Convert = (lon: number, lat: number) => [number, number];
+const same: Convert = (lon, lat) => [lon, lat];
+const TO_WGS84: Record<CrsName, Convert> = { wgs84: same, cgcs2000: same, gcj02: gcj02ToWgs84, bd09: bd09ToWgs84 };
+const FROM_WGS84: Record<CrsName, Convert> = { wgs84: same, cgcs2000: same, gcj02: wgs84ToGcj02, bd09: wgs84ToBd09 };
+
+function convert(table: Record<CrsName, Convert>, lon: number, lat: number, crs: CrsName): { lon: number; lat: number } {
+  const f = Object.hasOwn(table, crs) ? table[crs] : undefined;
+  if (!f) throw unknownCrs(crs as never);
+  const p = f(lon, lat);
   return { lon: p[0], lat: p[1] };
 }
 
+/** A point given in `crs` → WGS84 / CGCS2000 (the stored system). */
+export const toWgs84 = (lon: number, lat: number, crs: CrsName) => convert(TO_WGS84, lon, lat, crs);
+
 /** A WGS84 / CGCS2000 point → `crs` (for showing a stored point on an Amap or Baidu map). */
-export function fromWgs84(lon: number, lat: number, crs: CrsName): { lon: number; lat: number } {
-  let p: [number, number];
-  switch (crs) {
-    case 'wgs84':
-    case 'cgcs2000':
-      p = [lon, lat];
-      break;
-    case 'gcj02':
-      p = wgs84ToGcj02(lon, lat);
-      break;
-    case 'bd09':
-      p = wgs84ToBd09(lon, lat);
-      break;
-    default:
-      throw unknownCrs(crs);
-  }
-  return { lon: p[0], lat: p[1] };
-}
+export const fromWgs84 = (lon: number, lat: number, crs: CrsName) => convert(FROM_WGS84, lon, lat, crs);
 
 function unknownCrs(crs: never): RangeError {
   return new RangeError(`unknown coordinate reference system: ${String(crs)} (expected one of ${CRS_NAMES.join(', ')})`);
