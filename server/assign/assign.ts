@@ -149,7 +149,10 @@ export async function assign(db: Kysely<DB>, input: AssignInput): Promise<Assign
       why = '没有责任规则覆盖此类别和位置，且未配置属地兜底单位：需要人工指定责任部门';
     }
   }
-  if (loc.reason === 'outside_coverage') why = `位置不在任何单元网格内（${loc.detail}）；${why}`;
+  if (loc.reason === 'outside_coverage') {
+    const near = loc.nearest ? `最近的网格 ${loc.nearest.code}「${loc.nearest.name}」约 ${Math.round(loc.nearest.distance_m)} 米` : '尚未载入单元网格';
+    why = `位置不在任何单元网格内（${near}）；${why}`;
+  }
 
   const candidates: Candidate[] = rules.filter((r) => r !== winner).map((r) => {
     const because: LostBecause = winner ? lostBecause(winner, r) : 'component_maintainer';

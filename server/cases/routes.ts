@@ -11,7 +11,7 @@ import { applyAction } from './actions.js';
 import { CHANNELS, intakeCase, type ReportInput } from './intake.js';
 import { presentCase } from './present.js';
 import { caseEvents, getCase, heatPoints, listCases, type CaseFilter } from './queries.js';
-import { ACTION_NAMES, STATES } from './workflow.js';
+import { ACTIONS, ACTION_NAMES, STATES, STATE_LABEL, STAGE_OF } from './workflow.js';
 
 const READERS: Role[] = ['viewer', 'collector', 'dispatcher', 'department_handler', 'gis_editor'];
 
@@ -80,6 +80,20 @@ export function caseRoutes(api: Api, db: Kysely<DB>, config: Config): void {
     if (!c) throw notFound(`no case ${id}`);
     return { ...presentCase(c, user), events: await caseEvents(db, id) };
   };
+
+  api.route({
+    method: 'get', path: '/api/workflow', tag: 'cases',
+    summary: 'The workflow as data: states (with the stage clock that runs in each) and actions (from, to, roles, what they need)',
+  }, (ctx) => {
+    ctx.body = {
+      states: STATES.map((s) => ({ state: s, label: STATE_LABEL[s], stage: STAGE_OF[s] })),
+      actions: ACTION_NAMES.map((a) => {
+        const d = ACTIONS[a];
+        return { action: a, label: d.label, from: d.from, to: d.to, roles: d.roles, note: d.note,
+          department: d.department ?? null, own_department: !!d.ownDepartment };
+      }),
+    };
+  });
 
   api.route({
     method: 'post', path: '/api/cases', tag: 'cases', roles: ['collector', 'dispatcher'],

@@ -8,7 +8,7 @@ export function webConfigRoutes(api: Api, config: Config): void {
   }, (ctx) => {
     ctx.body = {
       basemap: config.basemapUrl ? { url: config.basemapUrl, attribution: config.basemapAttribution ?? '' } : null,
-      layers: ['streets', 'communities', 'grids'],
+      layers: ['streets', 'communities', 'grids', 'cases'],
     };
   });
 }

@@ -85,7 +85,7 @@ describe(`auth (${DRIVER})`, () => {
   });
 
   it('GET /api/web-config: no basemap by default, the configured one otherwise', async () => {
-    expect((await call(open, '/api/web-config')).body).to.deep.equal({ basemap: null, layers: ['streets', 'communities', 'grids'] });
+    expect((await call(open, '/api/web-config')).body).to.deep.equal({ basemap: null, layers: ['streets', 'communities', 'grids', 'cases'] });
     const withMap = await startTestServer(database, { BASEMAP_URL: 'https://tiles.example/{z}/{x}/{y}.png', BASEMAP_ATTRIBUTION: '示例' });
     try {
       expect((await call(withMap, '/api/web-config')).body.basemap).to.deep.equal({ url: 'https://tiles.example/{z}/{x}/{y}.png', attribution: '示例' });

@@ -184,4 +184,14 @@ describe(`case intake (${DRIVER})`, () => {
     await new Promise((resolve) => setTimeout(resolve, 1100)); // the tile service re-reads layer versions every second
     expect((await tile()).map((f) => f.id)).to.not.include(open.rows[0].id);
   });
+
+  it('GET /api/workflow describes states and actions as data', async () => {
+    const w = (await (await fetch(`${env.server.url}/api/workflow`)).json()) as any;
+    expect(w.states.map((s: any) => s.state)).to.deep.equal(['reported', 'verifying', 'accepted', 'filed', 'dispatched', 'parked', 'disposed', 'checked', 'closed', 'voided']);
+    expect(w.states.find((s: any) => s.state === 'dispatched')).to.deep.equal({ state: 'dispatched', label: '处置中', stage: 'dispose' });
+    expect(w.actions.find((a: any) => a.action === 'dispose')).to.deep.equal({
+      action: 'dispose', label: '处置反馈', from: ['dispatched'], to: 'disposed', roles: ['department_handler'], note: true, department: null, own_department: true,
+    });
+    expect(w.actions).to.have.length(15);
+  });
 });

@@ -2,7 +2,11 @@
  * The wangge web map: streets, communities and unit grids from the server's vector tiles on a locally built
  * MapLibre style, a deck.gl overlay for analytical layers, a layer switcher, grid search and a grid info panel.
  *
- * For tests and the browser console: `window.__wangge = { map, overlay, ready, settle, selectGrid, diagnostics }`;
+ * With the `cases` tile layer: case points (案件), the heat map (热力图, heat/) and, for signed-in users, the dispatcher
+ * panel (案件调度, dispatch/).
+ *
+ * For tests and the browser console: `window.__wangge = { map, overlay, ready, settle, selectGrid, diagnostics, heat,
+ * dispatch }`;
  * `document.body.dataset.state` goes from `loading` to `ready` once the map has loaded and its sources have loaded
  * their tiles (or to `error`). A link to `/#grid=<15-digit code>` opens that grid.
  */
@@ -13,6 +17,8 @@ import { bboxOf, type BBox } from './geo.js';
 import { gridLabelTracker, loadRegionLabels } from './labels.js';
 import { createOverlay, type Overlay } from './overlay.js';
 import { buildStyle, setGroupVisible } from './style.js';
+import { startDispatch, type DispatchHandle } from './dispatch/panel.js';
+import { startHeat, type HeatState } from './heat/heat.js';
 import * as ui from './ui.js';
 
 declare global {
@@ -28,6 +34,10 @@ declare global {
       selectGrid: (code: string) => Promise<boolean>;
       /** Loads the deck.gl self-check module (a separate chunk). */
       diagnostics: () => Promise<typeof import('./diagnostics.js')>;
+      /** The case heat map (热力图) layer's state. */
+      heat: HeatState;
+      /** The dispatcher panel once started (signed-in users only). */
+      dispatch?: DispatchHandle | null;
     };
   }
 }
@@ -133,7 +143,10 @@ async function start(): Promise<void> {
     map, overlay, ready, settle,
     selectGrid: (code) => selectGrid(code, true),
     diagnostics: () => import('./diagnostics.js'),
+    heat: startHeat(overlay),
   };
+  const hasCases = config.layers.includes('cases');
+  if (!hasCases) document.querySelector('#layers input[data-group="cases"]')?.closest('label')?.setAttribute('hidden', '');
 
   // --- controls
   ui.onLayerToggle((group, visible) => setGroupVisible(map, group, visible));
@@ -191,6 +204,12 @@ async function start(): Promise<void> {
       if (districtName && counts) ui.setDistrictName(`${districtName} · ${counts.streets} 个街道 · ${counts.communities} 个社区`);
       const linked = /^#grid=(\d{15})$/.exec(location.hash)?.[1];
       if (linked) await selectGrid(linked, true);
+      window.__wangge!.dispatch = await startDispatch({
+        map, casesLayer: hasCases, selectGrid: (code) => selectGrid(code), clearGrid: clearSelection,
+      }).catch((e: unknown) => {
+        ui.setStatus(`案件调度面板加载失败：${e instanceof Error ? e.message : e}`, 'error');
+        return null;
+      });
       await settle();
       document.body.dataset.state = 'ready';
       resolveReady();

@@ -7,6 +7,7 @@
  */
 import type { Map as MaplibreMap, MapOptions } from 'maplibre-gl';
 import type { WebConfig } from './api.js';
+import { caseLayers, caseSource } from './dispatch/cases-layer.js';
 
 export type StyleSpec = Exclude<MapOptions['style'], string | undefined>;
 export type LayerSpec = StyleSpec['layers'][number];
@@ -39,6 +40,7 @@ export const LAYER_GROUPS = {
   streets: ['street-casing', 'street-line', 'street-label'],
   communities: ['community-fill', 'community-line', 'community-label'],
   grids: ['grid-fill', 'grid-line', 'grid-label'],
+  cases: ['case-point', 'case-selected'],
 } as const;
 export type LayerGroup = keyof typeof LAYER_GROUPS;
 
@@ -62,6 +64,9 @@ export function buildStyle(config: WebConfig, origin: string): StyleSpec {
     'grid-labels': { type: 'geojson', data: emptyFc },
     selection: { type: 'geojson', data: emptyFc },
   };
+  // Case points (dispatch) when the server has the `cases` tile layer.
+  const withCases = config.layers.includes('cases');
+  if (withCases) sources.cases = caseSource(tilejson('cases'));
   const layers: LayerSpec[] = [{ id: 'background', type: 'background', paint: { 'background-color': COLORS.background } }];
   if (config.basemap) {
     sources.basemap = { type: 'raster', tiles: [config.basemap.url], tileSize: 256, attribution: config.basemap.attribution };
@@ -161,6 +166,8 @@ export function buildStyle(config: WebConfig, origin: string): StyleSpec {
       paint: { 'text-color': '#4d2368', 'text-halo-color': COLORS.halo, 'text-halo-width': 2 },
     },
   );
+  // Case points on top of everything, labels included (a label must not hide a case).
+  if (withCases) layers.push(...caseLayers());
   return { version: 8, name: 'wangge', sources, layers };
 }
 

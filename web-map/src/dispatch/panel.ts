@@ -1,0 +1,152 @@
+/**
+ * The dispatcher panel (案件调度): a queue of new and overdue cases, refreshed every 15 s and after each action,
+ * and the detail of the case picked from the queue or on the map (the map flies to it and highlights its grid).
+ *
+ * Shown to signed-in users only; users whose role cannot act (viewer, gis_editor) see it without action buttons.
+ */
+import type { Map as MaplibreMap } from 'maplibre-gl';
+import { errorText, fetchMe, getCase, listCases, listDepartments, postAction, type Case, type Department, type Me } from './api.js';
+import { markCase, onCaseClick, reloadCaseTiles, syncCaseTiles } from './cases-layer.js';
+import { renderDetail } from './detail.js';
+import { h } from './dom.js';
+import { ACTING_ROLES, pendingStates, ROLE_LABELS } from './labels.js';
+import { createQueue, type Tab } from './queue.js';
+
+export const REFRESH_MS = 15_000;
+const LIMIT = 100;
+
+export interface DispatchOptions {
+  map: MaplibreMap;
+  /** Whether the style has the `cases` layer (clicks on case points open them). */
+  casesLayer: boolean;
+  /** Highlights a unit grid (the map's own selection) without moving the map. */
+  selectGrid: (code: string) => Promise<boolean>;
+  clearGrid: () => void;
+}
+
+/** For tests and the console: `window.__wangge.dispatch`. */
+export interface DispatchHandle {
+  me: Me;
+  canAct: boolean;
+  /** Reloads both queues (and the cases tiles when they changed). */
+  refresh: () => Promise<void>;
+  /** Opens a case in the detail and flies to it. */
+  open: (id: string) => Promise<void>;
+  /** The case shown in the detail, if any. */
+  current: () => Case | null;
+  /** How many refreshes have completed. */
+  refreshes: () => number;
+}
+
+/** Room the map keeps free for the panels when it flies to a case: sidebar on the left, this panel on the right. */
+function offset(): [number, number] {
+  if (window.innerWidth <= 760) return [0, -window.innerHeight / 4];
+  return [(340 - 460) / 2, 0];
+}
+
+export async function startDispatch(opts: DispatchOptions): Promise<DispatchHandle | null> {
+  const me = await fetchMe().catch(() => null);
+  if (!me) return null;
+  const { map } = opts;
+  const canAct = ACTING_ROLES.has(me.role);
+  const lists: Record<Tab, { items: Case[]; more: boolean }> = { pending: { items: [], more: false }, overdue: { items: [], more: false } };
+  let tab: Tab = 'pending';
+  let current: Case | null = null;
+  let signature: string | null = null;
+  let refreshes = 0;
+  let departments: Promise<Department[]> | null = null;
+
+  const queue = createQueue((t) => { tab = t; draw(); }, (id) => void open(id));
+  const detail = h('div', { class: 'detail-slot', hidden: true });
+  const panel = h('aside', { id: 'dispatch', class: 'card', 'aria-labelledby': 'dispatch-title', 'data-role': me.role },
+    h('header', {},
+      h('h2', { id: 'dispatch-title' }, '案件调度'),
+      h('span', { class: 'muted user' }, `${me.name} · ${ROLE_LABELS[me.role] ?? me.role}${canAct ? '' : '（只读）'}`)),
+    queue.el, detail);
+  document.body.append(panel);
+  document.body.classList.add('with-dispatch');
+
+  function draw() {
+    const l = lists[tab];
+    queue.render(l.items, current ? String(current.id) : null, l.more);
+  }
+
+  /** `tilesFresh`: the caller has just reloaded the cases tiles itself. */
+  async function refresh(tilesFresh = false): Promise<void> {
+    try {
+      const [pending, overdue] = await Promise.all([
+        // A department handler's queue is its own department's cases.
+        listCases({ state: pendingStates(me!.role), limit: LIMIT, ...(me!.role === 'department_handler' && me!.departmentCode ? { department: me!.departmentCode } : {}) }),
+        listCases({ overdue: true, limit: LIMIT }),
+      ]);
+      lists.pending = { items: pending.items, more: !!pending.next };
+      lists.overdue = { items: overdue.items, more: !!overdue.next };
+      const count = (l: { items: Case[]; more: boolean }) => (l.more ? `${l.items.length}+` : String(l.items.length));
+      queue.setCounts({ pending: count(lists.pending), overdue: count(lists.overdue) });
+      queue.setMessage('');
+      draw();
+      // New or changed cases in the queues: fresh tiles of the cases layer at once; else only if its version moved.
+      const sig = [...pending.items, ...overdue.items].map((c) => `${c.id}:${c.state}:${c.overdue}`).join(',');
+      if (!tilesFresh) {
+        if (signature !== null && sig !== signature) reloadCaseTiles(map);
+        else if (signature !== null) void syncCaseTiles(map);
+      }
+      signature = sig;
+    } catch (e) {
+      queue.setMessage(`案件列表加载失败：${errorText(e)}`, 'error');
+    } finally {
+      refreshes++;
+      panel.dataset.loaded = 'true';
+    }
+  }
+
+  function show(c: Case) {
+    current = c;
+    detail.replaceChildren(renderDetail(c, {
+      canAct,
+      departments: () => (departments ??= listDepartments().catch((e: unknown) => { departments = null; throw e; })),
+      act: async (body) => {
+        const updated = await postAction(c.id, body);
+        show(updated.events ? updated : await getCase(updated.id));
+        reloadCaseTiles(map);
+        await refresh(true);
+      },
+      close,
+    }));
+    detail.hidden = false;
+    panel.classList.add('has-detail');
+    markCase(map, c.id);
+    draw();
+  }
+
+  function close() {
+    current = null;
+    detail.hidden = true;
+    detail.replaceChildren();
+    panel.classList.remove('has-detail');
+    markCase(map, null);
+    opts.clearGrid();
+    draw();
+  }
+
+  async function open(id: string): Promise<void> {
+    let c: Case;
+    try {
+      c = await getCase(id);
+    } catch (e) {
+      queue.setMessage(`案件加载失败：${errorText(e)}`, 'error');
+      return;
+    }
+    show(c);
+    map.flyTo({ center: [c.location.lon, c.location.lat], zoom: Math.max(map.getZoom(), 17), offset: offset(), duration: 800, essential: true });
+    const grid = c.assignment?.grid?.code;
+    if (grid) await opts.selectGrid(grid);
+    else opts.clearGrid();
+  }
+
+  if (opts.casesLayer) onCaseClick(map, (id) => void open(id));
+  await refresh();
+  setInterval(() => { if (!document.hidden) void refresh(); }, REFRESH_MS);
+
+  return { me, canAct, refresh: () => refresh(), open, current: () => current, refreshes: () => refreshes };
+}
