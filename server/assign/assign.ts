@@ -93,7 +93,7 @@ export async function assign(db: Kysely<DB>, input: AssignInput): Promise<Assign
   let collectors: Collector[] = [];
   if (loc.grid) {
     const area = (await sql<{ id: number; name: string; collector_ids: number[] }>`
-      select id, name, collector_ids from collector_area where ${loc.grid.code} = any(grid_codes) order by id limit 1`
+      select id, name, collector_ids from collector_area where grid_codes @> array[${loc.grid.code}::text] order by id limit 1`
       .execute(db)).rows[0];
     if (area) {
       collectorArea = { id: area.id, name: area.name };

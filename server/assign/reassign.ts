@@ -64,7 +64,7 @@ export async function reassignOpenCases(
           where (z.area_kind = 'polygon' and ST_Covers(z.area_geom, w.geom))
              or (z.area_kind = 'regions' and w.place is not null and exists (select 1 from unnest(z.area_codes) a where left(w.place, length(a)) = a))
           order by z.class, z.id limit 1), 'C') as area_class,
-        (select ca.id from collector_area ca where w.grid_code = any(ca.grid_codes) order by ca.id limit 1) as collector_area_id,
+        (select ca.id from collector_area ca where ca.grid_codes @> array[w.grid_code::text] order by ca.id limit 1) as collector_area_id,
         (select coalesce(k.maintainer_code, k.owner_code) from component k where k.code = w.component_code) as component_department,
         r.id as rule_id, r.version as rule_version, r.department_code as rule_department, r.name as rule_name,
         (select f.code from department f

@@ -92,7 +92,7 @@ describe(`web map in chromium (${DRIVER}, ${HAVE_DEMO_CITY ? 'demo city' : 'micr
     database = await openTestDatabase();
     if (HAVE_DEMO_CITY) {
       const { loadDemoCity } = await import('../../server/demo/load.js');
-      await loadDemoCity(database);
+      await loadDemoCity(database, { dispatch: false });
     } else {
       await importRegions(database, microCity(), { actor: { id: null, name: 'test' } });
     }

@@ -17,7 +17,7 @@ describe(`demo city in PostGIS (${DRIVER})`, function () {
 
   before(async () => {
     database = await openTestDatabase();
-    summary = await loadDemoCity(database);
+    summary = await loadDemoCity(database, { dispatch: false });
   });
   after(async () => database?.close());
 

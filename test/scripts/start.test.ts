@@ -74,6 +74,11 @@ describe(`npm start (${DRIVER})`, function () {
       expect(page.features[0].id).to.match(/^990101\d{9}$/);
       const html = await (await fetch(first.url)).text();
       expect(html).to.contain('<html');
+      // …with its dispatch data: departments, and a year of cases replayed through intake and workflow.
+      const departments = await (await fetch(`${first.url}api/departments`)).json() as any;
+      expect(departments.length).to.be.greaterThan(10);
+      const cases = await (await fetch(`${first.url}api/cases?state=closed&limit=1`, { headers: { Authorization: `Bearer ${first.token}` } })).json() as any;
+      expect(cases.items[0].events ?? cases.items[0].state).to.equal('closed');
     } finally {
       expect(await stop(first.child)).to.equal(0);
     }
