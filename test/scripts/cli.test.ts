@@ -71,4 +71,13 @@ describe(`command-line tools (${DRIVER})`, () => {
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.contain('role must be one of admin, gis_editor');
   });
+
+  it('npm run user needs a department for a handler; npm run reassign re-runs assignment', async () => {
+    const handler = await runTs('scripts/user.ts', ['王五', 'department_handler'], env);
+    expect(handler.code).to.equal(1);
+    expect(handler.stderr).to.contain('a department_handler needs a department code (4th argument)');
+    const r = await runTs('scripts/reassign.ts', ['--all'], env);
+    expect(r.code, r.stderr).to.equal(0);
+    expect(r.stdout).to.match(/^library version \d+: examined 0 open cases, changed 0 \(department moved on 0, proposed for 0 already dispatched\) in \d+ ms\n$/);
+  });
 });
