@@ -120,7 +120,7 @@ create table collector_area (
   created_at    timestamptz not null default now(),
   updated_at    timestamptz not null default now()
 );
-create index collector_area_grids on collector_area using gin (grid_codes);
+create index collector_area_grids on collector_area using gin (grid_codes) with (fastupdate = off);
 
 -- Components (管理部件) that reports may name; the census proper is a later capability.
 create table component (

@@ -22,6 +22,7 @@
  */
 import fs from 'node:fs';
 import type { Feature, LineString, MultiPolygon, Polygon, Position } from 'geojson';
+import { stream } from '../../server/demo/prng.js';
 
 /** Shipped parameters: data/demo-city.json. */
 const PARAMS = JSON.parse(fs.readFileSync(new URL('../../data/demo-city.json', import.meta.url), 'utf8')) as {
@@ -110,25 +111,7 @@ const EARTH_RADIUS = 6371008.8;
 const ROUND = 1e7;
 
 // ---------------------------------------------------------------------------------------------------------------
-// PRNG
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** An independent stream per phase, so that changing one phase does not reshuffle the others. */
-function stream(seed: number, tag: string): () => number {
-  let h = (seed ^ 0x9e3779b9) >>> 0;
-  for (let i = 0; i < tag.length; i++) h = Math.imul(h ^ tag.charCodeAt(i), 0x01000193) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
-  return mulberry32(h);
-}
+// PRNG: seeded streams from server/demo/prng.ts
 
 function shuffle<T>(a: T[], rng: () => number): T[] {
   for (let i = a.length - 1; i > 0; i--) {

@@ -30,6 +30,7 @@ import { loadCalendar } from '../calendar/store.js';
 import type { WorkCalendar } from '../calendar/calendar.js';
 import { applyAction } from '../cases/actions.js';
 import { intakeCase, type Channel, type ReportInput } from '../cases/intake.js';
+import { stream, type Rng } from './prng.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Parameters
@@ -119,26 +120,9 @@ export interface DemoDispatchSummary {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// PRNG: mulberry32 and per-purpose streams, as in scripts/demo-city/generate.ts (same algorithm and hashing).
+// PRNG: server/demo/prng.ts (the demo city's generator uses the same streams).
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
-function stream(seed: number, tag: string): () => number {
-  let h = (seed ^ 0x9e3779b9) >>> 0;
-  for (let i = 0; i < tag.length; i++) h = Math.imul(h ^ tag.charCodeAt(i), 0x01000193) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> 0;
-  return mulberry32(h);
-}
-
-type Rng = () => number;
 const between = (rng: Rng, lo: number, hi: number) => lo + (hi - lo) * rng();
 const pick = <T>(rng: Rng, list: readonly T[]): T => list[Math.floor(rng() * list.length)];
 function gauss(rng: Rng): number {
@@ -304,7 +288,6 @@ interface Library {
   /** area index → collector indexes */
   areaCollectors: number[][];
   components: { code: string; category: string; lon: number; lat: number }[];
-  park: { name: string };
   hotspots: { p: HotspotParam; x: number; y: number }[];
   counts: { departments: number; rules: number; zones: number; collectors: number; areas: number; components: number };
 }
@@ -403,7 +386,6 @@ async function buildLibrary(trx: Transaction<DB>, city: City, P: DispatchParams,
     });
     if (group.length) areaGrids.push({ name: `${s.name}第${made + 1}监督责任区`, codes: group });
   });
-  // Grids whose community is missing (not expected) join the area of their street's first group.
   const areaOfGrid = new Map<string, number>();
   areaGrids.forEach((a, i) => a.codes.forEach((c) => areaOfGrid.set(c, i)));
 
@@ -455,7 +437,7 @@ async function buildLibrary(trx: Transaction<DB>, city: City, P: DispatchParams,
   }
 
   return {
-    departments, streetOffice, areaOfGrid, collectors, areaCollectors, components, park: { name: P.park.name }, hotspots,
+    departments, streetOffice, areaOfGrid, collectors, areaCollectors, components, hotspots,
     counts: {
       departments: departments.size, rules, zones: P.areaClasses.length, collectors: collectors.length,
       areas: areaGrids.length, components: components.length,

@@ -33,7 +33,7 @@ describe(`tiles of the demo city (${DRIVER})`, function () {
 
   before(async () => {
     database = await openTestDatabase();
-    await loadDemoCity(database);
+    await loadDemoCity(database, { dispatch: false });
     bbox = (await layerExtent(database.db, TILE_LAYERS[0]))!;
   });
   after(async () => {
