@@ -36,6 +36,8 @@ import { createUser } from '../server/auth/tokens.js';
 import { assign } from '../server/assign/assign.js';
 import { reassignOpenCases } from '../server/assign/reassign.js';
 import { loadDemoLibrary } from '../server/demo/dispatch.js';
+import { admin, withDatabase } from './bench-db.js';
+import { mulberry32 as rng } from '../server/demo/prng.js';
 
 const BENCH_DB = 'wangge_bench_assign';
 /** Categories of the generated reports (the demo's most common matters and components). */
@@ -43,34 +45,6 @@ const CATEGORIES = ['matter:06010', 'matter:09006', 'matter:07001', 'matter:0900
   'matter:06012', 'matter:06017', 'matter:06013', 'component:01003', 'component:01037', 'component:03005'];
 
 const log = (msg: string) => process.stderr.write(`bench-assign: ${msg}\n`);
-
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
-async function admin(url: string, statements: string[]): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    for (const s of statements) await c.query(s);
-  } finally {
-    await c.end();
-  }
-}
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Run { perS: number; p50: number; p99: number; n: number }
 

@@ -31,6 +31,7 @@ import { importRegions } from '../server/importexport/import.js';
 import { ENCODERS } from '../server/tiles/encode.js';
 import { findLayer, type TileLayer } from '../server/tiles/layers.js';
 import { BUFFER, EXTENT, tileOf, tilesCovering, type Bbox } from '../server/tiles/tilemath.js';
+import { admin, withDatabase } from './bench-db.js';
 
 const BENCH_DB = 'wangge_bench';
 const PLAN: [layer: string, z: number][] = [
@@ -44,12 +45,6 @@ type Tile = [z: number, x: number, y: number];
 
 const log = (msg: string) => process.stderr.write(`bench-tiles: ${msg}\n`);
 
-function withDatabase(url: string, name: string): string {
-  const u = new URL(url);
-  u.pathname = `/${name}`;
-  return u.toString();
-}
-
 async function liveGridCount(url: string): Promise<number> {
   const c = new pg.Client({ connectionString: url });
   try {
@@ -62,16 +57,6 @@ async function liveGridCount(url: string): Promise<number> {
     return r.rows[0].n as number;
   } catch {
     return 0; // not migrated
-  } finally {
-    await c.end();
-  }
-}
-
-async function admin(url: string, statements: string[]): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    for (const s of statements) await c.query(s);
   } finally {
     await c.end();
   }
