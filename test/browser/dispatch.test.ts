@@ -7,12 +7,11 @@
  * `require` → fail when chromium is missing. Screenshots go to test-results/dispatch-*.png.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import { sql } from 'kysely';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { RESULTS, openBrowser, skipReason, type BrowserSession } from '../helpers/browser.js';
 import type { Database } from '../../server/db/index.js';
 import { importRegions } from '../../server/importexport/import.js';
 import { DRIVER, openTestDatabase } from '../helpers/db.js';
@@ -21,12 +20,6 @@ import { createUser } from '../../server/auth/tokens.js';
 import { bumpLayerVersions } from '../../server/tiles/versions.js';
 import { microCity } from '../fixtures/micro-city.js';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const RESULTS = path.join(ROOT, 'test-results');
-const MODE = process.env.WANGGE_BROWSER_TESTS ?? '';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 /** The reported case: cell (0, 2) of the micro-city = grid 990001001001001 (东湖社区, 湖滨街道). */
 const SPOT = { lon: 100.0005, lat: 20.0025 };
@@ -37,15 +30,6 @@ type CaseJson = {
   assignment: { grid: { code: string } | null; department: { code: string; name: string } | null; why: string };
   events: { action: string; from_state: string | null; to_state: string | null; note: string | null }[];
 };
-
-function skipReason(): string | null {
-  if (MODE === 'skip') return 'WANGGE_BROWSER_TESTS=skip';
-  const have = fs.existsSync(CHROMIUM);
-  if (MODE === 'require' && !have) {
-    throw new Error(`WANGGE_BROWSER_TESTS=require but ${CHROMIUM} was not found (apt-get install chromium)`);
-  }
-  return have ? null : `${CHROMIUM} not found (apt-get install chromium)`;
-}
 
 /**
  * Departments and rules of the fixture: matter:06 (市容环境) anywhere → 湖滨环卫所; any category anywhere → 市政管理所
@@ -68,13 +52,11 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
   let database: Database | undefined;
   let server: TestServer | undefined;
   let context: BrowserContext | undefined;
-  let userDataDir: string | undefined;
+  let browser: BrowserSession | undefined;
   let page: Page;
   let token = '';
   let reported: CaseJson;
-  let pageErrors: string[] = [];
   /** While set, failed requests whose URL matches are expected (the 409 the error test provokes). */
-  let expectFailures: RegExp | null = null;
 
   const api = async <T>(method: string, p: string, body?: unknown, status = 200): Promise<T> => {
     const res = await fetch(server!.url + p, {
@@ -122,35 +104,19 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
     expect(reported.assignment.grid?.code).to.equal(GRID);
     expect(reported.assignment.department?.code).to.equal('HJ-HB');
 
-    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wangge-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 800 }, locale: 'zh-CN', deviceScaleFactor: 1,
-    });
-    page = context.pages()[0] ?? await context.newPage();
-    page.on('console', (msg) => {
-      if (msg.type() !== 'error') return;
-      const where = msg.location().url ?? '';
-      if (/favicon/.test(where) || /favicon/.test(msg.text())) return;
-      if (expectFailures && expectFailures.test(where)) return;
-      pageErrors.push(`console.error: ${msg.text()}${where ? ` (${where})` : ''}`);
-    });
-    page.on('pageerror', (e) => pageErrors.push(`uncaught: ${e.message}`));
+    browser = await openBrowser();
+    ({ context, page } = browser);
     await page.goto(`${server.url}/#token=${token}`);
     await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 60_000 });
-    fs.mkdirSync(RESULTS, { recursive: true });
   });
 
   afterEach(function () {
     if (this.currentTest?.state === 'pending') return;
-    const errors = pageErrors;
-    pageErrors = [];
-    expect(errors, 'errors in the page console').to.deep.equal([]);
+    expect(browser!.takeErrors(), 'errors in the page console').to.deep.equal([]);
   });
 
   after(async () => {
-    await context?.close();
-    if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await server?.close();
     await database?.close();
   });
@@ -263,12 +229,12 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
     await page.click(`${detail} .action-form button[type="submit"]`);
     expect(await page.textContent(`${detail} .action-error`)).to.equal('请填写改派说明');
     await page.fill(`${detail} .action-form textarea`, '不属于环卫职责');
-    expectFailures = /\/api\/cases\/\d+\/actions/;
+    browser!.ignore = /\/api\/cases\/\d+\/actions/;
     try {
       await page.click(`${detail} .action-form button[type="submit"]`);
       await page.waitForFunction((s) => /^操作失败/.test(document.querySelector(`${s} .action-error`)?.textContent ?? ''), detail);
     } finally {
-      expectFailures = null;
+      browser!.ignore = null;
     }
     const message = await page.textContent(`${detail} .action-error`);
     expect(message).to.match(/^操作失败：当前状态不允许此操作：.*parked/);

@@ -9,11 +9,11 @@
  * MapLibre worker the vector layers stay empty while the page still looks alive.
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { RESULTS, openBrowser, skipReason, type BrowserSession } from '../helpers/browser.js';
 import type { Feature, Geometry } from 'geojson';
 import type { Database } from '../../server/db/index.js';
 import { importRegions } from '../../server/importexport/import.js';
@@ -24,38 +24,21 @@ import { microCity } from '../fixtures/micro-city.js';
 import { bboxOf, labelPoint } from '../../web-map/src/geo.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const RESULTS = path.join(ROOT, 'test-results');
-const MODE = process.env.WANGGE_BROWSER_TESTS ?? '';
 const HAVE_DEMO_CITY = fs.existsSync(path.join(ROOT, 'scripts', 'demo-city', 'generate.ts'));
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
 type GridProps = { code: string; name: string; area_m2: number; community_code: string; street_code: string };
 type GridFeature = Feature<Geometry, GridProps>;
-
-/** Why the browser tests are skipped, or null when they run. Throws when they are required but cannot run. */
-function skipReason(): string | null {
-  if (MODE === 'skip') return 'WANGGE_BROWSER_TESTS=skip';
-  const have = fs.existsSync(CHROMIUM);
-  if (MODE === 'require' && !have) {
-    throw new Error(`WANGGE_BROWSER_TESTS=require but ${CHROMIUM} was not found (apt-get install chromium)`);
-  }
-  return have ? null : `${CHROMIUM} not found (apt-get install chromium)`;
-}
 
 describe(`web map in chromium (${DRIVER}, ${HAVE_DEMO_CITY ? 'demo city' : 'micro-city'})`, function () {
   this.timeout(180_000);
   let database: Database | undefined;
   let server: TestServer | undefined;
   let context: BrowserContext | undefined;
-  let userDataDir: string | undefined;
+  let browser: BrowserSession | undefined;
   let page: Page;
   let grids: GridFeature[] = [];
   /** Console errors and uncaught exceptions of the page since the last check. */
-  let pageErrors: string[] = [];
   /** While true, failed loads of /api/grids/ (the 404/400 the search test provokes) are expected. */
-  let expectApiErrors = false;
 
   const api = async <T>(p: string): Promise<T> => {
     const res = await fetch(server!.url + p);
@@ -105,35 +88,19 @@ describe(`web map in chromium (${DRIVER}, ${HAVE_DEMO_CITY ? 'demo city' : 'micr
     const other = all.find((g) => g.properties.community_code !== first.properties.community_code) ?? all[all.length - 1];
     grids = [first, other];
 
-    userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wangge-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
-      viewport: { width: 1280, height: 800 }, locale: 'zh-CN', deviceScaleFactor: 1,
-    });
-    page = context.pages()[0] ?? await context.newPage();
-    page.on('console', (msg) => {
-      if (msg.type() !== 'error') return;
-      const where = msg.location().url ?? '';
-      if (/favicon/.test(where) || /favicon/.test(msg.text())) return;
-      if (expectApiErrors && /\/api\/grids\//.test(where)) return;
-      pageErrors.push(`console.error: ${msg.text()}${where ? ` (${where})` : ''}`);
-    });
-    page.on('pageerror', (e) => pageErrors.push(`uncaught: ${e.message}`));
+    browser = await openBrowser();
+    ({ context, page } = browser);
     await page.goto(server.url + '/');
     await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 60_000 });
-    fs.mkdirSync(RESULTS, { recursive: true });
   });
 
   afterEach(function () {
     if (this.currentTest?.state === 'pending') return;
-    const errors = pageErrors;
-    pageErrors = [];
-    expect(errors, 'errors in the page console').to.deep.equal([]);
+    expect(browser!.takeErrors(), 'errors in the page console').to.deep.equal([]);
   });
 
   after(async () => {
-    await context?.close();
-    if (userDataDir) fs.rmSync(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await server?.close();
     await database?.close();
   });
@@ -236,7 +203,7 @@ describe(`web map in chromium (${DRIVER}, ${HAVE_DEMO_CITY ? 'demo city' : 'micr
   });
 
   it('explains an unknown or malformed code in Chinese', async () => {
-    expectApiErrors = true;
+    browser!.ignore = /\/api\/grids\//;
     try {
       const unknown = grids[0].properties.code.slice(0, 12) + '999';
       await page.fill('#search-input', unknown);
@@ -249,7 +216,7 @@ describe(`web map in chromium (${DRIVER}, ${HAVE_DEMO_CITY ? 'demo city' : 'micr
       await page.waitForFunction(() => /15 位数字/.test(document.querySelector('#search-message')!.textContent ?? ''));
       expect(await page.textContent('#search-message')).to.contain('当前输入为 5 位');
     } finally {
-      expectApiErrors = false;
+      browser!.ignore = null;
     }
     // The panel still shows the last grid found.
     expect(await page.getAttribute('#info', 'data-code')).to.equal(grids[1].properties.code);
