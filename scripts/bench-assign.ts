@@ -36,7 +36,7 @@ import { createUser } from '../server/auth/tokens.js';
 import { assign } from '../server/assign/assign.js';
 import { reassignOpenCases } from '../server/assign/reassign.js';
 import { loadDemoLibrary } from '../server/demo/dispatch.js';
-import { admin, withDatabase } from './bench-db.js';
+import { admin, requireDatabaseUrl, withDatabase } from './bench-db.js';
 import { mulberry32 as rng } from '../server/demo/prng.js';
 
 const BENCH_DB = 'wangge_bench_assign';
@@ -152,13 +152,7 @@ async function main(): Promise<void> {
       keep: { type: 'boolean', default: false },
     },
   });
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    console.error('bench:assign needs a PostgreSQL + PostGIS server: set DATABASE_URL, e.g.\n'
-      + '  export DATABASE_URL=$(bash scripts/db-up.sh | tail -1)\n'
-      + `It creates a scratch database ${BENCH_DB} on that server (dropped at the end unless --keep); the role needs CREATE DATABASE.`);
-    process.exit(2);
-  }
+  const url = requireDatabaseUrl('bench:assign', `It creates a scratch database ${BENCH_DB} on that server (dropped at the end unless --keep); the role needs CREATE DATABASE.`);
   const target = Number(opts.grids), nReq = Number(opts.requests), nPoints = Number(opts.points);
   const levels = opts.concurrency.split(',').map(Number);
   if (![target, nReq, nPoints, ...levels].every((v) => Number.isInteger(v) && v > 0)) {

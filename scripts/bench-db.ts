@@ -18,3 +18,12 @@ export async function admin(url: string, statements: string[]): Promise<void> {
     await c.end();
   }
 }
+
+/** DATABASE_URL, or exit 2 with how to get one and what the benchmark will do there. */
+export function requireDatabaseUrl(bench: string, what: string): string {
+  const url = process.env.DATABASE_URL;
+  if (url) return url;
+  console.error(`${bench} needs a PostgreSQL + PostGIS server: set DATABASE_URL, e.g.\n`
+    + '  export DATABASE_URL=$(bash scripts/db-up.sh | tail -1)\n' + what);
+  process.exit(2);
+}

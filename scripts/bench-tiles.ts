@@ -31,7 +31,7 @@ import { importRegions } from '../server/importexport/import.js';
 import { ENCODERS } from '../server/tiles/encode.js';
 import { findLayer, type TileLayer } from '../server/tiles/layers.js';
 import { BUFFER, EXTENT, tileOf, tilesCovering, type Bbox } from '../server/tiles/tilemath.js';
-import { admin, withDatabase } from './bench-db.js';
+import { admin, requireDatabaseUrl, withDatabase } from './bench-db.js';
 
 const BENCH_DB = 'wangge_bench';
 const PLAN: [layer: string, z: number][] = [
@@ -241,13 +241,7 @@ async function main(): Promise<void> {
       reload: { type: 'boolean', default: false },
     },
   });
-  const url = process.env.DATABASE_URL;
-  if (!url) {
-    console.error('bench:tiles needs a PostgreSQL + PostGIS server: set DATABASE_URL, e.g.\n'
-      + '  export DATABASE_URL=$(bash scripts/db-up.sh | tail -1)\n'
-      + `It creates (or reuses) a database named ${BENCH_DB} on that server; the embedded PGlite has no ST_AsMVT to compare with.`);
-    process.exit(2);
-  }
+  const url = requireDatabaseUrl('bench:tiles', `It creates (or reuses) a database named ${BENCH_DB} on that server; the embedded PGlite has no ST_AsMVT to compare with.`);
   const target = Number(opts.grids), sampleN = Number(opts.sample), jsN = Number(opts['js-sample']);
   const concurrency = Number(opts.concurrency);
   const started = Date.now();
