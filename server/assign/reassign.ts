@@ -12,7 +12,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { bumpLayerVersions } from '../tiles/versions.js';
+import { bumpLayers } from '../db/write.js';
 import { assignmentVersion, localDate } from './assign.js';
 
 export interface ReassignResult { version: number; examined: number; changed: number; department_changed: number; proposed: number }
@@ -150,6 +150,6 @@ export async function reassignOpenCases(
     }).execute();
     return { version, examined: counts.examined, changed: counts.changed, department_changed: counts.moved, proposed: counts.proposed };
   });
-  if (result.changed > 0) await bumpLayerVersions(db, ['cases']);
+  if (result.changed > 0) await bumpLayers(db, ['cases']);
   return result;
 }

@@ -45,7 +45,7 @@ export function assignRoutes(api: Api, db: Kysely<DB>): void {
   });
 
   api.route({
-    method: 'post', path: '/api/assign/rerun', tag: 'assign', roles: ['gis_editor', 'dispatcher'],
+    method: 'post', path: '/api/assign/rerun', tag: 'assign', permission: 'rerunAssignment',
     summary: 'Re-run assignment for open cases after grids or the responsibility library changed',
     description: 'Only cases assigned with an older library version are redone unless all=true. Departments change only for cases not yet dispatched; others get a proposed_department.',
     body: { type: 'object', additionalProperties: false, properties: { all: { type: 'boolean', default: false } } },

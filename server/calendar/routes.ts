@@ -2,6 +2,8 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { Api } from '../http/api.js';
+import { requireUnscoped } from '../auth/policy.js';
+import { etag } from '../db/write.js';
 import { badRequest } from '../http/problem.js';
 import type { JsonSchema } from '../http/validate.js';
 import { loadCalendar, readCalendar, saveCalendar } from './store.js';
@@ -42,16 +44,21 @@ export function calendarRoutes(api: Api, db: Kysely<DB>): void {
     method: 'get', path: '/api/calendar', tag: 'calendar',
     summary: 'The working calendar (工作时间): working periods per weekday, holidays and make-up workdays',
   }, async (ctx) => {
-    ctx.body = await readCalendar(db);
+    const c = await readCalendar(db);
+    ctx.set('ETag', etag(c.version));
+    ctx.body = c;
   });
 
   api.route({
-    method: 'put', path: '/api/calendar', tag: 'calendar', roles: ['admin'],
+    method: 'put', path: '/api/calendar', tag: 'calendar', permission: 'editSettings',
     summary: 'Replace the working calendar (admin); every problem is reported at once',
     body: CALENDAR_SCHEMA,
     errors: { 422: 'times, dates, order or overlaps are wrong (errors[] lists each)' },
-  }, async (ctx, { body, user }) => {
-    ctx.body = await saveCalendar(db, body, { id: user!.id, name: user!.name });
+  }, async (ctx, { body, user, ifMatch }) => {
+    requireUnscoped(user, 'the working calendar');
+    const c = await saveCalendar(db, body, user, ifMatch);
+    ctx.set('ETag', etag(c.version));
+    ctx.body = c;
   });
 
   api.route({

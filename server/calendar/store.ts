@@ -1,6 +1,7 @@
 /** The working calendar in the database: one row work_calendar(id = 1), read on every call, parsed once per edit. */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { bumpVersion, lockVersion, write, type Actor } from '../db/write.js';
 import { unprocessable } from '../http/problem.js';
 import { WorkCalendar, validateCalendar, type CalendarDefinition } from './calendar.js';
 
@@ -8,6 +9,8 @@ export interface StoredCalendar {
   definition: CalendarDefinition;
   /** ISO 8601 UTC. */
   updated_at: string;
+  /** Bumped by every edit; the API's ETag. */
+  version: number;
 }
 
 /** Per database handle: the last parsed calendar and the exact updated_at text it was parsed at. */
@@ -31,12 +34,12 @@ export async function loadCalendar(db: Kysely<DB>): Promise<WorkCalendar> {
 /** The stored definition and when it was last changed. */
 export async function readCalendar(db: Kysely<DB>): Promise<StoredCalendar> {
   const row = await readRow(db);
-  return { definition: row.definition, updated_at: row.updated_at.toISOString() };
+  return { definition: row.definition, updated_at: row.updated_at.toISOString(), version: row.version };
 }
 
 async function readRow(db: Kysely<DB>, forUpdate = false) {
-  const r = await sql<{ definition: CalendarDefinition; updated_at: Date; stamp: string }>`
-    select definition, updated_at, updated_at::text as stamp from work_calendar where id = 1
+  const r = await sql<{ definition: CalendarDefinition; updated_at: Date; stamp: string; version: number }>`
+    select definition, updated_at, updated_at::text as stamp, version from work_calendar where id = 1
     ${forUpdate ? sql`for update` : sql``}`.execute(db);
   if (r.rows.length === 0) throw new Error('the work_calendar row is missing; run the migrations (npm run migrate)');
   const row = r.rows[0];
@@ -47,11 +50,11 @@ async function readRow(db: Kysely<DB>, forUpdate = false) {
 
 /**
  * Replaces the whole definition. Invalid → 422 with every problem (locations as body.<path>). Writes the row
- * (updated_at = now()) and an audit_event (action 'update', entity 'calendar', detail = what changed) in one
- * transaction. Returns the stored definition.
+ * (updated_at = now(), version + 1) and an audit_event (action 'update', entity 'calendar', detail = what changed)
+ * through the write path; a stale If-Match is a 412. Returns the stored definition.
  */
 export async function saveCalendar(
-  db: Kysely<DB>, def: unknown, actor: { id: number | null; name: string },
+  db: Kysely<DB>, def: unknown, actor: Actor, ifMatch?: string[],
 ): Promise<StoredCalendar> {
   const problems = validateCalendar(def);
   if (problems.length > 0) {
@@ -59,15 +62,16 @@ export async function saveCalendar(
     throw unprocessable(`the working calendar is not valid: ${problems.map((p) => p.message).join('; ')}`, { errors });
   }
   const next = def as CalendarDefinition;
-  return db.transaction().execute(async (trx) => {
+  return write(db, { actor }, async (trx) => {
+    await lockVersion(trx, 'work_calendar', 1, ifMatch);
     const before = await readRow(trx, true);
     const r = await sql<{ updated_at: Date }>`update work_calendar set definition = ${JSON.stringify(next)}::jsonb,
       updated_at = now() where id = 1 returning updated_at`.execute(trx);
-    await trx.insertInto('audit_event').values({
-      actor_id: actor.id, actor_name: actor.name, action: 'update', entity: 'calendar', entity_key: '1',
-      detail: JSON.stringify(changes(before.definition, next)),
-    }).execute();
-    return { definition: next, updated_at: r.rows[0].updated_at.toISOString() };
+    const version = await bumpVersion(trx, 'work_calendar', 1);
+    return {
+      result: { definition: next, updated_at: r.rows[0].updated_at.toISOString(), version },
+      action: 'update', entity: 'calendar', key: '1', detail: changes(before.definition, next),
+    };
   });
 }
 

@@ -1,15 +1,17 @@
 /**
- * Applying a workflow action: lock the case, check the state, role, scope and department, move it, set the new
- * stage deadline and append the event — all in one transaction. History rows are never edited (a trigger refuses).
+ * Applying a workflow action through the write path: lock the case, check the version the actor saw (If-Match),
+ * the state, and — in the policy — role, scope and department; move it, set the new stage deadline and append the
+ * event, all in one transaction. History rows are never edited (a trigger refuses).
  */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { inScope, type User } from '../auth/tokens.js';
+import type { User } from '../auth/tokens.js';
+import { actionRefusal, inScope } from '../auth/policy.js';
+import { requireMatch, write } from '../db/write.js';
 import { badRequest, conflict, forbidden, notFound, unprocessable } from '../http/problem.js';
-import { bumpLayerVersions } from '../tiles/versions.js';
 import type { AreaClass } from '../categories/catalog.js';
 import { deadlineRules, stageDeadline } from './deadlines.js';
-import { ACTIONS, STATE_LABEL, actionsFor, actionsFrom, type State } from './workflow.js';
+import { ACTIONS, STATE_LABEL, actionsFrom, type State } from './workflow.js';
 
 export interface ActionInput {
   action: string;
@@ -21,7 +23,7 @@ export interface CaseRow {
   id: number; state: State; department_code: string | null; grid_code: string | null; community_code: string | null;
   street_code: string | null;
   district_code: string | null; category_kind: string; category_code: string; condition: string; area_class: string;
-  parked_from: string | null; dispose_deadline: Date | null; stage_deadline: Date | null;
+  parked_from: string | null; dispose_deadline: Date | null; stage_deadline: Date | null; version: number;
 }
 
 /** The code a user's region scope is checked against ('' when the case lies outside every region). */
@@ -30,34 +32,37 @@ export const caseRegion = (c: Pick<CaseRow, 'grid_code' | 'community_code' | 'st
 
 export function allowedActions(c: CaseRow, user: User | undefined): string[] {
   if (!user || !inScope(user, caseRegion(c))) return [];
-  return actionsFor(c.state, user.role, !!user.departmentCode && user.departmentCode === c.department_code);
+  return actionsFrom(c.state).filter((a) => actionRefusal(user, a, ACTIONS[a], { id: c.id, region: caseRegion(c), department_code: c.department_code }) === null);
+}
+
+export interface ActionOptions {
+  /** The simulated clock (the demo replays a year through this code). Default: now. */
+  now?: Date;
+  /** The case versions the actor saw (If-Match); a stale one is a 412 and nothing changes. */
+  ifMatch?: string[];
 }
 
 export async function applyAction(
-  db: Kysely<DB>, id: number, input: ActionInput, user: User, opts: { now?: Date } = {},
+  db: Kysely<DB>, id: number, input: ActionInput, user: User, opts: ActionOptions = {},
 ): Promise<void> {
   const def = ACTIONS[input.action];
   if (!def) throw badRequest(`unknown action '${input.action}'; actions: ${Object.keys(ACTIONS).join(', ')}`);
   const now = opts.now ?? new Date();
-  await db.transaction().execute(async (trx) => {
+  await write(db, { actor: user, layers: ['cases'] }, async (trx) => {
     const c = (await sql<CaseRow>`select id, state, department_code, grid_code, community_code, street_code, district_code, category_kind,
-        category_code, condition, area_class, parked_from, dispose_deadline, stage_deadline
+        category_code, condition, area_class, parked_from, dispose_deadline, stage_deadline, version
       from case_record where id = ${id} for update`.execute(trx)).rows[0];
     if (!c) throw notFound(`no case ${id}`);
-    if (!inScope(user, caseRegion(c))) {
-      throw forbidden(`case ${id} lies in ${caseRegion(c) || 'no region'}, outside your region scope ${user.regionScope}`);
-    }
+    const scope = { id, region: caseRegion(c), department_code: c.department_code };
+    if (!inScope(user, scope.region)) throw forbidden(actionRefusal(user, input.action, def, scope)!);
+    requireMatch(opts.ifMatch, c.version, `case ${id}`);
     if (!def.from.includes(c.state)) {
       const allowed = actionsFrom(c.state);
       throw conflict(`a case in state ${c.state} (${STATE_LABEL[c.state]}) cannot take action '${input.action}'; allowed: ${allowed.join(', ') || 'none (the case is finished)'}`,
         { state: c.state, allowed_actions: allowed });
     }
-    if (user.role !== 'admin') {
-      if (!def.roles.includes(user.role)) throw forbidden(`role '${user.role}' may not ${input.action} (${def.label}); allowed roles: ${def.roles.join(', ')}`);
-      if (def.ownDepartment && user.departmentCode !== c.department_code) {
-        throw forbidden(`only a handler of department ${c.department_code} may ${input.action} this case`);
-      }
-    }
+    const refusal = actionRefusal(user, input.action, def, scope);
+    if (refusal) throw forbidden(refusal);
     const errors: { location: string; message: string }[] = [];
     const note = input.note?.trim() ?? '';
     if (def.note && !note) errors.push({ location: 'body.note', message: `action '${input.action}' (${def.label}) needs a note saying why or what was done` });
@@ -87,13 +92,14 @@ export async function applyAction(
         assignment = case when assignment->>'proposed_department' = ${department} then assignment - 'proposed_department' else assignment end,
         urge_count = urge_count + ${input.action === 'urge' ? 1 : 0},
         rework_count = rework_count + ${input.action === 'rework' ? 1 : 0},
-        closed_at = ${to === 'closed' || to === 'voided' ? now : null}, updated_at = ${now}
+        closed_at = ${to === 'closed' || to === 'voided' ? now : null}, updated_at = ${now}, version = version + 1
       where id = ${id}`.execute(trx);
-    await trx.insertInto('case_event').values({
-      case_id: id, at: now, actor_id: user.id, actor_name: user.name, action: input.action, from_state: c.state,
-      to_state: to, note, deadline: stage,
-      detail: JSON.stringify(department !== c.department_code ? { department_from: c.department_code, department_to: department } : {}),
-    }).execute();
+    return {
+      result: undefined,
+      caseEvent: {
+        case_id: id, at: now, action: input.action, from_state: c.state, to_state: to, note, deadline: stage,
+        detail: department !== c.department_code ? { department_from: c.department_code, department_to: department } : {},
+      },
+    };
   });
-  await bumpLayerVersions(db, ['cases']);
 }

@@ -8,11 +8,12 @@ import crypto from 'node:crypto';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { User } from '../auth/tokens.js';
-import { conflict, unprocessable } from '../http/problem.js';
+import { inScope } from '../auth/policy.js';
+import { write } from '../db/write.js';
+import { conflict, forbidden, unprocessable } from '../http/problem.js';
 import { findCategory } from '../categories/catalog.js';
 import { toWgs84, type CrsName } from '../geo/crs.js';
 import { assign } from '../assign/assign.js';
-import { bumpLayerVersions } from '../tiles/versions.js';
 import { deadlineRules, stageDeadline } from './deadlines.js';
 import { findDuplicates, type DuplicateOptions } from './duplicates.js';
 
@@ -92,11 +93,16 @@ export async function intakeCase(db: Kysely<DB>, input: ReportInput, opts: Intak
   const { lon, lat } = toWgs84(input.location.lon, input.location.lat, crs);
   const now = opts.now ?? new Date();
   const assignment = await assign(db, { lon, lat, kind: cat.kind, code: cat.code, componentCode: component?.code, at: now });
+  const region = assignment.grid?.code ?? assignment.community?.code ?? assignment.street?.code ?? assignment.district?.code ?? '';
+  if (opts.user && !inScope(opts.user, region)) {
+    throw forbidden(`the reported location lies in ${region || 'no region (outside every unit grid)'}, outside your region scope ${opts.user.regionScope}`);
+  }
   const rules = await deadlineRules(db, { kind: cat.kind, code: cat.code, condition: input.condition ?? '', areaClass: assignment.area_class });
   const deadline = stageDeadline(rules, 'reported', now);
   const duplicates = await findDuplicates(db, { kind: cat.kind, code: cat.code, lon, lat, at: now }, opts.duplicates);
 
-  const result = await db.transaction().execute(async (trx) => {
+  const actor = { id: opts.user?.id ?? null, name: opts.user?.name ?? `channel:${input.channel}` };
+  const result = await write(db, { actor, layers: ['cases'] }, async (trx) => {
     const id = Number((await sql<{ id: string }>`select nextval('case_record_id_seq') as id`.execute(trx)).rows[0].id);
     const caseNo = `${localDay(now)}${String(id).padStart(6, '0')}`;
     const inserted = await sql<{ id: number }>`
@@ -116,17 +122,16 @@ export async function intakeCase(db: Kysely<DB>, input: ReportInput, opts: Intak
         ${assignment.version}, ${deadline}, ${JSON.stringify(duplicates)}::jsonb, ${key ?? null}, ${hash}, ${now})
       on conflict (idempotency_key) do nothing
       returning id`.execute(trx);
-    if (inserted.rows.length === 0) return undefined; // a concurrent request with this key won
-    await trx.insertInto('case_event').values({
-      case_id: id, at: now, actor_id: opts.user?.id ?? null, actor_name: opts.user?.name ?? `channel:${input.channel}`,
-      action: 'report', from_state: null, to_state: 'reported', note: input.description.slice(0, 500), deadline,
-      detail: JSON.stringify({ channel: input.channel, department: assignment.department?.code ?? null, matched: assignment.matched }),
-    }).execute();
-    return { id, replayed: false };
+    if (inserted.rows.length === 0) return { result: undefined, caseEvent: null }; // a concurrent request with this key won
+    return {
+      result: { id, replayed: false },
+      caseEvent: {
+        case_id: id, at: now, action: 'report', from_state: null, to_state: 'reported', note: input.description.slice(0, 500),
+        deadline, detail: { channel: input.channel, department: assignment.department?.code ?? null, matched: assignment.matched },
+      },
+    };
   });
-  if (!result) return (await replay(db, key!, hash))!;
-  await bumpLayerVersions(db, ['cases']);
-  return result;
+  return result ?? (await replay(db, key!, hash))!;
 }
 
 /** The local (China Standard Time) day as YYYYMMDD, the prefix of case numbers. */

@@ -50,6 +50,8 @@ export function presentCase(c: CaseListRow, user: User | undefined, now = new Da
     },
     duplicates: c.duplicates,
     allowed_actions: allowedActions(c, user),
+    /** Bumped by every action and re-assessment; send it back as If-Match with an action. */
+    version: c.version,
   };
 }
 

@@ -1,7 +1,10 @@
 /** Cases: intake, one case with its history, queues, workflow actions and the heat map. */
+import type Koa from 'koa';
 import type { Kysely } from 'kysely';
 import type { Config } from '../config.js';
-import type { DB, Role } from '../db/schema.js';
+import type { DB } from '../db/schema.js';
+import { inScope, scopePrefix } from '../auth/policy.js';
+import { etag } from '../db/write.js';
 import type { Api } from '../http/api.js';
 import { parseBbox } from '../http/geo.js';
 import { badRequest, notFound } from '../http/problem.js';
@@ -12,8 +15,6 @@ import { CHANNELS, intakeCase, type ReportInput } from './intake.js';
 import { presentCase } from './present.js';
 import { caseEvents, getCase, heatPoints, listCases, type CaseFilter } from './queries.js';
 import { ACTIONS, ACTION_NAMES, STATES, STATE_LABEL, STAGE_OF } from './workflow.js';
-
-const READERS: Role[] = ['viewer', 'collector', 'dispatcher', 'department_handler', 'gis_editor'];
 
 export const REPORT_SCHEMA = {
   type: 'object', additionalProperties: false, required: ['channel', 'description', 'location'],
@@ -75,10 +76,12 @@ function filterFrom(q: any, scope: string): CaseFilter {
 }
 
 export function caseRoutes(api: Api, db: Kysely<DB>, config: Config): void {
-  const show = async (id: number, user: Parameters<typeof presentCase>[1]) => {
+  const show = async (ctx: Koa.Context, id: number, user: Parameters<typeof presentCase>[1]) => {
     const c = await getCase(db, id);
     if (!c) throw notFound(`no case ${id}`);
-    return { ...presentCase(c, user), events: await caseEvents(db, id) };
+    const view = { ...presentCase(c, user), events: await caseEvents(db, id) };
+    ctx.set('ETag', etag(view.version));
+    return view;
   };
 
   api.route({
@@ -96,7 +99,7 @@ export function caseRoutes(api: Api, db: Kysely<DB>, config: Config): void {
   });
 
   api.route({
-    method: 'post', path: '/api/cases', tag: 'cases', roles: ['collector', 'dispatcher'],
+    method: 'post', path: '/api/cases', tag: 'cases', permission: 'report',
     summary: 'Report a case from any channel; stored, located and assigned before the answer',
     description: 'Send an Idempotency-Key header to make retries safe: the same key and body return the stored case (200); the same key with another body is a 409.',
     body: REPORT_SCHEMA, bodyLimitBytes: config.reportLimitBytes,
@@ -113,15 +116,15 @@ export function caseRoutes(api: Api, db: Kysely<DB>, config: Config): void {
     ctx.status = r.replayed ? 200 : 201;
     ctx.set('Location', `/api/cases/${r.id}`);
     if (r.replayed) ctx.set('Idempotent-Replayed', 'true');
-    ctx.body = await show(r.id, user);
+    ctx.body = await show(ctx, r.id, user);
   });
 
   api.route({
-    method: 'get', path: '/api/cases', tag: 'cases', roles: READERS,
+    method: 'get', path: '/api/cases', tag: 'cases', permission: 'readCases',
     summary: 'Queues: cases filtered by state, department, overdue, bbox, category, channel and time; newest first, paged',
     query: CASE_QUERY,
   }, async (ctx, { query, user }) => {
-    const rows = await listCases(db, { ...filterFrom(query, user!.regionScope), limit: query.limit + 1 });
+    const rows = await listCases(db, { ...filterFrom(query, scopePrefix(user)), limit: query.limit + 1 });
     const more = rows.length > query.limit;
     if (more) rows.pop();
     const items = rows.map((c) => presentCase(c, user));
@@ -143,21 +146,21 @@ export function caseRoutes(api: Api, db: Kysely<DB>, config: Config): void {
   });
 
   api.route({
-    method: 'get', path: '/api/cases/:id', tag: 'cases', roles: READERS, params: ID,
+    method: 'get', path: '/api/cases/:id', tag: 'cases', permission: 'readCases', params: ID,
     summary: 'One case with its assignment, deadlines, allowed actions and full history',
     errors: { 404: 'unknown case' },
   }, async (ctx, { params, user }) => {
-    const v = await show(params.id, user);
+    const v = await show(ctx, params.id, user);
     const region = v.assignment.grid?.code ?? v.assignment.community?.code ?? v.assignment.street?.code ?? v.assignment.district?.code ?? '';
-    if (!region.startsWith(user!.regionScope)) throw notFound(`no case ${params.id} in your region scope`);
+    if (!inScope(user, region)) throw notFound(`no case ${params.id} in your region scope`);
     ctx.body = v;
   });
 
   api.route({
     method: 'post', path: '/api/cases/:id/actions', tag: 'cases', params: ID,
-    roles: ['dispatcher', 'department_handler', 'collector'],
+    permission: 'actOnCases',
     summary: 'Move a case through the workflow (accept, file, dispatch, dispose, check, close, …)',
-    description: 'A 409 lists the actions the current state allows.',
+    description: 'A 409 lists the actions the current state allows. Send the case\'s ETag (its version) as If-Match: when someone else moved the case since you read it, the answer is a 412 with the current version and nothing changes.',
     body: {
       type: 'object', additionalProperties: false, required: ['action'],
       properties: {
@@ -166,9 +169,9 @@ export function caseRoutes(api: Api, db: Kysely<DB>, config: Config): void {
         department_code: { type: 'string', minLength: 1, maxLength: 40 },
       },
     },
-    errors: { 404: 'unknown case', 409: 'not allowed in the current state', 422: 'missing note or unknown department' },
-  }, async (ctx, { params, body, user }) => {
-    await applyAction(db, params.id, body, user!);
-    ctx.body = await show(params.id, user);
+    errors: { 404: 'unknown case', 409: 'not allowed in the current state', 412: 'If-Match names an older version of the case', 422: 'missing note or unknown department' },
+  }, async (ctx, { params, body, user, ifMatch }) => {
+    await applyAction(db, params.id, body, user, { ifMatch });
+    ctx.body = await show(ctx, params.id, user);
   });
 }

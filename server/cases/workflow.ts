@@ -66,14 +66,3 @@ export const ACTION_NAMES = Object.keys(ACTIONS);
 export function actionsFrom(state: string): string[] {
   return ACTION_NAMES.filter((a) => ACTIONS[a].from.includes(state as State));
 }
-
-/** Actions this role may take in this state (admin may take every action). */
-export function actionsFor(state: string, role: Role | undefined, sameDepartment: boolean): string[] {
-  if (!role) return [];
-  return actionsFrom(state).filter((a) => {
-    const d = ACTIONS[a];
-    if (role === 'admin') return true;
-    if (!d.roles.includes(role)) return false;
-    return !d.ownDepartment || sameDepartment;
-  });
-}

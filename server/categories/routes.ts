@@ -2,6 +2,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { Api } from '../http/api.js';
+import { requireUnscoped } from '../auth/policy.js';
+import { bumpVersion, etag, lockVersion, write } from '../db/write.js';
 import { notFound, unprocessable } from '../http/problem.js';
 import { CATEGORY_KEY_PATTERN, findCategory, stageLimits } from './catalog.js';
 
@@ -41,11 +43,13 @@ export function categoryRoutes(api: Api, db: Kysely<DB>): void {
   }, async (ctx) => {
     const limits = await sql`select id, kind, pattern, condition, hours_a::float8 as hours_a, hours_b::float8 as hours_b,
         hours_c::float8 as hours_c, close_condition from time_limit order by kind, pattern, condition`.execute(db);
-    ctx.body = { stages: await stageLimits(db), limits: limits.rows };
+    const v = await db.selectFrom('resource_version').select('version').where('name', '=', 'time_limits').executeTakeFirstOrThrow();
+    ctx.set('ETag', etag(v.version));
+    ctx.body = { stages: await stageLimits(db), limits: limits.rows, version: v.version };
   });
 
   api.route({
-    method: 'put', path: '/api/time-limits', tag: 'categories', roles: ['admin'],
+    method: 'put', path: '/api/time-limits', tag: 'categories', permission: 'editSettings',
     summary: 'Replace the local time-limit table (disposal hours per category × condition × area class, and stage minutes)',
     body: {
       type: 'object', additionalProperties: false, required: ['stages', 'limits'],
@@ -73,7 +77,8 @@ export function categoryRoutes(api: Api, db: Kysely<DB>): void {
       },
     },
     errors: { 422: 'unknown category pattern, duplicate rows or no catch-all row' },
-  }, async (ctx, { body, user }) => {
+  }, async (ctx, { body, user, ifMatch }) => {
+    requireUnscoped(user, 'the time-limit table');
     const { stages, limits } = body as { stages: Record<string, number>; limits: any[] };
     const known = await sql<{ k: string }>`select kind || ':' || code as k from category
       union select kind || ':' || major_code from category union select '*:' || code from category
@@ -91,7 +96,8 @@ export function categoryRoutes(api: Api, db: Kysely<DB>): void {
       errors.push({ location: 'body.limits', message: "the table needs a catch-all row (kind '*', pattern '*', no condition) so every case gets a limit" });
     }
     if (errors.length) throw unprocessable(errors.map((e) => e.message).join('; '), { errors });
-    await db.transaction().execute(async (trx) => {
+    const version = await write(db, { actor: user }, async (trx) => {
+      await lockVersion(trx, 'resource_version', 'time_limits', ifMatch);
       await sql`delete from time_limit`.execute(trx);
       await sql`insert into time_limit (kind, pattern, condition, hours_a, hours_b, hours_c, close_condition)
         select kind, pattern, condition, hours_a, hours_b, hours_c, close_condition
@@ -101,11 +107,10 @@ export function categoryRoutes(api: Api, db: Kysely<DB>): void {
         await sql`insert into stage_limit (stage, minutes) values (${stage}, ${minutes})
           on conflict (stage) do update set minutes = excluded.minutes`.execute(trx);
       }
-      await trx.insertInto('audit_event').values({
-        actor_id: user!.id, actor_name: user!.name, action: 'update', entity: 'time_limits', entity_key: null,
-        detail: JSON.stringify({ rows: limits.length, stages }),
-      }).execute();
+      const version = await bumpVersion(trx, 'resource_version', 'time_limits');
+      return { result: version, action: 'update', entity: 'time_limits', key: null, detail: { rows: limits.length, stages } };
     });
-    ctx.body = { stages, rows: limits.length };
+    ctx.set('ETag', etag(version));
+    ctx.body = { stages, rows: limits.length, version };
   });
 }

@@ -44,6 +44,7 @@ export interface AppUserTable {
   created_at: Timestamp;
   disabled_at: Date | null;
   department_code: ColumnType<string | null, string | null | undefined, string | null>;
+  version: Generated<number>;
 }
 
 export interface AuditEventTable {
@@ -103,6 +104,7 @@ export interface WorkCalendarTable {
   id: number;
   definition: Json;
   updated_at: Timestamp;
+  version: Generated<number>;
 }
 
 export interface DepartmentTable {
@@ -115,6 +117,8 @@ export interface DepartmentTable {
   fallback_for: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  version: Generated<number>;
+  region_code: Generated<string>;
 }
 
 export interface AssignmentVersionTable {
@@ -152,6 +156,7 @@ export interface AreaClassZoneTable {
   area_geom: Geometry | null;
   created_at: Timestamp;
   updated_at: Timestamp;
+  version: Generated<number>;
 }
 
 export interface CollectorTable {
@@ -160,6 +165,7 @@ export interface CollectorTable {
   name: string;
   phone: Generated<string>;
   user_id: number | null;
+  version: Generated<number>;
 }
 
 export interface CollectorAreaTable {
@@ -169,6 +175,7 @@ export interface CollectorAreaTable {
   collector_ids: ColumnType<number[], number[] | undefined, number[]>;
   created_at: Timestamp;
   updated_at: Timestamp;
+  version: Generated<number>;
 }
 
 export interface ComponentTable {
@@ -180,6 +187,7 @@ export interface ComponentTable {
   status: Generated<string>;
   geom: Geometry | null;
   category_kind: Generated<'component'>;
+  version: Generated<number>;
 }
 
 export interface CaseRecordTable {
@@ -226,6 +234,7 @@ export interface CaseRecordTable {
   request_hash: string | null;
   closed_at: Date | null;
   updated_at: Timestamp;
+  version: Generated<number>;
 }
 
 export interface CaseEventTable {
@@ -242,7 +251,14 @@ export interface CaseEventTable {
   detail: JsonDefault;
 }
 
+export interface ResourceVersionTable {
+  name: string;
+  version: Generated<number>;
+  updated_at: Generated<Date>;
+}
+
 export interface DB {
+  resource_version: ResourceVersionTable;
   region: RegionTable;
   unit_grid: UnitGridTable;
   app_user: AppUserTable;

@@ -5,10 +5,11 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
 import type { Kysely } from 'kysely';
-import type { DB, Role } from '../db/schema.js';
+import type { DB } from '../db/schema.js';
 import { findUserByToken, type User } from '../auth/tokens.js';
+import { requirePermission, type Permission } from '../auth/policy.js';
 import { readJson } from './body.js';
-import { forbidden, unauthorized } from './problem.js';
+import { badRequest, unauthorized } from './problem.js';
 import { check, type JsonSchema } from './validate.js';
 
 export interface RouteSpec {
@@ -21,8 +22,11 @@ export interface RouteSpec {
   params?: JsonSchema;
   query?: JsonSchema;
   body?: JsonSchema;
-  /** Roles allowed; when set, a bearer token is required. Reads without roles follow PUBLIC_READ. */
-  roles?: Role[];
+  /** The policy permission the route needs (server/auth/policy.ts); when set, a bearer token is required.
+   *  Reads without one follow PUBLIC_READ. */
+  permission?: Permission;
+  /** Roles are decided by the policy module: name a permission instead. */
+  roles?: never;
   /** Response media type for the 200 (default application/json). */
   produces?: string;
   /** Schema of the success response, for the OpenAPI document. */
@@ -33,14 +37,21 @@ export interface RouteSpec {
   errors?: Record<number, string>;
 }
 
-export interface Input<Q = any, P = any, B = any> {
+export interface Input<Q = any, P = any, B = any, U extends User | undefined = User | undefined> {
   query: Q;
   params: P;
   body: B;
-  user: User | undefined;
+  /** The signed-in user: never undefined on a route that names a permission. */
+  user: U;
+  /** The strong ETags of an If-Match header ('*' kept as is); undefined when the header is absent. */
+  ifMatch: string[] | undefined;
 }
 
-export type Handler = (ctx: Koa.Context, input: Input) => Promise<void> | void;
+/** The user a handler sees: non-null where the route names a permission. */
+type UserOf<S extends RouteSpec> = S['permission'] extends Permission ? User : User | undefined;
+
+export type Handler<S extends RouteSpec = RouteSpec> =
+  (ctx: Koa.Context, input: Input<any, any, any, UserOf<S>>) => Promise<void> | void;
 
 export interface ApiOptions {
   db: Kysely<DB>;
@@ -53,16 +64,13 @@ export class Api {
   readonly specs: RouteSpec[] = [];
   constructor(private opts: ApiOptions) {}
 
-  route(spec: RouteSpec, handler: Handler): void {
+  route<S extends RouteSpec>(spec: S, handler: Handler<S>): void {
     this.specs.push(spec);
     this.router[spec.method](spec.path, async (ctx) => {
       const user = await this.authenticate(ctx);
       const isRead = spec.method === 'get';
-      if (spec.roles) {
-        if (!user) throw unauthorized(`${spec.method.toUpperCase()} ${spec.path} needs a bearer token (Authorization: Bearer …)`);
-        if (!spec.roles.includes(user.role) && user.role !== 'admin') {
-          throw forbidden(`role '${user.role}' may not do this; allowed roles: ${spec.roles.join(', ')}`);
-        }
+      if (spec.permission) {
+        requirePermission(user, spec.permission, `${spec.method.toUpperCase()} ${spec.path}`);
       } else if (isRead && !this.opts.publicRead && !user) {
         throw unauthorized('this server requires a bearer token for reads (PUBLIC_READ=false)');
       }
@@ -70,7 +78,7 @@ export class Api {
       const query = spec.query ? check(spec.query, { ...ctx.query }, 'query') : ctx.query;
       let body: unknown;
       if (spec.body) body = check(spec.body, await readJson(ctx, spec.bodyLimitBytes ?? this.opts.bodyLimitBytes), 'body');
-      await handler(ctx, { query, params, body, user });
+      await handler(ctx, { query, params, body, user: user as UserOf<S>, ifMatch: parseIfMatch(ctx.get('If-Match')) });
     });
   }
 
@@ -83,4 +91,16 @@ export class Api {
     if (!user) throw unauthorized('the bearer token is unknown or disabled');
     return user;
   }
+}
+
+/** The entity tags of an If-Match header. Weak tags never match (RFC 9110 §13.1.1 uses strong comparison). */
+export function parseIfMatch(header: string): string[] | undefined {
+  if (!header.trim()) return undefined;
+  if (header.trim() === '*') return ['*'];
+  const tags = header.split(',').map((t) => t.trim()).filter(Boolean);
+  if (!tags.every((t) => /^(W\/)?"[\x21\x23-\x7e]*"$/.test(t))) {
+    throw badRequest(`the If-Match header must be * or a list of entity tags such as "3" (got ${JSON.stringify(header.slice(0, 100))})`,
+      { errors: [{ location: 'header.If-Match', message: 'not a list of entity tags' }] });
+  }
+  return tags.filter((t) => !t.startsWith('W/'));
 }

@@ -1,4 +1,5 @@
 /** OpenAPI 3.1 document built from the same route declarations and ajv schemas that validate requests. */
+import { rolesWith } from '../auth/policy.js';
 import type { RouteSpec } from './api.js';
 import type { JsonSchema } from './validate.js';
 
@@ -40,10 +41,11 @@ export function openApiDocument(specs: RouteSpec[], version: string): Record<str
         200: { description: 'OK', content: { [s.produces ?? 'application/json']: { schema: s.response ?? {} } } },
         400: problem,
         ...Object.fromEntries(Object.entries(s.errors ?? {}).map(([k, d]) => [k, { ...problem, description: d }])),
-        ...(s.roles ? { 401: { ...problem, description: 'no or unknown bearer token' }, 403: { ...problem, description: `role not in ${s.roles.join(', ')} or region out of scope` } } : {}),
+        ...(s.permission ? { 401: { ...problem, description: 'no or unknown bearer token' }, 403: { ...problem, description: `role not in ${rolesWith(s.permission).join(', ')} or region out of scope` } } : {}),
+        ...(s.method === 'patch' || s.method === 'put' || s.method === 'delete' ? { 412: { ...problem, description: 'If-Match names an old version (someone else changed it); the answer gives the current one' } } : {}),
       },
     };
-    if (s.roles) op.security = [{ bearer: [] }];
+    if (s.permission) { op.security = [{ bearer: [] }]; op['x-permission'] = s.permission; op['x-roles'] = rolesWith(s.permission); }
     if (s.body) op.requestBody = { required: true, content: { 'application/json': { schema: s.body } } };
     (paths[p] ??= {})[s.method] = op;
   }

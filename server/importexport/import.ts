@@ -7,7 +7,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/open.js';
 import type { DB } from '../db/schema.js';
-import { bumpLayerVersions } from '../tiles/versions.js';
+import { write, type Actor } from '../db/write.js';
 import { LEVEL_ORDER, checkParents, checkStructure, type ImportIssue, type StagedFeature } from './validate.js';
 
 export type { ImportIssue } from './validate.js';
@@ -19,7 +19,7 @@ export interface ImportSummary {
 }
 
 export interface ImportOptions {
-  actor: { id: number | null; name: string };
+  actor: Actor;
   /** Called after each staged batch: (features staged, total). */
   onProgress?: (done: number, total: number) => void;
   /** Only codes starting with this prefix may be written (the actor's region scope). */
@@ -56,7 +56,9 @@ export async function importRegions(database: Database, input: unknown, opts: Im
     if (outside.length) throw new ImportRejected(outside.slice(0, MAX_ISSUES), 'scope');
   }
 
-  return database.db.transaction().execute(async (trx) => {
+  // Through the write path: grids moved, so open cases must be placed again (the assignment_version bump;
+  // POST /api/assign/rerun, npm run reassign) and the region layers' tiles change.
+  return write(database.db, { actor: opts.actor, assignment: true, layers: ['districts', 'streets', 'communities', 'grids'] }, async (trx) => {
     const existing = await liveCodes(trx, features);
     const parentIssues = checkParents(features, existing);
     if (parentIssues.length) throw new ImportRejected(parentIssues.slice(0, MAX_ISSUES));
@@ -68,16 +70,12 @@ export async function importRegions(database: Database, input: unknown, opts: Im
     if (errors.length) throw new ImportRejected(errors.slice(0, MAX_ISSUES));
     warnings.push(...(await areaWarnings(trx)), ...(await outsideParentWarnings(trx)));
 
-    const counts = await write(trx);
-    await bumpLayerVersions(trx, ['districts', 'streets', 'communities', 'grids']);
-    // Grids moved: open cases must be placed again (POST /api/assign/rerun, npm run reassign).
-    await sql`update assignment_version set version = version + 1, updated_at = now() where id = 1`.execute(trx);
-    await trx.insertInto('audit_event').values({
-      actor_id: opts.actor.id, actor_name: opts.actor.name, action: 'import', entity: 'regions', entity_key: null,
-      detail: JSON.stringify({ counts, warnings: warnings.length }),
-    }).execute();
+    const counts = await writeRows(trx);
     await sql`drop table import_stage`.execute(trx);
-    return { counts, total: features.length, warnings: warnings.slice(0, MAX_ISSUES) };
+    return {
+      result: { counts, total: features.length, warnings: warnings.slice(0, MAX_ISSUES) },
+      action: 'import', entity: 'regions', key: null, detail: { counts, warnings: warnings.length },
+    };
   });
 }
 
@@ -175,7 +173,7 @@ async function outsideParentWarnings(trx: Transaction<DB>): Promise<ImportIssue[
   }));
 }
 
-async function write(trx: Transaction<DB>): Promise<ImportSummary['counts']> {
+async function writeRows(trx: Transaction<DB>): Promise<ImportSummary['counts']> {
   // Which staged rows are unchanged, replacements or new.
   await sql`create temp table import_plan on commit drop as
     select s.idx, s.code, s.level,

@@ -1,6 +1,7 @@
 /** POST /api/import (GeoJSON regions and grids) and GET /api/export/{layer}.geojson. */
 import { Readable } from 'node:stream';
 import type { Database } from '../db/open.js';
+import { scopePrefix } from '../auth/policy.js';
 import type { Api } from '../http/api.js';
 import { HttpError, forbidden } from '../http/problem.js';
 import { EXPORT_LAYERS, exportGeoJson, type ExportLayer } from './export.js';
@@ -8,7 +9,7 @@ import { ImportRejected, describeIssue, importRegions } from './import.js';
 
 export function importExportRoutes(api: Api, database: Database): void {
   api.route({
-    method: 'post', path: '/api/import', tag: 'import-export', roles: ['admin', 'gis_editor'],
+    method: 'post', path: '/api/import', tag: 'import-export', permission: 'importRegions',
     summary: 'Import districts, streets, communities and unit grids from a GeoJSON FeatureCollection (all or nothing)',
     description: 'Properties: code (6/9/12/15 digits), name, optional level (inferred from the code length). Coordinates RFC 7946 lon/lat. Rejected imports return 422 with every problem (feature index, code, location) and store nothing.',
     body: { type: 'object', required: ['type', 'features'], properties: { type: { const: 'FeatureCollection' }, features: { type: 'array' } } },
@@ -16,12 +17,12 @@ export function importExportRoutes(api: Api, database: Database): void {
   }, async (ctx, { body, user }) => {
     try {
       const summary = await importRegions(database, body, {
-        actor: { id: user!.id, name: user!.name }, scope: user!.role === 'admin' ? undefined : user!.regionScope,
+        actor: user, scope: scopePrefix(user) || undefined,
       });
       ctx.body = summary;
     } catch (e) {
       if (e instanceof ImportRejected && e.kind === 'scope') {
-        throw forbidden(`${e.issues.length} feature${e.issues.length === 1 ? ' is' : 's are'} outside your region scope ${user!.regionScope}; first: ${describeIssue(e.issues[0])}`);
+        throw forbidden(`${e.issues.length} feature${e.issues.length === 1 ? ' is' : 's are'} outside your region scope ${user.regionScope}; first: ${describeIssue(e.issues[0])}`);
       }
       if (e instanceof ImportRejected) {
         throw new HttpError(422, 'import-rejected', 'Import rejected',

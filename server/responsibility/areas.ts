@@ -4,10 +4,11 @@
  */
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { requireCodesInScope, requireGeometryInScope, requireUnscoped } from '../auth/policy.js';
 import type { User } from '../auth/tokens.js';
 import { validationError, type ProblemFieldError } from '../http/problem.js';
 import {
-  REGION_CODE, distinct, listText, requireCodesInScope, requireGeometryInScope, requireUnscoped, type Problems,
+  REGION_CODE, distinct, listText, type Problems,
 } from './common.js';
 
 export type AreaKind = 'anywhere' | 'polygon' | 'regions';

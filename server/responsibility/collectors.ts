@@ -4,11 +4,12 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
+import type { User } from '../auth/tokens.js';
+import { requireCodesInScope } from '../auth/policy.js';
 import type { Api } from '../http/api.js';
 import { conflict, notFound } from '../http/problem.js';
-import { DEPT_CODE, Problems, distinct, idParams, listText, plain, requireCodesInScope, write } from './common.js';
+import { DEPT_CODE, Problems, distinct, idParams, libraryWrite, listText, lockOrNotFound, plain, sendVersioned } from './common.js';
 
-const roles = ['admin', 'gis_editor'] as const;
 const tag = 'responsibility';
 
 // ---- collectors ----
@@ -24,9 +25,21 @@ const collectorPatch = { type: 'object', additionalProperties: false, minPropert
 
 interface CollectorInput { code?: string; name?: string; phone?: string; user_id?: number | null }
 
-const COLLECTOR_COLUMNS = ['id', 'code', 'name', 'phone', 'user_id'] as const;
+const COLLECTOR_COLUMNS = ['id', 'code', 'name', 'phone', 'user_id', 'version'] as const;
 const getCollector = (db: Kysely<DB> | Transaction<DB>, id: number) =>
   db.selectFrom('collector').select(COLLECTOR_COLUMNS).where('id', '=', id).executeTakeFirst();
+
+/**
+ * 403 unless a scoped user's scope covers every grid of the collector areas the collector works in (a collector in
+ * no area belongs to no region yet, so any editor may set it up).
+ */
+async function requireCollectorInScope(trx: Transaction<DB>, user: User, id: number, what: string): Promise<void> {
+  if (!user.regionScope) return;
+  const r = await sql<{ grids: string[] | null }>`
+    select array_agg(distinct g order by g) as grids
+    from collector_area a, unnest(a.grid_codes) g where ${id} = any(a.collector_ids)`.execute(trx);
+  requireCodesInScope(user, r.rows[0]?.grids ?? [], what);
+}
 
 async function checkCollector(trx: Transaction<DB>, b: CollectorInput, self: number | null): Promise<void> {
   const problems = new Problems();
@@ -58,7 +71,7 @@ const areaPatch = { type: 'object', additionalProperties: false, minProperties: 
 interface AreaInput { name?: string; grid_codes?: string[]; collector_ids?: number[] }
 interface AreaRow {
   id: number; name: string; grid_codes: string[]; collector_ids: number[]; collectors: unknown[];
-  created_at: Date; updated_at: Date;
+  version: number; created_at: Date; updated_at: Date;
 }
 
 async function selectAreas(db: Kysely<DB> | Transaction<DB>, id?: number) {
@@ -66,14 +79,14 @@ async function selectAreas(db: Kysely<DB> | Transaction<DB>, id?: number) {
     select a.id, a.name, a.grid_codes, a.collector_ids,
       coalesce((select json_agg(json_build_object('id', c.id, 'code', c.code, 'name', c.name, 'phone', c.phone) order by u.n)
                 from unnest(a.collector_ids) with ordinality u(id, n) join collector c on c.id = u.id), '[]'::json) as collectors,
-      a.created_at, a.updated_at
+      a.version, a.created_at, a.updated_at
     from collector_area a where ${id === undefined ? sql`true` : sql`a.id = ${id}`} order by a.id`.execute(db);
   return r.rows;
 }
 const getArea = async (db: Kysely<DB> | Transaction<DB>, id: number) => (await selectAreas(db, id))[0];
 
 /** 422 for unknown grids or collectors, 403 out of scope, 409 for a taken name or grids of another area. */
-async function checkArea(trx: Transaction<DB>, b: AreaInput, self: number | null, user: Parameters<typeof requireCodesInScope>[0]) {
+async function checkArea(trx: Transaction<DB>, b: AreaInput, self: number | null, user: User) {
   const problems = new Problems();
   if (b.grid_codes) {
     const live = await sql<{ code: string }>`
@@ -116,47 +129,50 @@ export function collectorRoutes(api: Api, db: Kysely<DB>): void {
   }, async (ctx, { params }) => {
     const c = await getCollector(db, params.id);
     if (!c) throw notFound(`no collector with id ${params.id}`);
-    ctx.body = c;
+    sendVersioned(ctx, c);
   });
 
   api.route({
-    method: 'post', path: '/api/collectors', tag, roles: [...roles], body: collectorCreate,
+    method: 'post', path: '/api/collectors', tag, permission: 'editLibrary', body: collectorCreate,
     summary: 'Create a collector {code, name, phone?, user_id?}', errors: { 409: 'the code is taken', 422: 'user_id is not a collector user' },
   }, async (ctx, { body, user }) => {
     const b = body as CollectorInput & { code: string; name: string };
-    ctx.body = await write(db, user!, async (trx) => {
+    const row = await libraryWrite(db, user, async (trx) => {
       await checkCollector(trx, b, null);
       const row = await trx.insertInto('collector')
         .values({ code: b.code, name: b.name, phone: b.phone ?? '', user_id: b.user_id ?? null })
         .returning(COLLECTOR_COLUMNS).executeTakeFirstOrThrow();
       return { result: row, action: 'create', entity: 'collector', key: String(row.id), detail: { new: plain(row) } };
     });
-    ctx.status = 201;
+    sendVersioned(ctx, row, 201);
   });
 
   api.route({
-    method: 'patch', path: '/api/collectors/:id', tag, roles: [...roles], params: idParams, body: collectorPatch,
+    method: 'patch', path: '/api/collectors/:id', tag, permission: 'editLibrary', params: idParams, body: collectorPatch,
     summary: 'Change a collector (partial)', errors: { 404: 'no collector with this id', 409: 'the code is taken', 422: 'user_id is not a collector user' },
-  }, async (ctx, { params, body, user }) => {
+  }, async (ctx, { params, body, user, ifMatch }) => {
     const id = params.id as number;
-    ctx.body = await write(db, user!, async (trx) => {
-      const old = await getCollector(trx, id);
-      if (!old) throw notFound(`no collector with id ${id}`);
+    const row = await libraryWrite(db, user, async (trx) => {
+      await lockOrNotFound(trx, 'collector', id, ifMatch, `collector with id ${id}`);
+      const old = (await getCollector(trx, id))!;
+      await requireCollectorInScope(trx, user, id, `collector ${old.code}'s collector areas`);
       await checkCollector(trx, body as CollectorInput, id);
-      const row = await trx.updateTable('collector').set(body as CollectorInput).where('id', '=', id)
-        .returning(COLLECTOR_COLUMNS).executeTakeFirstOrThrow();
+      const row = await trx.updateTable('collector').set({ ...(body as CollectorInput), version: sql`version + 1` } as never)
+        .where('id', '=', id).returning(COLLECTOR_COLUMNS).executeTakeFirstOrThrow();
       return { result: row, action: 'update', entity: 'collector', key: String(id), detail: { old: plain(old), new: plain(row) } };
     });
+    sendVersioned(ctx, row);
   });
 
   api.route({
-    method: 'delete', path: '/api/collectors/:id', tag, roles: [...roles], params: idParams,
+    method: 'delete', path: '/api/collectors/:id', tag, permission: 'editLibrary', params: idParams,
     summary: 'Delete a collector that no collector area lists', errors: { 404: 'no collector with this id', 409: 'still in collector areas' },
-  }, async (ctx, { params, user }) => {
+  }, async (ctx, { params, user, ifMatch }) => {
     const id = params.id as number;
-    await write(db, user!, async (trx) => {
-      const old = await getCollector(trx, id);
-      if (!old) throw notFound(`no collector with id ${id}`);
+    await libraryWrite(db, user, async (trx) => {
+      await lockOrNotFound(trx, 'collector', id, ifMatch, `collector with id ${id}`);
+      const old = (await getCollector(trx, id))!;
+      await requireCollectorInScope(trx, user, id, `collector ${old.code}'s collector areas`);
       const areas = await sql<{ id: number; name: string }>`
         select id, name from collector_area where ${id} = any(collector_ids) order by id`.execute(trx);
       if (areas.rows.length) {
@@ -179,39 +195,39 @@ export function collectorRoutes(api: Api, db: Kysely<DB>): void {
   }, async (ctx, { params }) => {
     const a = await getArea(db, params.id);
     if (!a) throw notFound(`no collector area with id ${params.id}`);
-    ctx.body = a;
+    sendVersioned(ctx, a);
   });
 
   api.route({
-    method: 'post', path: '/api/collector-areas', tag, roles: [...roles], body: areaCreate,
+    method: 'post', path: '/api/collector-areas', tag, permission: 'editLibrary', body: areaCreate,
     summary: 'Create a collector area {name, grid_codes, collector_ids?}',
     errors: { 409: 'the name is taken or a grid is in another collector area', 422: 'unknown grid codes or collector ids' },
   }, async (ctx, { body, user }) => {
     const b = normalise(body as AreaInput) as Required<AreaInput>;
-    ctx.body = await write(db, user!, async (trx) => {
-      await checkArea(trx, b, null, user!);
+    const area = await libraryWrite(db, user, async (trx) => {
+      await checkArea(trx, b, null, user);
       const r = await sql<{ id: number }>`
         insert into collector_area (name, grid_codes, collector_ids)
         values (${b.name}, ${b.grid_codes}::text[], ${b.collector_ids ?? []}::int[]) returning id`.execute(trx);
       const row = (await getArea(trx, r.rows[0].id))!;
       return { result: row, action: 'create', entity: 'collector_area', key: String(row.id), detail: { new: plain(row) } };
     });
-    ctx.status = 201;
+    sendVersioned(ctx, area, 201);
   });
 
   api.route({
-    method: 'patch', path: '/api/collector-areas/:id', tag, roles: [...roles], params: idParams, body: areaPatch,
+    method: 'patch', path: '/api/collector-areas/:id', tag, permission: 'editLibrary', params: idParams, body: areaPatch,
     summary: 'Change a collector area (partial; grid_codes and collector_ids are replaced as a whole)',
     errors: { 404: 'no collector area with this id', 409: 'the name is taken or a grid is in another collector area', 422: 'unknown grid codes or collector ids' },
-  }, async (ctx, { params, body, user }) => {
+  }, async (ctx, { params, body, user, ifMatch }) => {
     const id = params.id as number;
     const b = normalise(body as AreaInput);
-    ctx.body = await write(db, user!, async (trx) => {
-      const old = await getArea(trx, id);
-      if (!old) throw notFound(`no collector area with id ${id}`);
-      requireCodesInScope(user!, old.grid_codes, `collector area ${id}'s current grid_codes`);
-      await checkArea(trx, b, id, user!);
-      const set: Record<string, unknown> = { updated_at: sql`now()` };
+    const area = await libraryWrite(db, user, async (trx) => {
+      await lockOrNotFound(trx, 'collector_area', id, ifMatch, `collector area with id ${id}`);
+      const old = (await getArea(trx, id))!;
+      requireCodesInScope(user, old.grid_codes, `collector area ${id}'s current grid_codes`);
+      await checkArea(trx, b, id, user);
+      const set: Record<string, unknown> = { version: sql`version + 1`, updated_at: sql`now()` };
       if (b.name !== undefined) set.name = b.name;
       if (b.grid_codes !== undefined) set.grid_codes = sql`${b.grid_codes}::text[]`;
       if (b.collector_ids !== undefined) set.collector_ids = sql`${b.collector_ids}::int[]`;
@@ -219,17 +235,18 @@ export function collectorRoutes(api: Api, db: Kysely<DB>): void {
       const row = (await getArea(trx, id))!;
       return { result: row, action: 'update', entity: 'collector_area', key: String(id), detail: { old: plain(old), new: plain(row) } };
     });
+    sendVersioned(ctx, area);
   });
 
   api.route({
-    method: 'delete', path: '/api/collector-areas/:id', tag, roles: [...roles], params: idParams,
+    method: 'delete', path: '/api/collector-areas/:id', tag, permission: 'editLibrary', params: idParams,
     summary: 'Delete a collector area', errors: { 404: 'no collector area with this id' },
-  }, async (ctx, { params, user }) => {
+  }, async (ctx, { params, user, ifMatch }) => {
     const id = params.id as number;
-    await write(db, user!, async (trx) => {
-      const old = await getArea(trx, id);
-      if (!old) throw notFound(`no collector area with id ${id}`);
-      requireCodesInScope(user!, old.grid_codes, `collector area ${id}'s grid_codes`);
+    await libraryWrite(db, user, async (trx) => {
+      await lockOrNotFound(trx, 'collector_area', id, ifMatch, `collector area with id ${id}`);
+      const old = (await getArea(trx, id))!;
+      requireCodesInScope(user, old.grid_codes, `collector area ${id}'s grid_codes`);
       await trx.deleteFrom('collector_area').where('id', '=', id).execute();
       return { result: undefined, action: 'delete', entity: 'collector_area', key: String(id), detail: { old: plain(old) } };
     });

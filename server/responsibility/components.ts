@@ -4,10 +4,10 @@ import type { DB } from '../db/schema.js';
 import type { User } from '../auth/tokens.js';
 import type { Api } from '../http/api.js';
 import { conflict, notFound } from '../http/problem.js';
-import { DEPT_CODE, Problems, plain, requireGeometryInScope, write } from './common.js';
+import { requireGeometryInScope } from '../auth/policy.js';
+import { DEPT_CODE, Problems, libraryWrite, lockOrNotFound, plain, sendVersioned } from './common.js';
 
 const tag = 'responsibility';
-const roles: User['role'][] = ['admin', 'gis_editor'];
 const location = {
   type: ['object', 'null'], additionalProperties: false, required: ['lon', 'lat'],
   description: 'WGS84 {lon, lat}, or null',
@@ -35,19 +35,20 @@ interface ComponentInput {
 }
 interface ComponentRow {
   code: string; category_code: string; category_name: string; name: string; owner_code: string | null;
-  maintainer_code: string | null; status: string; lon: number | null; lat: number | null;
+  maintainer_code: string | null; status: string; lon: number | null; lat: number | null; version: number;
 }
 
 const present = (c: ComponentRow) => ({
   code: c.code, category_code: c.category_code, category_name: c.category_name, name: c.name,
   owner_code: c.owner_code, maintainer_code: c.maintainer_code, status: c.status,
   location: c.lon === null ? null : { lon: c.lon, lat: c.lat! },
+  version: c.version,
 });
 
 async function selectComponents(db: Kysely<DB> | Transaction<DB>, code?: string) {
   const r = await sql<ComponentRow>`
     select p.code, p.category_code, c.name as category_name, p.name, p.owner_code, p.maintainer_code, p.status,
-           ST_X(p.geom) as lon, ST_Y(p.geom) as lat
+           ST_X(p.geom) as lon, ST_Y(p.geom) as lat, p.version
     from component p join category c on c.kind = p.category_kind and c.code = p.category_code
     where ${code === undefined ? sql`true` : sql`p.code = ${code}`} order by p.code`.execute(db);
   return r.rows.map(present);
@@ -70,7 +71,8 @@ async function checkComponent(trx: Transaction<DB>, b: ComponentInput, user: Use
     if (!d) problems.add(`body.${field}`, `${field}: department ${code} does not exist`);
   }
   problems.throwIfAny();
-  if (b.location) await requireGeometryInScope(trx, user, point(b.location), 'location');
+  // A component without a location is everywhere: only unscoped editors may leave it without one.
+  if (b.location !== undefined) await requireGeometryInScope(trx, user, b.location ? point(b.location) : null, 'location');
 }
 
 export function componentRoutes(api: Api, db: Kysely<DB>): void {
@@ -84,17 +86,17 @@ export function componentRoutes(api: Api, db: Kysely<DB>): void {
   }, async (ctx, { params }) => {
     const c = await getComponent(db, params.code);
     if (!c) throw notFound(`no component with code ${params.code}`);
-    ctx.body = c;
+    sendVersioned(ctx, c);
   });
 
   api.route({
-    method: 'post', path: '/api/components', tag, roles, body: createBody,
+    method: 'post', path: '/api/components', tag, permission: 'editLibrary', body: createBody,
     summary: 'Create a component {code, category_code, name?, owner_code?, maintainer_code?, status?, location?}',
     errors: { 409: 'the code exists', 422: 'unknown component category or department' },
   }, async (ctx, { body, user }) => {
     const b = body as ComponentInput & { code: string; category_code: string };
-    ctx.body = await write(db, user!, async (trx) => {
-      await checkComponent(trx, b, user!);
+    const row = await libraryWrite(db, user, async (trx) => {
+      await checkComponent(trx, { ...b, location: b.location ?? null }, user);
       if (await getComponent(trx, b.code)) throw conflict(`component ${b.code} already exists`);
       await sql`insert into component (code, category_code, name, owner_code, maintainer_code, status, geom)
         values (${b.code}, ${b.category_code}, ${b.name ?? ''}, ${b.owner_code ?? null}, ${b.maintainer_code ?? null},
@@ -102,39 +104,40 @@ export function componentRoutes(api: Api, db: Kysely<DB>): void {
       const row = (await getComponent(trx, b.code))!;
       return { result: row, action: 'create', entity: 'component', key: b.code, detail: { new: plain(row) } };
     });
-    ctx.status = 201;
+    sendVersioned(ctx, row, 201);
   });
 
   api.route({
-    method: 'patch', path: '/api/components/:code', tag, roles, params: codeParams, body: patchBody,
+    method: 'patch', path: '/api/components/:code', tag, permission: 'editLibrary', params: codeParams, body: patchBody,
     summary: 'Change a component (partial; null clears owner, maintainer or location)',
     errors: { 404: 'no component with this code', 422: 'unknown component category or department' },
-  }, async (ctx, { params, body, user }) => {
+  }, async (ctx, { params, body, user, ifMatch }) => {
     const code = params.code as string;
     const b = body as ComponentInput;
-    ctx.body = await write(db, user!, async (trx) => {
-      const old = await getComponent(trx, code);
-      if (!old) throw notFound(`no component with code ${code}`);
-      if (old.location) await requireGeometryInScope(trx, user!, point(old.location), `component ${code}'s current location`);
-      await checkComponent(trx, b, user!);
+    const row = await libraryWrite(db, user, async (trx) => {
+      await lockOrNotFound(trx, 'component', code, ifMatch, `component with code ${code}`);
+      const old = (await getComponent(trx, code))!;
+      await requireGeometryInScope(trx, user, old.location ? point(old.location) : null, `component ${code}'s current location`);
+      await checkComponent(trx, b, user);
       const { location: loc, ...rest } = b;
-      const set: Record<string, unknown> = { ...rest };
+      const set: Record<string, unknown> = { ...rest, version: sql`version + 1` };
       if (loc !== undefined) set.geom = loc === null ? null : point(loc);
       await trx.updateTable('component').set(set as never).where('code', '=', code).execute();
       const row = (await getComponent(trx, code))!;
       return { result: row, action: 'update', entity: 'component', key: code, detail: { old: plain(old), new: plain(row) } };
     });
+    sendVersioned(ctx, row);
   });
 
   api.route({
-    method: 'delete', path: '/api/components/:code', tag, roles, params: codeParams,
+    method: 'delete', path: '/api/components/:code', tag, permission: 'editLibrary', params: codeParams,
     summary: 'Delete a component no case names', errors: { 404: 'no component with this code', 409: 'cases name it' },
-  }, async (ctx, { params, user }) => {
+  }, async (ctx, { params, user, ifMatch }) => {
     const code = params.code as string;
-    await write(db, user!, async (trx) => {
-      const old = await getComponent(trx, code);
-      if (!old) throw notFound(`no component with code ${code}`);
-      if (old.location) await requireGeometryInScope(trx, user!, point(old.location), `component ${code}'s location`);
+    await libraryWrite(db, user, async (trx) => {
+      await lockOrNotFound(trx, 'component', code, ifMatch, `component with code ${code}`);
+      const old = (await getComponent(trx, code))!;
+      await requireGeometryInScope(trx, user, old.location ? point(old.location) : null, `component ${code}'s location`);
       const cases = await sql<{ n: number }>`select count(*)::int as n from case_record where component_code = ${code}`.execute(trx);
       if (cases.rows[0].n > 0) {
         throw conflict(`component ${code} is named by ${cases.rows[0].n} case${cases.rows[0].n === 1 ? '' : 's'}; it cannot be deleted`,

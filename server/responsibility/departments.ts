@@ -2,9 +2,11 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { User } from '../auth/tokens.js';
+import { requireRegionInScope } from '../auth/policy.js';
+import { bumpVersion, etag, lockVersion } from '../db/write.js';
 import type { Api } from '../http/api.js';
 import { conflict, notFound } from '../http/problem.js';
-import { DEPT_CODE, Problems, listText, plain, requireCodesInScope, requireUnscoped, write } from './common.js';
+import { DEPT_CODE, Problems, libraryWrite, listText, plain } from './common.js';
 
 export const DEPARTMENT_KINDS = ['市政', '园林', '环卫', '城管执法', '交警', '电力', '通信运营商', '水务', '燃气', '街道办', '监督中心', '其他'];
 
@@ -14,6 +16,10 @@ const fields = {
   kind: { type: 'string', enum: DEPARTMENT_KINDS },
   contact: { type: 'string', maxLength: 100 },
   phone: { type: 'string', maxLength: 40 },
+  region_code: {
+    type: 'string', pattern: '^([0-9]{6}|[0-9]{9}|[0-9]{12})?$',
+    description: 'the region the department belongs to (a district, street or community code; "" = the whole city, the default); editors scoped to a region manage its departments',
+  },
   fallback_for: {
     type: ['string', 'null'], pattern: '^([0-9]{6}|[0-9]{9})?$',
     description: 'a live street (9 digits) or district (6) code whose uncovered reports this department takes (属地兜底), "" for everywhere, or null',
@@ -28,6 +34,7 @@ const codeParams = { type: 'object', required: ['code'], properties: { code: { t
 
 interface DeptInput {
   code?: string;
+  region_code?: string;
   name?: string;
   parent_code?: string | null;
   kind?: string;
@@ -36,21 +43,27 @@ interface DeptInput {
   fallback_for?: string | null;
 }
 
-const COLUMNS = ['code', 'name', 'parent_code', 'kind', 'contact', 'phone', 'fallback_for', 'created_at', 'updated_at'] as const;
+const COLUMNS = ['code', 'name', 'parent_code', 'kind', 'contact', 'phone', 'region_code', 'fallback_for', 'version', 'created_at', 'updated_at'] as const;
 
 function getDepartment(db: Kysely<DB>, code: string) {
   return db.selectFrom('department').select(COLUMNS).where('code', '=', code).executeTakeFirst();
 }
 
-/** 403 unless a scoped user may act on this fallback region ('' = everywhere). */
-function requireFallbackInScope(user: User, fallback: string | null | undefined, what: string): void {
-  if (fallback === null || fallback === undefined) return;
-  if (fallback === '') return requireUnscoped(user, what);
-  requireCodesInScope(user, [fallback], what);
+/** 403 unless the user's scope covers the department's region ('' = the whole city: unscoped editors only). */
+function requireDepartmentInScope(user: User, d: { region_code?: string }, what: string): void {
+  requireRegionInScope(user, d.region_code ?? '', what);
 }
 
 /** Parent exists and is not the department itself or one of its descendants; the fallback region is live. */
-async function checkFields(trx: Transaction<DB>, b: DeptInput, self: string, problems: Problems): Promise<void> {
+async function checkFields(trx: Transaction<DB>, b: DeptInput, self: string, problems: Problems, region: string): Promise<void> {
+  if (b.fallback_for !== undefined && b.fallback_for !== null && !b.fallback_for.startsWith(region)) {
+    problems.add('body.fallback_for', `fallback_for ${b.fallback_for === '' ? '"" (everywhere)' : b.fallback_for} lies outside the department's region ${region}; a department takes the uncovered reports of its own region only`);
+  }
+  if (b.region_code) {
+    const live = await sql<{ n: number }>`
+      select count(*)::int as n from region where code = ${b.region_code} and termination_date is null`.execute(trx);
+    if (live.rows[0].n === 0) problems.add('body.region_code', `region_code: no live district, street or community with code ${b.region_code}`);
+  }
   if (b.parent_code) {
     const parent = await getDepartment(trx, b.parent_code);
     if (!parent) problems.add('body.parent_code', `parent department ${b.parent_code} does not exist`);
@@ -99,65 +112,68 @@ export function departmentRoutes(api: Api, db: Kysely<DB>): void {
   }, async (ctx, { params }) => {
     const d = await getDepartment(db, params.code);
     if (!d) throw notFound(`no department with code ${params.code}`);
+    ctx.set('ETag', etag(d.version));
     ctx.body = d;
   });
 
   api.route({
-    method: 'post', path: '/api/departments', tag, roles: ['admin', 'gis_editor'], body: createBody,
+    method: 'post', path: '/api/departments', tag, permission: 'editLibrary', body: createBody,
     summary: 'Create a department', errors: { 409: 'the code exists or the fallback region is taken', 422: 'unknown parent or region' },
   }, async (ctx, { body, user }) => {
     const b = body as DeptInput & { code: string; name: string; kind: string };
-    ctx.body = await write(db, user!, async (trx) => {
+    ctx.body = await libraryWrite(db, user, async (trx) => {
       const problems = new Problems();
-      await checkFields(trx, b, b.code, problems);
+      await checkFields(trx, b, b.code, problems, b.region_code ?? '');
       problems.throwIfAny();
-      requireFallbackInScope(user!, b.fallback_for, 'fallback_for');
+      requireDepartmentInScope(user, b, 'the department\'s region_code');
       if (await getDepartment(trx, b.code)) throw conflict(`department ${b.code} already exists`);
       await checkFallbackFree(trx, b.fallback_for, b.code);
       await trx.insertInto('department').values({
-        code: b.code, name: b.name, parent_code: b.parent_code ?? null, kind: b.kind,
+        code: b.code, name: b.name, parent_code: b.parent_code ?? null, kind: b.kind, region_code: b.region_code ?? '',
         contact: b.contact ?? '', phone: b.phone ?? '', fallback_for: b.fallback_for ?? null,
       }).execute();
       const row = (await getDepartment(trx, b.code))!;
       return { result: row, action: 'create', entity: 'department', key: b.code, detail: { new: plain(row) } };
     });
     ctx.status = 201;
+    ctx.set('ETag', etag((ctx.body as { version: number }).version));
   });
 
   api.route({
-    method: 'patch', path: '/api/departments/:code', tag, roles: ['admin', 'gis_editor'], params: codeParams, body: patchBody,
+    method: 'patch', path: '/api/departments/:code', tag, permission: 'editLibrary', params: codeParams, body: patchBody,
     summary: 'Change a department (partial: only the fields sent; null clears parent_code or fallback_for)',
     errors: { 404: 'no department with this code', 409: 'the fallback region is taken', 422: 'unknown parent or region, or a cycle' },
-  }, async (ctx, { params, body, user }) => {
+  }, async (ctx, { params, body, user, ifMatch }) => {
     const b = body as DeptInput;
     const code = params.code as string;
-    ctx.body = await write(db, user!, async (trx) => {
-      const old = await getDepartment(trx, code);
-      if (!old) throw notFound(`no department with code ${code}`);
+    const row = await libraryWrite(db, user, async (trx) => {
+      if ((await lockVersion(trx, 'department', code, ifMatch)) === undefined) throw notFound(`no department with code ${code}`);
+      const old = (await getDepartment(trx, code))!;
+      requireDepartmentInScope(user, old, `department ${code}`);
       const problems = new Problems();
-      await checkFields(trx, b, code, problems);
+      await checkFields(trx, { fallback_for: old.fallback_for, ...b }, code, problems, b.region_code ?? old.region_code);
       problems.throwIfAny();
-      if (b.fallback_for !== undefined && b.fallback_for !== old.fallback_for) {
-        requireFallbackInScope(user!, old.fallback_for, 'the current fallback_for');
-        requireFallbackInScope(user!, b.fallback_for, 'fallback_for');
-        await checkFallbackFree(trx, b.fallback_for, code);
-      }
+      if (b.region_code !== undefined) requireDepartmentInScope(user, b, 'the new region_code');
+      if (b.fallback_for !== undefined && b.fallback_for !== old.fallback_for) await checkFallbackFree(trx, b.fallback_for, code);
       await trx.updateTable('department').set({ ...b, updated_at: sql`now()` } as never).where('code', '=', code).execute();
+      await bumpVersion(trx, 'department', code);
       const row = (await getDepartment(trx, code))!;
       return { result: row, action: 'update', entity: 'department', key: code, detail: { old: plain(old), new: plain(row) } };
     });
+    ctx.set('ETag', etag(row.version));
+    ctx.body = row;
   });
 
   api.route({
-    method: 'delete', path: '/api/departments/:code', tag, roles: ['admin', 'gis_editor'], params: codeParams,
+    method: 'delete', path: '/api/departments/:code', tag, permission: 'editLibrary', params: codeParams,
     summary: 'Delete a department nothing refers to (rules, sub-departments, components, cases, users)',
     errors: { 404: 'no department with this code', 409: 'still referenced; the answer lists by what' },
-  }, async (ctx, { params, user }) => {
+  }, async (ctx, { params, user, ifMatch }) => {
     const code = params.code as string;
-    await write(db, user!, async (trx) => {
-      const old = await getDepartment(trx, code);
-      if (!old) throw notFound(`no department with code ${code}`);
-      requireFallbackInScope(user!, old.fallback_for, `department ${code}'s fallback_for`);
+    await libraryWrite(db, user, async (trx) => {
+      if ((await lockVersion(trx, 'department', code, ifMatch)) === undefined) throw notFound(`no department with code ${code}`);
+      const old = (await getDepartment(trx, code))!;
+      requireDepartmentInScope(user, old, `department ${code}`);
       const refs = await references(trx, code);
       const parts = [
         refs.rules.length && `${refs.rules.length} rule${refs.rules.length === 1 ? '' : 's'} (${listText(refs.rules.map((id) => `#${id}`))})`,

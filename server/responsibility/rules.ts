@@ -7,7 +7,7 @@ import { notFound } from '../http/problem.js';
 import {
   areaJson, areaSchema, checkAreaShape, requireAreaInScope, resolveArea, storedAreaOf, storedGeom, type AreaInput, type AreaKind,
 } from './areas.js';
-import { DEPT_CODE, Problems, idParams, nullableDate, plain, round1, write } from './common.js';
+import { DEPT_CODE, Problems, idParams, libraryWrite, lockOrNotFound, nullableDate, plain, round1, sendVersioned } from './common.js';
 
 export const CATEGORY_PATTERN = '^(\\*|(component|matter|\\*):([0-9]{2}|[0-9]{5}|\\*))$';
 const category = {
@@ -131,7 +131,6 @@ async function checkRule(trx: Transaction<DB>, b: RuleInput, dates: { from: stri
 
 export function ruleRoutes(api: Api, db: Kysely<DB>): void {
   const tag = 'responsibility';
-  const roles: User['role'][] = ['admin', 'gis_editor'];
 
   api.route({
     method: 'get', path: '/api/rules', tag, query: listQuery,
@@ -152,22 +151,22 @@ export function ruleRoutes(api: Api, db: Kysely<DB>): void {
   }, async (ctx, { params }) => {
     const rule = await getRule(db, params.id);
     if (!rule) throw notFound(`no rule with id ${params.id}`);
-    ctx.body = rule;
+    sendVersioned(ctx, rule);
   });
 
   api.route({
-    method: 'post', path: '/api/rules', tag, roles, body: createBody,
+    method: 'post', path: '/api/rules', tag, permission: 'editLibrary', body: createBody,
     summary: 'Create a responsibility rule',
     description: 'area: {kind:"anywhere"} | {kind:"polygon", geometry} | {kind:"regions", codes}. area_m2 is the polygon\'s geodesic area or the sum of the listed regions\' areas (nested codes counted once).',
     errors: { 422: 'unknown category, department or region code; invalid polygon; valid_to before valid_from' },
   }, async (ctx, { body, user }) => {
     const b = body as RuleInput & { category: string; area: AreaInput; department_code: string };
     checkAreaShape(b.area, 'body.area');
-    ctx.body = await write(db, user!, async (trx) => {
+    const rule = await libraryWrite(db, user, async (trx) => {
       const problems = new Problems();
       const area = await checkRule(trx, b, { from: b.valid_from ?? null, to: b.valid_to ?? null }, problems);
       problems.throwIfAny();
-      await requireAreaInScope(trx, user!, area!, 'the rule area');
+      await requireAreaInScope(trx, user, area!, 'the rule area');
       const c = parseCategory(b.category);
       const r = await sql<{ id: number }>`
         insert into resp_rule (name, category_kind, category_pattern, area_kind, area_codes, area_geom, area_m2,
@@ -178,21 +177,21 @@ export function ruleRoutes(api: Api, db: Kysely<DB>): void {
       const rule = (await getRule(trx, r.rows[0].id))!;
       return { result: rule, action: 'create', entity: 'rule', key: String(rule.id), detail: { new: plain(rule) } };
     });
-    ctx.status = 201;
+    sendVersioned(ctx, rule, 201);
   });
 
   api.route({
-    method: 'patch', path: '/api/rules/:id', tag, roles, params: idParams, body: patchBody,
+    method: 'patch', path: '/api/rules/:id', tag, permission: 'editLibrary', params: idParams, body: patchBody,
     summary: 'Change a rule (partial: only the fields sent; area is replaced as a whole); version + 1',
     errors: { 404: 'no rule with this id', 422: 'unknown category, department or region code; invalid polygon; bad dates' },
-  }, async (ctx, { params, body, user }) => {
+  }, async (ctx, { params, body, user, ifMatch }) => {
     const b = body as RuleInput;
     const id = params.id as number;
     if (b.area) checkAreaShape(b.area, 'body.area');
-    ctx.body = await write(db, user!, async (trx) => {
-      const old = await getRule(trx, id);
-      if (!old) throw notFound(`no rule with id ${id}`);
-      await requireAreaInScope(trx, user!, storedAreaOf(old.area), `rule ${id}'s current area`);
+    const rule = await libraryWrite(db, user, async (trx) => {
+      await lockOrNotFound(trx, 'resp_rule', id, ifMatch, `rule with id ${id}`);
+      const old = (await getRule(trx, id))!;
+      await requireAreaInScope(trx, user, storedAreaOf(old.area), `rule ${id}'s current area`);
       const problems = new Problems();
       const dates = {
         from: b.valid_from === undefined ? old.valid_from : b.valid_from,
@@ -200,7 +199,7 @@ export function ruleRoutes(api: Api, db: Kysely<DB>): void {
       };
       const area = await checkRule(trx, b, dates, problems);
       problems.throwIfAny();
-      if (area) await requireAreaInScope(trx, user!, area, 'the rule area');
+      if (area) await requireAreaInScope(trx, user, area, 'the rule area');
       const set: Record<string, unknown> = { version: sql`version + 1`, updated_at: sql`now()` };
       if (b.name !== undefined) set.name = b.name;
       if (b.category !== undefined) {
@@ -222,17 +221,18 @@ export function ruleRoutes(api: Api, db: Kysely<DB>): void {
       const rule = (await getRule(trx, id))!;
       return { result: rule, action: 'update', entity: 'rule', key: String(id), detail: { old: plain(old), new: plain(rule) } };
     });
+    sendVersioned(ctx, rule);
   });
 
   api.route({
-    method: 'delete', path: '/api/rules/:id', tag, roles, params: idParams, summary: 'Delete a rule',
+    method: 'delete', path: '/api/rules/:id', tag, permission: 'editLibrary', params: idParams, summary: 'Delete a rule',
     errors: { 404: 'no rule with this id' },
-  }, async (ctx, { params, user }) => {
+  }, async (ctx, { params, user, ifMatch }) => {
     const id = params.id as number;
-    await write(db, user!, async (trx) => {
-      const old = await getRule(trx, id);
-      if (!old) throw notFound(`no rule with id ${id}`);
-      await requireAreaInScope(trx, user!, storedAreaOf(old.area), `rule ${id}'s area`);
+    await libraryWrite(db, user, async (trx) => {
+      await lockOrNotFound(trx, 'resp_rule', id, ifMatch, `rule with id ${id}`);
+      const old = (await getRule(trx, id))!;
+      await requireAreaInScope(trx, user, storedAreaOf(old.area), `rule ${id}'s area`);
       await trx.deleteFrom('resp_rule').where('id', '=', id).execute();
       return { result: undefined, action: 'delete', entity: 'rule', key: String(id), detail: { old: plain(old) } };
     });

@@ -17,7 +17,7 @@ import { importRegions } from '../../server/importexport/import.js';
 import { DRIVER, openTestDatabase } from '../helpers/db.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { createUser } from '../../server/auth/tokens.js';
-import { bumpLayerVersions } from '../../server/tiles/versions.js';
+import { bumpLayers } from '../../server/db/write.js';
 import { microCity } from '../fixtures/micro-city.js';
 
 
@@ -348,7 +348,7 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
     }, 201);
     expect(late.outside_coverage).to.equal(true);
     await sql`update case_record set stage_deadline = now() - interval '3 hours' where id = ${late.id}`.execute(database!.db);
-    await bumpLayerVersions(database!.db, ['cases']);
+    await bumpLayers(database!.db, ['cases']);
     await page.evaluate(() => window.__wangge!.dispatch!.refresh());
     expect(await page.textContent('#dispatch [data-tab="overdue"] .count')).to.equal('1');
     await page.click('#dispatch [data-tab="overdue"]');

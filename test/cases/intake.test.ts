@@ -16,6 +16,7 @@ describe(`case intake (${DRIVER})`, () => {
   const env = useMicroCityServer();
   let collector: string;
   let viewer: string;
+  let dispatcher: string;
 
   before(async () => {
     const { db } = env.database;
@@ -24,6 +25,7 @@ describe(`case intake (${DRIVER})`, () => {
     await sql`insert into resp_rule (category_kind, category_pattern, area_kind, department_code) values ('matter', '06', 'anywhere', 'HW')`.execute(db);
     collector = (await createUser(db, 'collector-1', 'collector', '990001')).token;
     viewer = (await createUser(db, 'viewer-1', 'viewer')).token;
+    dispatcher = (await createUser(db, 'dispatcher-1', 'dispatcher')).token;
   });
 
   const post = (body: unknown, headers: Record<string, string> = {}, token = collector) =>
@@ -73,8 +75,13 @@ describe(`case intake (${DRIVER})`, () => {
     expect(c.body.assignment.department.code).to.equal('JD1');
   });
 
-  it('outside every grid: stored, flagged and routed to the fallback owner', async () => {
-    const r = await post(report({ category: 'matter:09009', location: { lon: 101, lat: 21 } }));
+  it('outside every grid: stored, flagged and routed to the fallback owner (for an unscoped reporter)', async () => {
+    const n = await count();
+    const scoped = await post(report({ category: 'matter:09009', location: { lon: 101, lat: 21 } }));
+    expect(scoped.status).to.equal(403);
+    expect(scoped.body.detail).to.equal('the reported location lies in no region (outside every unit grid), outside your region scope 990001');
+    expect(await count()).to.equal(n);
+    const r = await post(report({ category: 'matter:09009', location: { lon: 101, lat: 21 } }), {}, dispatcher);
     expect(r.status).to.equal(201);
     expect(r.body.outside_coverage).to.equal(true);
     expect(r.body.assignment.grid).to.equal(null);
@@ -118,7 +125,7 @@ describe(`case intake (${DRIVER})`, () => {
     expect(anon.status).to.equal(401);
     const v = await post(report(), {}, viewer);
     expect(v.status).to.equal(403);
-    expect(v.body.detail).to.equal("role 'viewer' may not do this; allowed roles: collector, dispatcher");
+    expect(v.body.detail).to.equal("role 'viewer' may not do this; allowed roles: admin, collector, dispatcher");
     expect(await count()).to.equal(before);
   });
 

@@ -322,6 +322,6 @@ describe('re-assignment of open cases', function () {
     expect((await call(w, 'POST', '/api/assign/rerun', undefined, {})).status).to.equal(401);
     const r = await call(w, 'POST', '/api/assign/rerun', w.u.viewer.token, {});
     expect(r.status).to.equal(403);
-    expect(r.body.detail).to.equal("role 'viewer' may not do this; allowed roles: gis_editor, dispatcher");
+    expect(r.body.detail).to.equal("role 'viewer' may not do this; allowed roles: admin, gis_editor, dispatcher");
   });
 });

@@ -372,7 +372,7 @@ describe('case workflow', function () {
       expect(r.status).to.equal(401);
       r = await act(w.u.viewer.token, reported, 'accept');
       expect(r.status).to.equal(403);
-      expect(r.body.detail).to.equal("role 'viewer' may not do this; allowed roles: dispatcher, department_handler, collector");
+      expect(r.body.detail).to.equal("role 'viewer' may not do this; allowed roles: admin, dispatcher, department_handler, collector");
       expect((await caseRow(w, reported)).state).to.equal('reported');
       expect((await eventRows(w, reported)).length).to.equal(1);
     });

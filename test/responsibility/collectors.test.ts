@@ -19,9 +19,9 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
       let before = await ledger(env);
       const a = await call('POST', '/api/collectors', { token: env.tokens.admin, body: { code: 'C02', name: '李四', phone: '139', user_id: env.ids.collector } });
       expect(a.status).to.equal(201);
-      expect(a.body).to.deep.equal({ id: a.body.id, code: 'C02', name: '李四', phone: '139', user_id: env.ids.collector });
+      expect(a.body).to.deep.equal({ id: a.body.id, code: 'C02', name: '李四', phone: '139', user_id: env.ids.collector, version: 1 });
       const b = await call('POST', '/api/collectors', { token: env.tokens.editor, body: { code: 'C01', name: '张三' } });
-      expect(b.body).to.deep.equal({ id: b.body.id, code: 'C01', name: '张三', phone: '', user_id: null });
+      expect(b.body).to.deep.equal({ id: b.body.id, code: 'C01', name: '张三', phone: '', user_id: null, version: 1 });
       await expectWrites(before, 2);
       expect(await lastAudit(env)).to.deep.include({ actor_name: 'editor', action: 'create', entity: 'collector', entity_key: String(b.body.id) });
       expect((await call('GET', `/api/collectors/${a.body.id}`)).body).to.deep.equal(a.body);
@@ -45,7 +45,7 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
       before = await ledger(env);
       const p = await call('PATCH', `/api/collectors/${b.body.id}`, { token: env.tokens.admin, body: { phone: '137', user_id: env.ids.collector } });
       expect(p.status).to.equal(200);
-      expect(p.body).to.deep.equal({ id: b.body.id, code: 'C01', name: '张三', phone: '137', user_id: env.ids.collector });
+      expect(p.body).to.deep.equal({ id: b.body.id, code: 'C01', name: '张三', phone: '137', user_id: env.ids.collector, version: 2 });
       await expectWrites(before, 1);
       const audit = await lastAudit(env);
       expect([audit.action, audit.detail.old.phone, audit.detail.new.phone]).to.deep.equal(['update', '', '137']);
@@ -171,7 +171,7 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
       expect(r.status).to.equal(201);
       expect(r.body).to.deep.equal({
         code, category_code: '01001', category_name: '供水井盖', name: '东湖1号井盖', owner_code: 'SZ', maintainer_code: 'YL',
-        status: '完好', location: { lon: 100.0005, lat: 20.0025 },
+        status: '完好', location: { lon: 100.0005, lat: 20.0025 }, version: 1,
       });
       await expectWrites(before, 1);
       expect(await lastAudit(env)).to.deep.include({ action: 'create', entity: 'component', entity_key: code });
@@ -180,7 +180,7 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
       expect((await call('GET', `/api/components/${code}`)).body).to.deep.equal(r.body);
       const short = await call('POST', '/api/components', { token: env.tokens.editor, body: { code: '9900010101000002', category_code: '01002' } });
       expect(short.body).to.deep.equal({
-        code: '9900010101000002', category_code: '01002', category_name: '污水井盖', name: '', owner_code: null, maintainer_code: null, status: '完好', location: null,
+        code: '9900010101000002', category_code: '01002', category_name: '污水井盖', name: '', owner_code: null, maintainer_code: null, status: '完好', location: null, version: 1,
       });
       expect((await call('GET', '/api/components')).body.map((c: any) => c.code)).to.deep.equal([code, '9900010101000002']);
 

@@ -353,9 +353,12 @@ describe(`responsibility library: departments, rules, area classes (${DRIVER})`,
       expect(foreign.area.codes).to.deep.equal(['990001002001']);
       expect((await call('PATCH', `/api/rules/${foreign.id}`, { token: t, body: { name: 'mine now' } })).status).to.equal(403);
       expect((await call('DELETE', `/api/rules/${foreign.id}`, { token: t })).status).to.equal(403);
-      const fallback = await call('POST', '/api/departments', { token: t, body: { code: 'JD-SQ', name: '山前街道办', kind: '街道办', fallback_for: '990001002' } });
+      const fallback = await call('POST', '/api/departments', { token: t, body: { code: 'JD-SQ', name: '山前街道办', kind: '街道办', region_code: '990001002', fallback_for: '990001002' } });
       expect(fallback.status).to.equal(403);
-      expect(fallback.body.detail).to.equal('fallback_for: 990001002 is outside your region scope 990001001');
+      expect(fallback.body.detail).to.equal("the department's region_code: 990001002 is outside your region scope 990001001");
+      const cityWide = await call('POST', '/api/departments', { token: t, body: { code: 'SQ-X', name: '市级部门', kind: '其他' } });
+      expect(cityWide.status).to.equal(403);
+      expect(cityWide.body.detail).to.equal("the department's region_code covers everywhere, beyond your region scope 990001001");
       expect((await call('PATCH', '/api/departments/CENTER', { token: t, body: { fallback_for: null } })).status).to.equal(403);
       expect((await call('POST', '/api/area-classes', { token: t, body: { name: '山前', class: 'B', area: { kind: 'regions', codes: ['990001002'] } } })).status).to.equal(403);
       expect(await count(env, 'resp_rule')).to.equal(rules);
