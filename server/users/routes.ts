@@ -91,13 +91,14 @@ export function userRoutes(api: Api, db: Kysely<DB>): void {
         disabled: { type: 'boolean', description: 'true disables the user (and its token); false enables it again' },
       },
     },
-    errors: { 404: 'no user with this id (within your scope)', 412: 'stale If-Match', 422: 'unknown department, or you would lock yourself out' },
+    errors: { 404: 'no user with this id', 403: 'the user\'s scope is beyond yours', 412: 'stale If-Match', 422: 'unknown department, or you would lock yourself out' },
   }, async (ctx, { params, body, user, ifMatch }) => {
     const b = body as { role?: Role; region_scope?: string; department_code?: string | null; disabled?: boolean };
     const id = params.id as number;
     const row = await write(db, { actor: user }, async (trx) => {
       const old = await getUser(trx, id);
-      if (!old || !old.region_scope.startsWith(scopePrefix(user))) throw notFound(`no user with id ${id} in your region scope`);
+      if (!old) throw notFound(`no user with id ${id}`);
+      requireScopeGrantable(user, old.region_scope);
       await lockVersion(trx, 'app_user', id, ifMatch);
       if (b.region_scope !== undefined) requireScopeGrantable(user, b.region_scope);
       if (id === user.id && (b.disabled || (b.role && b.role !== 'admin') || (b.region_scope !== undefined && b.region_scope !== old.region_scope))) {
