@@ -12,10 +12,11 @@ import type { Database } from '../../server/db/index.js';
 import { importRegions } from '../../server/importexport/import.js';
 import { assign, type Assignment } from '../../server/assign/assign.js';
 import { reassignOpenCases } from '../../server/assign/reassign.js';
+import { rankRules, rankingOrderBy, type RuleCandidate } from '../../server/assign/precedence.js';
 import { stream } from '../../server/demo/prng.js';
 import { openTestDatabase, DRIVER } from '../helpers/db.js';
 import {
-  CATEGORIES, COMPONENTS, TODAY, cell, handMadeLibrary, latOf, lonOf, randomLibrary, randomPoints, widenedMicroCity,
+  CATEGORIES, COMPONENTS, TODAY, cell, handMadeLibrary, insertRule, latOf, lonOf, randomLibrary, randomPoints, widenedMicroCity,
 } from './library.js';
 
 const NOW = new Date(`${TODAY}T10:00:00+08:00`);
@@ -99,6 +100,39 @@ describe(`assign() and reassignOpenCases() agree (${DRIVER})`, () => {
     reports.push(...[cell(0, 0), cell(5, 1)].flatMap(([lon, lat]) => ['99000101005000001', '99000101005000002']
       .map((component) => ({ lon, lat, category: 'matter:01005', component }))));
     expect(await disagreements(database, reports)).to.deep.equal([]);
+  });
+
+  it('regressions: the edge of two grid-less streets takes its deepest region\'s branch; a component case records no rule', async () => {
+    const { db } = database;
+    await sql`insert into department (code, name, kind, fallback_for) values ('N3', '北岸街道办', '街道办', '990001003'),
+      ('S4', '南岸街道办', '街道办', '990001004'), ('SZ', '市政', '市政', null)`.execute(db);
+    await insertRule(db, { name: 'r', kind: 'matter', pattern: '01', area: { kind: 'anywhere' }, dept: 'SZ' });
+    await sql`insert into component (code, category_code, name, maintainer_code) values ('99000101005000001', '01005', '井盖', 'N3')`.execute(db);
+    // Streets 990001003 and 990001004 and community 990001004001 cover the point; the street is the community's.
+    const edge = await assign(db, { lon: lonOf(8), lat: latOf(1), kind: 'matter', code: '09009', at: NOW });
+    expect([edge.grid, edge.community?.code, edge.street?.code, edge.district?.code, edge.department?.code])
+      .to.deep.equal([null, '990001004001', '990001004', '990001', 'S4']);
+    const component = await assign(db, { lon: lonOf(8.5), lat: latOf(2.5), kind: 'matter', code: '01005', componentCode: '99000101005000001', at: NOW });
+    expect(component.matched).to.deep.equal({ source: 'component', component_code: '99000101005000001' });
+    expect(component.department?.code).to.equal('N3');
+    expect(await disagreements(database, [{ lon: lonOf(8), lat: latOf(1), category: 'matter:09009' },
+      { lon: lonOf(8.5), lat: latOf(2.5), category: 'matter:01005', component: '99000101005000001' }])).to.deep.equal([]);
+  });
+
+  it('each ranking key orders candidates the same in TypeScript and in SQL', async () => {
+    const rng = stream(7, 'ranking');
+    const pick = <T>(xs: T[]) => xs[Math.floor(rng() * xs.length)];
+    const ids = Array.from({ length: 200 }, (_, i) => i + 1).sort(() => rng() - 0.5);
+    const rules: RuleCandidate[] = ids.map((id) => ({
+      id, name: '', category_kind: pick([null, 'matter', 'component']), category_pattern: pick(['*', '06', '06010']),
+      area_kind: 'polygon', area_m2: pick([null, 100, 100, 2500.5, 1e6]), priority: pick([0, 1, 5, -1]), version: 1,
+      department_code: '', department_name: '',
+    }));
+    const values = sql.join(rules.map((r) => sql`(${r.id}::int, ${r.category_kind}::text, ${r.category_pattern}::text,
+      ${r.area_m2}::double precision, ${r.priority}::int)`));
+    const bySql = (await sql<{ id: number }>`select r.id from (values ${values}) as r (id, category_kind, category_pattern, area_m2, priority)
+      order by ${rankingOrderBy('r')}`.execute(database.db)).rows.map((r) => r.id);
+    expect(bySql).to.deep.equal(rankRules(rules).map((r) => r.id));
   });
 
   const seeds = process.env.AGREEMENT_SEED ? [Number(process.env.AGREEMENT_SEED)]
