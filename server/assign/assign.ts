@@ -9,6 +9,7 @@ import type { AreaClass } from '../categories/catalog.js';
 import {
   LOST_LABEL, describeRule, lostBecause, rankRules, specificity, type LostBecause, type RuleCandidate,
 } from './precedence.js';
+import { collectorAreaOf, componentDepartment, fallbackOf, ruleApplies, zoneOf, type Probe } from './match.js';
 
 export interface AssignInput {
   lon: number;
@@ -69,10 +70,6 @@ export const localDate = (t: Date) => new Date(t.getTime() + CHINA_OFFSET_MS).to
 
 const point = (lon: number, lat: number) => sql`ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326)`;
 
-/** True when `place` (a region or grid code) lies inside one of the listed codes (prefix match). */
-const inCodes = (place: string) =>
-  sql<boolean>`(${place} <> '' and exists (select 1 from unnest(area_codes) c where left(${place}, length(c)) = c))`;
-
 export async function assignmentVersion(db: Kysely<DB>): Promise<number> {
   const r = await db.selectFrom('assignment_version').select('version').where('id', '=', 1).executeTakeFirstOrThrow();
   return Number(r.version);
@@ -84,17 +81,18 @@ export async function assign(db: Kysely<DB>, input: AssignInput): Promise<Assign
   const loc = await locatePoint(db, lon, lat);
   const place = loc.grid?.code ?? loc.community?.code ?? loc.street?.code ?? loc.district?.code ?? '';
 
-  const zone = (await sql<{ id: number; name: string; class: AreaClass }>`
-    select id, name, class from area_class_zone
-    where (area_kind = 'polygon' and ST_Covers(area_geom, ${point(lon, lat)})) or (area_kind = 'regions' and ${inCodes(place)})
-    order by class, id limit 1`.execute(db)).rows[0];
+  const probe: Probe = {
+    geom: point(lon, lat), place: sql`${place}::text`, kind: sql`${input.kind}::text`, code: sql`${input.code}::text`,
+    today: sql`${localDate(input.at ?? new Date())}::date`,
+  };
+  const zone = (await sql<{ id: number; name: string; class: AreaClass }>`${zoneOf(probe, 'z.id, z.name, z.class')}`
+    .execute(db)).rows[0];
 
   let collectorArea: { id: number; name: string } | null = null;
   let collectors: Collector[] = [];
   if (loc.grid) {
-    const area = (await sql<{ id: number; name: string; collector_ids: number[] }>`
-      select id, name, collector_ids from collector_area where grid_codes @> array[${loc.grid.code}::text] order by id limit 1`
-      .execute(db)).rows[0];
+    const area = (await sql<{ id: number; name: string; collector_ids: number[] }>`${collectorAreaOf(
+      sql`${loc.grid.code}`, 'ca.id, ca.name, ca.collector_ids')}`.execute(db)).rows[0];
     if (area) {
       collectorArea = { id: area.id, name: area.name };
       collectors = (await sql<Collector>`select id, code, name, phone from collector
@@ -106,13 +104,7 @@ export async function assign(db: Kysely<DB>, input: AssignInput): Promise<Assign
     select r.id, r.name, r.category_kind, r.category_pattern, r.area_kind, r.area_m2, r.priority, r.version,
            r.department_code, d.name as department_name
     from resp_rule r join department d on d.code = r.department_code
-    where (r.category_kind is null or r.category_kind = ${input.kind})
-      and r.category_pattern in (${input.code}, ${input.code.slice(0, 2)}, '*')
-      and (r.valid_from is null or r.valid_from <= ${localDate(input.at ?? new Date())}::date)
-      and (r.valid_to is null or r.valid_to >= ${localDate(input.at ?? new Date())}::date)
-      and (r.area_kind = 'anywhere'
-        or (r.area_kind = 'polygon' and ST_Covers(r.area_geom, ${point(lon, lat)}))
-        or (r.area_kind = 'regions' and ${inCodes(place)}))`.execute(db)).rows);
+    where ${ruleApplies('r', probe)}`.execute(db)).rows);
 
   let department: Department | null = null;
   let matched: Matched = { source: 'none' };
@@ -121,7 +113,7 @@ export async function assign(db: Kysely<DB>, input: AssignInput): Promise<Assign
 
   const component = input.componentCode
     ? (await sql<{ code: string; name: string; dept: string | null; role: string }>`
-        select c.code, c.name, coalesce(c.maintainer_code, c.owner_code) as dept,
+        select c.code, c.name, ${componentDepartment('c')} as dept,
                case when c.maintainer_code is not null then '养护单位' else '主管部门' end as role
         from component c where c.code = ${input.componentCode}`.execute(db)).rows[0]
     : undefined;
@@ -136,10 +128,9 @@ export async function assign(db: Kysely<DB>, input: AssignInput): Promise<Assign
     matched = { source: 'rule', rule_id: winner.id, rule_version: winner.version, rule_name: winner.name };
     why = `${describeRule(winner)} → ${winner.department_name}` + (rules.length > 1 ? `；胜过 ${rules.length - 1} 条候选规则` : '');
   } else {
-    const fb = (await sql<Department & { fallback_for: string }>`
-      select code, name, kind, fallback_for from department
-      where fallback_for in (${loc.street?.code ?? '-'}, ${loc.district?.code ?? '-'}, '')
-      order by length(fallback_for) desc limit 1`.execute(db)).rows[0];
+    const fb = (await sql<Department & { fallback_for: string }>`${fallbackOf(
+      sql`${loc.street?.code ?? null}::text`, sql`${loc.district?.code ?? null}::text`, 'f.code, f.name, f.kind, f.fallback_for')}`
+      .execute(db)).rows[0];
     if (fb) {
       department = { code: fb.code, name: fb.name, kind: fb.kind };
       matched = { source: 'fallback', fallback_for: fb.fallback_for };

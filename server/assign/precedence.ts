@@ -8,7 +8,11 @@
  *   4. the higher explicit priority
  *   5. the lowest rule id
  *   — no rule: the fallback owner (属地兜底) of the street, else of the district, else of everywhere.
+ *
+ * Steps 2–5 are the RANKING list below; which rules, zones, collector areas and fallbacks apply to a point is in
+ * match.ts. Both assign() (one point) and reassignOpenCases() (set-based) use these, and nothing else.
  */
+import { sql, type RawBuilder } from 'kysely';
 
 export interface RuleCandidate {
   id: number;
@@ -31,22 +35,56 @@ export function specificity(r: Pick<RuleCandidate, 'category_kind' | 'category_p
   return level * 2 + (r.category_kind ? 1 : 0);
 }
 
-const area = (r: RuleCandidate) => r.area_m2 ?? Number.POSITIVE_INFINITY;
+/**
+ * One step of the ranking, once: its value in TypeScript, the same value in SQL over a resp_rule row, and which
+ * way wins. A null value (a rule for anywhere has no area) loses to every value. compareRules(), lostBecause() and
+ * the SQL `order by` of rankingOrderBy() are all derived from this list; test/assign/agreement.test.ts checks that
+ * each key's two forms agree.
+ */
+export interface RankKey {
+  lost: Exclude<LostBecause, 'component_maintainer'>;
+  better: 'higher' | 'lower';
+  value: (r: RuleCandidate) => number | null;
+  sql: (alias: string) => string;
+}
+
+export const RANKING: readonly RankKey[] = [
+  {
+    lost: 'less_specific_category', better: 'higher', value: specificity,
+    sql: (r) => `((case when ${r}.category_pattern = '*' then 0 when length(${r}.category_pattern) = 2 then 1 else 2 end) * 2`
+      + ` + (case when ${r}.category_kind is null then 0 else 1 end))`,
+  },
+  { lost: 'larger_area', better: 'lower', value: (r) => r.area_m2, sql: (r) => `${r}.area_m2` },
+  { lost: 'lower_priority', better: 'higher', value: (r) => r.priority, sql: (r) => `${r}.priority` },
+  { lost: 'higher_id', better: 'lower', value: (r) => r.id, sql: (r) => `${r}.id` },
+];
+
+/** Negative when a's value wins over b's under this key; nulls lose. */
+function compareBy(key: RankKey, a: RuleCandidate, b: RuleCandidate): number {
+  const x = key.value(a), y = key.value(b);
+  if (x === y) return 0;
+  if (x === null) return 1;
+  if (y === null) return -1;
+  return key.better === 'higher' ? y - x : x - y;
+}
 
 /** Negative when a wins over b. */
 export function compareRules(a: RuleCandidate, b: RuleCandidate): number {
-  return (specificity(b) - specificity(a))
-    || (area(a) - area(b))
-    || (b.priority - a.priority)
-    || (a.id - b.id);
+  for (const key of RANKING) {
+    const c = compareBy(key, a, b);
+    if (c !== 0) return c;
+  }
+  return 0;
 }
 
 /** Why `loser` lost to `winner`: the first precedence step that separates them. */
 export function lostBecause(winner: RuleCandidate, loser: RuleCandidate): LostBecause {
-  if (specificity(winner) !== specificity(loser)) return 'less_specific_category';
-  if (area(winner) !== area(loser)) return 'larger_area';
-  if (winner.priority !== loser.priority) return 'lower_priority';
-  return 'higher_id';
+  return RANKING.find((key) => compareBy(key, winner, loser) !== 0)?.lost ?? 'higher_id';
+}
+
+/** The SQL `order by` list (best first) over resp_rule rows aliased `alias`. */
+export function rankingOrderBy(alias: string): RawBuilder<unknown> {
+  return sql.raw(RANKING.map((k) => `${k.sql(alias)} ${k.better === 'higher' ? 'desc' : 'asc'} nulls last`).join(', '));
 }
 
 export const LOST_LABEL: Record<LostBecause, string> = {

@@ -1,8 +1,9 @@
 /**
  * Re-assignment after grids or the responsibility library change: every open case is placed again, set-based in
  * SQL (one spatial join for the grid, one ranked lateral lookup for the rule), so a city's backlog is redone in
- * seconds. Precedence is the same as assign() (server/assign/precedence.ts): component maintainer > specific
- * category > small area > priority > low id > street/district/everywhere fallback.
+ * seconds. Precedence is the same as assign(), from the same source: the conditions of match.ts and the RANKING of
+ * precedence.ts (component maintainer > specific category > small area > priority > low id > street/district/
+ * everywhere fallback); test/assign/agreement.test.ts checks that both give the same answers.
  *
  * What changes: location facts (grid, community, street, district, area class, collector area) of every open case;
  * the department only of cases not yet dispatched (reported … filed). A dispatched, parked, disposed or checked
@@ -14,6 +15,8 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { bumpLayers } from '../db/write.js';
 import { assignmentVersion, localDate } from './assign.js';
+import { collectorAreaOf, componentDepartment, fallbackOf, ruleApplies, zoneOf, type Probe } from './match.js';
+import { rankingOrderBy } from './precedence.js';
 
 export interface ReassignResult { version: number; examined: number; changed: number; department_changed: number; proposed: number }
 
@@ -31,7 +34,8 @@ export async function reassignOpenCases(
     // 1. The open cases to redo, with their grid (lowest covering code) — the spatial join.
     await sql`create temp table reassign_work on commit drop as
       select c.id, c.geom, c.category_kind as kind, c.category_code as code, c.component_code, c.state,
-             c.grid_code as old_grid, c.department_code as old_department, c.area_class as old_class,
+             c.grid_code as old_grid, c.community_code as old_community, c.street_code as old_street,
+             c.district_code as old_district, c.department_code as old_department, c.area_class as old_class,
              c.collector_area_id as old_area, c.rule_id as old_rule,
              c.assignment->>'proposed_department' as old_proposed,
              g.code as grid_code, g.name as grid_name
@@ -58,30 +62,22 @@ export async function reassignOpenCases(
             where o.grid_code is null) r
       where w.id = r.id`.execute(trx);
     // 3. Area class, collector area, and the department by precedence.
+    const probe: Probe = {
+      geom: sql.ref('w.geom'), place: sql.ref('w.place'), kind: sql.ref('w.kind'), code: sql.ref('w.code'),
+      today: sql`${today}::date`,
+    };
     await sql`create temp table reassign_new on commit drop as
       select w.*,
-        coalesce((select z.class from area_class_zone z
-          where (z.area_kind = 'polygon' and ST_Covers(z.area_geom, w.geom))
-             or (z.area_kind = 'regions' and w.place is not null and exists (select 1 from unnest(z.area_codes) a where left(w.place, length(a)) = a))
-          order by z.class, z.id limit 1), 'C') as area_class,
-        (select ca.id from collector_area ca where ca.grid_codes @> array[w.grid_code::text] order by ca.id limit 1) as collector_area_id,
-        (select coalesce(k.maintainer_code, k.owner_code) from component k where k.code = w.component_code) as component_department,
+        coalesce((${zoneOf(probe, 'z.class')}), 'C') as area_class,
+        (${collectorAreaOf(sql.ref('w.grid_code'), 'ca.id')}) as collector_area_id,
+        (select ${componentDepartment('k')} from component k where k.code = w.component_code) as component_department,
         r.id as rule_id, r.version as rule_version, r.department_code as rule_department, r.name as rule_name,
-        (select f.code from department f
-          where f.fallback_for in (coalesce(w.street_code, '-'), coalesce(w.district_code, '-'), '')
-          order by length(f.fallback_for) desc limit 1) as fallback_department
+        (${fallbackOf(sql.ref('w.street_code'), sql.ref('w.district_code'), 'f.code')}) as fallback_department
       from reassign_work w
       left join lateral (
         select r.id, r.version, r.department_code, r.name from resp_rule r
-        where (r.category_kind is null or r.category_kind = w.kind)
-          and r.category_pattern in (w.code, left(w.code, 2), '*')
-          and (r.valid_from is null or r.valid_from <= ${today}::date) and (r.valid_to is null or r.valid_to >= ${today}::date)
-          and (r.area_kind = 'anywhere'
-            or (r.area_kind = 'polygon' and ST_Covers(r.area_geom, w.geom))
-            or (r.area_kind = 'regions' and w.place is not null and exists (select 1 from unnest(r.area_codes) a where left(w.place, length(a)) = a)))
-        order by (case when r.category_pattern = '*' then 0 when length(r.category_pattern) = 2 then 1 else 2 end) * 2
-                   + (case when r.category_kind is null then 0 else 1 end) desc,
-                 r.area_m2 asc nulls last, r.priority desc, r.id asc
+        where ${ruleApplies('r', probe)}
+        order by ${rankingOrderBy('r')}
         limit 1) r on true`.execute(trx);
     await sql`alter table reassign_new add column department text, add column source text, add column changed boolean,
       add column move boolean, add column keep boolean, add column proposed text`.execute(trx);
@@ -89,6 +85,9 @@ export async function reassignOpenCases(
         department = coalesce(component_department, rule_department, fallback_department),
         source = case when component_department is not null then 'component' when rule_department is not null then 'rule'
                       when fallback_department is not null then 'fallback' else 'none' end`.execute(trx);
+    // Only the rule that decided is recorded: a named component's department overrides every rule.
+    await sql`update reassign_new set rule_id = null, rule_version = null, rule_name = null
+      where source <> 'rule'`.execute(trx);
     // move: the department changes (not yet dispatched). keep: dispatched and the library now points elsewhere —
     // the department, matched rule and why stay; the other department is proposed.
     await sql`update reassign_new set
@@ -96,7 +95,8 @@ export async function reassignOpenCases(
         keep = not (state = any(${BEFORE_DISPATCH}::text[])) and old_department is not null and department is distinct from old_department`.execute(trx);
     await sql`update reassign_new set
         proposed = case when keep then department end,
-        changed = grid_code is distinct from old_grid or area_class is distinct from old_class
+        changed = grid_code is distinct from old_grid or community_code is distinct from old_community
+               or street_code is distinct from old_street or district_code is distinct from old_district or area_class is distinct from old_class
                or collector_area_id is distinct from old_area or move
                or (not keep and rule_id is distinct from old_rule)
                or (case when keep then department end) is distinct from old_proposed`.execute(trx);

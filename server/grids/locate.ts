@@ -36,9 +36,13 @@ export async function locatePoint(db: Kysely<DB>, lon: number, lat: number): Pro
   const covering = await gridsCoveringPoint(db, lon, lat);
   const base = { lon, lat, rule: BOUNDARY_RULE, candidates: covering.map((g) => g.code) };
   if (covering.length === 0) {
+    // The deepest covering region (lowest code among equals) and its ancestors: one consistent branch, as for
+    // grids (not the lowest code per level, which on an edge between two streets can mix branches).
     const regions = await regionsCoveringPoint(db, lon, lat);
+    const deepest = regions.reduce<(typeof regions)[number] | undefined>((best, r) => (!best || r.code.length > best.code.length ? r : best), undefined);
+    const branch = new Set(deepest ? [6, 9, 12].map((n) => deepest.code.slice(0, n)) : []);
     const at = (level: string) => {
-      const r = regions.find((x) => x.level === level);
+      const r = regions.find((x) => x.level === level && branch.has(x.code));
       return r ? { code: r.code, name: r.name } : null;
     };
     const nearest = (await nearestGrid(db, lon, lat)) ?? null;

@@ -4,59 +4,18 @@
  * MultiPolygons, outside coverage, GCJ-02/BD-09 input, area classes, collector areas and the preview endpoint.
  */
 import { expect } from 'chai';
-import { sql } from 'kysely';
 import { assign, type Assignment } from '../../server/assign/assign.js';
 import { wgs84ToBd09, wgs84ToGcj02 } from '../../server/geo/crs.js';
 import { useMicroCityServer } from '../helpers/micro-server.js';
 import { DRIVER } from '../helpers/db.js';
-
-const D = 0.001;
-/** Centre of micro-city cell (col, row). */
-const cell = (c: number, r: number): [number, number] => [100 + (c + 0.5) * D, 20 + (r + 0.5) * D];
-const rect = (c0: number, r0: number, c1: number, r1: number) => ({
-  type: 'Polygon', coordinates: [[[100 + c0 * D, 20 + r0 * D], [100 + c1 * D, 20 + r0 * D], [100 + c1 * D, 20 + r1 * D], [100 + c0 * D, 20 + r1 * D], [100 + c0 * D, 20 + r0 * D]]],
-});
+import { cell, handMadeLibrary } from './library.js';
 
 describe(`assignment and precedence on the micro-city (${DRIVER})`, () => {
   const env = useMicroCityServer();
   const ids: Record<string, number> = {};
 
   before(async () => {
-    const { db } = env.database;
-    await sql`insert into department (code, name, kind, fallback_for) values
-      ('CENTER', '监督中心', '监督中心', ''), ('JD1', '湖滨街道办', '街道办', '990001001'), ('JD2', '山前街道办', '街道办', '990001002'),
-      ('SZ', '市政', '市政', null), ('HW', '环卫', '环卫', null), ('ZF', '城管执法', '城管执法', null), ('YL', '园林', '园林', null),
-      ('DL', '电力', '电力', null), ('TX', '通信', '通信运营商', null), ('JJ', '交警', '交警', null), ('ZF1', '执法一中队', '城管执法', null)`.execute(db);
-    const rule = async (name: string, kind: string | null, pattern: string, area: { kind: string; codes?: string[]; geom?: object }, dept: string, priority = 0, validTo: string | null = null) => {
-      const geom = area.geom ? sql`ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(area.geom)}), 4326))` : sql`null`;
-      const r = await sql<{ id: number }>`insert into resp_rule (name, category_kind, category_pattern, area_kind, area_codes, area_geom, area_m2, department_code, priority, valid_to)
-        values (${name}, ${kind}, ${pattern}, ${area.kind}, ${area.codes ?? []}::text[], ${geom},
-          ${area.kind === 'anywhere' ? null : area.geom ? sql`ST_Area(${geom}::geography)` : sql`(select sum(g.area_m2) from unit_grid g, unnest(${area.codes ?? []}::text[]) c where g.termination_date is null and left(g.code, length(c)) = c)`},
-          ${dept}, ${priority}, ${validTo}) returning id`.execute(db);
-      ids[name] = r.rows[0].id;
-    };
-    await rule('r1', 'matter', '06', { kind: 'anywhere' }, 'HW');
-    await rule('r2', 'matter', '06010', { kind: 'regions', codes: ['990001001'] }, 'ZF');
-    await rule('r3', 'matter', '06010', { kind: 'regions', codes: ['990001001001'] }, 'ZF1');
-    await rule('r4', 'matter', '06010', { kind: 'polygon', geom: rect(0, 2, 2, 3) }, 'DL');
-    await rule('r5', 'matter', '06010', { kind: 'regions', codes: ['990001001001001'] }, 'TX');
-    await rule('r6', 'matter', '06010', { kind: 'regions', codes: ['990001001001001'] }, 'SZ', 5);
-    await rule('r7', 'matter', '06010', { kind: 'regions', codes: ['990001001001001'] }, 'JJ', 5);
-    await rule('r8', null, '06010', { kind: 'anywhere' }, 'YL');
-    await rule('r9', 'matter', '09', { kind: 'regions', codes: ['990001002002001'] }, 'JJ');
-    await rule('r10', 'matter', '01', { kind: 'anywhere' }, 'SZ');
-    await rule('r11', 'matter', '06012', { kind: 'anywhere' }, 'TX', 0, '2020-01-01');
-    await sql`insert into component (code, category_code, name, maintainer_code, owner_code, geom)
-      values ('99000101005000001', '01005', '电力井盖1', 'DL', 'SZ', ST_SetSRID(ST_MakePoint(100.0005, 20.0005), 4326)),
-             ('99000101005000002', '01005', '电力井盖2', null, 'SZ', null)`.execute(db);
-    await sql`insert into area_class_zone (name, class, area_kind, area_codes, area_geom) values
-      ('东湖核心区', 'A', 'regions', '{990001001001}', null),
-      ('西湖一般区', 'B', 'polygon', '{}', ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(rect(2, 0, 3, 3))}), 4326))),
-      ('西湖北端', 'A', 'polygon', '{}', ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(rect(2, 2, 3, 3))}), 4326)))`.execute(db);
-    await sql`insert into collector (code, name, phone) values ('C1', '张三', '13800000001'), ('C2', '李四', '13800000002'), ('C3', '王五', '')`.execute(db);
-    await sql`insert into collector_area (name, grid_codes, collector_ids) values
-      ('东湖责任区', '{990001001001001,990001001001002,990001001001003,990001001001004,990001001001005,990001001001006}', '{2,1}'),
-      ('公园责任区', '{990001002001001,990001002001002}', '{3}')`.execute(db);
+    Object.assign(ids, await handMadeLibrary(env.database.db));
   });
 
   const at = (p: [number, number], category: string, componentCode?: string) => {
