@@ -70,10 +70,12 @@ export async function buildWeb(opts: { dev?: boolean; quiet?: boolean } = {}): P
     for (const f of listFiles(OUT)) if (!keep.has(f)) fs.rmSync(path.join(OUT, f), { force: true });
 
     if (!opts.quiet) {
-      const size = (f: string) => `${(fs.statSync(path.join(OUT, f)).size / 1024).toFixed(0)} KB`;
+      const bytes = (f: string) => fs.statSync(path.join(OUT, f)).size;
+      const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
+      const chunks = fresh.filter((f) => f.startsWith('chunks') && f.endsWith('.js')).reduce((n, f) => n + bytes(f), 0);
       const warnings = result.warnings.length ? `, ${result.warnings.length} warnings` : '';
       console.log(`web map built in ${Date.now() - t0} ms → ${path.relative(ROOT, OUT)}/ ` +
-        `(main.js ${size('main.js')}, maplibre-gl-worker.mjs ${size('maplibre-gl-worker.mjs')}${warnings})`);
+        `(main.js ${kb(bytes('main.js'))}, chunks ${kb(chunks)}, maplibre-gl-worker.mjs ${kb(bytes('maplibre-gl-worker.mjs'))}${warnings})`);
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -1,6 +1,9 @@
-/** The few server calls the map makes, with problem+json errors turned into Chinese messages. */
+/** The server calls the web map makes, all through the one client (http.ts), and the shapes they answer with. */
 import type { Feature, FeatureCollection, Geometry } from 'geojson';
-import { authHeaders } from './token.js';
+import { ApiError, request } from './http.js';
+import { hasToken } from './token.js';
+
+// --- regions, grids, settings and tiles
 
 export interface GridProperties {
   code: string;
@@ -22,66 +25,175 @@ export interface RegionProperties {
   parent_code: string | null;
   area_m2: number;
 }
+export type Regions = FeatureCollection<Geometry, RegionProperties>;
 
 export interface WebConfig {
   basemap: { url: string; attribution: string } | null;
   layers: string[];
 }
 
-/** An API call that failed: `message` is for people (Chinese), `detail` is the server's own words. */
-export class ApiError extends Error {
-  constructor(public status: number, message: string, public detail?: string) {
-    super(message);
-    this.name = 'ApiError';
-  }
+/** The parts of a layer's TileJSON 3 (`GET /tiles/{layer}.json`) the map uses. */
+export interface TileJson {
+  name: string;
+  tiles: string[];
+  minzoom: number;
+  maxzoom: number;
 }
 
 /** The unit-grid code format (GB/T 30428.1): 15 digits = community code (12) + serial (3). */
 export const GRID_CODE = /^\d{15}$/;
 
-async function getJson<T>(url: string, describe: (status: number) => string): Promise<T> {
-  let res: Response;
-  try {
-    res = await fetch(url, { headers: { accept: 'application/json, application/geo+json', ...authHeaders(url) } });
-  } catch {
-    throw new ApiError(0, '无法连接服务器，请检查网络后重试');
-  }
-  if (res.ok) return res.json() as Promise<T>;
-  let detail: string | undefined;
-  try {
-    const body = await res.json() as { detail?: unknown };
-    if (typeof body.detail === 'string') detail = body.detail;
-  } catch { /* not problem+json: keep the status only */ }
-  throw new ApiError(res.status, describe(res.status), detail);
-}
-
-function commonStatus(status: number): string {
-  if (status === 401 || status === 403) return '没有访问权限：请用 /#token=<令牌> 打开地图';
-  if (status >= 500) return `服务器内部错误（HTTP ${status}），请稍后重试`;
-  return `请求失败（HTTP ${status}）`;
-}
-
 export function fetchGrid(code: string): Promise<GridFeature> {
-  return getJson<GridFeature>(`api/grids/${encodeURIComponent(code)}`, (status) => {
-    if (status === 404) return `未找到编码为 ${code} 的单元网格`;
-    if (status === 400) return `网格编码格式不正确：${code}（应为 15 位数字）`;
-    return commonStatus(status);
+  return request<GridFeature>(`api/grids/${encodeURIComponent(code)}`, {
+    describe: (status) => {
+      if (status === 404) return `未找到编码为 ${code} 的单元网格`;
+      if (status === 400) return `网格编码格式不正确：${code}（应为 15 位数字）`;
+      return undefined;
+    },
   });
 }
 
-export function fetchDistricts(): Promise<FeatureCollection<Geometry, RegionProperties>> {
-  return getJson('api/regions?level=district&geometry=true', commonStatus);
-}
-
-export function fetchRegions(level: 'street' | 'community'): Promise<FeatureCollection<Geometry, RegionProperties>> {
-  return getJson(`api/regions?level=${level}&geometry=true`, commonStatus);
+export function fetchRegions(level: 'district' | 'street' | 'community'): Promise<Regions> {
+  return request(`api/regions?level=${level}&geometry=true`);
 }
 
 export async function fetchWebConfig(): Promise<WebConfig> {
   try {
-    return await getJson<WebConfig>('api/web-config', commonStatus);
+    return await request<WebConfig>('api/web-config');
   } catch {
     // The map works without the optional settings (no basemap).
     return { basemap: null, layers: ['streets', 'communities', 'grids'] };
   }
+}
+
+/** The URL of a tile layer's TileJSON (absolute: MapLibre's workers need one). */
+export const tileJsonUrl = (layer: string): string => new URL(`tiles/${layer}.json`, document.baseURI).href;
+
+/** A layer's TileJSON; `fresh` bypasses the browser cache (to see whether the layer's version moved on). */
+export function fetchTileJson(layer: string, fresh = false): Promise<TileJson> {
+  return request<TileJson>(tileJsonUrl(layer), fresh ? { cache: 'no-cache' } : {});
+}
+
+// --- dispatch: cases, workflow, departments, categories, heat
+
+export interface Named { code: string; name: string }
+
+export interface CaseCategory { kind: 'component' | 'matter'; code: string; name: string; major_name: string; key: string }
+
+export interface Candidate {
+  rule_id: number;
+  name: string;
+  department_code: string;
+  specificity?: string | number;
+  area_m2?: number | null;
+  priority?: number;
+  lost_because: string;
+}
+
+export interface Assignment {
+  grid: Named | null;
+  /** The contract gives {code, name}; a bare string is accepted too. */
+  community: Named | string | null;
+  street: Named | string | null;
+  district: Named | string | null;
+  area_class: string;
+  collector_area: { id: number; name: string } | null;
+  collectors: { id: number; code: string; name: string; phone?: string | null }[];
+  department: { code: string; name: string; kind: string } | null;
+  matched?: { source: 'component' | 'rule' | 'fallback'; rule_id?: number; rule_version?: number; rule_name?: string; component_code?: string };
+  why: string;
+  candidates: Candidate[];
+  version?: number;
+}
+
+export interface CaseEvent {
+  id: number | string;
+  at: string;
+  actor_name: string | null;
+  action: string;
+  from_state: string | null;
+  to_state: string | null;
+  note: string | null;
+  deadline?: string | null;
+}
+
+export interface Case {
+  id: number | string;
+  case_no: string;
+  state: string;
+  state_label: string;
+  channel: string;
+  category: CaseCategory;
+  condition?: string;
+  description: string;
+  address: string;
+  location: { lon: number; lat: number };
+  reported_at: string;
+  outside_coverage: boolean;
+  overdue: boolean;
+  deadlines: { stage: string | null; dispose: string | null };
+  urge_count: number;
+  rework_count: number;
+  assignment: Assignment | null;
+  duplicates?: { id: number | string; case_no: string; distance_m: number; reported_at: string; state: string }[];
+  allowed_actions: string[];
+  events?: CaseEvent[];
+}
+
+/** `GET /api/workflow`: the workflow as data (states and actions with their labels and what they need). */
+export interface WorkflowData {
+  states: { state: string; label: string; stage: string | null }[];
+  actions: {
+    action: string; label: string; from: string[]; to: string; roles: string[]; note: boolean;
+    department: 'optional' | 'required' | null; own_department: boolean;
+  }[];
+}
+
+export interface Me { id: number; name: string; role: string; regionScope?: string; departmentCode?: string | null }
+export interface Department { code: string; name: string; kind: string }
+export interface Category { key: string; kind: 'component' | 'matter'; code: string; major_code: string; major_name: string; name: string }
+export interface ActionBody { action: string; note?: string; department_code?: string }
+export interface CaseQuery { state?: string[]; overdue?: boolean; limit?: number; department?: string }
+export interface HeatQuery { category?: string; from?: string; to?: string }
+
+/** The signed-in user, or null without a (valid) token. */
+export async function fetchMe(): Promise<Me | null> {
+  if (!hasToken()) return null;
+  try {
+    return await request<Me>('api/me');
+  } catch (e) {
+    if (e instanceof ApiError && e.status === 401) return null;
+    throw e;
+  }
+}
+
+export const fetchWorkflow = () => request<WorkflowData>('api/workflow');
+
+export function listCases(q: CaseQuery): Promise<{ items: Case[]; next: string | null }> {
+  const p = new URLSearchParams();
+  if (q.state?.length) p.set('state', q.state.join(','));
+  if (q.overdue) p.set('overdue', 'true');
+  if (q.department) p.set('department', q.department);
+  p.set('limit', String(q.limit ?? 100));
+  return request(`api/cases?${p}`);
+}
+
+export const getCase = (id: Case['id']) => request<Case>(`api/cases/${encodeURIComponent(String(id))}`);
+
+export const postAction = (id: Case['id'], body: ActionBody) =>
+  request<Case>(`api/cases/${encodeURIComponent(String(id))}/actions`, { method: 'POST', body });
+
+/** Departments for the dispatch select; accepts a bare array or `{ items }`. */
+export async function listDepartments(): Promise<Department[]> {
+  const r = await request<Department[] | { items: Department[] }>('api/departments');
+  return Array.isArray(r) ? r : r.items;
+}
+
+export const listCategories = () => request<Category[]>('api/categories');
+
+export function fetchHeat(q: HeatQuery): Promise<{ points: [number, number, number][]; total: number }> {
+  const p = new URLSearchParams();
+  for (const [k, v] of Object.entries(q)) if (v) p.set(k, v);
+  const qs = p.toString();
+  return request(`api/cases/heat${qs ? `?${qs}` : ''}`);
 }

@@ -2,23 +2,26 @@
  * The wangge web map: streets, communities and unit grids from the server's vector tiles on a locally built
  * MapLibre style, a deck.gl overlay for analytical layers, a layer switcher, grid search and a grid info panel.
  *
- * With the `cases` tile layer: case points (案件), the heat map (热力图, heat/) and, for signed-in users, the dispatcher
- * panel (案件调度, dispatch/).
+ * With the `cases` tile layer: case points (案件), the heat map (热力图) and, for signed-in users, the dispatcher
+ * panel (案件调度, dispatch/). Each map layer module (layers/) owns its sources, paint and handlers; this file reads
+ * the server's settings and TileJSONs, builds the style from the modules and wires their handlers to the page.
  *
  * For tests and the browser console: `window.__wangge = { map, overlay, ready, settle, selectGrid, diagnostics, heat,
  * dispatch }`;
  * `document.body.dataset.state` goes from `loading` to `ready` once the map has loaded and its sources have loaded
  * their tiles (or to `error`). A link to `/#grid=<15-digit code>` opens that grid.
  */
-import { Map as MaplibreMap, NavigationControl, ScaleControl, setWorkerUrl, type GeoJSONSource, type LngLatBoundsLike } from 'maplibre-gl';
-import { ApiError, fetchDistricts, fetchGrid, fetchWebConfig, GRID_CODE, type GridFeature } from './api.js';
+import { Map as MaplibreMap, NavigationControl, ScaleControl, setWorkerUrl, type LngLatBoundsLike } from 'maplibre-gl';
+import { fetchGrid, fetchRegions, fetchTileJson, fetchWebConfig, GRID_CODE, type TileJson } from './api.js';
+import { ApiError, errorText } from './http.js';
 import { authHeaders } from './token.js';
 import { bboxOf, type BBox } from './geo.js';
-import { gridLabelTracker, loadRegionLabels } from './labels.js';
+import { gridHandlers, showSelection } from './layers/grids.js';
+import { gridLabelTracker, GRID_LABEL_MINZOOM, loadRegionLabels } from './layers/labels.js';
+import { startHeat, type HeatState } from './layers/heat.js';
 import { createOverlay, type Overlay } from './overlay.js';
 import { buildStyle, setGroupVisible } from './style.js';
 import { startDispatch, type DispatchHandle } from './dispatch/panel.js';
-import { startHeat, type HeatState } from './heat/heat.js';
 import * as ui from './ui.js';
 
 declare global {
@@ -54,21 +57,34 @@ function padding(): { top: number; bottom: number; left: number; right: number }
   return { top: 40, bottom: 40, left: side, right: 40 };
 }
 
+/** The TileJSON of each tile layer the server has (min and max zooms come from there); failed ones are left out. */
+async function loadTileJsons(layers: string[]): Promise<Partial<Record<string, TileJson>>> {
+  const answers = await Promise.allSettled(layers.map((l) => fetchTileJson(l)));
+  const failed = answers.flatMap((a) => (a.status === 'rejected' ? [errorText(a.reason)] : []));
+  if (failed.length) ui.setStatus(`图层信息加载失败：${failed[0]}`, 'error');
+  return Object.fromEntries(answers.flatMap((a, i) => (a.status === 'fulfilled' ? [[layers[i], a.value]] : [])));
+}
+
 async function start(): Promise<void> {
   const [config, districts] = await Promise.all([
     fetchWebConfig(),
-    fetchDistricts().catch((e: unknown) => {
+    fetchRegions('district').catch((e: unknown) => {
       ui.setStatus(`行政区范围加载失败：${e instanceof Error ? e.message : e}`, 'error');
       return null;
     }),
   ]);
+  const tiles = await loadTileJsons(config.layers);
+  ui.setMinzooms({
+    streets: tiles.streets?.minzoom, communities: tiles.communities?.minzoom, grids: tiles.grids?.minzoom,
+    cases: tiles.cases?.minzoom, gridLabels: Math.max(GRID_LABEL_MINZOOM, tiles.grids?.minzoom ?? 0),
+  });
   const extent = districts && districts.features.length ? bboxOf(districts) : null;
   const districtName = districts?.features.map((f) => f.properties.name).join('、') ?? '';
   ui.setDistrictName(districtName || '暂无行政区数据');
 
   const map = new MaplibreMap({
     container: 'map',
-    style: buildStyle(config, document.baseURI),
+    style: buildStyle(config, tiles),
     ...(extent ? { bounds: extent as LngLatBoundsLike, fitBoundsOptions: { padding: padding() } } : FALLBACK_VIEW),
     maxZoom: 20,
     attributionControl: { compact: true, customAttribution: '网格数据 © wangge' },
@@ -99,12 +115,9 @@ async function start(): Promise<void> {
 
   // --- selection: the clicked or searched grid, drawn from the API's full geometry
   let selectSeq = 0;
-  const showSelection = (f: GridFeature | null) => {
-    (map.getSource('selection') as GeoJSONSource | undefined)?.setData(f ?? { type: 'FeatureCollection', features: [] });
-  };
   const clearSelection = () => {
     selectSeq++;
-    showSelection(null);
+    showSelection(map, null);
     ui.hideGrid();
     if (location.hash.startsWith('#grid=')) history.replaceState(null, '', location.pathname + location.search);
   };
@@ -115,7 +128,7 @@ async function start(): Promise<void> {
       const f = await fetchGrid(code);
       if (seq !== selectSeq) return false;
       ui.showGrid(f.properties);
-      showSelection(f);
+      showSelection(map, f);
       history.replaceState(null, '', `#grid=${code}`);
       const b = bboxOf(f);
       if (fit && b) map.fitBounds(b as BBox, { padding: padding(), maxZoom: 17.5, duration: 600 });
@@ -145,7 +158,7 @@ async function start(): Promise<void> {
     diagnostics: () => import('./diagnostics.js'),
     heat: startHeat(overlay),
   };
-  const hasCases = config.layers.includes('cases');
+  const hasCases = !!tiles.cases;
   if (!hasCases) document.querySelector('#layers input[data-group="cases"]')?.closest('label')?.setAttribute('hidden', '');
 
   // --- controls
@@ -171,27 +184,7 @@ async function start(): Promise<void> {
   });
 
   // --- map interaction: hover highlight and click on a grid
-  let hovered: string | null = null;
-  const setHover = (code: string | null) => {
-    if (hovered === code) return;
-    if (hovered) map.setFeatureState({ source: 'grids', sourceLayer: 'grids', id: hovered }, { hover: false });
-    hovered = code;
-    if (code) map.setFeatureState({ source: 'grids', sourceLayer: 'grids', id: code }, { hover: true });
-  };
-  map.on('mousemove', 'grid-fill', (e) => {
-    map.getCanvas().style.cursor = 'pointer';
-    setHover((e.features?.[0]?.properties?.code as string | undefined) ?? null);
-  });
-  map.on('mouseleave', 'grid-fill', () => {
-    map.getCanvas().style.cursor = '';
-    setHover(null);
-  });
-  map.on('click', (e) => {
-    const hit = map.getLayer('grid-fill') ? map.queryRenderedFeatures(e.point, { layers: ['grid-fill'] })[0] : undefined;
-    const code = hit?.properties?.code as string | undefined;
-    if (code) void selectGrid(code);
-    else clearSelection();
-  });
+  gridHandlers(map, (code) => (code ? void selectGrid(code) : clearSelection()));
   map.on('zoom', () => ui.setZoom(map.getZoom()));
   ui.setZoom(map.getZoom());
 

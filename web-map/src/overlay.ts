@@ -3,8 +3,8 @@
  * analytical layers (the heat map, later) draw in the map's WebGL2 context, under the labels and above the
  * boundaries, and move with the map in the same frame.
  *
- * Why `MapLibreOverlay` (deck.gl's MapLibre adapter, re-exported by the `deck.gl` package) and not `MapboxOverlay`
- * from @deck.gl/mapbox: in @deck.gl/mapbox 9.4 the interleaved mode reads `map.transform`, which MapLibre 6 no
+ * Why `MapLibreOverlay` (deck.gl's MapLibre adapter, from @deck.gl/maplibre) and not `MapboxOverlay` from
+ * @deck.gl/mapbox: in @deck.gl/mapbox 9.4 the interleaved mode reads `map.transform`, which MapLibre 6 no
  * longer has, so the first deck.gl layer throws "Cannot read properties of undefined (reading 'height')" on every
  * frame; its overlaid mode works but needs a second WebGL context and draws above the labels and the page's
  * panels. `MapLibreOverlay` has the same API (an IControl with setProps, pickObject, …) and supports MapLibre 4–6.
@@ -18,10 +18,10 @@
  * Layers without a `beforeId` go under the grid-code labels (`DECK_BEFORE_ID`); pass `beforeId` to place one
  * elsewhere in the MapLibre layer stack. Groups are drawn in the order they were first added.
  */
-import { MapLibreOverlay } from 'deck.gl';
+import { MapLibreOverlay } from '@deck.gl/maplibre';
 import type { Layer } from '@deck.gl/core';
 import type { Map as MaplibreMap } from 'maplibre-gl';
-import { DECK_BEFORE_ID } from './style.js';
+import { DECK_BEFORE_ID } from './layers/labels.js';
 
 export interface Overlay {
   /** The deck.gl control added to the map (deck.gl's own API: pickObject, setProps, …). */

@@ -15,6 +15,11 @@ function readToken(): string | null {
 
 const token = readToken();
 
+/** Whether this browser has a token (a signed-in user, as far as the page can tell). */
+export function hasToken(): boolean {
+  return token !== null;
+}
+
 /** Authorization header for a same-origin URL when a token is known. */
 export function authHeaders(url: string): Record<string, string> {
   if (!token) return {};

@@ -1,12 +1,7 @@
 /** The page's controls: layer switcher, search box, grid info panel, legend and status line (DOM only). */
 import type { GridProperties } from './api.js';
-import type { LayerGroup } from './style.js';
-
-const $ = <T extends HTMLElement = HTMLElement>(selector: string): T => {
-  const el = document.querySelector<T>(selector);
-  if (!el) throw new Error(`page element ${selector} is missing`);
-  return el;
-};
+import { $, showMessage } from './dom.js';
+import type { LayerGroup } from './layers/common.js';
 
 const numberZh = new Intl.NumberFormat('zh-CN', { maximumFractionDigits: 1 });
 
@@ -19,6 +14,14 @@ const withCode = (name: string | null, code: string) => (name ? `${name}（${cod
 
 export function setDistrictName(text: string): void {
   $('#district-name').textContent = text;
+}
+
+/** The zoom levels the layer switcher names ("13 级起"): read from the server's TileJSON, never retyped. */
+export function setMinzooms(zooms: Partial<Record<LayerGroup | 'gridLabels', number>>): void {
+  for (const el of document.querySelectorAll<HTMLElement>('#layers [data-minzoom]')) {
+    const z = zooms[el.dataset.minzoom as LayerGroup];
+    if (z !== undefined) el.textContent = String(z);
+  }
 }
 
 /** Calls back with (group, visible) when a layer checkbox changes. */
@@ -63,10 +66,8 @@ export function onSearch(fn: (code: string) => void): void {
 
 export function setSearchMessage(text: string, kind: 'error' | 'info' = 'error', title = ''): void {
   const el = $('#search-message');
-  el.textContent = text;
+  showMessage(el, text, kind);
   el.title = title;
-  el.className = text ? kind : '';
-  el.hidden = !text;
   $('#search-input').setAttribute('aria-invalid', String(kind === 'error' && !!text));
 }
 
@@ -81,10 +82,7 @@ export function setZoom(z: number): void {
 let statusTimer: ReturnType<typeof setTimeout> | undefined;
 /** A short message at the bottom of the map; errors stay until replaced. */
 export function setStatus(text: string, kind: 'error' | 'info' = 'info'): void {
-  const el = $('#status');
-  el.textContent = text;
-  el.className = text ? kind : '';
-  el.hidden = !text;
+  showMessage($('#status'), text, kind);
   clearTimeout(statusTimer);
   if (text && kind === 'info') statusTimer = setTimeout(() => setStatus(''), 4000);
 }

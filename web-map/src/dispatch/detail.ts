@@ -2,16 +2,18 @@
  * The case detail of the dispatch panel: assignment and its reasons, deadlines, history and the action buttons
  * (DOM only). Actions that need a note or a department open a small inline form first.
  */
-import { errorText, type ActionBody, type Case, type CaseEvent, type Department } from './api.js';
-import { h } from './dom.js';
-import {
-  ACTION_LABELS, CHANNEL_LABELS, DANGER_ACTIONS, DEPARTMENT_ACTIONS, formatTime, named, NOTE_ACTIONS,
-  OTHER_STATE_COLOR, OVERDUE_COLOR, relativeDeadline, STATE_COLORS, STATE_LABELS,
-} from './labels.js';
+import type { ActionBody, Case, CaseEvent, Department } from '../api.js';
+import { h } from '../dom.js';
+import { errorText } from '../http.js';
+import { caseColor, OVERDUE_COLOR } from '../layers/cases.js';
+import { CHANNEL_LABELS, DANGER_ACTIONS, formatTime, named, relativeDeadline } from './labels.js';
+import type { Workflow } from './workflow.js';
 
 export interface DetailOptions {
   /** False for read-only users: no action buttons. */
   canAct: boolean;
+  /** State and action labels and what actions need, from the server. */
+  workflow: Workflow;
   departments: () => Promise<Department[]>;
   /** Runs an action; rejects with an ApiError to show. */
   act: (body: ActionBody) => Promise<void>;
@@ -51,12 +53,12 @@ function assignmentSection(c: Case): HTMLElement {
         h('b', {}, r.name || `规则 ${r.rule_id}`), ` → ${r.department_code}：`, r.lost_because)))));
 }
 
-function eventItem(e: CaseEvent): HTMLElement {
+function eventItem(e: CaseEvent, wf: Workflow): HTMLElement {
   const change = e.from_state && e.to_state && e.from_state !== e.to_state
-    ? `${STATE_LABELS[e.from_state] ?? e.from_state} → ${STATE_LABELS[e.to_state] ?? e.to_state}` : '';
+    ? `${wf.stateLabel(e.from_state)} → ${wf.stateLabel(e.to_state)}` : '';
   return h('li', { 'data-action': e.action },
     h('div', { class: 'event-head' },
-      h('b', {}, ACTION_LABELS[e.action] ?? e.action),
+      h('b', {}, wf.actionLabel(e.action)),
       change && h('span', { class: 'muted' }, change),
       h('time', { class: 'muted', datetime: e.at }, formatTime(e.at))),
     (e.actor_name || e.note) && h('div', { class: 'event-body' },
@@ -66,6 +68,7 @@ function eventItem(e: CaseEvent): HTMLElement {
 
 /** The action bar: one button per allowed action; note/department actions open an inline form. */
 function actionsSection(c: Case, opts: DetailOptions): HTMLElement {
+  const wf = opts.workflow;
   const error = h('p', { class: 'action-error', role: 'alert', hidden: true });
   const form = h('form', { class: 'action-form', hidden: true, novalidate: true });
   const buttons = h('div', { class: 'action-buttons' });
@@ -87,12 +90,12 @@ function actionsSection(c: Case, opts: DetailOptions): HTMLElement {
   };
 
   const openForm = async (action: string) => {
-    const label = ACTION_LABELS[action] ?? action;
-    const needsNote = NOTE_ACTIONS.has(action);
+    const label = wf.actionLabel(action);
+    const needsNote = wf.needsNote(action);
     const note = h('textarea', { name: 'note', rows: 2, placeholder: needsNote ? `请填写${label}说明（必填）` : '说明（选填）', required: needsNote });
     const fields: HTMLElement[] = [];
     let select: HTMLSelectElement | null = null;
-    if (DEPARTMENT_ACTIONS.has(action)) {
+    if (wf.namesDepartment(action)) {
       // 派遣 defaults to the assigned department; 改派 must name another one.
       const current = c.assignment?.department ?? null;
       const reassign = action === 'reassign';
@@ -134,18 +137,18 @@ function actionsSection(c: Case, opts: DetailOptions): HTMLElement {
   };
 
   for (const action of c.allowed_actions) {
-    const inline = NOTE_ACTIONS.has(action) || DEPARTMENT_ACTIONS.has(action);
+    const inline = wf.needsNote(action) || wf.namesDepartment(action);
     buttons.append(h('button', {
       type: 'button', 'data-action': action, class: DANGER_ACTIONS.has(action) ? 'danger' : 'primary',
       onclick: () => (inline ? void openForm(action) : void run({ action })),
-    }, ACTION_LABELS[action] ?? action));
+    }, wf.actionLabel(action)));
   }
   if (!c.allowed_actions.length) buttons.append(h('span', { class: 'muted' }, '当前状态下没有可办理的操作'));
   return section;
 }
 
 export function renderDetail(c: Case, opts: DetailOptions): HTMLElement {
-  const color = c.overdue ? OVERDUE_COLOR : STATE_COLORS[c.state] ?? OTHER_STATE_COLOR;
+  const color = caseColor(c);
   const events = c.events ?? [];
   return h('article', { class: 'case-detail', 'data-id': String(c.id), 'data-state': c.state, 'data-case-no': c.case_no },
     h('header', {},
@@ -171,5 +174,5 @@ export function renderDetail(c: Case, opts: DetailOptions): HTMLElement {
     opts.canAct && actionsSection(c, opts),
     h('section', { class: 'history' },
       h('h4', {}, `办理记录（${events.length}）`),
-      events.length ? h('ol', { class: 'events' }, ...events.map(eventItem)) : h('p', { class: 'muted' }, '暂无记录')));
+      events.length ? h('ol', { class: 'events' }, ...events.map((e) => eventItem(e, opts.workflow))) : h('p', { class: 'muted' }, '暂无记录')));
 }

@@ -1,30 +1,10 @@
-/** Chinese labels, colours and small formatting rules of the dispatch workflow (no DOM). */
+/**
+ * Chinese labels of what the server sends as codes without a label (channels, roles), the panel's own choices and
+ * small formatting rules (no DOM). Workflow state and action labels come from the server (workflow.ts).
+ */
 
-export const ACTION_LABELS: Record<string, string> = {
-  report: '上报', accept: '受理', request_verify: '核实派发', verify: '核实反馈', file: '立案', void: '作废',
-  dispatch: '派遣', reassign: '改派', return: '回退', dispose: '处置反馈', park: '挂账', unpark: '解除挂账',
-  urge: '督办', check: '核查通过', rework: '返工', close: '结案',
-};
-
-/** Actions whose note (说明) is required. */
-export const NOTE_ACTIONS = new Set(['verify', 'void', 'reassign', 'return', 'dispose', 'park', 'rework', 'urge']);
-/** Actions that name a department (default: the assigned one). */
-export const DEPARTMENT_ACTIONS = new Set(['dispatch', 'reassign']);
 /** Actions shown as a warning (red) button. */
 export const DANGER_ACTIONS = new Set(['void', 'return', 'rework']);
-
-export const STATE_LABELS: Record<string, string> = {
-  reported: '上报', verifying: '待核实', accepted: '已受理', filed: '已立案', dispatched: '处置中',
-  disposed: '已处置', checked: '已核查', closed: '已结案', voided: '已作废', parked: '已挂账',
-};
-
-/** Map and badge colour per state; overdue cases are drawn in OVERDUE_COLOR whatever their state. */
-export const STATE_COLORS: Record<string, string> = {
-  reported: '#f08c00', verifying: '#e8b100', accepted: '#1c7ed6', filed: '#4263eb', dispatched: '#7048e8',
-  disposed: '#0ca678', checked: '#2f9e44', closed: '#868e96', voided: '#adb5bd', parked: '#a0622d',
-};
-export const OVERDUE_COLOR = '#e03131';
-export const OTHER_STATE_COLOR = '#495057';
 
 export const CHANNEL_LABELS: Record<string, string> = {
   collector: '监督员上报', hotline_12345: '12345 热线', hotline_12319: '12319 热线', video: '视频监控',
@@ -35,9 +15,6 @@ export const ROLE_LABELS: Record<string, string> = {
   admin: '管理员', gis_editor: '地理信息编辑', dispatcher: '调度员', department_handler: '专业部门',
   collector: '监督员', viewer: '只读用户',
 };
-
-/** Roles that may act on cases; everyone else sees the queue read-only. */
-export const ACTING_ROLES = new Set(['admin', 'dispatcher', 'department_handler', 'collector']);
 
 /** The states of the 待处理 tab for a role: what that role acts on next. */
 export function pendingStates(role: string): string[] {

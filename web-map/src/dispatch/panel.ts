@@ -5,12 +5,14 @@
  * Shown to signed-in users only; users whose role cannot act (viewer, gis_editor) see it without action buttons.
  */
 import type { Map as MaplibreMap } from 'maplibre-gl';
-import { errorText, fetchMe, getCase, listCases, listDepartments, postAction, type Case, type Department, type Me } from './api.js';
-import { markCase, onCaseClick, reloadCaseTiles, syncCaseTiles } from './cases-layer.js';
+import { fetchMe, getCase, listCases, listDepartments, postAction, type Case, type Department, type Me } from '../api.js';
+import { h } from '../dom.js';
+import { errorText } from '../http.js';
+import { markCase, onCaseClick, reloadCaseTiles, syncCaseTiles } from '../layers/cases.js';
 import { renderDetail } from './detail.js';
-import { h } from './dom.js';
-import { ACTING_ROLES, pendingStates, ROLE_LABELS } from './labels.js';
+import { pendingStates, ROLE_LABELS } from './labels.js';
 import { createQueue, type Tab } from './queue.js';
+import { loadWorkflow } from './workflow.js';
 
 export const REFRESH_MS = 15_000;
 const LIMIT = 100;
@@ -47,8 +49,9 @@ function offset(): [number, number] {
 export async function startDispatch(opts: DispatchOptions): Promise<DispatchHandle | null> {
   const me = await fetchMe().catch(() => null);
   if (!me) return null;
+  const workflow = await loadWorkflow();
   const { map } = opts;
-  const canAct = ACTING_ROLES.has(me.role);
+  const canAct = workflow.acts(me.role);
   const lists: Record<Tab, { items: Case[]; more: boolean }> = { pending: { items: [], more: false }, overdue: { items: [], more: false } };
   let tab: Tab = 'pending';
   let current: Case | null = null;
@@ -103,7 +106,7 @@ export async function startDispatch(opts: DispatchOptions): Promise<DispatchHand
   function show(c: Case) {
     current = c;
     detail.replaceChildren(renderDetail(c, {
-      canAct,
+      canAct, workflow,
       departments: () => (departments ??= listDepartments().catch((e: unknown) => { departments = null; throw e; })),
       act: async (body) => {
         const updated = await postAction(c.id, body);

@@ -1,7 +1,8 @@
 /** The case queue of the dispatch panel: two tabs (待处理 / 超期) and one row per case (DOM only). */
-import type { Case } from './api.js';
-import { h } from './dom.js';
-import { currentDeadline, formatTime, OVERDUE_COLOR, OTHER_STATE_COLOR, relativeDeadline, STATE_COLORS } from './labels.js';
+import type { Case } from '../api.js';
+import { h, showMessage } from '../dom.js';
+import { caseColor } from '../layers/cases.js';
+import { currentDeadline, formatTime, relativeDeadline } from './labels.js';
 
 export type Tab = 'pending' | 'overdue';
 
@@ -32,7 +33,7 @@ function row(c: Case, selected: boolean, onSelect: (id: string) => void): HTMLEl
     },
     h('span', { class: 'row-top' },
       h('span', { class: 'case-no mono' }, c.case_no),
-      h('span', { class: 'badge', style: `--badge:${c.overdue ? OVERDUE_COLOR : STATE_COLORS[c.state] ?? OTHER_STATE_COLOR}` }, c.state_label),
+      h('span', { class: 'badge', style: `--badge:${caseColor(c)}` }, c.state_label),
       c.outside_coverage && h('span', { class: 'tag-outside', title: '上报位置不在任何单元网格内' }, '越界')),
     h('span', { class: 'row-category' }, c.category.name),
     h('span', { class: 'row-bottom' },
@@ -68,9 +69,7 @@ export function createQueue(onTab: (tab: Tab) => void, onSelect: (id: string) =>
       }
     },
     setMessage(text, kind = 'info') {
-      message.textContent = text;
-      message.className = `queue-message ${kind}`;
-      message.hidden = !text;
+      showMessage(message, text, kind, 'queue-message');
     },
   };
 }

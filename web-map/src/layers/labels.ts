@@ -1,5 +1,5 @@
 /**
- * Label points.
+ * Labels: street and community names, and grid codes (with names from z17).
  *
  * A symbol layer on a polygon vector-tile layer puts one label on every tile piece of a polygon, so a grid cut by
  * a tile edge would be labelled twice, off-centre. Instead the grid codes hang on a GeoJSON source of points, one
@@ -9,9 +9,63 @@
  */
 import type { Map as MaplibreMap, GeoJSONSource } from 'maplibre-gl';
 import type { Feature, Geometry, Position } from 'geojson';
-import { fetchRegions } from './api.js';
-import { insideStretches, labelPoints } from './geo.js';
-import { MINZOOM } from './style.js';
+import { fetchRegions } from '../api.js';
+import { insideStretches, labelPoints } from '../geo.js';
+import { COLORS, emptyFc, FONT, FONT_BOLD, inGroup, type LayerGroup, type StyleContext, type StylePart } from './common.js';
+
+/** Grid codes show from this zoom (a choice of the map, not a server fact), never below the grid tiles. */
+export const GRID_LABEL_MINZOOM = 16;
+/** deck.gl layers are inserted below this layer (under the labels, above the boundaries). */
+export const DECK_BEFORE_ID = 'grid-label';
+
+/** A region-name layer; `sizes` are the text-size curve's zoom/size stops. */
+function nameLayer(id: string, group: LayerGroup, zoom: [number, number], font: string[], sizes: number[], color: string, halo: number) {
+  return {
+    band: 'label' as const,
+    layer: {
+      id, type: 'symbol' as const, source: `${id}s`, minzoom: zoom[0], maxzoom: zoom[1], ...inGroup(group),
+      layout: {
+        'text-field': ['get', 'name'] as never,
+        'text-font': font,
+        'text-size': ['interpolate', ['linear'], ['zoom'], ...sizes] as never,
+        ...(group === 'streets' ? { 'text-letter-spacing': 0.1 } : { 'text-max-width': 8 }),
+      },
+      paint: { 'text-color': color, 'text-halo-color': COLORS.halo, 'text-halo-width': halo },
+    },
+  };
+}
+
+export function labelsStyle(ctx: StyleContext): StylePart {
+  const gridMin = Math.max(GRID_LABEL_MINZOOM, ctx.tiles.grids?.minzoom ?? 0);
+  const streetMin = ctx.tiles.streets?.minzoom ?? 0;
+  return {
+    sources: {
+      'street-labels': { type: 'geojson', data: emptyFc },
+      'community-labels': { type: 'geojson', data: emptyFc },
+      'grid-labels': { type: 'geojson', data: emptyFc },
+    },
+    layers: [
+      {
+        band: 'label',
+        layer: {
+          id: DECK_BEFORE_ID, type: 'symbol', source: 'grid-labels', minzoom: gridMin, ...inGroup('grids'),
+          layout: {
+            // The 15-digit code; its name on a second line one zoom level later.
+            'text-field': ['step', ['zoom'], ['get', 'code'], gridMin + 1, ['concat', ['get', 'code'], '\n', ['get', 'name']]],
+            'text-font': FONT,
+            'text-size': ['interpolate', ['linear'], ['zoom'], gridMin, 10, gridMin + 2, 13],
+            'text-line-height': 1.3,
+            'text-max-width': 20,
+            'text-padding': 1,
+          },
+          paint: { 'text-color': '#1d3f66', 'text-halo-color': COLORS.halo, 'text-halo-width': 1.4 },
+        },
+      },
+      nameLayer('community-label', 'communities', [12, 16], FONT, [12, 12, 16, 15], '#0f5c4a', 1.6),
+      nameLayer('street-label', 'streets', [streetMin, 14], FONT_BOLD, [9, 13, 13, 17], '#4d2368', 2),
+    ],
+  };
+}
 
 /** Merges overlapping stretches (tile pieces overlap by the tile buffer) and returns the widest. */
 function widest(stretches: [number, number][]): [number, number] | null {
@@ -65,7 +119,8 @@ export function gridLabelTracker(map: MaplibreMap): { update(): boolean } {
   let last = '';
   return {
     update() {
-      if (map.getZoom() < MINZOOM.gridLabels - 0.5 || !map.getSource('grids')) return false;
+      const layer = map.getLayer(DECK_BEFORE_ID);
+      if (!layer || map.getZoom() < layer.minzoom - 0.5 || !map.getSource('grids')) return false;
       const features = gridLabelPoints(map);
       // Skip the upload when nothing changed (idle fires after every hover repaint too).
       const key = features.map((f) => {
