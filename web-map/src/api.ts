@@ -138,6 +138,8 @@ export interface Case {
   duplicates?: { id: number | string; case_no: string; distance_m: number; reported_at: string; state: string }[];
   allowed_actions: string[];
   events?: CaseEvent[];
+  /** Bumped by every action; sent back as If-Match so that a stale view cannot act (412). */
+  version: number;
 }
 
 /** `GET /api/workflow`: the workflow as data (states and actions with their labels and what they need). */
@@ -180,8 +182,9 @@ export function listCases(q: CaseQuery): Promise<{ items: Case[]; next: string |
 
 export const getCase = (id: Case['id']) => request<Case>(`api/cases/${encodeURIComponent(String(id))}`);
 
-export const postAction = (id: Case['id'], body: ActionBody) =>
-  request<Case>(`api/cases/${encodeURIComponent(String(id))}/actions`, { method: 'POST', body });
+/** Takes an action on the version of the case the user saw (If-Match). */
+export const postAction = (c: Pick<Case, 'id' | 'version'>, body: ActionBody) =>
+  request<Case>(`api/cases/${encodeURIComponent(String(c.id))}/actions`, { method: 'POST', body, version: c.version });
 
 /** Departments for the dispatch select; accepts a bare array or `{ items }`. */
 export async function listDepartments(): Promise<Department[]> {

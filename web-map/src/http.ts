@@ -39,11 +39,13 @@ export interface RequestOptions {
   cache?: RequestCache;
   /** Words for a status that mean more to this call than `statusText` (e.g. "no grid with this code" for 404). */
   describe?: (status: number) => string | undefined;
+  /** The version the user saw (sent as If-Match): the server refuses with 412 when someone else changed it since. */
+  version?: number;
 }
 
 /** Calls the server and resolves to its JSON answer; rejects with an ApiError (status 0: no connection). */
 export async function request<T>(url: string, opts: RequestOptions = {}): Promise<T> {
-  const { method = 'GET', body, cache, describe } = opts;
+  const { method = 'GET', body, cache, describe, version } = opts;
   let res: Response;
   try {
     res = await fetch(url, {
@@ -52,6 +54,7 @@ export async function request<T>(url: string, opts: RequestOptions = {}): Promis
       headers: {
         accept: 'application/json, application/geo+json, application/problem+json',
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...(version === undefined ? {} : { 'if-match': `"${version}"` }),
         ...authHeaders(url),
       },
       body: body === undefined ? undefined : JSON.stringify(body),

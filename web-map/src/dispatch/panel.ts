@@ -109,7 +109,7 @@ export async function startDispatch(opts: DispatchOptions): Promise<DispatchHand
       canAct, workflow,
       departments: () => (departments ??= listDepartments().catch((e: unknown) => { departments = null; throw e; })),
       act: async (body) => {
-        const updated = await postAction(c.id, body);
+        const updated = await postAction(c, body);
         show(updated.events ? updated : await getCase(updated.id));
         reloadCaseTiles(map);
         await refresh(true);
