@@ -32,6 +32,7 @@ const TABLE: { who: Who; collector: string[]; hw: object | 401; sz: object | 401
 ];
 
 describe(`who sees whom: collectors' and reporters' personal data by role (${DRIVER})`, function () {
+  this.timeout(600_000);
   let w: World;
   let tokens: Record<Who, string | undefined>;
   let collectorId: number, areaId: number, hwCase: number, szCase: number;

@@ -13,6 +13,7 @@ import { DRIVER } from '../helpers/db.js';
 import { at, call, intake, P, setUpWorld, tearDownWorld, type World } from './fixture.js';
 
 describe(`heat map privacy (${DRIVER})`, function () {
+  this.timeout(600_000);
   let w: World;
   before(async () => {
     w = await setUpWorld();
