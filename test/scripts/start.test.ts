@@ -104,6 +104,36 @@ describe(`npm start (${DRIVER})`, function () {
     expect(second.log.text).not.to.contain('loaded the demo city'); // …and the demo city was not loaded again
   });
 
+  it('without a terminal (and without the demo city) writes the token to DATA_DIR/admin-token, 0600, and never logs it', async () => {
+    const fresh = await openTestDatabase();
+    const pipeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wangge-pipe-'));
+    const pipeEnv = childEnv(fresh, { DATA_DIR: pipeDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', DEMO_CITY: 'false' });
+    if (fresh.url === undefined) await fresh.close();
+    try {
+      const s = await startMain(pipeEnv);
+      const file = path.join(pipeDir, 'admin-token');
+      let token = '';
+      try {
+        expect(s.tokenFile).to.equal(file);
+        expect(fs.statSync(file).mode & 0o777).to.equal(0o600);
+        token = fs.readFileSync(file, 'utf8').trim();
+        expect(token).to.match(/^wg_[A-Za-z0-9_-]{32}$/);
+        // A request with the token, logged at debug level: neither the header nor the token is in the log.
+        expect((await fetch(`${s.url}api/me`, { headers: { Authorization: `Bearer ${token}` } })).status).to.equal(200);
+      } finally {
+        expect(await stop(s.child)).to.equal(0);
+      }
+      expect(s.log.text).to.contain('"msg":"request"');
+      expect(s.log.text).to.contain(`admin token written to ${file}`);
+      expect(s.log.text).not.to.contain(token);
+      expect(s.log.text).not.to.contain(token.slice(3, 20));
+      expect(s.log.text.toLowerCase()).not.to.contain('bearer');
+    } finally {
+      if (fresh.url !== undefined) await fresh.close();
+      fs.rmSync(pipeDir, { recursive: true, force: true });
+    }
+  });
+
   it('on a terminal prints the admin token once and writes no file', async function () {
     if (!fs.existsSync('/usr/bin/script')) this.skip(); // util-linux script(1) gives the server a pseudo-terminal
     const fresh = await openTestDatabase();
