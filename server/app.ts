@@ -34,7 +34,8 @@ export interface AppDeps {
 
 export function buildApp({ config, database, log }: AppDeps): Koa {
   const app = new Koa();
-  app.proxy = true;
+  // X-Forwarded-* (ctx.protocol, ctx.host, ctx.ip) only behind a configured proxy: a client could forge them otherwise.
+  app.proxy = config.trustProxy;
   const api = new Api({ db: database.db, publicRead: config.publicRead, bodyLimitBytes: config.bodyLimitBytes });
 
   healthRoutes(api, database, VERSION);

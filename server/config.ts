@@ -24,6 +24,8 @@ export interface Config {
   tileCacheBytes: number;
   /** Tile encoder override (TILE_ENCODER): "geojson-vt" or "st_asmvt"; unset → by database driver. */
   tileEncoder: string | undefined;
+  /** Trust X-Forwarded-Proto/-Host/-For from a reverse proxy (TRUST_PROXY, default false). */
+  trustProxy: boolean;
   /** Log level for pino (LOG_LEVEL, default info). */
   logLevel: string;
   /** Largest accepted JSON body (BODY_LIMIT_MB, default 64; imports of whole cities are large). */
@@ -60,6 +62,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     basemapAttribution: env.BASEMAP_ATTRIBUTION || undefined,
     tileCacheBytes: Math.floor(num('TILE_CACHE_MB', env.TILE_CACHE_MB, 64) * 1024 * 1024),
     tileEncoder: env.TILE_ENCODER || undefined,
+    trustProxy: bool(env.TRUST_PROXY, false),
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimitBytes: Math.floor(num('BODY_LIMIT_MB', env.BODY_LIMIT_MB, 64) * 1024 * 1024),
     reportLimitBytes: Math.floor(num('REPORT_LIMIT_KB', env.REPORT_LIMIT_KB, 64) * 1024),

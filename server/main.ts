@@ -3,6 +3,7 @@ import http from 'node:http';
 import path from 'node:path';
 import pino from 'pino';
 import { buildApp } from './app.js';
+import { showAdminToken } from './auth/admin-token.js';
 import { createUser, countUsers } from './auth/tokens.js';
 import { loadConfig } from './config.js';
 import { migrate, openDatabase, redact } from './db/index.js';
@@ -11,7 +12,9 @@ import { isEmpty, loadDemoCity } from './demo/load.js';
 async function main() {
   const config = loadConfig();
   // Synchronous stdout logging: lines stay in order with the start-up banner and none are lost on exit.
-  const log = pino({ level: config.logLevel }, pino.destination({ dest: 1, sync: true }));
+  // Tokens and Authorization headers are censored should any log call ever carry them.
+  const logRedact = { paths: ['authorization', 'token', '*.authorization', '*.token', '*.headers.authorization'], censor: '[redacted]' };
+  const log = pino({ level: config.logLevel, redact: logRedact }, pino.destination({ dest: 1, sync: true }));
   const where = config.databaseUrl ? `PostgreSQL ${redact(config.databaseUrl)}` : `embedded PGlite in ${path.join(config.dataDir, 'db')}`;
   log.info(`opening ${where}`);
   const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'db') });
@@ -37,9 +40,8 @@ async function main() {
   const port = (server.address() as import('node:net').AddressInfo).port;
   const url = `http://${shown}:${port}/`;
   console.log(`\n  wangge is running: ${url}  (driver: ${database.driver})`);
-  if (adminToken) {
-    console.log(`  admin token (shown once, keep it): ${adminToken}`);
-  }
+  // Printed only on a terminal; otherwise written to DATA_DIR/admin-token (0600) so that it never lands in a log.
+  if (adminToken) for (const line of showAdminToken(adminToken, config.dataDir, !!process.stdout.isTTY)) console.log(line);
   console.log('');
 
   let stopping = false;

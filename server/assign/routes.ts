@@ -1,5 +1,6 @@
 /** Assignment preview ("what would a report here get, and why") and the re-assignment command. */
 import type { Kysely } from 'kysely';
+import { visibleCollectors } from '../auth/visibility.js';
 import type { DB } from '../db/schema.js';
 import type { Api } from '../http/api.js';
 import { unprocessable } from '../http/problem.js';
@@ -24,8 +25,9 @@ export function assignRoutes(api: Api, db: Kysely<DB>): void {
         condition: { type: 'string', maxLength: 100 },
       },
     },
+    description: 'The collectors of the point\'s collector area carry names only for signed-in staff and phone numbers only for admin and dispatcher.',
     errors: { 422: 'unknown category' },
-  }, async (ctx, { query }) => {
+  }, async (ctx, { query, user }) => {
     const category = await findCategory(db, query.category);
     if (!category) throw unprocessable(`unknown category '${query.category}': not in the GB/T 47678.5 dictionary (see /api/categories)`);
     const { lon, lat } = toWgs84(query.lon, query.lat, query.crs as CrsName);
@@ -35,7 +37,7 @@ export function assignRoutes(api: Api, db: Kysely<DB>): void {
     ctx.body = {
       location: { lon, lat, input: { lon: query.lon, lat: query.lat, crs: query.crs } },
       category,
-      assignment,
+      assignment: { ...assignment, collectors: visibleCollectors(assignment.collectors, user) },
       time_limit: rules.limit ?? null,
       deadlines: {
         accept_if_reported_now: stageDeadline(rules, 'reported', now)?.toISOString() ?? null,

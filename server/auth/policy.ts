@@ -144,3 +144,9 @@ export function actionRefusal(user: User, name: string, rule: ActionRule, c: Cas
   }
   return null;
 }
+
+// ---- who sees whom: personal data (server/auth/visibility.ts) is part of the policy ----
+export {
+  canSeeCollectorName, canSeeCollectorPhone, canSeeExactHeat, canSeeReporter, HEAT_PUBLIC, visibleActorName,
+  visibleCollector, visibleCollectors, visibleReporter,
+} from './visibility.js';

@@ -1,5 +1,6 @@
 /** A stored case as the API shows it. */
 import type { User } from '../auth/tokens.js';
+import { visibleCollectors, visibleReporter } from '../auth/visibility.js';
 import { allowedActions, type CaseRow } from './actions.js';
 import { STATE_LABEL, type State } from './workflow.js';
 
@@ -32,7 +33,8 @@ export function presentCase(c: CaseListRow, user: User | undefined, now = new Da
     location: { lon: c.lon, lat: c.lat, input: { lon: c.input_lon, lat: c.input_lat, crs: c.input_crs } },
     component_code: c.component_code,
     photos: c.photos,
-    reporter: c.reporter,
+    // reporter: null and reporter_withheld: true for callers who may not see it (server/auth/visibility.ts)
+    ...visibleReporter(c.reporter, c.department_code, user),
     client_time: iso(c.client_time),
     reported_at: iso(c.reported_at),
     closed_at: iso(c.closed_at),
@@ -43,6 +45,8 @@ export function presentCase(c: CaseListRow, user: User | undefined, now = new Da
     rework_count: c.rework_count,
     assignment: {
       ...a,
+      // The collectors of the point's collector area, as stored at intake: names and phones only for staff who may see them.
+      ...(Array.isArray(a?.collectors) && { collectors: visibleCollectors(a.collectors, user) }),
       // The department may have changed since intake (dispatch to another, 改派): show the current one.
       department: c.department_code ? { code: c.department_code, name: c.department_name, kind: c.department_kind } : null,
       area_class: c.area_class,

@@ -71,8 +71,28 @@ export async function listCases(db: Kysely<DB>, f: CaseFilter): Promise<CaseList
   return (await sql<CaseListRow>`${SELECT} ${where(w)} order by c.id desc limit ${f.limit}`.execute(db)).rows;
 }
 
-/** Case points for a heat map, snapped to ~11 m cells and counted (weight = cases in the cell). */
-export async function heatPoints(db: Kysely<DB>, f: CaseFilter): Promise<{ points: [number, number, number][]; total: number }> {
+/** Cells of a coarse heat map: counts per cell of `cellDeg` degrees; cells with fewer than `minCount` cases are left out. */
+export interface HeatCells { cellDeg: number; minCount: number }
+
+/**
+ * Case points for a heat map, counted per cell (weight = cases in the cell). Without `cells`: the exact map, points
+ * snapped to ~11 m (0.0001°). With `cells`: the centre of each cell of `cellDeg` degrees (cells aligned on multiples
+ * of `cellDeg`) holding at least `minCount` matching cases; `total` then counts only the cases in those cells.
+ */
+export async function heatPoints(
+  db: Kysely<DB>, f: CaseFilter, cells?: HeatCells,
+): Promise<{ points: [number, number, number][]; total: number }> {
+  if (cells) {
+    const size = cells.cellDeg;
+    const r = await sql<{ ix: number; iy: number; n: number; total: number }>`
+      select ix, iy, count(*)::int as n, (sum(count(*)) over ())::int as total
+      from (select floor(ST_X(c.geom) / ${size})::int as ix, floor(ST_Y(c.geom) / ${size})::int as iy
+            from case_record c ${where(conditions(f))}) s
+      group by ix, iy having count(*) >= ${cells.minCount}
+      order by n desc, ix, iy limit ${f.limit}`.execute(db);
+    const centre = (i: number) => Math.round((i + 0.5) * size * 1e6) / 1e6;
+    return { points: r.rows.map((p) => [centre(p.ix), centre(p.iy), p.n]), total: r.rows[0]?.total ?? 0 };
+  }
   const r = await sql<{ lon: number; lat: number; n: number; total: number }>`
     select ST_X(cell) as lon, ST_Y(cell) as lat, count(*)::int as n, (sum(count(*)) over ())::int as total
     from (select ST_SnapToGrid(c.geom, 0.0001) as cell from case_record c ${where(conditions(f))}) s

@@ -6,12 +6,14 @@ import type { DB } from '../db/schema.js';
 import { inScope, scopePrefix } from '../auth/policy.js';
 import { etag } from '../db/write.js';
 import type { Api } from '../http/api.js';
+import { canSeeExactHeat, HEAT_PUBLIC, visibleActorName } from '../auth/visibility.js';
 import { parseBbox } from '../http/geo.js';
 import { badRequest, notFound } from '../http/problem.js';
 import { CATEGORY_KEY_PATTERN } from '../categories/catalog.js';
 import { CRS_NAMES } from '../geo/crs.js';
 import { applyAction } from './actions.js';
 import { CHANNELS, intakeCase, type ReportInput } from './intake.js';
+import { publicHeatWindow } from './heat.js';
 import { presentCase } from './present.js';
 import { caseEvents, getCase, heatPoints, listCases, type CaseFilter } from './queries.js';
 import { ACTIONS, ACTION_NAMES, STATES, STATE_LABEL, STAGE_OF } from './workflow.js';
@@ -79,7 +81,8 @@ export function caseRoutes(api: Api, db: Kysely<DB>, config: Config): void {
   const show = async (ctx: Koa.Context, id: number, user: Parameters<typeof presentCase>[1]) => {
     const c = await getCase(db, id);
     if (!c) throw notFound(`no case ${id}`);
-    const view = { ...presentCase(c, user), events: await caseEvents(db, id) };
+    const events = (await caseEvents(db, id)).map((e) => ({ ...e, actor_name: visibleActorName(e.actor_id, e.actor_name, user) }));
+    const view = { ...presentCase(c, user), events };
     ctx.set('ETag', etag(view.version));
     return view;
   };
@@ -139,10 +142,25 @@ export function caseRoutes(api: Api, db: Kysely<DB>, config: Config): void {
 
   api.route({
     method: 'get', path: '/api/cases/heat', tag: 'cases',
-    summary: 'Case density for a heat map: points snapped to ~11 m cells with their case count',
+    summary: 'Case density for a heat map: [lon, lat, count] per cell',
+    description: `Dispatchers and admins get the exact map: points snapped to ~11 m cells, any period. Everyone else gets `
+      + `cells of ${HEAT_PUBLIC.CELL_DEG}° (about 200 m) holding at least ${HEAT_PUBLIC.MIN_COUNT} cases, from/to widened to `
+      + `whole days in China time and a period of at least ${HEAT_PUBLIC.MIN_DAYS} days (a shorter one is a 400); `
+      + '`aggregation` says which.',
     query: { ...CASE_QUERY, properties: { ...CASE_QUERY.properties, limit: { type: 'integer', minimum: 1, maximum: 200000, default: 50000 } } },
-  }, async (ctx, { query }) => {
-    ctx.body = await heatPoints(db, filterFrom(query, ''));
+    errors: { 400: 'a period shorter than the public minimum' },
+  }, async (ctx, { query, user }) => {
+    const filter = filterFrom(query, '');
+    if (canSeeExactHeat(user)) {
+      ctx.body = { ...(await heatPoints(db, filter)), aggregation: { exact: true, cell_deg: 0.0001, min_count: 1 } };
+      return;
+    }
+    const period = publicHeatWindow(filter.from, filter.to);
+    const cells = { cellDeg: HEAT_PUBLIC.CELL_DEG, minCount: HEAT_PUBLIC.MIN_COUNT };
+    ctx.body = {
+      ...(await heatPoints(db, { ...filter, ...period }, cells)),
+      aggregation: { exact: false, cell_deg: cells.cellDeg, min_count: cells.minCount, min_days: HEAT_PUBLIC.MIN_DAYS, ...period },
+    };
   });
 
   api.route({

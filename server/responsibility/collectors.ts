@@ -3,6 +3,7 @@
  * /api/collectors[/:id] and /api/collector-areas[/:id].
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { visibleCollector, visibleCollectors } from '../auth/visibility.js';
 import type { DB } from '../db/schema.js';
 import type { User } from '../auth/tokens.js';
 import { requireCodesInScope } from '../auth/policy.js';
@@ -11,6 +12,8 @@ import { conflict, notFound } from '../http/problem.js';
 import { DEPT_CODE, Problems, distinct, idParams, libraryWrite, listText, lockOrNotFound, plain, sendVersioned } from './common.js';
 
 const tag = 'responsibility';
+/** Said in every route that shows collectors (server/auth/visibility.ts). */
+const WHO_SEES = 'Collectors\' names only for signed-in staff (admin, dispatcher, gis_editor, department_handler, collector) and phone numbers only for admin and dispatcher; others get id and code.';
 
 // ---- collectors ----
 
@@ -70,7 +73,7 @@ const areaPatch = { type: 'object', additionalProperties: false, minProperties: 
 
 interface AreaInput { name?: string; grid_codes?: string[]; collector_ids?: number[] }
 interface AreaRow {
-  id: number; name: string; grid_codes: string[]; collector_ids: number[]; collectors: unknown[];
+  id: number; name: string; grid_codes: string[]; collector_ids: number[]; collectors: { id: number; code: string; name: string; phone: string }[];
   version: number; created_at: Date; updated_at: Date;
 }
 
@@ -83,6 +86,9 @@ async function selectAreas(db: Kysely<DB> | Transaction<DB>, id?: number) {
     from collector_area a where ${id === undefined ? sql`true` : sql`a.id = ${id}`} order by a.id`.execute(db);
   return r.rows;
 }
+/** A collector area with its collectors as this caller may see them. */
+const visibleArea = (a: AreaRow, user: Parameters<typeof visibleCollectors>[1]) =>
+  ({ ...a, collectors: visibleCollectors(a.collectors, user) });
 const getArea = async (db: Kysely<DB> | Transaction<DB>, id: number) => (await selectAreas(db, id))[0];
 
 /** 422 for unknown grids or collectors, 403 out of scope, 409 for a taken name or grids of another area. */
@@ -120,16 +126,19 @@ async function checkArea(trx: Transaction<DB>, b: AreaInput, self: number | null
 }
 
 export function collectorRoutes(api: Api, db: Kysely<DB>): void {
-  api.route({ method: 'get', path: '/api/collectors', tag, summary: 'List collectors (ordered by code)' }, async (ctx) => {
-    ctx.body = await db.selectFrom('collector').select(COLLECTOR_COLUMNS).orderBy('code').execute();
+  api.route({
+    method: 'get', path: '/api/collectors', tag, summary: 'List collectors (ordered by code)', description: WHO_SEES,
+  }, async (ctx, { user }) => {
+    ctx.body = visibleCollectors(await db.selectFrom('collector').select(COLLECTOR_COLUMNS).orderBy('code').execute(), user);
   });
 
   api.route({
-    method: 'get', path: '/api/collectors/:id', tag, params: idParams, summary: 'One collector', errors: { 404: 'no collector with this id' },
-  }, async (ctx, { params }) => {
+    method: 'get', path: '/api/collectors/:id', tag, params: idParams, summary: 'One collector', description: WHO_SEES,
+    errors: { 404: 'no collector with this id' },
+  }, async (ctx, { params, user }) => {
     const c = await getCollector(db, params.id);
     if (!c) throw notFound(`no collector with id ${params.id}`);
-    sendVersioned(ctx, c);
+    sendVersioned(ctx, visibleCollector(c, user));
   });
 
   api.route({
@@ -142,7 +151,7 @@ export function collectorRoutes(api: Api, db: Kysely<DB>): void {
       const row = await trx.insertInto('collector')
         .values({ code: b.code, name: b.name, phone: b.phone ?? '', user_id: b.user_id ?? null })
         .returning(COLLECTOR_COLUMNS).executeTakeFirstOrThrow();
-      return { result: row, action: 'create', entity: 'collector', key: String(row.id), detail: { new: plain(row) } };
+      return { result: visibleCollector(row, user), action: 'create', entity: 'collector', key: String(row.id), detail: { new: plain(row) } };
     });
     sendVersioned(ctx, row, 201);
   });
@@ -159,7 +168,7 @@ export function collectorRoutes(api: Api, db: Kysely<DB>): void {
       await checkCollector(trx, body as CollectorInput, id);
       const row = await trx.updateTable('collector').set({ ...(body as CollectorInput), version: sql`version + 1` } as never)
         .where('id', '=', id).returning(COLLECTOR_COLUMNS).executeTakeFirstOrThrow();
-      return { result: row, action: 'update', entity: 'collector', key: String(id), detail: { old: plain(old), new: plain(row) } };
+      return { result: visibleCollector(row, user), action: 'update', entity: 'collector', key: String(id), detail: { old: plain(old), new: plain(row) } };
     });
     sendVersioned(ctx, row);
   });
@@ -185,17 +194,19 @@ export function collectorRoutes(api: Api, db: Kysely<DB>): void {
     ctx.status = 204;
   });
 
-  api.route({ method: 'get', path: '/api/collector-areas', tag, summary: 'List collector areas (ordered by id)' }, async (ctx) => {
-    ctx.body = await selectAreas(db);
+  api.route({
+    method: 'get', path: '/api/collector-areas', tag, summary: 'List collector areas (ordered by id)', description: WHO_SEES,
+  }, async (ctx, { user }) => {
+    ctx.body = (await selectAreas(db)).map((a) => visibleArea(a, user));
   });
 
   api.route({
-    method: 'get', path: '/api/collector-areas/:id', tag, params: idParams, summary: 'One collector area',
+    method: 'get', path: '/api/collector-areas/:id', tag, params: idParams, summary: 'One collector area', description: WHO_SEES,
     errors: { 404: 'no collector area with this id' },
-  }, async (ctx, { params }) => {
+  }, async (ctx, { params, user }) => {
     const a = await getArea(db, params.id);
     if (!a) throw notFound(`no collector area with id ${params.id}`);
-    sendVersioned(ctx, a);
+    sendVersioned(ctx, visibleArea(a, user));
   });
 
   api.route({
@@ -210,7 +221,7 @@ export function collectorRoutes(api: Api, db: Kysely<DB>): void {
         insert into collector_area (name, grid_codes, collector_ids)
         values (${b.name}, ${b.grid_codes}::text[], ${b.collector_ids ?? []}::int[]) returning id`.execute(trx);
       const row = (await getArea(trx, r.rows[0].id))!;
-      return { result: row, action: 'create', entity: 'collector_area', key: String(row.id), detail: { new: plain(row) } };
+      return { result: visibleArea(row, user), action: 'create', entity: 'collector_area', key: String(row.id), detail: { new: plain(row) } };
     });
     sendVersioned(ctx, area, 201);
   });
@@ -233,7 +244,7 @@ export function collectorRoutes(api: Api, db: Kysely<DB>): void {
       if (b.collector_ids !== undefined) set.collector_ids = sql`${b.collector_ids}::int[]`;
       await trx.updateTable('collector_area').set(set as never).where('id', '=', id).execute();
       const row = (await getArea(trx, id))!;
-      return { result: row, action: 'update', entity: 'collector_area', key: String(id), detail: { old: plain(old), new: plain(row) } };
+      return { result: visibleArea(row, user), action: 'update', entity: 'collector_area', key: String(id), detail: { old: plain(old), new: plain(row) } };
     });
     sendVersioned(ctx, area);
   });

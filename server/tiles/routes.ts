@@ -49,7 +49,7 @@ export function tileRoutes(api: Api, database: Database, config: Config,
     params: S.layerParams, response: S.tileJsonResponse, errors: { 404: 'unknown layer (the detail lists the layers)' },
   }, async (ctx, { params }) => {
     const layer = layerOr404((params as S.LayerParams).layer);
-    // ctx.protocol / ctx.host follow X-Forwarded-Proto / -Host (app.proxy). (Koa 3's ctx.origin is the Origin header.)
+    // ctx.protocol / ctx.host follow X-Forwarded-Proto / -Host only with TRUST_PROXY (app.proxy). (Koa 3's ctx.origin is the Origin header.)
     const doc = await service.tileJson(layer, `${ctx.protocol}://${ctx.host}`);
     cors(ctx);
     ctx.set('Cache-Control', 'no-cache');

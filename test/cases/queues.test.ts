@@ -170,23 +170,25 @@ describe('case queues and heat map', function () {
     }
   });
 
-  it('heat: points snapped to 0.0001° with weights summing to the matching cases', async () => {
+  it('heat (dispatcher: exact): points snapped to 0.0001° with weights summing to the matching cases', async () => {
+    // The public map is coarser (test/cases/heat.test.ts); a dispatcher gets every case.
+    const t = w.u.disp.token;
     const sorted = (p: number[][]) => [...p].sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-    let r = await call(w, 'GET', '/api/cases/heat');
+    let r = await call(w, 'GET', '/api/cases/heat', t);
     expect(r.status).to.equal(200);
     expect(sorted(r.body.points)).to.deep.equal([
       [100.0005, 20.0025, 2], [100.0025, 20.0015, 1], [100.0045, 20.0015, 1], [100.0065, 20.0015, 1], [101, 21, 1],
     ]);
     expect(r.body.total).to.equal(6);
     expect(r.body.points.reduce((s: number, p: number[]) => s + p[2], 0)).to.equal(6);
-    r = await call(w, 'GET', '/api/cases/heat?category=matter:06010');
+    r = await call(w, 'GET', '/api/cases/heat?category=matter:06010', t);
     expect(sorted(r.body.points)).to.deep.equal([[100.0005, 20.0025, 2], [101, 21, 1]]);
     expect(r.body.total).to.equal(3);
-    r = await call(w, 'GET', '/api/cases/heat?state=closed');
-    expect(r.body).to.deep.equal({ points: [[100.0065, 20.0015, 1]], total: 1 });
-    r = await call(w, 'GET', '/api/cases/heat?from=2026-03-03T00:00:00Z&to=2026-03-06T00:00:00Z');
+    r = await call(w, 'GET', '/api/cases/heat?state=closed', t);
+    expect(r.body).to.deep.equal({ points: [[100.0065, 20.0015, 1]], total: 1, aggregation: { exact: true, cell_deg: 0.0001, min_count: 1 } });
+    r = await call(w, 'GET', '/api/cases/heat?from=2026-03-03T00:00:00Z&to=2026-03-06T00:00:00Z', t);
     expect(r.body.total).to.equal(3);
-    r = await call(w, 'GET', '/api/cases/heat?state=foo');
+    r = await call(w, 'GET', '/api/cases/heat?state=foo', t);
     expect(r.status).to.equal(400);
   });
 });

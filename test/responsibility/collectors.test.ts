@@ -21,10 +21,12 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
       expect(a.status).to.equal(201);
       expect(a.body).to.deep.equal({ id: a.body.id, code: 'C02', name: '李四', phone: '139', user_id: env.ids.collector, version: 1 });
       const b = await call('POST', '/api/collectors', { token: env.tokens.editor, body: { code: 'C01', name: '张三' } });
-      expect(b.body).to.deep.equal({ id: b.body.id, code: 'C01', name: '张三', phone: '', user_id: null, version: 1 });
+      // A gis_editor sees collectors' names but not their phone numbers (server/auth/visibility.ts), even in its own answer.
+      expect(b.body).to.deep.equal({ id: b.body.id, code: 'C01', name: '张三', user_id: null, version: 1 });
       await expectWrites(before, 2);
       expect(await lastAudit(env)).to.deep.include({ actor_name: 'editor', action: 'create', entity: 'collector', entity_key: String(b.body.id) });
-      expect((await call('GET', `/api/collectors/${a.body.id}`)).body).to.deep.equal(a.body);
+      expect((await call('GET', `/api/collectors/${a.body.id}`, { token: env.tokens.admin })).body).to.deep.equal(a.body);
+      expect((await call('GET', `/api/collectors/${b.body.id}`, { token: env.tokens.admin })).body).to.deep.equal({ ...b.body, phone: '' });
       expect((await call('GET', '/api/collectors')).body.map((c: any) => c.code)).to.deep.equal(['C01', 'C02']);
 
       before = await ledger(env);
@@ -70,8 +72,8 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
       expect(r.body.collectors.map((c: any) => [c.code, c.name, c.phone])).to.deep.equal([['C01', '张三', '137'], ['C02', '李四', '139']]);
       await expectWrites(before, 1);
       expect(await lastAudit(env)).to.deep.include({ action: 'create', entity: 'collector_area', entity_key: String(areaId) });
-      expect((await call('GET', `/api/collector-areas/${areaId}`)).body).to.deep.equal(r.body);
-      expect((await call('GET', '/api/collector-areas')).body).to.deep.equal([r.body]);
+      expect((await call('GET', `/api/collector-areas/${areaId}`, { token: env.tokens.admin })).body).to.deep.equal(r.body);
+      expect((await call('GET', '/api/collector-areas', { token: env.tokens.admin })).body).to.deep.equal([r.body]);
       expect((await call('GET', '/api/collector-areas/9999')).status).to.equal(404);
     });
 

@@ -167,9 +167,20 @@ describe(`tile HTTP API (${DRIVER})`, () => {
       expect([s.minzoom, s.vector_layers[0].id]).to.deep.equal([8, 'streets']);
     });
 
-    it('builds the tiles URL from the forwarded host and protocol (behind a proxy)', async () => {
-      const r = await get('/tiles/streets.json', { 'x-forwarded-host': 'map.example.org', 'x-forwarded-proto': 'https' });
-      expect(r.json.tiles[0]).to.match(/^https:\/\/map\.example\.org\/tiles\/streets\/\{z\}\/\{x\}\/\{y\}\.mvt\?v=\d+$/);
+    it('builds the tiles URL from the forwarded host and protocol behind a proxy (TRUST_PROXY=true)', async () => {
+      const proxied = await startTestServer(env.database, { TRUST_PROXY: 'true' });
+      try {
+        const r = await raw(proxied.url, '/tiles/streets.json', { 'x-forwarded-host': 'map.example.org', 'x-forwarded-proto': 'https' });
+        expect(r.json.tiles[0]).to.match(/^https:\/\/map\.example\.org\/tiles\/streets\/\{z\}\/\{x\}\/\{y\}\.mvt\?v=\d+$/);
+      } finally {
+        await proxied.close();
+      }
+    });
+
+    it('ignores X-Forwarded-Host/-Proto without TRUST_PROXY (the default): the URL is the request\'s own host', async () => {
+      const r = await get('/tiles/streets.json', { 'x-forwarded-host': 'evil.example.com', 'x-forwarded-proto': 'https' });
+      const host = new URL(env.server.url).host;
+      expect(r.json.tiles[0]).to.match(new RegExp(`^http://${host.replace(/\./g, '\\.')}/tiles/streets/\\{z\\}/\\{x\\}/\\{y\\}\\.mvt\\?v=\\d+$`));
     });
   });
 
