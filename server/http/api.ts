@@ -9,6 +9,7 @@ import type { DB, Role } from '../db/schema.js';
 import { findUserByToken, type User } from '../auth/tokens.js';
 import { readJson } from './body.js';
 import { forbidden, unauthorized } from './problem.js';
+import { boundIntegers, checkRequestEdges } from './sanitize.js';
 import { check, type JsonSchema } from './validate.js';
 
 export interface RouteSpec {
@@ -54,7 +55,7 @@ export class Api {
   constructor(private opts: ApiOptions) {}
 
   route(spec: RouteSpec, handler: Handler): void {
-    this.specs.push(spec);
+    this.specs.push(boundIntegers(spec));
     this.router[spec.method](spec.path, async (ctx) => {
       const user = await this.authenticate(ctx);
       const isRead = spec.method === 'get';
@@ -66,6 +67,7 @@ export class Api {
       } else if (isRead && !this.opts.publicRead && !user) {
         throw unauthorized('this server requires a bearer token for reads (PUBLIC_READ=false)');
       }
+      checkRequestEdges(ctx.params, ctx.query);
       const params = spec.params ? check(spec.params, { ...ctx.params }, 'path') : ctx.params;
       const query = spec.query ? check(spec.query, { ...ctx.query }, 'query') : ctx.query;
       let body: unknown;
