@@ -27,10 +27,10 @@ export function problemFromDatabaseError(e: unknown): HttpError | undefined {
   if (typeof err.code !== 'string' || !/^[0-9A-Z]{5}$/.test(err.code)) return undefined;
   if (err.code === '23505') {
     const key = typeof err.detail === 'string' ? parseKeyDetail(err.detail) : undefined;
-    const what = typeof err.table === 'string' ? `a ${err.table.replace(/_/g, ' ')}` : 'a row';
+    const table = typeof err.table === 'string' ? err.table : 'the table';
     const detail = key
-      ? `${what} with ${key.columns.join(', ')} = ${JSON.stringify(key.value)} already exists (written by another request meanwhile or before)`
-      : `${what} with the same unique key already exists`;
+      ? `${table} already has a row with ${key.columns.join(', ')} = ${JSON.stringify(key.value)} (written by another request before or meanwhile)`
+      : `${table} already has a row with the same unique key`;
     return conflict(detail, {
       constraint: typeof err.constraint === 'string' ? err.constraint : undefined,
       key: key ? { columns: key.columns, value: key.value } : undefined,

@@ -3,6 +3,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { fullFormats } from 'ajv-formats/dist/formats.js';
 import { validationError, type ProblemFieldError } from './problem.js';
+import { checkEdges } from './sanitize.js';
 
 export type JsonSchema = Record<string, unknown>;
 
@@ -97,7 +98,11 @@ export function describe(err: ErrorObject, where: Where): ProblemFieldError {
 /** Validates (and coerces, for query/path) in place; throws a 400 problem listing every error. */
 export function check<T>(schema: JsonSchema, value: unknown, where: Where): T {
   const fn = compiled(schema, where);
-  if (fn(value)) return value as T;
+  if (fn(value)) {
+    // Coercion turns the text "Infinity" or "1e400" into a number that is not finite: refuse it here.
+    if (where !== 'body') checkEdges(value, where);
+    return value as T;
+  }
   const errors = dedupe((fn.errors ?? []).map((e) => describe(e, where)));
   throw validationError(errors.map((e) => e.message).join('; '), errors);
 }
