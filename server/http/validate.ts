@@ -80,6 +80,11 @@ export function describe(err: ErrorObject, where: Where): ProblemFieldError {
     case 'format': {
       const format = (err.params as { format: string }).format;
       const got = shorten(JSON.stringify(err.data) ?? String(err.data));
+      // A value not even shaped like a date keeps ajv's wording; a date-shaped one is told the range.
+      const shaped = typeof err.data === 'string' && /^[+-]?\d{4,6}-\d{2}-\d{2}/.test(err.data);
+      if (!shaped && (format === 'date' || format === 'date-time')) {
+        return { location: location(name), message: `${noun[where]} '${name}' ${err.message}` };
+      }
       if (format === 'date') {
         return { location: location(name), message: `${noun[where]} '${name}' must be an existing date YYYY-MM-DD from ${DATE_RANGE.from} to ${DATE_RANGE.to} (got ${got})` };
       }
