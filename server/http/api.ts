@@ -10,6 +10,7 @@ import { findUserByToken, type User } from '../auth/tokens.js';
 import { requirePermission, type Permission } from '../auth/policy.js';
 import { readJson } from './body.js';
 import { badRequest, unauthorized } from './problem.js';
+import { boundIntegers, checkRequestEdges } from './sanitize.js';
 import { check, type JsonSchema } from './validate.js';
 
 export interface RouteSpec {
@@ -65,7 +66,7 @@ export class Api {
   constructor(private opts: ApiOptions) {}
 
   route<S extends RouteSpec>(spec: S, handler: Handler<S>): void {
-    this.specs.push(spec);
+    this.specs.push(boundIntegers(spec));
     this.router[spec.method](spec.path, async (ctx) => {
       const user = await this.authenticate(ctx);
       const isRead = spec.method === 'get';
@@ -74,6 +75,7 @@ export class Api {
       } else if (isRead && !this.opts.publicRead && !user) {
         throw unauthorized('this server requires a bearer token for reads (PUBLIC_READ=false)');
       }
+      checkRequestEdges(ctx.params, ctx.query);
       const params = spec.params ? check(spec.params, { ...ctx.params }, 'path') : ctx.params;
       const query = spec.query ? check(spec.query, { ...ctx.query }, 'query') : ctx.query;
       let body: unknown;

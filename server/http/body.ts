@@ -1,6 +1,7 @@
 /** Reads a JSON request body with a size limit; clear 413/415/400 problems otherwise. */
 import type Koa from 'koa';
 import { HttpError, badRequest } from './problem.js';
+import { checkEdges } from './sanitize.js';
 
 export async function readJson(ctx: Koa.Context, limitBytes: number): Promise<unknown> {
   const type = ctx.request.type;
@@ -19,11 +20,14 @@ export async function readJson(ctx: Koa.Context, limitBytes: number): Promise<un
   }
   const text = Buffer.concat(chunks).toString('utf8');
   if (text.trim() === '') throw badRequest('the request body is empty; send a JSON document');
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text); // V8's parser is iterative: deep nesting cannot overflow the stack here
   } catch (e) {
     throw badRequest(`the request body is not valid JSON: ${(e as Error).message}`);
   }
+  checkEdges(value, 'body');
+  return value;
 }
 
 function tooLarge(limit: number) {

@@ -1,6 +1,7 @@
 /** RFC 9457 problem details: one error type for every 4xx/5xx the API sends. */
 import type Koa from 'koa';
 import type { Logger } from 'pino';
+import { problemFromDatabaseError } from './dberrors.js';
 
 export interface ProblemFieldError {
   /** Where the bad value was: "query.lat", "body.features[3].properties.code", "path.code". */
@@ -61,6 +62,8 @@ export function problemMiddleware(log: Logger): Koa.Middleware {
       if (status && status >= 400 && status < 500) {
         return sendProblem(ctx, new HttpError(status, 'http', 'Request error', (e as Error).message));
       }
+      const fromDb = problemFromDatabaseError(e);
+      if (fromDb) return sendProblem(ctx, fromDb);
       log.error({ err: e, path: ctx.path, method: ctx.method }, 'unhandled error');
       sendProblem(ctx, new HttpError(500, 'internal', 'Internal server error',
         'the server failed to handle this request; the error was logged'));
