@@ -10,10 +10,11 @@
  * 4. its audit_event rows;
  * 5. the tile-layer version bumps it names (cached tiles and TileJSON URLs change at once).
  *
- * All of it commits together or not at all. Concurrent writers of the same unique key become a 409 naming the key.
+ * All of it commits together or not at all. Concurrent writers of the same unique key lose at the database; the HTTP
+ * layer answers 409 naming the key (server/http/dberrors.ts).
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { HttpError, conflict } from '../http/problem.js';
+import { HttpError } from '../http/problem.js';
 import type { DB } from './schema.js';
 
 /** Who writes: a signed-in user, or a system actor (id null: the demo loader, a command-line tool). */
@@ -61,29 +62,25 @@ export interface WriteOptions {
 export async function write<T>(
   db: Kysely<DB>, opts: WriteOptions, fn: (trx: Transaction<DB>) => Promise<Change<T>>,
 ): Promise<T> {
-  try {
-    return await db.transaction().execute(async (trx) => {
-      if (opts.assignment) {
-        await sql`update assignment_version set version = version + 1, updated_at = now() where id = 1`.execute(trx);
-      }
-      const c = await fn(trx);
-      if ('caseEvent' in c) {
-        if (!c.caseEvent) return c.result;
-        await trx.insertInto('case_event').values({
-          ...c.caseEvent, actor_id: opts.actor.id, actor_name: opts.actor.name, detail: JSON.stringify(c.caseEvent.detail ?? {}),
-        }).execute();
-      } else {
-        await trx.insertInto('audit_event').values([c, ...(c.more ?? [])].map((e) => ({
-          actor_id: opts.actor.id, actor_name: opts.actor.name, action: e.action, entity: e.entity, entity_key: e.key,
-          detail: JSON.stringify(e.detail ?? {}),
-        }))).execute();
-      }
-      if (opts.layers?.length) await bumpLayers(trx, opts.layers);
-      return c.result;
-    });
-  } catch (e) {
-    throw conflictOf(e) ?? e;
-  }
+  return db.transaction().execute(async (trx) => {
+    if (opts.assignment) {
+      await sql`update assignment_version set version = version + 1, updated_at = now() where id = 1`.execute(trx);
+    }
+    const c = await fn(trx);
+    if ('caseEvent' in c) {
+      if (!c.caseEvent) return c.result;
+      await trx.insertInto('case_event').values({
+        ...c.caseEvent, actor_id: opts.actor.id, actor_name: opts.actor.name, detail: JSON.stringify(c.caseEvent.detail ?? {}),
+      }).execute();
+    } else {
+      await trx.insertInto('audit_event').values([c, ...(c.more ?? [])].map((e) => ({
+        actor_id: opts.actor.id, actor_name: opts.actor.name, action: e.action, entity: e.entity, entity_key: e.key,
+        detail: JSON.stringify(e.detail ?? {}),
+      }))).execute();
+    }
+    if (opts.layers?.length) await bumpLayers(trx, opts.layers);
+    return c.result;
+  });
 }
 
 /** Bumps tile-layer versions (inside a write, or by itself for writes whose audit trail is elsewhere). */
@@ -92,20 +89,6 @@ export async function bumpLayers(db: Kysely<DB>, layers: string[]): Promise<void
   await sql`
     insert into tile_layer_version (layer) select l from unnest(${layers}::text[]) as l
     on conflict (layer) do update set version = tile_layer_version.version + 1, updated_at = now()`.execute(db);
-}
-
-/** A unique or foreign-key violation that slipped past the checks (concurrent writers) as a 409; else undefined. */
-export function conflictOf(e: unknown): HttpError | undefined {
-  if (e instanceof HttpError) return undefined;
-  const err = e as { code?: string; detail?: string; constraint?: string; message?: string };
-  if (err.code === '23505') {
-    const m = /Key \((.+)\)=\((.*)\) already exists/.exec(err.detail ?? '');
-    return conflict(m ? `${m[1]} ${m[2]} already exists (written by a concurrent request)`
-      : `the change conflicts with a concurrent one (${err.constraint ?? err.message})`,
-    m ? { key: { [m[1]]: m[2] } } : {});
-  }
-  if (err.code === '23503') return conflict(`the change refers to or removes a referenced row: ${err.detail ?? err.message}`);
-  return undefined;
 }
 
 // ---- optimistic concurrency ----

@@ -36,6 +36,10 @@ export function problemFromDatabaseError(e: unknown): HttpError | undefined {
       key: key ? { columns: key.columns, value: key.value } : undefined,
     });
   }
+  if (err.code === '23503') {
+    return conflict(`the change refers to or removes a row that is referenced or gone (written by another request meanwhile): ${typeof err.detail === 'string' ? err.detail : err.message}`,
+      { constraint: typeof err.constraint === 'string' ? err.constraint : undefined });
+  }
   if (err.code.startsWith('22')) {
     const message = typeof err.message === 'string' ? err.message : 'invalid value';
     return new HttpError(400, 'invalid-value', 'Invalid value',
