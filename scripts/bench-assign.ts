@@ -170,7 +170,7 @@ async function main(): Promise<void> {
     await migrate(database);
     // -- the city and the library ------------------------------------------------------------------------------
     let t0 = Date.now();
-    const { generateCity } = await import('./demo-city/generate.js');
+    const { generateCity } = await import('../server/demo/city/generate.js');
     const city = generateCity({ targetGrids: target });
     log(`generated ${city.features.length} features in ${secs(Date.now() - t0)} s; importing`);
     let last = -1;

@@ -80,7 +80,7 @@ async function prepare(url: string, target: number, reload: boolean): Promise<Da
   }
   const t0 = Date.now();
   log(`generating a city of ~${target} grids`);
-  const { generateCity } = await import('./demo-city/generate.js');
+  const { generateCity } = await import('../server/demo/city/generate.js');
   const city = generateCity({ targetGrids: target });
   log(`generated ${city.features.length} features in ${((Date.now() - t0) / 1000).toFixed(1)} s; importing`);
   let last = -1;
