@@ -20,114 +20,28 @@
  * The HTTP client runs in a worker thread of the same process (sharing the machine's CPUs with the server and
  * PostgreSQL); the load average is printed, as other work on the machine skews the figures.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import pg from 'pg';
-import pino from 'pino';
-import { buildApp } from '../server/app.js';
-import { loadConfig } from '../server/config.js';
-import { migrate, openDatabase, redact, type Database } from '../server/db/index.js';
-import { importRegions } from '../server/importexport/import.js';
-import { createUser } from '../server/auth/tokens.js';
 import { assign } from '../server/assign/assign.js';
 import { reassignOpenCases } from '../server/assign/reassign.js';
+import { createUser } from '../server/auth/tokens.js';
+import { migrate, openDatabase, redact, type Database } from '../server/db/index.js';
 import { loadDemoLibrary } from '../server/demo/dispatch.js';
-import { admin, requireDatabaseUrl, withDatabase } from './bench-db.js';
 import { mulberry32 as rng } from '../server/demo/prng.js';
+import {
+  admin, benchArgs, f1, f2, httpRun, loadCity, logger, measure, printTable, requireDatabaseUrl, secs, startServer, stopwatch,
+  withDatabase, type Run, type Server,
+} from './bench/harness.js';
 
 const BENCH_DB = 'wangge_bench_assign';
+const USAGE = 'usage: npm run bench:assign -- [--grids N (100000)] [--requests N (2000)] [--concurrency N,N (1,8)] '
+  + '[--points N (1000000)] [--keep]';
 /** Categories of the generated reports (the demo's most common matters and components). */
 const CATEGORIES = ['matter:06010', 'matter:09006', 'matter:07001', 'matter:09009', 'matter:06036', 'matter:09005',
   'matter:06012', 'matter:06017', 'matter:06013', 'component:01003', 'component:01037', 'component:03005'];
 
-const log = (msg: string) => process.stderr.write(`bench-assign: ${msg}\n`);
-
-interface Run { perS: number; p50: number; p99: number; n: number }
-
-function summarise(ms: number[], wall: number): Run {
-  ms.sort((a, b) => a - b);
-  const q = (p: number) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))] ?? 0;
-  return { perS: ms.length / wall, p50: q(0.5), p99: q(0.99), n: ms.length };
-}
-
-/** Runs fn over the items with `concurrency` in flight. */
-async function measure<T>(items: T[], concurrency: number, fn: (item: T) => Promise<unknown>): Promise<Run> {
-  const ms: number[] = [];
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      const s = performance.now();
-      await fn(item);
-      ms.push(performance.now() - s);
-    }
-  }));
-  return summarise(ms, (performance.now() - t0) / 1000);
-}
-
-/** The HTTP client in a worker thread: POSTs each body once, `concurrency` in flight; any status but 201 fails. */
-const CLIENT = `
-const { parentPort, workerData } = require('node:worker_threads');
-const http = require('node:http');
-const { base, bodies, concurrency, token } = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-const post = (body) => new Promise((resolve, reject) => {
-  const req = http.request(base + '/api/cases', { method: 'POST', agent, headers: {
-    'content-type': 'application/json', 'content-length': Buffer.byteLength(body), authorization: 'Bearer ' + token } }, (res) => {
-    let text = '';
-    res.setEncoding('utf8');
-    res.on('data', (c) => { text += c; });
-    res.on('end', () => (res.statusCode === 201 ? resolve() : reject(new Error('HTTP ' + res.statusCode + ': ' + text.slice(0, 300)))));
-  });
-  req.on('error', reject);
-  req.end(body);
-});
-(async () => {
-  const ms = [];
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: Math.min(concurrency, bodies.length) }, async () => {
-    while (next < bodies.length) {
-      const b = bodies[next++];
-      const s = performance.now();
-      await post(b);
-      ms.push(performance.now() - s);
-    }
-  }));
-  agent.destroy();
-  parentPort.postMessage({ ms, wall: (performance.now() - t0) / 1000 });
-})().catch((e) => parentPort.postMessage({ error: e.message }));
-`;
-
-function httpRun(base: string, token: string, bodies: string[], concurrency: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(CLIENT, { eval: true, workerData: { base, bodies, concurrency, token } });
-    w.once('message', (m: { ms: number[]; wall: number; error?: string }) => {
-      void w.terminate();
-      if (m.error) reject(new Error(m.error));
-      else resolve(summarise(m.ms, m.wall));
-    });
-    w.once('error', reject);
-  });
-}
-
-interface Server { url: string; close(): Promise<void> }
-
-async function startServer(database: Database): Promise<Server> {
-  const app = buildApp({ config: loadConfig(process.env), database, log: pino({ level: 'silent' }) });
-  const server = http.createServer(app.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-  };
-}
+const log = logger('bench-assign');
 
 /** `n` random points inside random live grids (PostGIS ST_GeneratePoints, seeded), in a seeded order. */
 async function randomPoints(database: Database, n: number, seed: number): Promise<[number, number][]> {
@@ -138,29 +52,21 @@ async function randomPoints(database: Database, n: number, seed: number): Promis
   return r.rows.map((p) => [Math.round(p.lon * 1e7) / 1e7, Math.round(p.lat * 1e7) / 1e7]);
 }
 
-const f1 = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
-const f2 = (v: number) => (v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
-const secs = (ms: number) => (ms / 1000).toFixed(1);
-
 async function main(): Promise<void> {
-  const { values: opts } = parseArgs({
+  const opts = benchArgs('bench-assign', USAGE, () => parseArgs({
     options: {
       grids: { type: 'string', default: '100000' },
       requests: { type: 'string', default: '2000' },
       concurrency: { type: 'string', default: '1,8' },
       points: { type: 'string', default: '1000000' },
       keep: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
     },
-  });
+  }), ['grids', 'requests', 'concurrency', 'points']);
   const url = requireDatabaseUrl('bench:assign', `It creates a scratch database ${BENCH_DB} on that server (dropped at the end unless --keep); the role needs CREATE DATABASE.`);
   const target = Number(opts.grids), nReq = Number(opts.requests), nPoints = Number(opts.points);
   const levels = opts.concurrency.split(',').map(Number);
-  if (![target, nReq, nPoints, ...levels].every((v) => Number.isInteger(v) && v > 0)) {
-    console.error('bench:assign: --grids, --requests, --points and --concurrency (comma-separated) must be positive integers');
-    process.exit(2);
-  }
-  const started = Date.now();
-  const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  const clock = stopwatch();
   log(`server ${redact(url)}, scratch database ${BENCH_DB}`);
   await admin(url, [`drop database if exists ${BENCH_DB} with (force)`, `create database ${BENCH_DB}`]);
   const database = await openDatabase({ databaseUrl: withDatabase(url, BENCH_DB), poolSize: Math.max(10, ...levels.map((c) => c + 2)) });
@@ -169,20 +75,9 @@ async function main(): Promise<void> {
   try {
     await migrate(database);
     // -- the city and the library ------------------------------------------------------------------------------
-    let t0 = Date.now();
-    const { generateCity } = await import('./demo-city/generate.js');
-    const city = generateCity({ targetGrids: target });
-    log(`generated ${city.features.length} features in ${secs(Date.now() - t0)} s; importing`);
-    let last = -1;
-    await importRegions(database, { type: 'FeatureCollection', features: city.features }, {
-      actor: { id: null, name: 'bench-assign' },
-      onProgress: (done, total) => {
-        const pct = Math.floor((done / total) * 10) * 10;
-        if (pct !== last) { last = pct; log(`staged ${done}/${total}`); }
-      },
-    });
+    const city = await loadCity(database, target, 'bench-assign', log);
     const grids = city.stats.grids;
-    t0 = Date.now();
+    let t0 = Date.now();
     const lib = await loadDemoLibrary(database, { collectorAreas: Math.round(grids / 100) });
     await sql`vacuum analyze`.execute(database.db);
     log(`city and library loaded (${lib.departments} departments, ${lib.rules} rules, ${lib.areas} collector areas) in ${secs(Date.now() - t0)} s`);
@@ -191,6 +86,7 @@ async function main(): Promise<void> {
     // -- intake over HTTP vs the raw point-in-polygon lookup ------------------------------------------------------
     const { token } = await createUser(database.db, 'bench-dispatcher', 'dispatcher');
     server = await startServer(database);
+    const base = server.url;
     const allPoints = await randomPoints(database, nReq * levels.length + 200, 20261124);
     const pickCat = rng(7);
     const body = ([lon, lat]: [number, number], i: number) => JSON.stringify({
@@ -203,7 +99,9 @@ async function main(): Promise<void> {
     const viaAssign = (p: [number, number]) => assign(database.db, { lon: p[0], lat: p[1], kind: 'matter', code: '06010' });
     // Warm-up (untimed): the first 200 points through each path.
     const warm = allPoints.slice(0, 200);
-    await httpRun(server.url, token, warm.map(body), 4);
+    const post = (bodies: string[], concurrency: number) => httpRun(base, bodies.map((b) => ({ path: '/api/cases', body: b })),
+      { concurrency, ok: [201], headers: { authorization: `Bearer ${token}` } });
+    await post(warm.map(body), 4);
     await measure(warm, 4, raw);
     await measure(warm, 4, viaAssign);
     const intakeRows: string[][] = [];
@@ -213,7 +111,7 @@ async function main(): Promise<void> {
       log(`intake, concurrency ${c}: ${pts.length} requests`);
       const anchor = await measure(pts, c, raw);
       const inproc = await measure(pts, c, viaAssign);
-      const viaHttp = await httpRun(server.url, token, pts.map((p, i) => body(p, i)), c);
+      const viaHttp = await post(pts.map((p, i) => body(p, i)), c);
       const row = (name: string, r: Run, ratio: string) =>
         intakeRows.push([name, String(c), String(r.n), f1(r.perS), f2(r.p50), f2(r.p99), ratio]);
       row('raw PostGIS point-in-polygon (anchor)', anchor, '1×');
@@ -278,20 +176,22 @@ async function main(): Promise<void> {
     // -- report -----------------------------------------------------------------------------------------------------
     console.log(`\nAssignment on ${grids.toLocaleString('en-US')} grids (${city.stats.streets} streets, ${city.stats.communities} communities), `
       + `${lib.rules} rules, ${lib.departments} departments, ${lib.areas} collector areas; PostgreSQL ${pgv.v} / PostGIS ${pgv.g}\n`);
-    console.log('| intake | in flight | requests | per s | p50 ms | p99 ms | vs anchor |');
-    console.log('|---|---|---|---|---|---|---|');
-    for (const r of intakeRows) console.log(`| ${r.join(' | ')} |`);
-    console.log(`\n| batch re-assignment | points | seconds | rows/s | vs anchor |`);
-    console.log('|---|---|---|---|---|');
-    console.log(`| hand-written spatial join, lowest covering grid (anchor) | ${nPoints.toLocaleString('en-US')} | ${secs(anchorMs)} | ${Math.round(nPoints / (anchorMs / 1000)).toLocaleString('en-US')} | 1× |`);
-    console.log(`| reassignOpenCases() (grid, area class, collector area, rule precedence, fallback, write-back, events) | ${res.examined.toLocaleString('en-US')} | ${secs(reassignMs)} | ${Math.round(res.examined / (reassignMs / 1000)).toLocaleString('en-US')} | ${(reassignMs / anchorMs).toFixed(1)}× the time |`);
+    printTable(['intake', 'in flight', 'requests', 'per s', 'p50 ms', 'p99 ms', 'vs anchor'], intakeRows);
+    console.log('');
+    printTable(['batch re-assignment', 'points', 'seconds', 'rows/s', 'vs anchor'], [
+      ['hand-written spatial join, lowest covering grid (anchor)', nPoints.toLocaleString('en-US'), secs(anchorMs),
+        Math.round(nPoints / (anchorMs / 1000)).toLocaleString('en-US'), '1×'],
+      ['reassignOpenCases() (grid, area class, collector area, rule precedence, fallback, write-back, events)',
+        res.examined.toLocaleString('en-US'), secs(reassignMs), Math.round(res.examined / (reassignMs / 1000)).toLocaleString('en-US'),
+        `${(reassignMs / anchorMs).toFixed(1)}× the time`],
+    ]);
     console.log(`\nfixture: ${nPoints.toLocaleString('en-US')} open cases inserted set-based in ${secs(insertMs)} s; `
       + `${check.covered.toLocaleString('en-US')} inside a grid, ${check.outside.toLocaleString('en-US')} outside every grid; `
       + `reassignOpenCases changed ${res.changed.toLocaleString('en-US')}, moved the department of ${res.department_changed.toLocaleString('en-US')}; `
       + `grids differing from the anchor: ${check.differ}`);
     console.log(`\nsummary: ${summaryBits.join('; ')}; re-assignment of ${res.examined.toLocaleString('en-US')} open cases in ${secs(reassignMs)} s `
       + `(${Math.round(res.examined / (reassignMs / 1000)).toLocaleString('en-US')} rows/s) vs ${secs(anchorMs)} s for the bare spatial join (${(reassignMs / anchorMs).toFixed(1)}×)`);
-    console.log(`\ntotal ${secs(Date.now() - started)} s on ${os.cpus().length} CPUs; load average at start ${loadAtStart}, at end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine skews the figures)`);
+    console.log(`\n${clock.footer()}`);
     if (check.differ > 0) {
       console.error(`bench-assign: ${check.differ} cases got a different grid than the anchor's lowest covering grid`);
       process.exitCode = 1;

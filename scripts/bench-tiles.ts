@@ -16,24 +16,22 @@
  * The HTTP client runs in a worker thread of the same process (so it shares the machine's CPUs with the server and
  * PostgreSQL); the load average is printed, as other work on the machine skews the figures.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { Worker } from 'node:worker_threads';
 import { sql } from 'kysely';
 import pg from 'pg';
-import pino from 'pino';
-import { buildApp } from '../server/app.js';
-import { loadConfig } from '../server/config.js';
 import { migrate, openDatabase, redact, type Database } from '../server/db/index.js';
-import { importRegions } from '../server/importexport/import.js';
+import { mulberry32 } from '../server/demo/prng.js';
 import { ENCODERS } from '../server/tiles/encode.js';
 import { findLayer, type TileLayer } from '../server/tiles/layers.js';
 import { BUFFER, EXTENT, tileOf, tilesCovering, type Bbox } from '../server/tiles/tilemath.js';
-import { admin, requireDatabaseUrl, withDatabase } from './bench-db.js';
+import {
+  admin, benchArgs, f1, httpRun, loadCity, logger, measure, printTable, requireDatabaseUrl, secs, startServer, stopwatch,
+  withDatabase, type Run, type Server,
+} from './bench/harness.js';
 
 const BENCH_DB = 'wangge_bench';
+const USAGE = 'usage: npm run bench:tiles -- [--grids N (100000)] [--sample N (200)] [--js-sample N (50, 0 skips)] '
+  + '[--concurrency N (4)] [--reload]';
 const PLAN: [layer: string, z: number][] = [
   ['grids', 13], ['grids', 14], ['grids', 16],
   ['communities', 12], ['communities', 14], ['communities', 16],
@@ -43,7 +41,7 @@ const MAX_TILE_BYTES = 500 * 1024;
 
 type Tile = [z: number, x: number, y: number];
 
-const log = (msg: string) => process.stderr.write(`bench-tiles: ${msg}\n`);
+const log = logger('bench-tiles');
 
 async function liveGridCount(url: string): Promise<number> {
   const c = new pg.Client({ connectionString: url });
@@ -79,33 +77,10 @@ async function prepare(url: string, target: number, reload: boolean): Promise<Da
     return database;
   }
   const t0 = Date.now();
-  log(`generating a city of ~${target} grids`);
-  const { generateCity } = await import('./demo-city/generate.js');
-  const city = generateCity({ targetGrids: target });
-  log(`generated ${city.features.length} features in ${((Date.now() - t0) / 1000).toFixed(1)} s; importing`);
-  let last = -1;
-  const summary = await importRegions(database, { type: 'FeatureCollection', features: city.features }, {
-    actor: { id: null, name: 'bench-tiles' },
-    onProgress: (done, total) => {
-      const pct = Math.floor((done / total) * 10) * 10;
-      if (pct !== last) { last = pct; log(`staged ${done}/${total}`); }
-    },
-  });
+  const city = await loadCity(database, target, 'bench-tiles', log);
   await sql`analyze`.execute(database.db);
-  log(`imported ${summary.total} features in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  log(`imported ${city.features.length} features in ${secs(Date.now() - t0)} s`);
   return database;
-}
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Up to `n` tiles at zoom z that contain a grid centroid, in a seeded random order. */
@@ -116,7 +91,7 @@ function sampleTiles(points: [number, number][], z: number, n: number): Tile[] {
     set.set(`${x}/${y}`, [z, x, y]);
   }
   const all = [...set.values()].sort((a, b) => a[1] - b[1] || a[2] - b[2]);
-  const rand = rng(20240601 + z);
+  const rand = mulberry32(20240601 + z);
   for (let i = all.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
     [all[i], all[j]] = [all[j], all[i]];
@@ -138,114 +113,31 @@ async function rawStAsMvt(database: Database, layer: TileLayer, [z, x, y]: Tile)
   return r.rows[0]?.mvt?.length ?? 0;
 }
 
-interface Server { url: string; close(): Promise<void> }
+const tileRun = (base: string, layer: string, tiles: Tile[], concurrency: number): Promise<Run> =>
+  httpRun(base, tiles.map(([z, x, y]) => ({ path: `/tiles/${layer}/${z}/${x}/${y}.mvt` })),
+    { concurrency, ok: [200, 204], headers: { 'accept-encoding': 'identity' } });
 
-async function startServer(database: Database, encoder?: string): Promise<Server> {
-  const saved = process.env.TILE_ENCODER;
-  if (encoder) process.env.TILE_ENCODER = encoder;
-  else delete process.env.TILE_ENCODER;
-  try {
-    const config = { ...loadConfig(process.env), tileCacheBytes: 2 * 1024 ** 3 };
-    const app = buildApp({ config, database, log: pino({ level: 'silent' }) });
-    const server = http.createServer(app.callback());
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as AddressInfo;
-    return {
-      url: `http://127.0.0.1:${port}`,
-      close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
-    };
-  } finally {
-    if (saved === undefined) delete process.env.TILE_ENCODER;
-    else process.env.TILE_ENCODER = saved;
-  }
-}
-
-/**
- * The HTTP client runs in a worker thread, so the server's event loop only serves (as it would for remote
- * clients); it asks for identity encoding, as the raw query is not compressed either.
- */
-const CLIENT = `
-const { parentPort, workerData } = require('node:worker_threads');
-const http = require('node:http');
-const { base, paths, concurrency } = workerData;
-const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
-const get = (path) => new Promise((resolve, reject) => {
-  http.get(base + path, { agent, headers: { 'accept-encoding': 'identity' } }, (res) => {
-    let n = 0;
-    res.on('data', (c) => { n += c.length; });
-    res.on('end', () => (res.statusCode === 200 || res.statusCode === 204 ? resolve(n) : reject(new Error('HTTP ' + res.statusCode + ' for ' + path))));
-  }).on('error', reject);
-});
-(async () => {
-  const ms = [];
-  let maxBytes = 0, next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: Math.min(concurrency, paths.length) }, async () => {
-    while (next < paths.length) {
-      const p = paths[next++];
-      const s = performance.now();
-      maxBytes = Math.max(maxBytes, await get(p));
-      ms.push(performance.now() - s);
-    }
-  }));
-  agent.destroy();
-  parentPort.postMessage({ ms, wall: (performance.now() - t0) / 1000, maxBytes });
-})().catch((e) => { throw e; });
-`;
-
-function httpRun(base: string, paths: string[], concurrency: number): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(CLIENT, { eval: true, workerData: { base, paths, concurrency } });
-    w.once('message', (m: { ms: number[]; wall: number; maxBytes: number }) => resolve(summarise(m.ms, m.wall, m.maxBytes)));
-    w.once('error', reject);
-  });
-}
-
-const tilePaths = (layer: string, tiles: Tile[]) => tiles.map(([z, x, y]) => `/tiles/${layer}/${z}/${x}/${y}.mvt`);
-
-interface Run { tilesPerS: number; p50: number; p95: number; maxBytes: number }
-
-function summarise(ms: number[], wall: number, maxBytes: number): Run {
-  ms.sort((a, b) => a - b);
-  const q = (p: number) => ms[Math.min(ms.length - 1, Math.floor(p * ms.length))] ?? 0;
-  return { tilesPerS: ms.length / wall, p50: q(0.5), p95: q(0.95), maxBytes };
-}
-
-/** Runs fn over the tiles with `concurrency` in flight (the raw database anchor). */
-async function measure(tiles: Tile[], concurrency: number, fn: (t: Tile) => Promise<number>): Promise<Run> {
-  const ms: number[] = [];
-  let maxBytes = 0;
-  let next = 0;
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: Math.min(concurrency, tiles.length) }, async () => {
-    while (next < tiles.length) {
-      const t = tiles[next++];
-      const s = performance.now();
-      maxBytes = Math.max(maxBytes, await fn(t));
-      ms.push(performance.now() - s);
-    }
-  }));
-  return summarise(ms, (performance.now() - t0) / 1000, maxBytes);
-}
-
-const f1 = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(1));
 const kb = (b: number) => `${(b / 1024).toFixed(1)}`;
 
 async function main(): Promise<void> {
-  const { values: opts } = parseArgs({
+  const opts = benchArgs('bench-tiles', USAGE, () => parseArgs({
     options: {
       grids: { type: 'string', default: '100000' },
       sample: { type: 'string', default: '200' },
       'js-sample': { type: 'string', default: '50' },
       concurrency: { type: 'string', default: '4' },
       reload: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h' },
     },
-  });
+  }), ['grids', 'sample', 'concurrency']);
+  if (!/^\d+$/.test(opts['js-sample'])) {
+    console.error(`bench-tiles: --js-sample must be an integer ≥ 0, got "${opts['js-sample']}"\n${USAGE}`);
+    process.exit(2);
+  }
   const url = requireDatabaseUrl('bench:tiles', `It creates (or reuses) a database named ${BENCH_DB} on that server; the embedded PGlite has no ST_AsMVT to compare with.`);
   const target = Number(opts.grids), sampleN = Number(opts.sample), jsN = Number(opts['js-sample']);
   const concurrency = Number(opts.concurrency);
-  const started = Date.now();
-  const loadAtStart = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  const clock = stopwatch();
   log(`server ${redact(url)}, database ${BENCH_DB}`);
   const database = await prepare(url, target, opts.reload);
   let main: Server | undefined, js: Server | undefined;
@@ -258,10 +150,11 @@ async function main(): Promise<void> {
     const pgv = await sql<{ v: string }>`select current_setting('server_version') as v`.execute(database.db);
     log(`${points.length} live grids; PostgreSQL ${pgv.rows[0].v}, PostGIS ${versions.rows[0].v}`);
 
-    main = await startServer(database);
-    js = jsN > 0 ? await startServer(database, 'geojson-vt') : undefined;
+    const tileCacheBytes = 2 * 1024 ** 3;
+    main = await startServer(database, { tileCacheBytes, tileEncoder: undefined });
+    js = jsN > 0 ? await startServer(database, { tileCacheBytes, tileEncoder: 'geojson-vt' }) : undefined;
     // The app's floor: a tile request answered without the database (below minzoom → 204), many times.
-    const floor = await httpRun(main.url, Array.from({ length: 2000 }, () => '/tiles/grids/0/0/0.mvt'), concurrency);
+    const floor = await tileRun(main.url, 'grids', Array.from({ length: 2000 }, (): Tile => [0, 0, 0]), concurrency);
     const rows: string[][] = [];
     for (const [layerId, z] of PLAN) {
       const layer = findLayer(layerId)!;
@@ -269,18 +162,18 @@ async function main(): Promise<void> {
       log(`${layerId} z${z}: ${tiles.length} tiles`);
       await measure(tiles, concurrency, (t) => rawStAsMvt(database, layer, t)); // warm PostgreSQL's buffers, untimed
       const raw = await measure(tiles, concurrency, (t) => rawStAsMvt(database, layer, t));
-      const cold = await httpRun(main.url, tilePaths(layerId, tiles), concurrency);
-      const warm = await httpRun(main.url, tilePaths(layerId, tiles), concurrency);
-      const jsRun = js ? await httpRun(js.url, tilePaths(layerId, tiles.slice(0, jsN)), concurrency) : undefined;
+      const cold = await tileRun(main.url, layerId, tiles, concurrency);
+      const warm = await tileRun(main.url, layerId, tiles, concurrency);
+      const jsRun = js ? await tileRun(js.url, layerId, tiles.slice(0, jsN), concurrency) : undefined;
       rows.push([
         layerId, String(z), String(tiles.length),
-        `${f1(raw.tilesPerS)} (${f1(raw.p50)}/${f1(raw.p95)})`,
-        `${f1(cold.tilesPerS)} (${f1(cold.p50)}/${f1(cold.p95)})`,
-        `${f1(warm.tilesPerS)} (${f1(warm.p50)}/${f1(warm.p95)})`,
-        jsRun ? `${f1(jsRun.tilesPerS)} (${f1(jsRun.p50)}/${f1(jsRun.p95)})` : '–',
-        `${(cold.tilesPerS / raw.tilesPerS).toFixed(2)}×`,
-        `${(warm.tilesPerS / raw.tilesPerS).toFixed(1)}×`,
-        jsRun ? `${(jsRun.tilesPerS / raw.tilesPerS).toFixed(2)}×` : '–',
+        `${f1(raw.perS)} (${f1(raw.p50)}/${f1(raw.p95)})`,
+        `${f1(cold.perS)} (${f1(cold.p50)}/${f1(cold.p95)})`,
+        `${f1(warm.perS)} (${f1(warm.p50)}/${f1(warm.p95)})`,
+        jsRun ? `${f1(jsRun.perS)} (${f1(jsRun.p50)}/${f1(jsRun.p95)})` : '–',
+        `${(cold.perS / raw.perS).toFixed(2)}×`,
+        `${(warm.perS / raw.perS).toFixed(1)}×`,
+        jsRun ? `${(jsRun.perS / raw.perS).toFixed(2)}×` : '–',
         kb(cold.maxBytes), kb(raw.maxBytes),
       ]);
     }
@@ -309,16 +202,14 @@ async function main(): Promise<void> {
       'cold/raw', 'warm/raw', 'js/raw', 'max KB', 'raw max KB'];
     console.log(`\nTiles on ${points.length} grids, PostgreSQL ${pgv.rows[0].v} / PostGIS ${versions.rows[0].v}, `
       + `${concurrency} concurrent requests; cells: tiles/s (p50/p95 ms); ratios are of tiles/s\n`);
-    console.log(`| ${head.join(' | ')} |`);
-    console.log(`|${head.map(() => '---').join('|')}|`);
-    for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+    printTable(head, rows);
     console.log('\nraw = the ST_AsMVT query Martin / pg_tileserv run (no generalisation); HTTP = GET /tiles/… through the app,'
       + ' identity encoding; cold = empty tile cache; warm = every tile cached; max KB = largest tile the server sent.');
     console.log(`HTTP floor of this machine: GET /tiles/grids/0/0/0.mvt (204 below minzoom, no database): `
-      + `${f1(floor.tilesPerS)} req/s (p50 ${floor.p50.toFixed(2)} / p95 ${floor.p95.toFixed(2)} ms).`);
+      + `${f1(floor.perS)} req/s (p50 ${floor.p50.toFixed(2)} / p95 ${floor.p95.toFixed(2)} ms).`);
     console.log(`\nLargest tiles at each layer's minzoom (every tile over the city, server encoder; limit ${MAX_TILE_BYTES / 1024} KB):`);
     console.log(sweep.join('\n'));
-    console.log(`\ntotal ${((Date.now() - started) / 1000).toFixed(0)} s on ${os.cpus().length} CPUs; load average at start ${loadAtStart}, at end ${os.loadavg().map((l) => l.toFixed(1)).join(' ')} (other work on the machine skews the figures)`);
+    console.log(`\n${clock.footer()}`);
     if (over) {
       console.error(`bench-tiles: ${over} layer(s) have a tile above ${MAX_TILE_BYTES / 1024} KB`);
       process.exitCode = 1;

@@ -19,7 +19,7 @@ runCli(async () => {
       try {
         input = JSON.parse(fs.readFileSync(file, 'utf8'));
       } catch (e) {
-        throw new Error(`${file} is not valid JSON: ${(e as Error).message}`);
+        throw new Error(`${file} is not valid JSON: ${(e as Error).message}`, { cause: e });
       }
       try {
         const s = await importRegions(database, input, {

@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DEFAULT_SEED, DEFAULT_TARGET_GRIDS, generateCity } from './generate.js';
+import { DEFAULT_SEED, DEFAULT_TARGET_GRIDS, generateCity } from '../../server/demo/city/generate.js';
 
 const USAGE = 'usage: tsx scripts/demo-city/cli.ts [--seed N] [--scale N(grids)] [--out file.geojson] [--roads]';
 

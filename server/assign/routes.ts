@@ -6,7 +6,7 @@ import type { Api } from '../http/api.js';
 import { unprocessable } from '../http/problem.js';
 import { CATEGORY_KEY_PATTERN, findCategory } from '../categories/catalog.js';
 import { CRS_NAMES, toWgs84, type CrsName } from '../geo/crs.js';
-import { deadlineRules, stageDeadline } from '../cases/deadlines.js';
+import { deadlineRules, stageDeadline } from '../calendar/deadlines.js';
 import { assign } from './assign.js';
 import { reassignOpenCases } from './reassign.js';
 
@@ -40,8 +40,8 @@ export function assignRoutes(api: Api, db: Kysely<DB>): void {
       assignment: { ...assignment, collectors: visibleCollectors(assignment.collectors, user) },
       time_limit: rules.limit ?? null,
       deadlines: {
-        accept_if_reported_now: stageDeadline(rules, 'reported', now)?.toISOString() ?? null,
-        dispose_if_dispatched_now: stageDeadline(rules, 'dispatched', now)?.toISOString() ?? null,
+        accept_if_reported_now: stageDeadline(rules, 'accept', now)?.toISOString() ?? null,
+        dispose_if_dispatched_now: stageDeadline(rules, 'dispose', now)?.toISOString() ?? null,
       },
     };
   });

@@ -10,8 +10,8 @@ import { actionRefusal, inScope } from '../auth/policy.js';
 import { requireMatch, write } from '../db/write.js';
 import { badRequest, conflict, forbidden, notFound, unprocessable } from '../http/problem.js';
 import type { AreaClass } from '../categories/catalog.js';
-import { deadlineRules, stageDeadline } from './deadlines.js';
-import { ACTIONS, STATE_LABEL, actionsFrom, type State } from './workflow.js';
+import { deadlineRules, stageDeadline } from '../calendar/deadlines.js';
+import { ACTIONS, STAGE_OF, STATE_LABEL, actionsFrom, type State } from './workflow.js';
 
 export interface ActionInput {
   action: string;
@@ -82,7 +82,7 @@ export async function applyAction(
     const to: State = def.to === 'same' ? c.state : def.to;
     const rules = await deadlineRules(trx, { kind: c.category_kind, code: c.category_code, condition: c.condition, areaClass: c.area_class as AreaClass });
     // A clock restarts on every move; urge (督办) leaves it running.
-    const stage = input.action === 'urge' ? c.stage_deadline : stageDeadline(rules, to, now);
+    const stage = input.action === 'urge' ? c.stage_deadline : stageDeadline(rules, STAGE_OF[to], now);
     // The disposal clock belongs to a dispatch: set on (re)dispatch, dropped when the case goes back to the centre.
     const dispose = to === 'dispatched' && input.action !== 'urge' ? stage : to === 'filed' ? null : c.dispose_deadline;
     await sql`update case_record set

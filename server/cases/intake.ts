@@ -14,8 +14,9 @@ import { conflict, forbidden, unprocessable } from '../http/problem.js';
 import { findCategory } from '../categories/catalog.js';
 import { toWgs84, type CrsName } from '../geo/crs.js';
 import { assign } from '../assign/assign.js';
-import { deadlineRules, stageDeadline } from './deadlines.js';
+import { deadlineRules, stageDeadline } from '../calendar/deadlines.js';
 import { findDuplicates, type DuplicateOptions } from './duplicates.js';
+import { STAGE_OF } from './workflow.js';
 
 export const CHANNELS = ['collector', 'hotline_12345', 'hotline_12319', 'video', 'leader', 'app', 'wechat', 'open311'] as const;
 export type Channel = typeof CHANNELS[number];
@@ -98,7 +99,7 @@ export async function intakeCase(db: Kysely<DB>, input: ReportInput, opts: Intak
     throw forbidden(`the reported location lies in ${region || 'no region (outside every unit grid)'}, outside your region scope ${opts.user.regionScope}`);
   }
   const rules = await deadlineRules(db, { kind: cat.kind, code: cat.code, condition: input.condition ?? '', areaClass: assignment.area_class });
-  const deadline = stageDeadline(rules, 'reported', now);
+  const deadline = stageDeadline(rules, STAGE_OF.reported, now);
   const duplicates = await findDuplicates(db, { kind: cat.kind, code: cat.code, lon, lat, at: now }, opts.duplicates);
 
   const actor = { id: opts.user?.id ?? null, name: opts.user?.name ?? `channel:${input.channel}` };

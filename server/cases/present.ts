@@ -1,5 +1,6 @@
 /** A stored case as the API shows it. */
 import type { User } from '../auth/tokens.js';
+import type { Assignment } from '../assign/assign.js';
 import { visibleCollectors, visibleReporter } from '../auth/visibility.js';
 import { allowedActions, type CaseRow } from './actions.js';
 import { STATE_LABEL, type State } from './workflow.js';
@@ -8,7 +9,7 @@ export interface CaseListRow extends CaseRow {
   case_no: string; channel: string; description: string; address: string; lon: number; lat: number;
   input_crs: string; input_lon: number; input_lat: number; component_code: string | null; photos: string[];
   reporter: Record<string, string>; client_time: Date | null; reported_at: Date; outside_coverage: boolean;
-  assignment: any; assignment_version: number; rule_id: number | null; rule_version: number | null;
+  assignment: Assignment; assignment_version: number; rule_id: number | null; rule_version: number | null;
   urge_count: number; rework_count: number; duplicates: unknown[]; closed_at: Date | null; updated_at: Date;
   category_name: string; major_name: string; department_name: string | null; department_kind: string | null;
 }

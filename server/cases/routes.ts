@@ -63,7 +63,13 @@ export const CASE_QUERY = {
   },
 };
 
-function filterFrom(q: any, scope: string): CaseFilter {
+/** The queue's query parameters, as CASE_QUERY above validates them. */
+interface CaseQuery {
+  state?: string; department?: string; overdue?: boolean; bbox?: string; category?: string; channel?: string;
+  from?: string; to?: string; outside_coverage?: boolean; limit: number; cursor?: number;
+}
+
+function filterFrom(q: CaseQuery, scope: string): CaseFilter {
   let category: CaseFilter['category'];
   if (q.category) {
     const [kind, pattern] = String(q.category).split(':');

@@ -7,6 +7,11 @@ import { bumpVersion, etag, lockVersion, write } from '../db/write.js';
 import { notFound, unprocessable } from '../http/problem.js';
 import { CATEGORY_KEY_PATTERN, findCategory, stageLimits } from './catalog.js';
 
+/** A row of PUT /api/time-limits (as its schema validates it). */
+interface TimeLimitRow {
+  kind: string; pattern: string; condition: string; hours_a: number; hours_b: number; hours_c: number; close_condition: string;
+}
+
 export function categoryRoutes(api: Api, db: Kysely<DB>): void {
   api.route({
     method: 'get', path: '/api/categories', tag: 'categories',
@@ -79,7 +84,7 @@ export function categoryRoutes(api: Api, db: Kysely<DB>): void {
     errors: { 422: 'unknown category pattern, duplicate rows or no catch-all row' },
   }, async (ctx, { body, user, ifMatch }) => {
     requireUnscoped(user, 'the time-limit table');
-    const { stages, limits } = body as { stages: Record<string, number>; limits: any[] };
+    const { stages, limits } = body as { stages: Record<string, number>; limits: TimeLimitRow[] };
     const known = await sql<{ k: string }>`select kind || ':' || code as k from category
       union select kind || ':' || major_code from category union select '*:' || code from category
       union select '*:' || major_code from category`.execute(db);

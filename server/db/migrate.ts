@@ -37,7 +37,7 @@ commit;`);
       const already = await sql<{ n: number }>`select count(*)::int as n from schema_migrations where name = ${name}`
         .execute(database.db);
       if (already.rows[0]?.n === 1) continue;
-      throw new Error(`migration ${name} failed: ${(e as Error).message}`);
+      throw new Error(`migration ${name} failed: ${(e as Error).message}`, { cause: e });
     }
     applied.push(name);
   }

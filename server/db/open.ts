@@ -62,7 +62,7 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     await pool.query('select 1');
   } catch (e) {
     await Promise.allSettled([pool.end(), tilePool.end()]);
-    throw new Error(`cannot connect to DATABASE_URL (${redact(url)}): ${(e as Error).message}`);
+    throw new Error(`cannot connect to DATABASE_URL (${redact(url)}): ${(e as Error).message}`, { cause: e });
   }
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const tileDb = new Kysely<DB>({ dialect: new PostgresDialect({ pool: tilePool }) });

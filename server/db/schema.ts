@@ -70,8 +70,8 @@ export interface SchemaMigrationsTable {
 }
 
 
-type Json = ColumnType<any, string, string>;
-type JsonDefault = ColumnType<any, string | undefined, string>;
+type Json = ColumnType<unknown, string, string>;
+type JsonDefault = ColumnType<unknown, string | undefined, string>;
 
 export type CategoryKind = 'component' | 'matter';
 

@@ -28,7 +28,7 @@ export interface DemoLoadOptions {
 export async function loadDemoCity(
   database: Database, opts: DemoLoadOptions = {},
 ): Promise<ImportSummary & { dispatch?: DemoDispatchSummary }> {
-  const { generateCity } = await import('../../scripts/demo-city/generate.js');
+  const { generateCity } = await import('./city/generate.js');
   const city = generateCity({ seed: opts.seed, targetGrids: opts.targetGrids });
   const fc = { type: 'FeatureCollection', features: city.features };
   let lastPct = -1;

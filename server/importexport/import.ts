@@ -4,7 +4,7 @@
  * same transaction that writes the rows. A code already live is replaced only when its name or geometry changed:
  * the old row gets termination_date = today (history is kept), the new row starts today.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import type { Database } from '../db/open.js';
 import type { DB } from '../db/schema.js';
 import { write, type Actor } from '../db/write.js';

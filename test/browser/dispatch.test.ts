@@ -6,7 +6,6 @@
  * WANGGE_BROWSER_TESTS: unset → run when /usr/bin/chromium exists, else skip with a notice; `skip` → skip;
  * `require` → fail when chromium is missing. Screenshots go to test-results/dispatch-*.png.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { expect } from 'chai';
 import { sql } from 'kysely';

@@ -24,7 +24,7 @@ import { microCity } from '../fixtures/micro-city.js';
 import { bboxOf, labelPoint } from '../../web-map/src/geo.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const HAVE_DEMO_CITY = fs.existsSync(path.join(ROOT, 'scripts', 'demo-city', 'generate.ts'));
+const HAVE_DEMO_CITY = fs.existsSync(path.join(ROOT, 'server', 'demo', 'city', 'generate.ts'));
 
 type GridProps = { code: string; name: string; area_m2: number; community_code: string; street_code: string };
 type GridFeature = Feature<Geometry, GridProps>;

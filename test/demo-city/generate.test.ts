@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { area } from '@turf/turf';
 import { expect } from 'chai';
 import type { Position } from 'geojson';
-import { generateCity, type City, type CityFeature, DEMO_DISTRICT_CODE, DEMO_DISTRICT_NAME } from '../../scripts/demo-city/generate.js';
+import { generateCity, type City, type CityFeature, DEMO_DISTRICT_CODE, DEMO_DISTRICT_NAME } from '../../server/demo/city/generate.js';
 import { parseArgs } from '../../scripts/demo-city/cli.js';
 
 const hash = (c: City) => createHash('sha256').update(JSON.stringify(c)).digest('hex');

@@ -25,7 +25,7 @@ function startMain(env: NodeJS.ProcessEnv): Promise<Started> {
       output += d;
       log.text += d;
       const url = /wangge is running: (http:\S+)/.exec(output)?.[1];
-      if (url && /wangge is running: .*\n(  admin token.*\n)?\n/.test(output)) {
+      if (url && /wangge is running: .*\n( {2}admin token.*\n)?\n/.test(output)) {
         clearTimeout(timer);
         resolve({ child, url, tokenFile: /admin token written to (\S+) \(mode 0600;/.exec(output)?.[1], log });
       }

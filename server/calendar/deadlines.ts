@@ -1,9 +1,12 @@
-/** Stage deadlines in working time: the calendar plus the stage limits and the category's disposal limit. */
+/**
+ * Stage deadlines in working time: the calendar plus the stage limits and the category's disposal limit. Stages are
+ * named as in stage_limit ('accept', 'verify', 'file', 'dispatch', 'check', 'close') plus 'dispose' (the category's
+ * time limit); the workflow maps its states to them (cases/workflow.ts STAGE_OF).
+ */
 import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { loadCalendar } from '../calendar/store.js';
 import { disposalLimit, stageLimits, type AreaClass, type TimeLimit } from '../categories/catalog.js';
-import { STAGE_OF, type State } from './workflow.js';
+import { loadCalendar } from './store.js';
 
 /** Fallback disposal limit when the time-limit table has no row at all (it ships with a '*' row). */
 const DEFAULT_DISPOSE_HOURS = 40;
@@ -29,9 +32,8 @@ export async function deadlineRules(db: Kysely<DB>, c: DeadlineContext): Promise
   return { calendar, stages, limit, disposeMinutes: (limit?.hours ?? DEFAULT_DISPOSE_HOURS) * 60 };
 }
 
-/** The deadline of the stage that starts at `from` when a case enters `state` (null: no clock runs). */
-export function stageDeadline(d: Deadlines, state: State, from: Date): Date | null {
-  const stage = STAGE_OF[state];
+/** The deadline of `stage` when it starts at `from` (null: no stage, or no clock runs). */
+export function stageDeadline(d: Deadlines, stage: string | null, from: Date): Date | null {
   if (!stage) return null;
   const minutes = stage === 'dispose' ? d.disposeMinutes : d.stages[stage];
   if (!minutes) return null;

@@ -1,0 +1,209 @@
+/**
+ * The demo's responsibility library: a supervision centre (属地兜底 everywhere), one street office per street (兜底 of
+ * its street), the professional departments, rules by major class, by exact class, by street (regions), by a park
+ * polygon and one time-limited rule that wins on priority; area classes; collectors (监督员) and collector areas
+ * (contiguous runs of communities per street, together covering every live grid exactly once); manhole covers with
+ * maintainers.
+ */
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../../db/open.js';
+import type { DB } from '../../db/schema.js';
+import { between, Choice, pick, stream } from '../prng.js';
+import { M_PER_DEG_LAT, mPerDegLon, randomPointIn, readCity, round7, streetByRef, type City, type Grid } from './city.js';
+import { DISPATCH_PARAMS, type DispatchParams, type HotspotParam } from './params.js';
+
+export interface Library {
+  departments: Map<string, { code: string; name: string; kind: string }>;
+  /** street code → its street office's department code */
+  streetOffice: Map<string, string>;
+  /** grid code → collector area index */
+  areaOfGrid: Map<string, number>;
+  collectors: { id: number; code: string; name: string }[];
+  /** area index → collector indexes */
+  areaCollectors: number[][];
+  components: { code: string; category: string; lon: number; lat: number }[];
+  hotspots: { p: HotspotParam; x: number; y: number }[];
+  counts: { departments: number; rules: number; zones: number; collectors: number; areas: number; components: number };
+}
+
+async function buildLibrary(trx: Transaction<DB>, city: City, P: DispatchParams, seed: number, areasWanted: number): Promise<Library> {
+  const rng = stream(seed, 'library');
+  const departments = new Map<string, { code: string; name: string; kind: string }>();
+  const streetOffice = new Map<string, string>();
+
+  // Departments (parents first: the parameter file lists them in that order).
+  for (const d of P.departments) {
+    const rows = d.perStreet
+      ? city.streets.map((s, i) => ({ ...d, code: `${d.code}${String(i + 1).padStart(2, '0')}`, name: d.name.replace('{street}', s.name),
+        phone: (d.phone ?? '').replace('{n}', String(i + 1)), fallbackFor: s.code, street: s.code }))
+      : [{ ...d, name: d.name.replace('{street}', d.street === undefined ? '' : streetByRef(city, d.street).name),
+        phone: d.phone ?? '', fallbackFor: d.fallback === 'everywhere' ? '' : null, street: undefined as string | undefined }];
+    for (const r of rows) {
+      await sql`insert into department (code, name, parent_code, kind, contact, phone, fallback_for)
+        values (${r.code}, ${r.name}, ${r.parent ?? null}, ${r.kind}, ${r.contact ?? ''}, ${r.phone}, ${r.fallbackFor})`.execute(trx);
+      departments.set(r.code, { code: r.code, name: r.name, kind: r.kind });
+      if (r.street) streetOffice.set(r.street, r.code);
+    }
+  }
+
+  // The park: the grids around a grid of the chosen street, dissolved into one polygon.
+  const parkStreet = streetByRef(city, P.park.street);
+  const parkGrids = city.grids.filter((g) => g.street === parkStreet.code);
+  const parkCentre = parkGrids[Math.floor(parkGrids.length * between(rng, 0.35, 0.65))];
+  const near = (g: Grid, c: { px: number; py: number }, r: number) =>
+    Math.hypot((g.px - c.px) * mPerDegLon(c.py), (g.py - c.py) * M_PER_DEG_LAT) <= r;
+  const parkCodes = city.grids.filter((g) => near(g, parkCentre, P.park.radius_m)).map((g) => g.code);
+  const parkGeom = sql`(select ST_Multi(ST_Union(geom)) from unit_grid where termination_date is null and code = any(${parkCodes}::text[]))`;
+
+  // Area-class zones.
+  for (const z of P.areaClasses) {
+    const s = streetByRef(city, z.street);
+    await sql`insert into area_class_zone (name, class, area_kind, area_codes)
+      values (${z.name.replace('{street}', s.name)}, ${z.class}, 'regions', ${[s.code]}::text[])`.execute(trx);
+  }
+
+  // Rules, one per pattern.
+  let rules = 0;
+  const categoryName = new Map((await sql<{ key: string; name: string }>`
+    select kind || ':' || code as key, name from category`.execute(trx)).rows.map((r) => [r.key, r.name]));
+  for (const r of P.rules) {
+    for (const pattern of r.patterns) {
+      const cat = categoryName.get(`${r.kind ?? 'matter'}:${pattern}`) ?? categoryName.get(`component:${pattern}`) ?? pattern;
+      let name = r.name.replace('{category}', cat).replace('{park}', P.park.name);
+      let area = sql`'anywhere', '{}'::text[], null::geometry, null::float8`;
+      if (r.area === 'park') {
+        area = sql`'polygon', '{}'::text[], ${parkGeom}, (select ST_Area(${parkGeom}::geography))`;
+      } else if (r.area) {
+        const s = streetByRef(city, r.area.street);
+        name = name.replace('{street}', s.name);
+        area = sql`'regions', ${[s.code]}::text[], null::geometry, ${s.area_m2}::float8`;
+      }
+      await sql`insert into resp_rule (name, category_kind, category_pattern, area_kind, area_codes, area_geom, area_m2,
+          department_code, priority, valid_from, valid_to)
+        values (${name}, ${r.kind}, ${pattern}, ${area}, ${r.department}, ${r.priority ?? 0},
+          ${r.valid_from ?? null}::date, ${r.valid_to ?? null}::date)`.execute(trx);
+      rules++;
+    }
+  }
+
+  // Collector areas: per street (in code order) a share of the areas proportional to its grids; within a street,
+  // consecutive communities (code order) grouped to balance the grid counts. Every live grid lies in exactly one.
+  const gridsByCommunity = new Map<string, Grid[]>();
+  for (const g of city.grids) {
+    const list = gridsByCommunity.get(g.community);
+    if (list) list.push(g); else gridsByCommunity.set(g.community, [g]);
+  }
+  const streetGrids = city.streets.map((s) => city.grids.filter((g) => g.street === s.code).length);
+  const nAreas = Math.max(city.streets.length, Math.min(areasWanted, city.communities.length));
+  const quota = streetGrids.map((n) => (n / city.grids.length) * nAreas);
+  const perStreet = quota.map((q) => Math.max(1, Math.floor(q)));
+  while (perStreet.reduce((a, b) => a + b, 0) < nAreas) {
+    let best = 0;
+    for (let i = 1; i < quota.length; i++) if (quota[i] - perStreet[i] > quota[best] - perStreet[best]) best = i;
+    perStreet[best]++;
+  }
+  const areaGrids: { name: string; codes: string[] }[] = [];
+  city.streets.forEach((s, si) => {
+    const comms = city.communities.filter((c) => c.street === s.code && gridsByCommunity.has(c.code));
+    const k = Math.min(perStreet[si], comms.length);
+    const total = comms.reduce((sum, c) => sum + gridsByCommunity.get(c.code)!.length, 0);
+    let group: string[] = [], done = 0, made = 0;
+    comms.forEach((c, ci) => {
+      group.push(...gridsByCommunity.get(c.code)!.map((g) => g.code));
+      done += gridsByCommunity.get(c.code)!.length;
+      const left = comms.length - ci - 1;
+      const target = (total * (made + 1)) / k;
+      if (made < k - 1 && (done >= target - gridsByCommunity.get(c.code)!.length / 2 || left === k - made - 1)) {
+        areaGrids.push({ name: `${s.name}第${made + 1}监督责任区`, codes: group });
+        group = []; made++;
+      }
+    });
+    if (group.length) areaGrids.push({ name: `${s.name}第${made + 1}监督责任区`, codes: group });
+  });
+  const areaOfGrid = new Map<string, number>();
+  areaGrids.forEach((a, i) => a.codes.forEach((c) => areaOfGrid.set(c, i)));
+
+  const collectors: Library['collectors'] = [];
+  for (let i = 0; i < areaGrids.length; i++) {
+    const name = P.collectors.names[i % P.collectors.names.length];
+    const code = `JC${String(i + 1).padStart(2, '0')}`;
+    const phone = `139${String(20260000 + i * 7919).padStart(8, '0')}`;
+    const r = await sql<{ id: number }>`insert into collector (code, name, phone) values (${code}, ${name}, ${phone}) returning id`.execute(trx);
+    collectors.push({ id: r.rows[0].id, code, name });
+  }
+  const areaCollectors = areaGrids.map((_, i) => (P.collectors.sharedAreas.includes(i) && areaGrids.length > 1
+    ? [i, (i + 1) % areaGrids.length] : [i]));
+  for (let i = 0; i < areaGrids.length; i++) {
+    await sql`insert into collector_area (name, grid_codes, collector_ids)
+      values (${areaGrids[i].name}, ${areaGrids[i].codes}::text[], ${areaCollectors[i].map((c) => collectors[c].id)}::int[])`.execute(trx);
+  }
+
+  // Components: manhole covers at random points of random grids, with their owner and maintainer.
+  const compCats = new Choice(Object.keys(P.components.categories), Object.values(P.components.categories));
+  const components: Library['components'] = [];
+  const serials = new Map<string, number>();
+  for (let i = 0; i < P.components.count; i++) {
+    const cat = compCats.draw(rng);
+    const g = pick(rng, city.grids);
+    const [lon, lat] = randomPointIn(g, rng).map(round7);
+    const serial = (serials.get(cat) ?? 0) + 1;
+    serials.set(cat, serial);
+    const code = `${city.district.code}${cat}${String(serial).padStart(6, '0')}`;
+    await sql`insert into component (code, category_code, name, owner_code, maintainer_code, geom)
+      values (${code}, ${cat}, ${`${categoryName.get(`component:${cat}`) ?? cat} ${g.name}`}, ${P.components.owner[cat] ?? null},
+        ${P.components.maintainer[cat] ?? null}, ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326))`.execute(trx);
+    components.push({ code, category: cat, lon, lat });
+  }
+
+  // Hotspots: a grid of the chosen street, at least 500 m from the other hotspots and the park.
+  const hotspots: Library['hotspots'] = [];
+  for (const h of P.hotspots) {
+    const s = streetByRef(city, h.street);
+    const candidates = city.grids.filter((g) => g.street === s.code);
+    let chosen = candidates[0];
+    for (let k = 0; k < 200; k++) {
+      const g = pick(rng, candidates);
+      chosen = g;
+      const far = (x: number, y: number) => Math.hypot((g.px - x) * mPerDegLon(y), (g.py - y) * M_PER_DEG_LAT) > 500;
+      if (hotspots.every((o) => far(o.x, o.y)) && far(parkCentre.px, parkCentre.py)) break;
+    }
+    hotspots.push({ p: h, x: chosen.px, y: chosen.py });
+  }
+
+  return {
+    departments, streetOffice, areaOfGrid, collectors, areaCollectors, components, hotspots,
+    counts: {
+      departments: departments.size, rules, zones: P.areaClasses.length, collectors: collectors.length,
+      areas: areaGrids.length, components: components.length,
+    },
+  };
+}
+
+export type DemoLibraryCounts = Library['counts'];
+
+/** Writes the responsibility library in one transaction with its audit row and an assignment_version bump. */
+export async function setUpLibrary(database: Database, seed: number, areas: number): Promise<{ city: City; lib: Library }> {
+  const db = database.db;
+  const city = await readCity(db);
+  const lib = await db.transaction().execute(async (trx) => {
+    const l = await buildLibrary(trx, city, DISPATCH_PARAMS, seed, areas);
+    await sql`update assignment_version set version = version + 1, updated_at = now() where id = 1`.execute(trx);
+    await trx.insertInto('audit_event').values({
+      actor_id: null, actor_name: 'demo-city', action: 'create', entity: 'demo_dispatch', entity_key: city.district.code,
+      detail: JSON.stringify({ seed, ...l.counts }),
+    }).execute();
+    return l;
+  });
+  return { city, lib };
+}
+
+/**
+ * Only the responsibility library (no cases), e.g. for a benchmark on a larger generated city; `collectorAreas`
+ * scales the number of collector areas (default from the parameters file: 11).
+ */
+export async function loadDemoLibrary(
+  database: Database, opts: { seed?: number; collectorAreas?: number } = {},
+): Promise<DemoLibraryCounts> {
+  const { lib } = await setUpLibrary(database, opts.seed ?? DISPATCH_PARAMS.seed, opts.collectorAreas ?? DISPATCH_PARAMS.collectors.areas);
+  return lib.counts;
+}
