@@ -54,6 +54,7 @@ export interface Input<Q = any, P = any, B = any, U extends User | undefined = U
 type UserOf<S extends RouteSpec> = S['permission'] extends Permission ? User : User | undefined;
 
 export type Handler<S extends RouteSpec = RouteSpec> =
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see Input
   (ctx: Koa.Context, input: Input<any, any, any, UserOf<S>>) => Promise<void> | void;
 
 export interface ApiOptions {

@@ -1,7 +1,6 @@
 /** Responsibility rules (责权规则): category pattern × area → department. /api/rules and /api/rules/:id. */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
-import type { User } from '../auth/tokens.js';
 import type { Api } from '../http/api.js';
 import { notFound } from '../http/problem.js';
 import {

@@ -55,7 +55,6 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
     const text = await r.text();
     return { status: r.status, body: text ? JSON.parse(text) : undefined };
   };
-  const admin = () => tokens.get(key('admin', ''))!;
 
   before(async () => {
     await sql`insert into department (code, name, kind, region_code, fallback_for) values

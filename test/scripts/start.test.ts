@@ -62,6 +62,7 @@ describe(`npm start (${DRIVER})`, function () {
 
   it('loads the demo city, prints the URL, writes the admin token to a 0600 file (stdout is no terminal), shuts down cleanly', async () => {
     const first = await startMain(env);
+    // eslint-disable-next-line no-useless-assignment -- read after the finally block, also when an expectation failed
     let token = '';
     try {
       expect(first.url).to.match(/^http:\/\/127\.0\.0\.1:\d+\/$/);
@@ -112,7 +113,8 @@ describe(`npm start (${DRIVER})`, function () {
     try {
       const s = await startMain(pipeEnv);
       const file = path.join(pipeDir, 'admin-token');
-      let token = '';
+      // eslint-disable-next-line no-useless-assignment -- read after the finally block, also when an expectation failed
+    let token = '';
       try {
         expect(s.tokenFile).to.equal(file);
         expect(fs.statSync(file).mode & 0o777).to.equal(0o600);

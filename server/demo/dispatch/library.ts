@@ -6,6 +6,7 @@
  * maintainers.
  */
 import { sql, type Transaction } from 'kysely';
+import { write } from '../../db/write.js';
 import type { Database } from '../../db/open.js';
 import type { DB } from '../../db/schema.js';
 import { between, Choice, pick, stream } from '../prng.js';
@@ -181,18 +182,13 @@ async function buildLibrary(trx: Transaction<DB>, city: City, P: DispatchParams,
 
 export type DemoLibraryCounts = Library['counts'];
 
-/** Writes the responsibility library in one transaction with its audit row and an assignment_version bump. */
+/** Writes the responsibility library through the write path: one transaction, its audit row, an assignment_version bump. */
 export async function setUpLibrary(database: Database, seed: number, areas: number): Promise<{ city: City; lib: Library }> {
   const db = database.db;
   const city = await readCity(db);
-  const lib = await db.transaction().execute(async (trx) => {
+  const lib = await write(db, { actor: { id: null, name: 'demo-city' }, assignment: true }, async (trx) => {
     const l = await buildLibrary(trx, city, DISPATCH_PARAMS, seed, areas);
-    await sql`update assignment_version set version = version + 1, updated_at = now() where id = 1`.execute(trx);
-    await trx.insertInto('audit_event').values({
-      actor_id: null, actor_name: 'demo-city', action: 'create', entity: 'demo_dispatch', entity_key: city.district.code,
-      detail: JSON.stringify({ seed, ...l.counts }),
-    }).execute();
-    return l;
+    return { result: l, action: 'create', entity: 'demo_dispatch', key: city.district.code, detail: { seed, ...l.counts } };
   });
   return { city, lib };
 }
