@@ -90,6 +90,8 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     },
     async close() {
       await Promise.allSettled([db.destroy(), tileDb.destroy()]);
+      // Kysely ends a pool only if it ever used it.
+      await Promise.allSettled([pool, tilePool].filter((p) => !p.ending).map((p) => p.end()));
     },
   };
 }
