@@ -22,7 +22,7 @@ export async function request<T = any>(
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
   if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
   Object.assign(headers, opts.headers);
-  const body = opts.body === undefined ? undefined : typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
+  const body = opts.body === undefined || typeof opts.body === 'string' ? opts.body : JSON.stringify(opts.body);
   const r = await fetch((typeof server === 'string' ? server : server.url) + path, { method, headers, body });
   const text = await r.text();
   const json = /[/+]json\b/.test(r.headers.get('content-type') ?? '') && text !== '';
