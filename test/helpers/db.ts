@@ -27,7 +27,7 @@ export async function openTestDatabase(): Promise<Database & { url?: string }> {
   } finally {
     await admin.end();
   }
-  const database: Database & { url?: string } = 
+  const database: Database & { url?: string } =
     await openDatabase({ databaseUrl: withDatabase(url, name), poolSize: 8 });
   database.url = withDatabase(url, name);
   if (!template) await migrate(database);
