@@ -4,6 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Extension } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { DB } from './schema.js';
@@ -18,6 +19,8 @@ export interface Database {
   driver: Driver;
   /** Run a multi-statement SQL script (migrations, fixtures). */
   exec(script: string): Promise<void>;
+  /** PGlite only: the whole data directory as an uncompressed tarball (for loadDataDir). */
+  dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -28,6 +31,10 @@ export interface OpenOptions {
   dataDir?: string;
   /** Pool size for PostgreSQL (default 10). */
   poolSize?: number;
+  /** PGlite only: start from a data directory tarball (dumpDataDir()) instead of running initdb (test snapshots). */
+  loadDataDir?: Blob;
+  /** PGlite only: a replacement for the PostGIS extension bundle (tests load a trimmed one). */
+  postgis?: Extension;
 }
 
 // Uniform JS values on both drivers: bigint and numeric as number, date as 'YYYY-MM-DD' text.
@@ -39,7 +46,7 @@ const parsers: Record<number, (v: string) => unknown> = {
 };
 
 export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
-  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : openPGlite(opts.dataDir ?? 'memory');
+  return opts.databaseUrl ? openPostgres(opts.databaseUrl, opts.poolSize ?? 10) : openPGlite(opts.dataDir ?? 'memory', opts);
 }
 
 async function openPostgres(url: string, poolSize: number): Promise<Database> {
@@ -83,11 +90,13 @@ async function openPostgres(url: string, poolSize: number): Promise<Database> {
     },
     async close() {
       await Promise.allSettled([db.destroy(), tileDb.destroy()]);
+      // Kysely ends a pool only if it ever used it.
+      await Promise.allSettled([pool, tilePool].filter((p) => !p.ending).map((p) => p.end()));
     },
   };
 }
 
-async function openPGlite(dataDir: string): Promise<Database> {
+async function openPGlite(dataDir: string, opts: OpenOptions): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { postgis } = await import('@electric-sql/pglite-postgis');
   const { PGliteDialect } = await import('kysely-pglite-dialect');
@@ -96,7 +105,9 @@ async function openPGlite(dataDir: string): Promise<Database> {
     fs.mkdirSync(path.dirname(path.resolve(dataDir)), { recursive: true });
     target = path.resolve(dataDir);
   }
-  const client = await PGlite.create({ dataDir: target, extensions: { postgis }, parsers });
+  const client = await PGlite.create({
+    dataDir: target, extensions: { postgis: opts.postgis ?? postgis }, parsers, loadDataDir: opts.loadDataDir,
+  });
   const db = new Kysely<DB>({ dialect: new PGliteDialect(client) });
   let closed = false;
   return {
@@ -111,10 +122,14 @@ async function openPGlite(dataDir: string): Promise<Database> {
         throw e;
       }
     },
+    async dumpDataDir() {
+      return client.dumpDataDir('none');
+    },
     async close() {
       if (closed) return;
       closed = true;
-      await db.destroy(); // closes the PGlite client too
+      await db.destroy(); // closes the PGlite client too, but only if Kysely ever used it
+      if (!client.closed) await client.close();
     },
   };
 }

@@ -4,6 +4,7 @@ import { sql } from 'kysely';
 import { createUser, findUserByToken, hashToken, inScope } from '../../server/auth/tokens.js';
 import type { Database } from '../../server/db/index.js';
 import { DRIVER, openTestDatabase } from '../helpers/db.js';
+import { request } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 describe(`auth (${DRIVER})`, () => {
@@ -26,11 +27,8 @@ describe(`auth (${DRIVER})`, () => {
     await database?.close();
   });
 
-  const call = (server: TestServer, path: string, init: RequestInit & { token?: string } = {}) =>
-    fetch(server.url + path, {
-      ...init,
-      headers: { 'Content-Type': 'application/json', ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}) },
-    }).then(async (r) => ({ status: r.status, body: (await r.json()) as any, headers: r.headers }));
+  const call = (server: TestServer, path: string, init: { method?: string; token?: string; body?: string } = {}) =>
+    request(server, init.method ?? 'GET', path, init);
 
   it('stores only the SHA-256 of a token', async () => {
     const { token } = await createUser(database.db, 'hash-check', 'collector');

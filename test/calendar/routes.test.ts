@@ -17,6 +17,7 @@ import type { Database } from '../../server/db/index.js';
 import { Api } from '../../server/http/api.js';
 import { problemMiddleware } from '../../server/http/problem.js';
 import { DRIVER, openTestDatabase } from '../helpers/db.js';
+import { request } from '../helpers/http.js';
 
 const SHIPPED: CalendarDefinition = JSON.parse(fs.readFileSync(new URL('../../data/calendar.json', import.meta.url), 'utf8'));
 
@@ -46,11 +47,7 @@ describe(`calendar routes (${DRIVER})`, () => {
   });
 
   const call = (path: string, init: { method?: string; token?: string; body?: unknown } = {}) =>
-    fetch(url + path, {
-      method: init.method ?? 'GET',
-      headers: { 'Content-Type': 'application/json', ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}) },
-      body: init.body === undefined ? undefined : JSON.stringify(init.body),
-    }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+    request(url, init.method ?? 'GET', path, init);
   const deadline = (start: string, q: string) => call(`/api/calendar/deadline?start=${encodeURIComponent(start)}&${q}`);
 
   it('GET /api/calendar: the seeded definition and when it changed', async () => {
