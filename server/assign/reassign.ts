@@ -13,7 +13,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
-import { bumpLayers } from '../db/write.js';
+import { write, type Actor } from '../db/write.js';
 import { assignmentVersion, localDate } from './assign.js';
 import { collectorAreaOf, componentDepartment, fallbackOf, ruleApplies, zoneOf, type Probe } from './match.js';
 import { rankingOrderBy } from './precedence.js';
@@ -22,12 +22,20 @@ export interface ReassignResult { version: number; examined: number; changed: nu
 
 const BEFORE_DISPATCH = ['reported', 'verifying', 'accepted', 'filed'];
 
-export async function reassignOpenCases(
-  db: Kysely<DB>, opts: { all?: boolean; actor?: { id: number | null; name: string }; now?: Date } = {},
-): Promise<ReassignResult> {
+export interface ReassignOptions {
+  /** Every open case, not only those assigned with an older library version. */
+  all?: boolean;
+  actor?: Actor;
+  now?: Date;
+  /** Only cases whose region lies in this region-code prefix (the caller's scope; '' or unset = all). */
+  scope?: string;
+}
+
+export async function reassignOpenCases(db: Kysely<DB>, opts: ReassignOptions = {}): Promise<ReassignResult> {
   const now = opts.now ?? new Date();
   const actor = opts.actor ?? { id: null, name: 'system:reassign' };
-  const result = await db.transaction().execute(async (trx) => {
+  const scope = opts.scope ?? '';
+  return write(db, { actor, layers: ['cases'] }, async (trx) => {
     const version = await assignmentVersion(trx);
     const today = localDate(now);
     await sql`drop table if exists reassign_work`.execute(trx);
@@ -45,6 +53,7 @@ export async function reassignOpenCases(
         where g.termination_date is null and ST_Intersects(g.geom, c.geom)
         order by g.code limit 1) g on true
       where c.closed_at is null and c.state <> 'voided'
+        and starts_with(coalesce(c.grid_code, c.community_code, c.street_code, c.district_code, ''), ${scope})
         ${opts.all ? sql`` : sql`and c.assignment_version < ${version}`}`.execute(trx);
     // 2. Outside coverage: the deepest region that covers the point.
     await sql`alter table reassign_work add column place text, add column street_code text, add column district_code text,
@@ -108,7 +117,7 @@ export async function reassignOpenCases(
         department_code = case when n.keep then c.department_code else n.department end,
         rule_id = case when n.keep then c.rule_id else n.rule_id end,
         rule_version = case when n.keep then c.rule_version else n.rule_version end,
-        assignment_version = ${version},
+        assignment_version = ${version}, version = c.version + 1,
         assignment = c.assignment || jsonb_build_object(
           'grid', case when n.grid_code is null then null else jsonb_build_object('code', n.grid_code, 'name', n.grid_name) end,
           'community', case when n.community_code is null then null else jsonb_build_object('code', n.community_code, 'name', (select name from region where code = n.community_code and termination_date is null)) end,
@@ -144,12 +153,9 @@ export async function reassignOpenCases(
              count(*) filter (where move)::int as moved,
              count(*) filter (where changed and proposed is not null)::int as proposed
       from reassign_new`.execute(trx)).rows[0];
-    await trx.insertInto('audit_event').values({
-      actor_id: actor.id, actor_name: actor.name, action: 'reassign', entity: 'cases', entity_key: null,
-      detail: JSON.stringify({ version, all: !!opts.all, ...counts }),
-    }).execute();
-    return { version, examined: counts.examined, changed: counts.changed, department_changed: counts.moved, proposed: counts.proposed };
+    return {
+      result: { version, examined: counts.examined, changed: counts.changed, department_changed: counts.moved, proposed: counts.proposed },
+      action: 'reassign', entity: 'cases', key: scope || null, detail: { version, all: !!opts.all, scope, ...counts },
+    };
   });
-  if (result.changed > 0) await bumpLayers(db, ['cases']);
-  return result;
 }

@@ -2,6 +2,7 @@
 import type { Kysely } from 'kysely';
 import { visibleCollectors } from '../auth/visibility.js';
 import type { DB } from '../db/schema.js';
+import { scopePrefix } from '../auth/policy.js';
 import type { Api } from '../http/api.js';
 import { unprocessable } from '../http/problem.js';
 import { CATEGORY_KEY_PATTERN, findCategory } from '../categories/catalog.js';
@@ -49,9 +50,9 @@ export function assignRoutes(api: Api, db: Kysely<DB>): void {
   api.route({
     method: 'post', path: '/api/assign/rerun', tag: 'assign', permission: 'rerunAssignment',
     summary: 'Re-run assignment for open cases after grids or the responsibility library changed',
-    description: 'Only cases assigned with an older library version are redone unless all=true. Departments change only for cases not yet dispatched; others get a proposed_department.',
+    description: 'Only cases in the caller\'s region scope, and only those assigned with an older library version unless all=true. Departments change only for cases not yet dispatched; others get a proposed_department.',
     body: { type: 'object', additionalProperties: false, properties: { all: { type: 'boolean', default: false } } },
   }, async (ctx, { body, user }) => {
-    ctx.body = await reassignOpenCases(db, { all: body.all, actor: { id: user!.id, name: user!.name } });
+    ctx.body = await reassignOpenCases(db, { all: body.all, actor: user, scope: scopePrefix(user) });
   });
 }
