@@ -36,12 +36,14 @@ async function buildLibrary(trx: Transaction<DB>, city: City, P: DispatchParams,
   for (const d of P.departments) {
     const rows = d.perStreet
       ? city.streets.map((s, i) => ({ ...d, code: `${d.code}${String(i + 1).padStart(2, '0')}`, name: d.name.replace('{street}', s.name),
-        phone: (d.phone ?? '').replace('{n}', String(i + 1)), fallbackFor: s.code, street: s.code }))
+        phone: (d.phone ?? '').replace('{n}', String(i + 1)), fallbackFor: s.code, street: s.code, region: s.code }))
       : [{ ...d, name: d.name.replace('{street}', d.street === undefined ? '' : streetByRef(city, d.street).name),
-        phone: d.phone ?? '', fallbackFor: d.fallback === 'everywhere' ? '' : null, street: undefined as string | undefined }];
+        phone: d.phone ?? '', fallbackFor: d.fallback === 'everywhere' ? '' : null, street: undefined as string | undefined,
+        // A street squad belongs to its street, so that the street's editors manage it; city bureaus to the city.
+        region: d.street === undefined ? '' : streetByRef(city, d.street).code }];
     for (const r of rows) {
-      await sql`insert into department (code, name, parent_code, kind, contact, phone, fallback_for)
-        values (${r.code}, ${r.name}, ${r.parent ?? null}, ${r.kind}, ${r.contact ?? ''}, ${r.phone}, ${r.fallbackFor})`.execute(trx);
+      await sql`insert into department (code, name, parent_code, kind, contact, phone, fallback_for, region_code)
+        values (${r.code}, ${r.name}, ${r.parent ?? null}, ${r.kind}, ${r.contact ?? ''}, ${r.phone}, ${r.fallbackFor}, ${r.region})`.execute(trx);
       departments.set(r.code, { code: r.code, name: r.name, kind: r.kind });
       if (r.street) streetOffice.set(r.street, r.code);
     }
