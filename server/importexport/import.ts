@@ -57,6 +57,8 @@ export async function importRegions(database: Database, input: unknown, opts: Im
   }
 
   return database.db.transaction().execute(async (trx) => {
+    // A whole city takes longer than an ordinary statement may: this transaction's own, longer limit.
+    await sql.raw(`set local statement_timeout = ${Math.floor(database.importTimeoutMs)}`).execute(trx);
     const existing = await liveCodes(trx, features);
     const parentIssues = checkParents(features, existing);
     if (parentIssues.length) throw new ImportRejected(parentIssues.slice(0, MAX_ISSUES));
