@@ -32,7 +32,8 @@ const SQLSTATES = new Set(['57P01', '57P02', '57P03', '57014', '53300']);
 
 const MESSAGES = [
   /^Connection terminated/i, // pg: "Connection terminated", "…unexpectedly", "…due to connection timeout"
-  /timeout exceeded when trying to connect/i, // pg-pool acquire timeout
+  /timeout exceeded when trying to connect/i, // pg-pool acquire timeout (older pg-pool)
+  /^timeout expired$/i, // pg-pool acquire timeout
   /^Query read timeout$/i, // pg client-side query timeout
   /not queryable/i, // pg: "Client has encountered a connection error and is not queryable"
   /^terminating connection/i,

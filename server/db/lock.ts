@@ -81,7 +81,7 @@ export function lockDataDir(dir: string, owner: string): DataDirLock {
     } catch {
       holder = undefined; // unreadable: treat as stale
     }
-    if (holder && alive(holder.pid) && holder.pid !== process.pid) throw new DataDirLocked(dir, holder);
+    if (holder && alive(holder.pid)) throw new DataDirLocked(dir, holder);
     if (attempt >= 3) throw new Error(`cannot take the lock ${file}`);
     // Stale (its process is gone): move it aside atomically; only one of several racing processes succeeds.
     const aside = `${file}.stale.${process.pid}`;
