@@ -54,7 +54,7 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
     l.close(() => resolve());
   });
   await listen();
-  return {
+  const proxy: TcpProxy = {
     get port() { return port; },
     async down() {
       frozen = false;
@@ -72,7 +72,8 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       if (!listener) await listen();
     },
     async close() {
-      await this.down();
+      await proxy.down();
     },
   };
+  return proxy;
 }
