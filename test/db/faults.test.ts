@@ -149,7 +149,7 @@ describe('isUnavailable() classifies database faults', () => {
     } finally {
       await c.end();
     }
-    const t = await sql<{ t: string }>`show statement_timeout`.execute(database.db);
-    expect(t.rows[0].statement_timeout ?? (t.rows[0] as any).statement_timeout).to.equal('3s');
+    const t = await sql<{ statement_timeout: string }>`show statement_timeout`.execute(database.db);
+    expect(t.rows[0].statement_timeout).to.equal('3s');
   });
 });
