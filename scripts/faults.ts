@@ -86,7 +86,9 @@ async function storedCases(client: pg.ClientConfig, prefix: string): Promise<Arr
   const c = new pg.Client(client);
   await c.connect();
   try {
-    const r = await c.query('select idempotency_key as key, id::int as id from case_record where idempotency_key like $1', [`${prefix}-%`]);
+    // Stored keys are "<user id>:<client key>" (keys are per user).
+    const r = await c.query(`select split_part(idempotency_key, ':', 2) as key, id::int as id from case_record
+      where split_part(idempotency_key, ':', 2) like $1`, [`${prefix}-%`]);
     return r.rows;
   } finally {
     await c.end();
