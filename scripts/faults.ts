@@ -40,7 +40,7 @@ function startServer(env: NodeJS.ProcessEnv): Promise<Server> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const s: Server = { child, url: '', output: '', exited: false };
-    const timer = setTimeout(() => reject(new Error(`server did not start in 300 s:\n${s.output}`)), 300_000);
+    const timer = setTimeout(() => reject(new Error(`server did not start in 600 s:\n${s.output}`)), 600_000);
     const onData = (d: Buffer) => {
       s.output += d;
       const m = /wangge is running: (http:\S+?)\/?\s/.exec(s.output);
@@ -169,7 +169,7 @@ async function embeddedScenario(): Promise<void> {
     let downFor = 0;
     const load = await runLoad({
       url: () => `http://127.0.0.1:${port}`, token, clients: CLIENTS, reportsPerClient: REPORTS / 2, prefix,
-      deadlineMs: 400_000, pauseMs: 30,
+      deadlineMs: 900_000, pauseMs: 30,
       faults: [{
         afterAcks: 30, run: async () => {
           const t = Date.now();
@@ -194,7 +194,7 @@ async function embeddedScenario(): Promise<void> {
 }
 
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-const overall = setTimeout(() => { console.error('test:faults: overall limit of 20 minutes reached'); process.exit(1); }, 20 * 60_000);
+const overall = setTimeout(() => { console.error('test:faults: overall limit of 30 minutes reached'); process.exit(1); }, 30 * 60_000);
 try {
   if (only !== 'embedded') await postgresScenario();
   if (only !== 'pg') await embeddedScenario();

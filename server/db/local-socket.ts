@@ -76,7 +76,7 @@ function serveConnection(pglite: PGlite, session: SessionLock, socket: net.Socke
   const finish = async () => {
     if (!holding) return;
     try {
-      if (pglite.isInTransaction() || backend.lastStatus !== 'I') await pglite.runExclusive(() => pglite.exec('rollback'));
+      if (pglite.isInTransaction() || backend.lastStatus !== 'I') await pglite.exec('rollback'); // exec takes PGlite's mutex itself
     } catch { /* nothing open */ } finally {
       holding = false;
       session.release();

@@ -109,7 +109,7 @@ describe('DATA_DIR lock', () => {
     await c.query('begin');
     await c.query('insert into socket_probe values (2)');
     (c as unknown as { connection: { stream: { destroy(): void } } }).connection.stream.destroy();
-    await sleep(200);
+    await sleep(500);
     const r = await sql<{ x: number }>`select x from socket_probe order by x`.execute(database.db);
     expect(r.rows.map((x) => x.x)).to.deep.equal([1]);
     // Two socket clients with parameterised (extended-protocol) queries and transactions, and the server, at once.
