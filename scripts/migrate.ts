@@ -1,12 +1,9 @@
-/** npm run migrate: apply pending SQL migrations to the configured database. */
-import { loadConfig } from '../server/config.js';
-import { migrate, openDatabase } from '../server/db/index.js';
-import { runCli } from './cli-db.js';
-import path from 'node:path';
+/** npm run migrate: apply pending SQL migrations to the configured database (also while the server runs). */
+import { migrate } from '../server/db/index.js';
+import { openConfiguredDatabase, runCli } from './cli-db.js';
 
 runCli(async () => {
-  const config = loadConfig();
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'db') });
+  const database = await openConfiguredDatabase({ migrate: false });
   try {
     const applied = await migrate(database);
     console.log(applied.length ? `applied: ${applied.join(', ')}` : 'the database is up to date');

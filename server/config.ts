@@ -36,6 +36,24 @@ export interface Config {
   duplicateRadiusM: number;
   /** …reported within this many hours before (DUPLICATE_WINDOW_HOURS, default 72). */
   duplicateWindowHours: number;
+  /** Timeouts of the database connection in ms (see DatabaseTimeouts). */
+  db: DatabaseTimeouts;
+}
+
+export interface DatabaseTimeouts {
+  /** Opening a new PostgreSQL connection (DB_CONNECT_TIMEOUT_MS, default 5000). */
+  connectMs: number;
+  /** Server-side statement_timeout of every statement (DB_STATEMENT_TIMEOUT_MS, default 15000; 0 = none). */
+  statementMs: number;
+  /**
+   * Client-side limit on waiting for a query's answer (DB_QUERY_TIMEOUT_MS, default statement timeout + 5000): a
+   * frozen server never answers, so statement_timeout alone does not help. The connection is dropped when it fires.
+   */
+  queryMs: number;
+  /** Waiting for a free pooled connection, or for the embedded database's session (DB_ACQUIRE_TIMEOUT_MS, 10000). */
+  acquireMs: number;
+  /** statement_timeout inside an import's transaction (DB_IMPORT_TIMEOUT_MS, default 600000; 0 = none). */
+  importMs: number;
 }
 
 function bool(v: string | undefined, dflt: boolean): boolean {
@@ -68,5 +86,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     reportLimitBytes: Math.floor(num('REPORT_LIMIT_KB', env.REPORT_LIMIT_KB, 64) * 1024),
     duplicateRadiusM: num('DUPLICATE_RADIUS_M', env.DUPLICATE_RADIUS_M, 50),
     duplicateWindowHours: num('DUPLICATE_WINDOW_HOURS', env.DUPLICATE_WINDOW_HOURS, 72),
+    db: loadDatabaseTimeouts(env),
+  };
+}
+
+export function loadDatabaseTimeouts(env: NodeJS.ProcessEnv = process.env): DatabaseTimeouts {
+  const statementMs = num('DB_STATEMENT_TIMEOUT_MS', env.DB_STATEMENT_TIMEOUT_MS, 15_000);
+  return {
+    connectMs: num('DB_CONNECT_TIMEOUT_MS', env.DB_CONNECT_TIMEOUT_MS, 5_000),
+    statementMs,
+    queryMs: num('DB_QUERY_TIMEOUT_MS', env.DB_QUERY_TIMEOUT_MS, statementMs ? statementMs + 5_000 : 0),
+    acquireMs: num('DB_ACQUIRE_TIMEOUT_MS', env.DB_ACQUIRE_TIMEOUT_MS, 10_000),
+    importMs: num('DB_IMPORT_TIMEOUT_MS', env.DB_IMPORT_TIMEOUT_MS, 600_000),
   };
 }

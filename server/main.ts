@@ -17,7 +17,15 @@ async function main() {
   const log = pino({ level: config.logLevel, redact: logRedact }, pino.destination({ dest: 1, sync: true }));
   const where = config.databaseUrl ? `PostgreSQL ${redact(config.databaseUrl)}` : `embedded PGlite in ${path.join(config.dataDir, 'db')}`;
   log.info(`opening ${where}`);
-  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'db') });
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'db'), timeouts: config.db,
+    serveSocketIn: config.databaseUrl ? undefined : config.dataDir, // local tools reach the embedded database here
+    onFault: (m) => log.warn(m),
+  });
+  // Last resort: whatever error escapes (a database socket, a library's stray rejection) is logged; the server keeps
+  // serving. Requests that hit it have already been answered (503 for database faults) by the problem middleware.
+  process.on('uncaughtException', (e) => log.error({ err: e }, 'uncaught exception (the server keeps running)'));
+  process.on('unhandledRejection', (e) => log.error({ err: e }, 'unhandled rejection (the server keeps running)'));
   const applied = await migrate(database);
   if (applied.length) log.info(`applied migrations: ${applied.join(', ')}`);
 

@@ -2,6 +2,10 @@
 import type Koa from 'koa';
 import type { Logger } from 'pino';
 import { problemFromDatabaseError } from './dberrors.js';
+import { isUnavailable } from '../db/faults.js';
+
+/** Seconds a client should wait before retrying while the database is unreachable (Retry-After). */
+export const RETRY_AFTER_S = 5;
 
 export interface ProblemFieldError {
   /** Where the bad value was: "query.lat", "body.features[3].properties.code", "path.code". */
@@ -61,6 +65,12 @@ export function problemMiddleware(log: Logger): Koa.Middleware {
       const status = (e as { status?: number; expose?: boolean }).status;
       if (status && status >= 400 && status < 500) {
         return sendProblem(ctx, new HttpError(status, 'http', 'Request error', (e as Error).message));
+      }
+      if (isUnavailable(e)) {
+        log.warn({ path: ctx.path, method: ctx.method, err: (e as Error).message }, 'database unavailable');
+        ctx.set('Retry-After', String(RETRY_AFTER_S));
+        return sendProblem(ctx, new HttpError(503, 'database-unavailable', 'Service unavailable',
+          `the database is not answering (${(e as Error).message}); retry in ${RETRY_AFTER_S} s`));
       }
       const fromDb = problemFromDatabaseError(e);
       if (fromDb) return sendProblem(ctx, fromDb);

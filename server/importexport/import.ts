@@ -59,6 +59,8 @@ export async function importRegions(database: Database, input: unknown, opts: Im
   // Through the write path: grids moved, so open cases must be placed again (the assignment_version bump;
   // POST /api/assign/rerun, npm run reassign) and the region layers' tiles change.
   return write(database.db, { actor: opts.actor, assignment: true, layers: ['districts', 'streets', 'communities', 'grids'] }, async (trx) => {
+    // A whole city takes longer than an ordinary statement may: this transaction's own, longer limit.
+    await sql.raw(`set local statement_timeout = ${Math.floor(database.importTimeoutMs)}`).execute(trx);
     const existing = await liveCodes(trx, features);
     const parentIssues = checkParents(features, existing);
     if (parentIssues.length) throw new ImportRejected(parentIssues.slice(0, MAX_ISSUES));
