@@ -44,7 +44,7 @@ function startServer(env: NodeJS.ProcessEnv): Promise<Server> {
     const onData = (d: Buffer) => {
       s.output += d;
       const m = /wangge is running: (http:\S+?)\/?\s/.exec(s.output);
-      if (m && /wangge is running: .*\n(  admin token.*\n)?\n/.test(s.output) && !s.url) {
+      if (m && /wangge is running: .*\n( {2}admin token.*\n)?\n/.test(s.output) && !s.url) {
         clearTimeout(timer);
         s.url = m[1].replace(/\/$/, '');
         s.token = /admin token \(shown once, keep it\): (\S+)/.exec(s.output)?.[1];
@@ -66,11 +66,11 @@ async function stopServer(s: Server): Promise<void> {
   await new Promise((resolve) => { s.child.on('exit', resolve); s.child.kill('SIGTERM'); });
 }
 
-async function call(url: string, method: string, p: string, token: string, body: unknown) {
+async function call<T = unknown>(url: string, method: string, p: string, token: string, body: unknown): Promise<T> {
   const res = await fetch(`${url}${p}`, {
     method, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify(body),
   });
-  const json = await res.json() as any;
+  const json = await res.json() as T;
   if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
   return json;
 }
@@ -79,7 +79,7 @@ async function call(url: string, method: string, p: string, token: string, body:
 async function prepare(s: Server): Promise<string> {
   await call(s.url, 'POST', '/api/import', s.token!, microCity());
   await call(s.url, 'POST', '/api/departments', s.token!, { code: 'QY', name: '全域兜底中心', kind: '监督中心', fallback_for: '' });
-  return (await call(s.url, 'POST', '/api/users', s.token!, { name: '故障调度员', role: 'dispatcher' })).token;
+  return (await call<{ token: string }>(s.url, 'POST', '/api/users', s.token!, { name: '故障调度员', role: 'dispatcher' })).token;
 }
 
 async function storedCases(client: pg.ClientConfig, prefix: string): Promise<Array<{ key: string; id: number }>> {

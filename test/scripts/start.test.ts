@@ -113,8 +113,7 @@ describe(`npm start (${DRIVER})`, function () {
     try {
       const s = await startMain(pipeEnv);
       const file = path.join(pipeDir, 'admin-token');
-      // eslint-disable-next-line no-useless-assignment -- read after the finally block, also when an expectation failed
-    let token = '';
+      let token = '';
       try {
         expect(s.tokenFile).to.equal(file);
         expect(fs.statSync(file).mode & 0o777).to.equal(0o600);
