@@ -106,10 +106,10 @@ describe(`npm start (${DRIVER})`, function () {
   });
 
   it('without a terminal (and without the demo city) writes the token to DATA_DIR/admin-token, 0600, and never logs it', async () => {
-    const fresh = await openTestDatabase();
+    // A fresh database for the child: a new PostgreSQL database on pg; on PGlite the child makes its own in DATA_DIR.
+    const fresh = DRIVER === 'pg' ? await openTestDatabase() : ({} as Database & { url?: string });
     const pipeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wangge-pipe-'));
     const pipeEnv = childEnv(fresh, { DATA_DIR: pipeDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', DEMO_CITY: 'false' });
-    if (fresh.url === undefined) await fresh.close();
     try {
       const s = await startMain(pipeEnv);
       const file = path.join(pipeDir, 'admin-token');
@@ -137,10 +137,9 @@ describe(`npm start (${DRIVER})`, function () {
 
   it('on a terminal prints the admin token once and writes no file', async function () {
     if (!fs.existsSync('/usr/bin/script')) this.skip(); // util-linux script(1) gives the server a pseudo-terminal
-    const fresh = await openTestDatabase();
+    const fresh = DRIVER === 'pg' ? await openTestDatabase() : ({} as Database & { url?: string });
     const ttyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wangge-tty-'));
     const ttyEnv = childEnv(fresh, { DATA_DIR: ttyDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DEMO_CITY: 'false' });
-    if (fresh.url === undefined) await fresh.close();
     try {
       const child = spawn('/usr/bin/script', ['-qfec', `exec ${process.execPath} --import tsx server/main.ts`, '/dev/null'],
         { env: ttyEnv, stdio: ['pipe', 'pipe', 'pipe'] });
