@@ -98,7 +98,7 @@ export interface Assignment {
   district: Named | string | null;
   area_class: string;
   collector_area: { id: number; name: string } | null;
-  collectors: { id: number; code: string; name: string; phone?: string | null }[];
+  collectors: { id: number; code: string; name?: string; phone?: string | null }[];
   department: { code: string; name: string; kind: string } | null;
   matched?: { source: 'component' | 'rule' | 'fallback'; rule_id?: number; rule_version?: number; rule_name?: string; component_code?: string };
   why: string;

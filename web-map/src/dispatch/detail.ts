@@ -35,7 +35,8 @@ function assignmentSection(c: Case): HTMLElement {
   const a = c.assignment;
   if (!a) return h('section', { class: 'assignment' }, h('h4', {}, '责任归属'), h('p', { class: 'muted' }, '尚未计算责任归属'));
   const dept = a.department;
-  const collectors = a.collectors.map((p) => `${p.name}${p.phone ? ` ${p.phone}` : ''}`).join('、');
+  // Names and phones reach only the roles that may see them (the server leaves them out otherwise): show the code then.
+  const collectors = a.collectors.map((p) => `${p.name ?? p.code}${p.phone ? ` ${p.phone}` : ''}`).join('、');
   const candidates = a.candidates ?? [];
   return h('section', { class: 'assignment' },
     h('h4', {}, '责任归属'),
