@@ -28,7 +28,10 @@ export default tseslint.config(
   {
     rules: {
       // `_`-prefixed names are deliberately unused (positional parameters, destructuring to omit a field).
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' },
+      ],
     },
   },
 );

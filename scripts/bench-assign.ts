@@ -30,16 +30,43 @@ import { migrate, openDatabase, redact, type Database } from '../server/db/index
 import { loadDemoLibrary } from '../server/demo/dispatch.js';
 import { mulberry32 as rng } from '../server/demo/prng.js';
 import {
-  admin, benchArgs, f1, f2, httpRun, loadCity, logger, measure, printTable, requireDatabaseUrl, secs, startServer, stopwatch,
-  withDatabase, type Run, type Server,
+  admin,
+  benchArgs,
+  f1,
+  f2,
+  httpRun,
+  loadCity,
+  logger,
+  measure,
+  printTable,
+  requireDatabaseUrl,
+  secs,
+  startServer,
+  stopwatch,
+  withDatabase,
+  type Run,
+  type Server,
 } from './bench/harness.js';
 
 const BENCH_DB = 'wangge_bench_assign';
-const USAGE = 'usage: npm run bench:assign -- [--grids N (100000)] [--requests N (2000)] [--concurrency N,N (1,8)] '
-  + '[--points N (1000000)] [--keep]';
+const USAGE =
+  'usage: npm run bench:assign -- [--grids N (100000)] [--requests N (2000)] [--concurrency N,N (1,8)] ' +
+  '[--points N (1000000)] [--keep]';
 /** Categories of the generated reports (the demo's most common matters and components). */
-const CATEGORIES = ['matter:06010', 'matter:09006', 'matter:07001', 'matter:09009', 'matter:06036', 'matter:09005',
-  'matter:06012', 'matter:06017', 'matter:06013', 'component:01003', 'component:01037', 'component:03005'];
+const CATEGORIES = [
+  'matter:06010',
+  'matter:09006',
+  'matter:07001',
+  'matter:09009',
+  'matter:06036',
+  'matter:09005',
+  'matter:06012',
+  'matter:06017',
+  'matter:06013',
+  'component:01003',
+  'component:01037',
+  'component:03005',
+];
 
 const log = logger('bench-assign');
 
@@ -48,28 +75,44 @@ async function randomPoints(database: Database, n: number, seed: number): Promis
   const r = await sql<{ lon: number; lat: number }>`
     select ST_X(p) as lon, ST_Y(p) as lat from (
       select (ST_Dump(ST_GeneratePoints(geom, 1, (${seed}::bigint + id)::int))).geom as p
-      from unit_grid where termination_date is null order by md5(code || ${String(seed)}) limit ${n}) q`.execute(database.db);
+      from unit_grid where termination_date is null order by md5(code || ${String(seed)}) limit ${n}) q`.execute(
+    database.db,
+  );
   return r.rows.map((p) => [Math.round(p.lon * 1e7) / 1e7, Math.round(p.lat * 1e7) / 1e7]);
 }
 
 async function main(): Promise<void> {
-  const opts = benchArgs('bench-assign', USAGE, () => parseArgs({
-    options: {
-      grids: { type: 'string', default: '100000' },
-      requests: { type: 'string', default: '2000' },
-      concurrency: { type: 'string', default: '1,8' },
-      points: { type: 'string', default: '1000000' },
-      keep: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }), ['grids', 'requests', 'concurrency', 'points']);
-  const url = requireDatabaseUrl('bench:assign', `It creates a scratch database ${BENCH_DB} on that server (dropped at the end unless --keep); the role needs CREATE DATABASE.`);
-  const target = Number(opts.grids), nReq = Number(opts.requests), nPoints = Number(opts.points);
+  const opts = benchArgs(
+    'bench-assign',
+    USAGE,
+    () =>
+      parseArgs({
+        options: {
+          grids: { type: 'string', default: '100000' },
+          requests: { type: 'string', default: '2000' },
+          concurrency: { type: 'string', default: '1,8' },
+          points: { type: 'string', default: '1000000' },
+          keep: { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
+    ['grids', 'requests', 'concurrency', 'points'],
+  );
+  const url = requireDatabaseUrl(
+    'bench:assign',
+    `It creates a scratch database ${BENCH_DB} on that server (dropped at the end unless --keep); the role needs CREATE DATABASE.`,
+  );
+  const target = Number(opts.grids),
+    nReq = Number(opts.requests),
+    nPoints = Number(opts.points);
   const levels = opts.concurrency.split(',').map(Number);
   const clock = stopwatch();
   log(`server ${redact(url)}, scratch database ${BENCH_DB}`);
   await admin(url, [`drop database if exists ${BENCH_DB} with (force)`, `create database ${BENCH_DB}`]);
-  const database = await openDatabase({ databaseUrl: withDatabase(url, BENCH_DB), poolSize: Math.max(10, ...levels.map((c) => c + 2)) });
+  const database = await openDatabase({
+    databaseUrl: withDatabase(url, BENCH_DB),
+    poolSize: Math.max(10, ...levels.map((c) => c + 2)),
+  });
   const anchorPool = new pg.Pool({ connectionString: withDatabase(url, BENCH_DB), max: Math.max(...levels) });
   let server: Server | undefined;
   try {
@@ -80,8 +123,15 @@ async function main(): Promise<void> {
     let t0 = Date.now();
     const lib = await loadDemoLibrary(database, { collectorAreas: Math.round(grids / 100) });
     await sql`vacuum analyze`.execute(database.db);
-    log(`city and library loaded (${lib.departments} departments, ${lib.rules} rules, ${lib.areas} collector areas) in ${secs(Date.now() - t0)} s`);
-    const pgv = (await sql<{ v: string; g: string }>`select current_setting('server_version') as v, postgis_lib_version() as g`.execute(database.db)).rows[0];
+    log(
+      `city and library loaded (${lib.departments} departments, ${lib.rules} rules, ${lib.areas} collector areas) in ${secs(Date.now() - t0)} s`,
+    );
+    const pgv = (
+      await sql<{
+        v: string;
+        g: string;
+      }>`select current_setting('server_version') as v, postgis_lib_version() as g`.execute(database.db)
+    ).rows[0];
 
     // -- intake over HTTP vs the raw point-in-polygon lookup ------------------------------------------------------
     const { token } = await createUser(database.db, 'bench-dispatcher', 'dispatcher');
@@ -89,18 +139,29 @@ async function main(): Promise<void> {
     const base = server.url;
     const allPoints = await randomPoints(database, nReq * levels.length + 200, 20261124);
     const pickCat = rng(7);
-    const body = ([lon, lat]: [number, number], i: number) => JSON.stringify({
-      channel: 'collector', category: CATEGORIES[Math.floor(pickCat() * CATEGORIES.length)],
-      description: `bench report ${i}`, location: { lon, lat },
-    });
-    const raw = (p: [number, number]) => anchorPool.query(
-      `select code from unit_grid where termination_date is null
-         and ST_Intersects(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326)) order by code limit 1`, p);
-    const viaAssign = (p: [number, number]) => assign(database.db, { lon: p[0], lat: p[1], kind: 'matter', code: '06010' });
+    const body = ([lon, lat]: [number, number], i: number) =>
+      JSON.stringify({
+        channel: 'collector',
+        category: CATEGORIES[Math.floor(pickCat() * CATEGORIES.length)],
+        description: `bench report ${i}`,
+        location: { lon, lat },
+      });
+    const raw = (p: [number, number]) =>
+      anchorPool.query(
+        `select code from unit_grid where termination_date is null
+         and ST_Intersects(geom, ST_SetSRID(ST_MakePoint($1, $2), 4326)) order by code limit 1`,
+        p,
+      );
+    const viaAssign = (p: [number, number]) =>
+      assign(database.db, { lon: p[0], lat: p[1], kind: 'matter', code: '06010' });
     // Warm-up (untimed): the first 200 points through each path.
     const warm = allPoints.slice(0, 200);
-    const post = (bodies: string[], concurrency: number) => httpRun(base, bodies.map((b) => ({ path: '/api/cases', body: b })),
-      { concurrency, ok: [201], headers: { authorization: `Bearer ${token}` } });
+    const post = (bodies: string[], concurrency: number) =>
+      httpRun(
+        base,
+        bodies.map((b) => ({ path: '/api/cases', body: b })),
+        { concurrency, ok: [201], headers: { authorization: `Bearer ${token}` } },
+      );
     await post(warm.map(body), 4);
     await measure(warm, 4, raw);
     await measure(warm, 4, viaAssign);
@@ -111,13 +172,22 @@ async function main(): Promise<void> {
       log(`intake, concurrency ${c}: ${pts.length} requests`);
       const anchor = await measure(pts, c, raw);
       const inproc = await measure(pts, c, viaAssign);
-      const viaHttp = await post(pts.map((p, i) => body(p, i)), c);
+      const viaHttp = await post(
+        pts.map((p, i) => body(p, i)),
+        c,
+      );
       const row = (name: string, r: Run, ratio: string) =>
         intakeRows.push([name, String(c), String(r.n), f1(r.perS), f2(r.p50), f2(r.p99), ratio]);
       row('raw PostGIS point-in-polygon (anchor)', anchor, '1×');
       row('assign() in-process (no HTTP, no write)', inproc, `${(inproc.perS / anchor.perS).toFixed(2)}×`);
-      row('POST /api/cases (HTTP: assign + deadlines + duplicates + insert + event)', viaHttp, `${(viaHttp.perS / anchor.perS).toFixed(3)}×`);
-      summaryBits.push(`c=${c}: intake ${f1(viaHttp.perS)}/s (p99 ${f2(viaHttp.p99)} ms) vs raw lookup ${f1(anchor.perS)}/s`);
+      row(
+        'POST /api/cases (HTTP: assign + deadlines + duplicates + insert + event)',
+        viaHttp,
+        `${(viaHttp.perS / anchor.perS).toFixed(3)}×`,
+      );
+      summaryBits.push(
+        `c=${c}: intake ${f1(viaHttp.perS)}/s (p99 ${f2(viaHttp.p99)} ms) vs raw lookup ${f1(anchor.perS)}/s`,
+      );
     }
     await server.close();
     server = undefined;
@@ -167,30 +237,51 @@ async function main(): Promise<void> {
     const res = await reassignOpenCases(database.db);
     const reassignMs = Date.now() - t0;
     log(`reassignOpenCases: ${secs(reassignMs)} s (examined ${res.examined}, changed ${res.changed})`);
-    const check = (await sql<{ covered: number; differ: number; outside: number }>`
+    const check = (
+      await sql<{ covered: number; differ: number; outside: number }>`
       select (select count(*)::int from bench_anchor) as covered,
              (select count(*)::int from bench_anchor a join case_record c on c.id = a.id where c.grid_code is distinct from a.code) as differ,
-             (select count(*)::int from bench_pts p where not exists (select 1 from bench_anchor a where a.id = p.id)) as outside`
-      .execute(database.db)).rows[0];
+             (select count(*)::int from bench_pts p where not exists (select 1 from bench_anchor a where a.id = p.id)) as outside`.execute(
+        database.db,
+      )
+    ).rows[0];
 
     // -- report -----------------------------------------------------------------------------------------------------
-    console.log(`\nAssignment on ${grids.toLocaleString('en-US')} grids (${city.stats.streets} streets, ${city.stats.communities} communities), `
-      + `${lib.rules} rules, ${lib.departments} departments, ${lib.areas} collector areas; PostgreSQL ${pgv.v} / PostGIS ${pgv.g}\n`);
+    console.log(
+      `\nAssignment on ${grids.toLocaleString('en-US')} grids (${city.stats.streets} streets, ${city.stats.communities} communities), ` +
+        `${lib.rules} rules, ${lib.departments} departments, ${lib.areas} collector areas; PostgreSQL ${pgv.v} / PostGIS ${pgv.g}\n`,
+    );
     printTable(['intake', 'in flight', 'requests', 'per s', 'p50 ms', 'p99 ms', 'vs anchor'], intakeRows);
     console.log('');
-    printTable(['batch re-assignment', 'points', 'seconds', 'rows/s', 'vs anchor'], [
-      ['hand-written spatial join, lowest covering grid (anchor)', nPoints.toLocaleString('en-US'), secs(anchorMs),
-        Math.round(nPoints / (anchorMs / 1000)).toLocaleString('en-US'), '1×'],
-      ['reassignOpenCases() (grid, area class, collector area, rule precedence, fallback, write-back, events)',
-        res.examined.toLocaleString('en-US'), secs(reassignMs), Math.round(res.examined / (reassignMs / 1000)).toLocaleString('en-US'),
-        `${(reassignMs / anchorMs).toFixed(1)}× the time`],
-    ]);
-    console.log(`\nfixture: ${nPoints.toLocaleString('en-US')} open cases inserted set-based in ${secs(insertMs)} s; `
-      + `${check.covered.toLocaleString('en-US')} inside a grid, ${check.outside.toLocaleString('en-US')} outside every grid; `
-      + `reassignOpenCases changed ${res.changed.toLocaleString('en-US')}, moved the department of ${res.department_changed.toLocaleString('en-US')}; `
-      + `grids differing from the anchor: ${check.differ}`);
-    console.log(`\nsummary: ${summaryBits.join('; ')}; re-assignment of ${res.examined.toLocaleString('en-US')} open cases in ${secs(reassignMs)} s `
-      + `(${Math.round(res.examined / (reassignMs / 1000)).toLocaleString('en-US')} rows/s) vs ${secs(anchorMs)} s for the bare spatial join (${(reassignMs / anchorMs).toFixed(1)}×)`);
+    printTable(
+      ['batch re-assignment', 'points', 'seconds', 'rows/s', 'vs anchor'],
+      [
+        [
+          'hand-written spatial join, lowest covering grid (anchor)',
+          nPoints.toLocaleString('en-US'),
+          secs(anchorMs),
+          Math.round(nPoints / (anchorMs / 1000)).toLocaleString('en-US'),
+          '1×',
+        ],
+        [
+          'reassignOpenCases() (grid, area class, collector area, rule precedence, fallback, write-back, events)',
+          res.examined.toLocaleString('en-US'),
+          secs(reassignMs),
+          Math.round(res.examined / (reassignMs / 1000)).toLocaleString('en-US'),
+          `${(reassignMs / anchorMs).toFixed(1)}× the time`,
+        ],
+      ],
+    );
+    console.log(
+      `\nfixture: ${nPoints.toLocaleString('en-US')} open cases inserted set-based in ${secs(insertMs)} s; ` +
+        `${check.covered.toLocaleString('en-US')} inside a grid, ${check.outside.toLocaleString('en-US')} outside every grid; ` +
+        `reassignOpenCases changed ${res.changed.toLocaleString('en-US')}, moved the department of ${res.department_changed.toLocaleString('en-US')}; ` +
+        `grids differing from the anchor: ${check.differ}`,
+    );
+    console.log(
+      `\nsummary: ${summaryBits.join('; ')}; re-assignment of ${res.examined.toLocaleString('en-US')} open cases in ${secs(reassignMs)} s ` +
+        `(${Math.round(res.examined / (reassignMs / 1000)).toLocaleString('en-US')} rows/s) vs ${secs(anchorMs)} s for the bare spatial join (${(reassignMs / anchorMs).toFixed(1)}×)`,
+    );
     console.log(`\n${clock.footer()}`);
     if (check.differ > 0) {
       console.error(`bench-assign: ${check.differ} cases got a different grid than the anchor's lowest covering grid`);
@@ -203,7 +294,9 @@ async function main(): Promise<void> {
     if (!opts.keep) {
       // Wait for the pools' backends to leave before the forced drop (see test/helpers/db.ts).
       await new Promise((resolve) => setTimeout(resolve, 300));
-      await admin(url, [`drop database if exists ${BENCH_DB} with (force)`]).catch((e) => log(`could not drop ${BENCH_DB}: ${(e as Error).message}`));
+      await admin(url, [`drop database if exists ${BENCH_DB} with (force)`]).catch((e) =>
+        log(`could not drop ${BENCH_DB}: ${(e as Error).message}`),
+      );
     } else {
       log(`kept the database ${BENCH_DB}`);
     }

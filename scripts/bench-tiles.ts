@@ -25,17 +25,37 @@ import { ENCODERS } from '../server/tiles/encode.js';
 import { findLayer, type TileLayer } from '../server/tiles/layers.js';
 import { BUFFER, EXTENT, tileOf, tilesCovering, type Bbox } from '../server/tiles/tilemath.js';
 import {
-  admin, benchArgs, f1, httpRun, loadCity, logger, measure, printTable, requireDatabaseUrl, secs, startServer, stopwatch,
-  withDatabase, type Run, type Server,
+  admin,
+  benchArgs,
+  f1,
+  httpRun,
+  loadCity,
+  logger,
+  measure,
+  printTable,
+  requireDatabaseUrl,
+  secs,
+  startServer,
+  stopwatch,
+  withDatabase,
+  type Run,
+  type Server,
 } from './bench/harness.js';
 
 const BENCH_DB = 'wangge_bench';
-const USAGE = 'usage: npm run bench:tiles -- [--grids N (100000)] [--sample N (200)] [--js-sample N (50, 0 skips)] '
-  + '[--concurrency N (4)] [--reload]';
+const USAGE =
+  'usage: npm run bench:tiles -- [--grids N (100000)] [--sample N (200)] [--js-sample N (50, 0 skips)] ' +
+  '[--concurrency N (4)] [--reload]';
 const PLAN: [layer: string, z: number][] = [
-  ['grids', 13], ['grids', 14], ['grids', 16],
-  ['communities', 12], ['communities', 14], ['communities', 16],
-  ['streets', 12], ['streets', 14], ['streets', 16],
+  ['grids', 13],
+  ['grids', 14],
+  ['grids', 16],
+  ['communities', 12],
+  ['communities', 14],
+  ['communities', 16],
+  ['streets', 12],
+  ['streets', 14],
+  ['streets', 16],
 ];
 const MAX_TILE_BYTES = 500 * 1024;
 
@@ -114,28 +134,42 @@ async function rawStAsMvt(database: Database, layer: TileLayer, [z, x, y]: Tile)
 }
 
 const tileRun = (base: string, layer: string, tiles: Tile[], concurrency: number): Promise<Run> =>
-  httpRun(base, tiles.map(([z, x, y]) => ({ path: `/tiles/${layer}/${z}/${x}/${y}.mvt` })),
-    { concurrency, ok: [200, 204], headers: { 'accept-encoding': 'identity' } });
+  httpRun(
+    base,
+    tiles.map(([z, x, y]) => ({ path: `/tiles/${layer}/${z}/${x}/${y}.mvt` })),
+    { concurrency, ok: [200, 204], headers: { 'accept-encoding': 'identity' } },
+  );
 
 const kb = (b: number) => `${(b / 1024).toFixed(1)}`;
 
 async function main(): Promise<void> {
-  const opts = benchArgs('bench-tiles', USAGE, () => parseArgs({
-    options: {
-      grids: { type: 'string', default: '100000' },
-      sample: { type: 'string', default: '200' },
-      'js-sample': { type: 'string', default: '50' },
-      concurrency: { type: 'string', default: '4' },
-      reload: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h' },
-    },
-  }), ['grids', 'sample', 'concurrency']);
+  const opts = benchArgs(
+    'bench-tiles',
+    USAGE,
+    () =>
+      parseArgs({
+        options: {
+          grids: { type: 'string', default: '100000' },
+          sample: { type: 'string', default: '200' },
+          'js-sample': { type: 'string', default: '50' },
+          concurrency: { type: 'string', default: '4' },
+          reload: { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h' },
+        },
+      }),
+    ['grids', 'sample', 'concurrency'],
+  );
   if (!/^\d+$/.test(opts['js-sample'])) {
     console.error(`bench-tiles: --js-sample must be an integer ≥ 0, got "${opts['js-sample']}"\n${USAGE}`);
     process.exit(2);
   }
-  const url = requireDatabaseUrl('bench:tiles', `It creates (or reuses) a database named ${BENCH_DB} on that server; the embedded PGlite has no ST_AsMVT to compare with.`);
-  const target = Number(opts.grids), sampleN = Number(opts.sample), jsN = Number(opts['js-sample']);
+  const url = requireDatabaseUrl(
+    'bench:tiles',
+    `It creates (or reuses) a database named ${BENCH_DB} on that server; the embedded PGlite has no ST_AsMVT to compare with.`,
+  );
+  const target = Number(opts.grids),
+    sampleN = Number(opts.sample),
+    jsN = Number(opts['js-sample']);
   const concurrency = Number(opts.concurrency);
   const clock = stopwatch();
   log(`server ${redact(url)}, database ${BENCH_DB}`);
@@ -154,7 +188,12 @@ async function main(): Promise<void> {
     main = await startServer(database, { tileCacheBytes, tileEncoder: undefined });
     js = jsN > 0 ? await startServer(database, { tileCacheBytes, tileEncoder: 'geojson-vt' }) : undefined;
     // The app's floor: a tile request answered without the database (below minzoom → 204), many times.
-    const floor = await tileRun(main.url, 'grids', Array.from({ length: 2000 }, (): Tile => [0, 0, 0]), concurrency);
+    const floor = await tileRun(
+      main.url,
+      'grids',
+      Array.from({ length: 2000 }, (): Tile => [0, 0, 0]),
+      concurrency,
+    );
     const rows: string[][] = [];
     for (const [layerId, z] of PLAN) {
       const layer = findLayer(layerId)!;
@@ -166,7 +205,9 @@ async function main(): Promise<void> {
       const warm = await tileRun(main.url, layerId, tiles, concurrency);
       const jsRun = js ? await tileRun(js.url, layerId, tiles.slice(0, jsN), concurrency) : undefined;
       rows.push([
-        layerId, String(z), String(tiles.length),
+        layerId,
+        String(z),
+        String(tiles.length),
         `${f1(raw.perS)} (${f1(raw.p50)}/${f1(raw.p95)})`,
         `${f1(cold.perS)} (${f1(cold.p50)}/${f1(cold.p95)})`,
         `${f1(warm.perS)} (${f1(warm.p50)}/${f1(warm.p95)})`,
@@ -174,7 +215,8 @@ async function main(): Promise<void> {
         `${(cold.perS / raw.perS).toFixed(2)}×`,
         `${(warm.perS / raw.perS).toFixed(1)}×`,
         jsRun ? `${(jsRun.perS / raw.perS).toFixed(2)}×` : '–',
-        kb(cold.maxBytes), kb(raw.maxBytes),
+        kb(cold.maxBytes),
+        kb(raw.maxBytes),
       ]);
     }
 
@@ -187,27 +229,58 @@ async function main(): Promise<void> {
     let over = 0;
     for (const id of ['grids', 'communities', 'streets']) {
       const layer = findLayer(id)!;
-      let max = 0, maxAt = '', total = 0, nonEmpty = 0;
+      let max = 0,
+        maxAt = '',
+        total = 0,
+        nonEmpty = 0;
       const all = tilesCovering(bbox, layer.minzoom);
       for (const t of all) {
         const b = (await ENCODERS.st_asmvt(database.tileDb, layer, ...t)).length;
-        if (b) { nonEmpty++; total += b; }
-        if (b > max) { max = b; maxAt = t.join('/'); }
+        if (b) {
+          nonEmpty++;
+          total += b;
+        }
+        if (b > max) {
+          max = b;
+          maxAt = t.join('/');
+        }
       }
       if (max > MAX_TILE_BYTES) over++;
-      sweep.push(`  ${id} z${layer.minzoom}: ${all.length} tiles (${nonEmpty} with data), largest ${kb(max)} KB at ${maxAt}, mean ${kb(nonEmpty ? total / nonEmpty : 0)} KB`);
+      sweep.push(
+        `  ${id} z${layer.minzoom}: ${all.length} tiles (${nonEmpty} with data), largest ${kb(max)} KB at ${maxAt}, mean ${kb(nonEmpty ? total / nonEmpty : 0)} KB`,
+      );
     }
 
-    const head = ['layer', 'z', 'tiles', 'raw ST_AsMVT', 'HTTP cold', 'HTTP warm', `HTTP cold geojson-vt (${jsN})`,
-      'cold/raw', 'warm/raw', 'js/raw', 'max KB', 'raw max KB'];
-    console.log(`\nTiles on ${points.length} grids, PostgreSQL ${pgv.rows[0].v} / PostGIS ${versions.rows[0].v}, `
-      + `${concurrency} concurrent requests; cells: tiles/s (p50/p95 ms); ratios are of tiles/s\n`);
+    const head = [
+      'layer',
+      'z',
+      'tiles',
+      'raw ST_AsMVT',
+      'HTTP cold',
+      'HTTP warm',
+      `HTTP cold geojson-vt (${jsN})`,
+      'cold/raw',
+      'warm/raw',
+      'js/raw',
+      'max KB',
+      'raw max KB',
+    ];
+    console.log(
+      `\nTiles on ${points.length} grids, PostgreSQL ${pgv.rows[0].v} / PostGIS ${versions.rows[0].v}, ` +
+        `${concurrency} concurrent requests; cells: tiles/s (p50/p95 ms); ratios are of tiles/s\n`,
+    );
     printTable(head, rows);
-    console.log('\nraw = the ST_AsMVT query Martin / pg_tileserv run (no generalisation); HTTP = GET /tiles/… through the app,'
-      + ' identity encoding; cold = empty tile cache; warm = every tile cached; max KB = largest tile the server sent.');
-    console.log(`HTTP floor of this machine: GET /tiles/grids/0/0/0.mvt (204 below minzoom, no database): `
-      + `${f1(floor.perS)} req/s (p50 ${floor.p50.toFixed(2)} / p95 ${floor.p95.toFixed(2)} ms).`);
-    console.log(`\nLargest tiles at each layer's minzoom (every tile over the city, server encoder; limit ${MAX_TILE_BYTES / 1024} KB):`);
+    console.log(
+      '\nraw = the ST_AsMVT query Martin / pg_tileserv run (no generalisation); HTTP = GET /tiles/… through the app,' +
+        ' identity encoding; cold = empty tile cache; warm = every tile cached; max KB = largest tile the server sent.',
+    );
+    console.log(
+      `HTTP floor of this machine: GET /tiles/grids/0/0/0.mvt (204 below minzoom, no database): ` +
+        `${f1(floor.perS)} req/s (p50 ${floor.p50.toFixed(2)} / p95 ${floor.p95.toFixed(2)} ms).`,
+    );
+    console.log(
+      `\nLargest tiles at each layer's minzoom (every tile over the city, server encoder; limit ${MAX_TILE_BYTES / 1024} KB):`,
+    );
     console.log(sweep.join('\n'));
     console.log(`\n${clock.footer()}`);
     if (over) {

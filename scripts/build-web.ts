@@ -23,10 +23,18 @@ const require = createRequire(import.meta.url);
 /** Every file under dir, as paths relative to it. */
 function listFiles(dir: string): string[] {
   if (!fs.existsSync(dir)) return [];
-  return fs.readdirSync(dir, { recursive: true, withFileTypes: true })
-    .filter((d) => d.isFile())
-    // Dirent.parentPath is Node ≥ 20.12; earlier 20.x call it `path`.
-    .map((d) => path.relative(dir, path.join((d as { parentPath?: string }).parentPath ?? (d as unknown as { path: string }).path, d.name)));
+  return (
+    fs
+      .readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((d) => d.isFile())
+      // Dirent.parentPath is Node ≥ 20.12; earlier 20.x call it `path`.
+      .map((d) =>
+        path.relative(
+          dir,
+          path.join((d as { parentPath?: string }).parentPath ?? (d as unknown as { path: string }).path, d.name),
+        ),
+      )
+  );
 }
 
 export async function buildWeb(opts: { dev?: boolean; quiet?: boolean } = {}): Promise<void> {
@@ -74,8 +82,10 @@ export async function buildWeb(opts: { dev?: boolean; quiet?: boolean } = {}): P
       const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
       const chunks = fresh.filter((f) => f.startsWith('chunks') && f.endsWith('.js')).reduce((n, f) => n + bytes(f), 0);
       const warnings = result.warnings.length ? `, ${result.warnings.length} warnings` : '';
-      console.log(`web map built in ${Date.now() - t0} ms → ${path.relative(ROOT, OUT)}/ ` +
-        `(main.js ${kb(bytes('main.js'))}, chunks ${kb(chunks)}, maplibre-gl-worker.mjs ${kb(bytes('maplibre-gl-worker.mjs'))}${warnings})`);
+      console.log(
+        `web map built in ${Date.now() - t0} ms → ${path.relative(ROOT, OUT)}/ ` +
+          `(main.js ${kb(bytes('main.js'))}, chunks ${kb(chunks)}, maplibre-gl-worker.mjs ${kb(bytes('maplibre-gl-worker.mjs'))}${warnings})`,
+      );
     }
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

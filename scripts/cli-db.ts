@@ -17,10 +17,19 @@ export async function openConfiguredDatabase(opts: { migrate?: boolean } = {}): 
     // The running server serves the embedded database: pg over its unix socket (host = DATA_DIR, port 5432).
     // The server may be busy (an import holds the one session): wait for it rather than time out.
     const timeouts = { ...config.db, connectMs: 0, queryMs: 0, acquireMs: 0 };
-    database = await openPostgres({ host: path.dirname(holder.socket), port: 5432, user: 'postgres', database: 'template1' },
-      2, timeouts, (m) => console.error(m), true);
+    database = await openPostgres(
+      { host: path.dirname(holder.socket), port: 5432, user: 'postgres', database: 'template1' },
+      2,
+      timeouts,
+      (m) => console.error(m),
+      true,
+    );
   } else {
-    database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'db'), timeouts: config.db });
+    database = await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: path.join(config.dataDir, 'db'),
+      timeouts: config.db,
+    });
   }
   if (opts.migrate !== false) await migrate(database);
   return database;
@@ -28,8 +37,11 @@ export async function openConfiguredDatabase(opts: { migrate?: boolean } = {}): 
 
 /** Runs a CLI body, printing a one-line error and exiting 1 on failure. */
 export function runCli(body: () => Promise<void>): void {
-  body().then(() => process.exit(0), (e) => {
-    console.error(`error: ${(e as Error).message}`);
-    process.exit(1);
-  });
+  body().then(
+    () => process.exit(0),
+    (e) => {
+      console.error(`error: ${(e as Error).message}`);
+      process.exit(1);
+    },
+  );
 }

@@ -17,7 +17,8 @@ import { microCity } from '../test/fixtures/micro-city.js';
 import { runLoad, type LoadResult } from './faults/load.js';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const CLIENTS = 4, REPORTS = 40;
+const CLIENTS = 4,
+  REPORTS = 40;
 const failures: string[] = [];
 const check = (ok: boolean, what: string) => {
   console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${what}`);
@@ -34,11 +35,21 @@ async function freePort(): Promise<number> {
   });
 }
 
-interface Server { child: ChildProcess; url: string; token?: string; output: string; exited: boolean }
+interface Server {
+  child: ChildProcess;
+  url: string;
+  token?: string;
+  output: string;
+  exited: boolean;
+}
 
 function startServer(env: NodeJS.ProcessEnv): Promise<Server> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'server/main.ts'], {
+      cwd: ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     const s: Server = { child, url: '', output: '', exited: false };
     const timer = setTimeout(() => reject(new Error(`server did not start in 600 s:\n${s.output}`)), 600_000);
     const onData = (d: Buffer) => {
@@ -63,14 +74,19 @@ function startServer(env: NodeJS.ProcessEnv): Promise<Server> {
 
 async function stopServer(s: Server): Promise<void> {
   if (s.exited) return;
-  await new Promise((resolve) => { s.child.on('exit', resolve); s.child.kill('SIGTERM'); });
+  await new Promise((resolve) => {
+    s.child.on('exit', resolve);
+    s.child.kill('SIGTERM');
+  });
 }
 
 async function call<T = unknown>(url: string, method: string, p: string, token: string, body: unknown): Promise<T> {
   const res = await fetch(`${url}${p}`, {
-    method, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify(body),
+    method,
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
   });
-  const json = await res.json() as T;
+  const json = (await res.json()) as T;
   if (res.status >= 300) throw new Error(`${method} ${p}: ${res.status} ${JSON.stringify(json)}`);
   return json;
 }
@@ -78,8 +94,15 @@ async function call<T = unknown>(url: string, method: string, p: string, token: 
 /** The micro-city, one everywhere fallback department, a dispatcher who reports; returns the dispatcher's token. */
 async function prepare(s: Server): Promise<string> {
   await call(s.url, 'POST', '/api/import', s.token!, microCity());
-  await call(s.url, 'POST', '/api/departments', s.token!, { code: 'QY', name: '全域兜底中心', kind: '监督中心', fallback_for: '' });
-  return (await call<{ token: string }>(s.url, 'POST', '/api/users', s.token!, { name: '故障调度员', role: 'dispatcher' })).token;
+  await call(s.url, 'POST', '/api/departments', s.token!, {
+    code: 'QY',
+    name: '全域兜底中心',
+    kind: '监督中心',
+    fallback_for: '',
+  });
+  return (
+    await call<{ token: string }>(s.url, 'POST', '/api/users', s.token!, { name: '故障调度员', role: 'dispatcher' })
+  ).token;
 }
 
 async function storedCases(client: pg.ClientConfig, prefix: string): Promise<Array<{ key: string; id: number }>> {
@@ -87,8 +110,11 @@ async function storedCases(client: pg.ClientConfig, prefix: string): Promise<Arr
   await c.connect();
   try {
     // Stored keys are "<user id>:<client key>" (keys are per user).
-    const r = await c.query(`select split_part(idempotency_key, ':', 2) as key, id::int as id from case_record
-      where split_part(idempotency_key, ':', 2) like $1`, [`${prefix}-%`]);
+    const r = await c.query(
+      `select split_part(idempotency_key, ':', 2) as key, id::int as id from case_record
+      where split_part(idempotency_key, ':', 2) like $1`,
+      [`${prefix}-%`],
+    );
     return r.rows;
   } finally {
     await c.end();
@@ -102,13 +128,30 @@ function verify(load: LoadResult, stored: Array<{ key: string; id: number }>): v
   const wrongId = [...load.acknowledged].filter(([k, id]) => byKey.has(k) && !byKey.get(k)!.includes(id));
   const duplicates = [...byKey.values()].filter((ids) => ids.length > 1).length;
   const outage = load.outages.length ? Math.max(...load.outages) : 0;
-  console.log(`  reports sent ${load.sent}, attempts ${load.attempts}, acknowledged ${load.acknowledged.size}, stored ${stored.length}, duplicates ${duplicates}, lost ${lost.length}`);
-  console.log(`  what clients saw: ${Object.entries(load.seen).map(([k, n]) => `${k} × ${n}`).join(', ')}`);
-  console.log(`  outages (s): ${load.outages.map((x) => x.toFixed(1)).join(', ') || 'none'}; longest ${outage.toFixed(1)} s; load took ${(load.ms / 1000).toFixed(1)} s`);
-  check(load.acknowledged.size === load.sent, `every report acknowledged in the end (${load.acknowledged.size}/${load.sent})`);
+  console.log(
+    `  reports sent ${load.sent}, attempts ${load.attempts}, acknowledged ${load.acknowledged.size}, stored ${stored.length}, duplicates ${duplicates}, lost ${lost.length}`,
+  );
+  console.log(
+    `  what clients saw: ${Object.entries(load.seen)
+      .map(([k, n]) => `${k} × ${n}`)
+      .join(', ')}`,
+  );
+  console.log(
+    `  outages (s): ${load.outages.map((x) => x.toFixed(1)).join(', ') || 'none'}; longest ${outage.toFixed(1)} s; load took ${(load.ms / 1000).toFixed(1)} s`,
+  );
+  check(
+    load.acknowledged.size === load.sent,
+    `every report acknowledged in the end (${load.acknowledged.size}/${load.sent})`,
+  );
   check(load.refused.length === 0, `no report refused with a 4xx (${load.refused.slice(0, 3).join('; ') || 'none'})`);
-  check(lost.length === 0 && wrongId.length === 0, `acknowledged = stored (lost ${lost.length}, wrong id ${wrongId.length})`);
-  check(stored.length === load.acknowledged.size, `nothing stored that was not acknowledged (${stored.length} = ${load.acknowledged.size})`);
+  check(
+    lost.length === 0 && wrongId.length === 0,
+    `acknowledged = stored (lost ${lost.length}, wrong id ${wrongId.length})`,
+  );
+  check(
+    stored.length === load.acknowledged.size,
+    `nothing stored that was not acknowledged (${stored.length} = ${load.acknowledged.size})`,
+  );
   check(duplicates === 0, 'no duplicates');
   check(!Object.keys(load.seen).includes('500'), 'no 500 during the outage (503 or a refused connection only)');
 }
@@ -119,13 +162,32 @@ async function postgresScenario(): Promise<void> {
   fs.chmodSync(pgDir, 0o777); // the server runs as `postgres` when we are root
   const port = await freePort();
   const env = { ...process.env, PG_DIR: pgDir, PG_PORT: String(port) };
-  const url = execFileSync('bash', ['scripts/db-up.sh'], { cwd: ROOT, env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!;
+  const url = execFileSync('bash', ['scripts/db-up.sh'], {
+    cwd: ROOT,
+    env,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
+    .trim()
+    .split('\n')
+    .pop()!;
   if (!url.startsWith('postgres://') || url.includes(':54329/')) throw new Error(`unexpected cluster URL ${url}`);
   const data = path.join(pgDir, 'data');
   const asOwner = process.getuid?.() === 0 ? ['runuser', '-u', 'postgres', '--'] : [];
   const pgCtl = (mode: string) => async () => {
     const t = Date.now();
-    const [cmd, ...args] = [...asOwner, '/usr/lib/postgresql/15/bin/pg_ctl', 'restart', '-D', data, '-m', mode, '-w', '-l', path.join(pgDir, 'postgres.log')];
+    const [cmd, ...args] = [
+      ...asOwner,
+      '/usr/lib/postgresql/15/bin/pg_ctl',
+      'restart',
+      '-D',
+      data,
+      '-m',
+      mode,
+      '-w',
+      '-l',
+      path.join(pgDir, 'postgres.log'),
+    ];
     await new Promise<void>((resolve, reject) => {
       const p = spawn(cmd, args, { stdio: 'ignore' });
       p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`pg_ctl restart -m ${mode} exited ${code}`))));
@@ -134,17 +196,35 @@ async function postgresScenario(): Promise<void> {
   };
   let server: Server | undefined;
   try {
-    server = await startServer({ ...process.env, DATABASE_URL: url, DEMO_CITY: 'false', PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'error' });
+    server = await startServer({
+      ...process.env,
+      DATABASE_URL: url,
+      DEMO_CITY: 'false',
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'error',
+    });
     const token = await prepare(server);
     const prefix = `pg-${Date.now().toString(36)}`;
     const s = server;
     const load = await runLoad({
-      url: () => s.url, token, clients: CLIENTS, reportsPerClient: REPORTS, prefix, deadlineMs: 180_000, pauseMs: 30,
-      faults: [{ afterAcks: 40, run: pgCtl('fast') }, { afterAcks: 100, run: pgCtl('immediate') }],
+      url: () => s.url,
+      token,
+      clients: CLIENTS,
+      reportsPerClient: REPORTS,
+      prefix,
+      deadlineMs: 180_000,
+      pauseMs: 30,
+      faults: [
+        { afterAcks: 40, run: pgCtl('fast') },
+        { afterAcks: 100, run: pgCtl('immediate') },
+      ],
     });
     await sleep(200);
     check(!server.exited, 'the server process stayed up through both restarts');
-    const health = await fetch(`${server.url}/api/health`).then((r) => r.json() as Promise<{ status: string }>).catch(() => ({ status: 'no answer' }));
+    const health = await fetch(`${server.url}/api/health`)
+      .then((r) => r.json() as Promise<{ status: string }>)
+      .catch(() => ({ status: 'no answer' }));
     check(health.status === 'ok', `/api/health is ok afterwards (${health.status})`);
     verify(load, await storedCases({ connectionString: url }, prefix));
   } finally {
@@ -158,7 +238,14 @@ async function embeddedScenario(): Promise<void> {
   console.log('\n== embedded database: kill -9 of the server under load, restart on the same DATA_DIR');
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wangge-faults-db-'));
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, DEMO_CITY: 'false', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'error' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATA_DIR: dataDir,
+    DEMO_CITY: 'false',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'error',
+  };
   delete env.DATABASE_URL;
   let server: Server | undefined;
   let restarted: Server | undefined;
@@ -168,19 +255,27 @@ async function embeddedScenario(): Promise<void> {
     const prefix = `emb-${Date.now().toString(36)}`;
     let downFor = 0;
     const load = await runLoad({
-      url: () => `http://127.0.0.1:${port}`, token, clients: CLIENTS, reportsPerClient: REPORTS / 2, prefix,
-      deadlineMs: 900_000, pauseMs: 30,
-      faults: [{
-        afterAcks: 30, run: async () => {
-          const t = Date.now();
-          server!.child.kill('SIGKILL');
-          await new Promise((r) => server!.child.once('exit', r));
-          console.log('  kill -9 of the server');
-          restarted = await startServer(env);
-          downFor = (Date.now() - t) / 1000;
-          console.log(`  restarted on the same DATA_DIR (stale lock taken over) after ${downFor.toFixed(1)} s`);
+      url: () => `http://127.0.0.1:${port}`,
+      token,
+      clients: CLIENTS,
+      reportsPerClient: REPORTS / 2,
+      prefix,
+      deadlineMs: 900_000,
+      pauseMs: 30,
+      faults: [
+        {
+          afterAcks: 30,
+          run: async () => {
+            const t = Date.now();
+            server!.child.kill('SIGKILL');
+            await new Promise((r) => server!.child.once('exit', r));
+            console.log('  kill -9 of the server');
+            restarted = await startServer(env);
+            downFor = (Date.now() - t) / 1000;
+            console.log(`  restarted on the same DATA_DIR (stale lock taken over) after ${downFor.toFixed(1)} s`);
+          },
         },
-      }],
+      ],
     });
     check(restarted !== undefined && !restarted.exited, 'the server was restarted once (after kill -9) and is up');
     const lock = JSON.parse(fs.readFileSync(path.join(dataDir, 'wangge.lock'), 'utf8')) as { pid: number };
@@ -194,7 +289,10 @@ async function embeddedScenario(): Promise<void> {
 }
 
 const only = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1] : undefined;
-const overall = setTimeout(() => { console.error('test:faults: overall limit of 30 minutes reached'); process.exit(1); }, 30 * 60_000);
+const overall = setTimeout(() => {
+  console.error('test:faults: overall limit of 30 minutes reached');
+  process.exit(1);
+}, 30 * 60_000);
 try {
   if (only !== 'embedded') await postgresScenario();
   if (only !== 'pg') await embeddedScenario();

@@ -24,7 +24,9 @@ runCli(async () => {
       try {
         const s = await importRegions(database, input, {
           actor: { id: null, name: `cli:${process.env.USER ?? 'unknown'}` },
-          onProgress: (done, total) => { if (total >= 5000) process.stderr.write(`\r${file}: staged ${done}/${total}`); },
+          onProgress: (done, total) => {
+            if (total >= 5000) process.stderr.write(`\r${file}: staged ${done}/${total}`);
+          },
         });
         process.stderr.write('\n');
         console.log(`${file}: imported ${s.total} features in ${((Date.now() - t) / 1000).toFixed(1)} s`);

@@ -11,8 +11,10 @@ runCli(async () => {
   try {
     const t = Date.now();
     const r = await reassignOpenCases(database.db, { all, actor: { id: null, name: 'cli:reassign' } });
-    console.log(`library version ${r.version}: examined ${r.examined} open cases, changed ${r.changed} ` +
-      `(department moved on ${r.department_changed}, proposed for ${r.proposed} already dispatched) in ${Date.now() - t} ms`);
+    console.log(
+      `library version ${r.version}: examined ${r.examined} open cases, changed ${r.changed} ` +
+        `(department moved on ${r.department_changed}, proposed for ${r.proposed} already dispatched) in ${Date.now() - t} ms`,
+    );
   } finally {
     await database.close();
   }

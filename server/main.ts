@@ -13,12 +13,19 @@ async function main() {
   const config = loadConfig();
   // Synchronous stdout logging: lines stay in order with the start-up banner and none are lost on exit.
   // Tokens and Authorization headers are censored should any log call ever carry them.
-  const logRedact = { paths: ['authorization', 'token', '*.authorization', '*.token', '*.headers.authorization'], censor: '[redacted]' };
+  const logRedact = {
+    paths: ['authorization', 'token', '*.authorization', '*.token', '*.headers.authorization'],
+    censor: '[redacted]',
+  };
   const log = pino({ level: config.logLevel, redact: logRedact }, pino.destination({ dest: 1, sync: true }));
-  const where = config.databaseUrl ? `PostgreSQL ${redact(config.databaseUrl)}` : `embedded PGlite in ${path.join(config.dataDir, 'db')}`;
+  const where = config.databaseUrl
+    ? `PostgreSQL ${redact(config.databaseUrl)}`
+    : `embedded PGlite in ${path.join(config.dataDir, 'db')}`;
   log.info(`opening ${where}`);
   const database = await openDatabase({
-    databaseUrl: config.databaseUrl, dataDir: path.join(config.dataDir, 'db'), timeouts: config.db,
+    databaseUrl: config.databaseUrl,
+    dataDir: path.join(config.dataDir, 'db'),
+    timeouts: config.db,
     serveSocketIn: config.databaseUrl ? undefined : config.dataDir, // local tools reach the embedded database here
     onFault: (m) => log.warn(m),
   });
@@ -32,13 +39,20 @@ async function main() {
   if (config.demoCity && (await isEmpty(database))) {
     const t = Date.now();
     const s = await loadDemoCity(database, { log });
-    log.info(`loaded the demo city: ${s.counts.street.inserted} streets, ${s.counts.community.inserted} communities, ${s.counts.grid.inserted} unit grids in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+    log.info(
+      `loaded the demo city: ${s.counts.street.inserted} streets, ${s.counts.community.inserted} communities, ${s.counts.grid.inserted} unit grids in ${((Date.now() - t) / 1000).toFixed(1)} s`,
+    );
   }
   const app = buildApp({ config, database, log });
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (e: NodeJS.ErrnoException) => reject(e.code === 'EADDRINUSE'
-      ? new Error(`port ${config.port} on ${config.host} is already in use; set PORT to another port`) : e));
+    server.once('error', (e: NodeJS.ErrnoException) =>
+      reject(
+        e.code === 'EADDRINUSE'
+          ? new Error(`port ${config.port} on ${config.host} is already in use; set PORT to another port`)
+          : e,
+      ),
+    );
     server.listen(config.port, config.host, resolve);
   });
   // The first admin is created only once the server is listening, so its token is never lost to a failed start.
@@ -49,7 +63,8 @@ async function main() {
   const url = `http://${shown}:${port}/`;
   console.log(`\n  wangge is running: ${url}  (driver: ${database.driver})`);
   // Printed only on a terminal; otherwise written to DATA_DIR/admin-token (0600) so that it never lands in a log.
-  if (adminToken) for (const line of showAdminToken(adminToken, config.dataDir, !!process.stdout.isTTY)) console.log(line);
+  if (adminToken)
+    for (const line of showAdminToken(adminToken, config.dataDir, !!process.stdout.isTTY)) console.log(line);
   console.log('');
 
   let stopping = false;

@@ -23,7 +23,10 @@ import { importRegions } from '../../server/importexport/import.js';
  * `integers` that is not a positive integer (or, for a list, comma-separated positive integers).
  */
 export function benchArgs<V extends { help?: boolean }>(
-  bench: string, usage: string, parse: () => { values: V }, integers: (keyof V & string)[],
+  bench: string,
+  usage: string,
+  parse: () => { values: V },
+  integers: (keyof V & string)[],
 ): V {
   const fail = (msg: string): never => {
     console.error(`${bench}: ${msg}\n${usage}`);
@@ -70,8 +73,11 @@ export async function admin(url: string, statements: string[]): Promise<void> {
 export function requireDatabaseUrl(bench: string, what: string): string {
   const url = process.env.DATABASE_URL;
   if (url) return url;
-  console.error(`${bench} needs a PostgreSQL + PostGIS server: set DATABASE_URL, e.g.\n`
-    + '  export DATABASE_URL=$(bash scripts/db-up.sh | tail -1)\n' + what);
+  console.error(
+    `${bench} needs a PostgreSQL + PostGIS server: set DATABASE_URL, e.g.\n` +
+      '  export DATABASE_URL=$(bash scripts/db-up.sh | tail -1)\n' +
+      what,
+  );
   process.exit(2);
 }
 
@@ -79,25 +85,40 @@ export function requireDatabaseUrl(bench: string, what: string): string {
 export const logger = (bench: string) => (msg: string) => process.stderr.write(`${bench}: ${msg}\n`);
 
 /** Generates a city of about `target` grids and imports it, logging progress every 10 %. */
-export async function loadCity(database: Database, target: number, bench: string, log: (msg: string) => void): Promise<City> {
+export async function loadCity(
+  database: Database,
+  target: number,
+  bench: string,
+  log: (msg: string) => void,
+): Promise<City> {
   const t0 = Date.now();
   log(`generating a city of ~${target} grids`);
   const city = generateCity({ targetGrids: target });
   log(`generated ${city.features.length} features in ${secs(Date.now() - t0)} s; importing`);
   let last = -1;
-  await importRegions(database, { type: 'FeatureCollection', features: city.features }, {
-    actor: { id: null, name: bench },
-    onProgress: (done, total) => {
-      const pct = Math.floor((done / total) * 10) * 10;
-      if (pct !== last) { last = pct; log(`staged ${done}/${total}`); }
+  await importRegions(
+    database,
+    { type: 'FeatureCollection', features: city.features },
+    {
+      actor: { id: null, name: bench },
+      onProgress: (done, total) => {
+        const pct = Math.floor((done / total) * 10) * 10;
+        if (pct !== last) {
+          last = pct;
+          log(`staged ${done}/${total}`);
+        }
+      },
     },
-  });
+  );
   return city;
 }
 
 // -- the app in-process -------------------------------------------------------------------------------------------
 
-export interface Server { url: string; close(): Promise<void> }
+export interface Server {
+  url: string;
+  close(): Promise<void>;
+}
 
 /** The whole Koa app on a free local port, configured from the environment plus `overrides`. */
 export async function startServer(database: Database, overrides: Partial<Config> = {}): Promise<Server> {
@@ -108,7 +129,11 @@ export async function startServer(database: Database, overrides: Partial<Config>
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -136,20 +161,25 @@ export async function measure<T>(items: T[], concurrency: number, fn: (item: T) 
   let maxBytes = 0;
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      const s = performance.now();
-      const r = await fn(item);
-      if (typeof r === 'number') maxBytes = Math.max(maxBytes, r);
-      ms.push(performance.now() - s);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+      while (next < items.length) {
+        const item = items[next++];
+        const s = performance.now();
+        const r = await fn(item);
+        if (typeof r === 'number') maxBytes = Math.max(maxBytes, r);
+        ms.push(performance.now() - s);
+      }
+    }),
+  );
   return summarise(ms, (performance.now() - t0) / 1000, maxBytes);
 }
 
 /** One HTTP request of a run: GET without a body, POST (JSON) with one. */
-export interface HttpRequest { path: string; body?: string }
+export interface HttpRequest {
+  path: string;
+  body?: string;
+}
 
 export interface HttpRunOptions {
   concurrency: number;
@@ -221,14 +251,19 @@ export function printTable(head: string[], rows: string[][]): void {
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
 }
 
-const loadavg = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
+const loadavg = () =>
+  os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
 
 /** Wall time and the machine's load at start and end (other work on the machine skews the figures). */
 export function stopwatch(): { footer(): string } {
   const started = Date.now();
   const atStart = loadavg();
   return {
-    footer: () => `total ${secs(Date.now() - started)} s on ${os.cpus().length} CPUs; load average at start ${atStart}, `
-      + `at end ${loadavg()} (other work on the machine skews the figures)`,
+    footer: () =>
+      `total ${secs(Date.now() - started)} s on ${os.cpus().length} CPUs; load average at start ${atStart}, ` +
+      `at end ${loadavg()} (other work on the machine skews the figures)`,
   };
 }

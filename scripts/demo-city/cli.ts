@@ -13,7 +13,12 @@ import { DEFAULT_SEED, DEFAULT_TARGET_GRIDS, generateCity } from '../../server/d
 
 const USAGE = 'usage: tsx scripts/demo-city/cli.ts [--seed N] [--scale N(grids)] [--out file.geojson] [--roads]';
 
-export interface CliArgs { seed: number; scale: number; out?: string; roads: boolean }
+export interface CliArgs {
+  seed: number;
+  scale: number;
+  out?: string;
+  roads: boolean;
+}
 
 export function parseArgs(argv: string[]): CliArgs {
   const args: CliArgs = { seed: DEFAULT_SEED, scale: DEFAULT_TARGET_GRIDS, roads: false };
@@ -30,12 +35,24 @@ export function parseArgs(argv: string[]): CliArgs {
       return Number(v);
     };
     switch (flag) {
-      case '--seed': args.seed = int(value()); break;
-      case '--scale': case '--grids': args.scale = int(value()); break;
-      case '--out': args.out = value(); break;
-      case '--roads': args.roads = true; break;
-      case '-h': case '--help': throw new Error(USAGE);
-      default: throw new Error(`unknown argument "${a}"\n${USAGE}`);
+      case '--seed':
+        args.seed = int(value());
+        break;
+      case '--scale':
+      case '--grids':
+        args.scale = int(value());
+        break;
+      case '--out':
+        args.out = value();
+        break;
+      case '--roads':
+        args.roads = true;
+        break;
+      case '-h':
+      case '--help':
+        throw new Error(USAGE);
+      default:
+        throw new Error(`unknown argument "${a}"\n${USAGE}`);
     }
   }
   return args;
@@ -56,7 +73,10 @@ export function main(argv: string[]): void {
       let buf = '';
       features.forEach((f, k) => {
         buf += (k ? ',\n' : '') + JSON.stringify(f);
-        if (buf.length > 1 << 20) { fs.writeSync(fd, buf); buf = ''; }
+        if (buf.length > 1 << 20) {
+          fs.writeSync(fd, buf);
+          buf = '';
+        }
       });
       fs.writeSync(fd, buf + '\n]}\n');
     } finally {
@@ -67,10 +87,16 @@ export function main(argv: string[]): void {
   const km2 = (s.totalAreaM2 / 1e6).toFixed(2);
   console.log(`demo city (seed ${s.seed}, target ${s.targetGrids} grids) generated in ${(ms / 1000).toFixed(2)} s`);
   console.log(`  1 district, ${s.streets} streets, ${s.communities} communities, ${s.grids} unit grids, ${km2} km²`);
-  console.log(`  grid area m²: min ${s.gridAreaM2.min}, median ${s.gridAreaM2.median}, mean ${s.gridAreaM2.mean}, max ${s.gridAreaM2.max}`);
-  console.log(`  grids per community: ${s.gridsPerCommunity.min}–${s.gridsPerCommunity.max} (mean ${s.gridsPerCommunity.mean}); ` +
-    `communities per street: ${s.communitiesPerStreet.min}–${s.communitiesPerStreet.max}`);
-  console.log(`  ${s.multiPolygonGrids} MultiPolygon grids, ${s.holedGrids} grids with a hole (${s.parkGrids} park grids)`);
+  console.log(
+    `  grid area m²: min ${s.gridAreaM2.min}, median ${s.gridAreaM2.median}, mean ${s.gridAreaM2.mean}, max ${s.gridAreaM2.max}`,
+  );
+  console.log(
+    `  grids per community: ${s.gridsPerCommunity.min}–${s.gridsPerCommunity.max} (mean ${s.gridsPerCommunity.mean}); ` +
+      `communities per street: ${s.communitiesPerStreet.min}–${s.communitiesPerStreet.max}`,
+  );
+  console.log(
+    `  ${s.multiPolygonGrids} MultiPolygon grids, ${s.holedGrids} grids with a hole (${s.parkGrids} park grids)`,
+  );
   console.log(`  roads: ${s.roads.arterial} arterial and ${s.roads.local} local line strings`);
   console.log(`  bbox: ${s.bbox.join(', ')}`);
   if (args.out) console.log(`  wrote ${args.out}${args.roads ? ' (with roads)' : ''}`);

@@ -31,7 +31,13 @@ export interface LoadResult {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const P = [[100.0005, 20.0025], [100.0015, 20.0015], [100.0025, 20.0015], [100.0045, 20.0015], [100.0065, 20.0015]];
+const P = [
+  [100.0005, 20.0025],
+  [100.0015, 20.0015],
+  [100.0025, 20.0015],
+  [100.0045, 20.0015],
+  [100.0065, 20.0015],
+];
 
 export async function runLoad(o: LoadOptions): Promise<LoadResult> {
   const started = Date.now();
@@ -45,22 +51,28 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     const key = `${o.prefix}-${client}-${i}`;
     const [lon, lat] = P[(client + i) % P.length];
     const body = JSON.stringify({
-      channel: 'hotline_12345', category: 'matter:06010', description: `fault-script report ${key}`,
-      location: { lon: lon + (i % 7) * 1e-5, lat }, reporter: { name: '测试', phone: '12345' },
+      channel: 'hotline_12345',
+      category: 'matter:06010',
+      description: `fault-script report ${key}`,
+      location: { lon: lon + (i % 7) * 1e-5, lat },
+      reporter: { name: '测试', phone: '12345' },
     });
     r.sent++;
     for (;;) {
-      if (Date.now() - started > o.deadlineMs) throw new Error(`deadline of ${o.deadlineMs} ms passed with ${key} unacknowledged`);
+      if (Date.now() - started > o.deadlineMs)
+        throw new Error(`deadline of ${o.deadlineMs} ms passed with ${key} unacknowledged`);
       r.attempts++;
       let status: string;
       let id: number | undefined;
       try {
         const res = await fetch(`${o.url()}/api/cases`, {
-          method: 'POST', body, signal: AbortSignal.timeout(15_000),
+          method: 'POST',
+          body,
+          signal: AbortSignal.timeout(15_000),
           headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${o.token}`, 'Idempotency-Key': key },
         });
         status = String(res.status);
-        const json = await res.json().catch(() => ({})) as { id?: number };
+        const json = (await res.json().catch(() => ({}))) as { id?: number };
         id = json.id;
       } catch (e) {
         const cause = (e as { cause?: { code?: string } }).cause;
@@ -85,12 +97,14 @@ export async function runLoad(o: LoadOptions): Promise<LoadResult> {
     }
   };
 
-  await Promise.all(Array.from({ length: o.clients }, async (_, c) => {
-    for (let i = 0; i < o.reportsPerClient; i++) {
-      await report(c, i);
-      await sleep(o.pauseMs);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: o.clients }, async (_, c) => {
+      for (let i = 0; i < o.reportsPerClient; i++) {
+        await report(c, i);
+        await sleep(o.pauseMs);
+      }
+    }),
+  );
   await Promise.all(faultRuns);
   r.ms = Date.now() - started;
   return r;

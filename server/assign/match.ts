@@ -28,7 +28,10 @@ const areaCovers = (alias: string, p: Probe) => sql<boolean>`(${sql.ref(`${alias
   or (${sql.ref(`${alias}.area_kind`)} = 'regions' and ${placeInCodes(alias, p.place)}))`;
 
 /** Rule `alias` (resp_rule) applies: category kind and pattern match, valid today, its area covers the point. */
-export const ruleApplies = (alias: string, p: Probe) => sql<boolean>`((${sql.ref(`${alias}.category_kind`)} is null or ${sql.ref(`${alias}.category_kind`)} = ${p.kind})
+export const ruleApplies = (
+  alias: string,
+  p: Probe,
+) => sql<boolean>`((${sql.ref(`${alias}.category_kind`)} is null or ${sql.ref(`${alias}.category_kind`)} = ${p.kind})
   and ${sql.ref(`${alias}.category_pattern`)} in (${p.code}, left(${p.code}, 2), '*')
   and (${sql.ref(`${alias}.valid_from`)} is null or ${sql.ref(`${alias}.valid_from`)} <= ${p.today})
   and (${sql.ref(`${alias}.valid_to`)} is null or ${sql.ref(`${alias}.valid_to`)} >= ${p.today})
@@ -44,7 +47,8 @@ export const collectorAreaOf = (grid: RawBuilder<unknown>, columns: string) => s
   from collector_area ca where ca.grid_codes @> array[${grid}::text] order by ca.id limit 1`;
 
 /** A named component's department: its maintainer (养护单位), else its owner (主管部门). */
-export const componentDepartment = (alias: string) => sql.raw(`coalesce(${alias}.maintainer_code, ${alias}.owner_code)`);
+export const componentDepartment = (alias: string) =>
+  sql.raw(`coalesce(${alias}.maintainer_code, ${alias}.owner_code)`);
 
 /** The fallback owner (属地兜底): of the street, else of the district, else of everywhere (''). */
 export const fallbackOf = (street: RawBuilder<unknown>, district: RawBuilder<unknown>, columns: string) => sql`

@@ -27,7 +27,8 @@ export interface RuleCandidate {
   department_name: string;
 }
 
-export type LostBecause = 'component_maintainer' | 'less_specific_category' | 'larger_area' | 'lower_priority' | 'higher_id';
+export type LostBecause =
+  'component_maintainer' | 'less_specific_category' | 'larger_area' | 'lower_priority' | 'higher_id';
 
 /** 0–5: pattern level ×2 plus 1 when the rule names the kind. */
 export function specificity(r: Pick<RuleCandidate, 'category_kind' | 'category_pattern'>): number {
@@ -50,9 +51,12 @@ export interface RankKey {
 
 export const RANKING: readonly RankKey[] = [
   {
-    lost: 'less_specific_category', better: 'higher', value: specificity,
-    sql: (r) => `((case when ${r}.category_pattern = '*' then 0 when length(${r}.category_pattern) = 2 then 1 else 2 end) * 2`
-      + ` + (case when ${r}.category_kind is null then 0 else 1 end))`,
+    lost: 'less_specific_category',
+    better: 'higher',
+    value: specificity,
+    sql: (r) =>
+      `((case when ${r}.category_pattern = '*' then 0 when length(${r}.category_pattern) = 2 then 1 else 2 end) * 2` +
+      ` + (case when ${r}.category_kind is null then 0 else 1 end))`,
   },
   { lost: 'larger_area', better: 'lower', value: (r) => r.area_m2, sql: (r) => `${r}.area_m2` },
   { lost: 'lower_priority', better: 'higher', value: (r) => r.priority, sql: (r) => `${r}.priority` },
@@ -61,7 +65,8 @@ export const RANKING: readonly RankKey[] = [
 
 /** Negative when a's value wins over b's under this key; nulls lose. */
 function compareBy(key: RankKey, a: RuleCandidate, b: RuleCandidate): number {
-  const x = key.value(a), y = key.value(b);
+  const x = key.value(a),
+    y = key.value(b);
   if (x === y) return 0;
   if (x === null) return 1;
   if (y === null) return -1;

@@ -18,7 +18,13 @@ import { assignmentVersion, localDate } from './assign.js';
 import { collectorAreaOf, componentDepartment, fallbackOf, ruleApplies, zoneOf, type Probe } from './match.js';
 import { rankingOrderBy } from './precedence.js';
 
-export interface ReassignResult { version: number; examined: number; changed: number; department_changed: number; proposed: number }
+export interface ReassignResult {
+  version: number;
+  examined: number;
+  changed: number;
+  department_changed: number;
+  proposed: number;
+}
 
 const BEFORE_DISPATCH = ['reported', 'verifying', 'accepted', 'filed'];
 
@@ -72,7 +78,10 @@ export async function reassignOpenCases(db: Kysely<DB>, opts: ReassignOptions = 
       where w.id = r.id`.execute(trx);
     // 3. Area class, collector area, and the department by precedence.
     const probe: Probe = {
-      geom: sql.ref('w.geom'), place: sql.ref('w.place'), kind: sql.ref('w.kind'), code: sql.ref('w.code'),
+      geom: sql.ref('w.geom'),
+      place: sql.ref('w.place'),
+      kind: sql.ref('w.kind'),
+      code: sql.ref('w.code'),
       today: sql`${today}::date`,
     };
     await sql`create temp table reassign_new on commit drop as
@@ -101,7 +110,9 @@ export async function reassignOpenCases(db: Kysely<DB>, opts: ReassignOptions = 
     // the department, matched rule and why stay; the other department is proposed.
     await sql`update reassign_new set
         move = state = any(${BEFORE_DISPATCH}::text[]) and department is distinct from old_department,
-        keep = not (state = any(${BEFORE_DISPATCH}::text[])) and old_department is not null and department is distinct from old_department`.execute(trx);
+        keep = not (state = any(${BEFORE_DISPATCH}::text[])) and old_department is not null and department is distinct from old_department`.execute(
+      trx,
+    );
     await sql`update reassign_new set
         proposed = case when keep then department end,
         changed = grid_code is distinct from old_grid or community_code is distinct from old_community
@@ -148,14 +159,25 @@ export async function reassignOpenCases(db: Kysely<DB>, opts: ReassignOptions = 
                'department_to', case when n.move then n.department end,
                'proposed_department', n.proposed))
       from reassign_new n join case_record c on c.id = n.id where n.changed`.execute(trx);
-    const counts = (await sql<{ examined: number; changed: number; moved: number; proposed: number }>`
+    const counts = (
+      await sql<{ examined: number; changed: number; moved: number; proposed: number }>`
       select count(*)::int as examined, count(*) filter (where changed)::int as changed,
              count(*) filter (where move)::int as moved,
              count(*) filter (where changed and proposed is not null)::int as proposed
-      from reassign_new`.execute(trx)).rows[0];
+      from reassign_new`.execute(trx)
+    ).rows[0];
     return {
-      result: { version, examined: counts.examined, changed: counts.changed, department_changed: counts.moved, proposed: counts.proposed },
-      action: 'reassign', entity: 'cases', key: scope || null, detail: { version, all: !!opts.all, scope, ...counts },
+      result: {
+        version,
+        examined: counts.examined,
+        changed: counts.changed,
+        department_changed: counts.moved,
+        proposed: counts.proposed,
+      },
+      action: 'reassign',
+      entity: 'cases',
+      key: scope || null,
+      detail: { version, all: !!opts.all, scope, ...counts },
     };
   });
 }

@@ -12,47 +12,78 @@ import { assign } from './assign.js';
 import { reassignOpenCases } from './reassign.js';
 
 export function assignRoutes(api: Api, db: Kysely<DB>): void {
-  api.route({
-    method: 'get', path: '/api/assign/preview', tag: 'assign',
-    summary: 'What a report of this category at this point would get: grid, area class, collectors, department, deadlines — and why',
-    query: {
-      type: 'object', additionalProperties: false, required: ['lon', 'lat', 'category'],
-      properties: {
-        lon: { type: 'number', minimum: -180, maximum: 180 },
-        lat: { type: 'number', minimum: -90, maximum: 90 },
-        crs: { type: 'string', enum: CRS_NAMES, default: 'wgs84' },
-        category: { type: 'string', pattern: CATEGORY_KEY_PATTERN, description: 'kind:code, e.g. matter:06010' },
-        component: { type: 'string', pattern: '^[0-9]{16,17}$' },
-        condition: { type: 'string', maxLength: 100 },
+  api.route(
+    {
+      method: 'get',
+      path: '/api/assign/preview',
+      tag: 'assign',
+      summary:
+        'What a report of this category at this point would get: grid, area class, collectors, department, deadlines — and why',
+      query: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['lon', 'lat', 'category'],
+        properties: {
+          lon: { type: 'number', minimum: -180, maximum: 180 },
+          lat: { type: 'number', minimum: -90, maximum: 90 },
+          crs: { type: 'string', enum: CRS_NAMES, default: 'wgs84' },
+          category: { type: 'string', pattern: CATEGORY_KEY_PATTERN, description: 'kind:code, e.g. matter:06010' },
+          component: { type: 'string', pattern: '^[0-9]{16,17}$' },
+          condition: { type: 'string', maxLength: 100 },
+        },
       },
+      description:
+        "The collectors of the point's collector area carry names only for signed-in staff and phone numbers only for admin and dispatcher.",
+      errors: { 422: 'unknown category' },
     },
-    description: 'The collectors of the point\'s collector area carry names only for signed-in staff and phone numbers only for admin and dispatcher.',
-    errors: { 422: 'unknown category' },
-  }, async (ctx, { query, user }) => {
-    const category = await findCategory(db, query.category);
-    if (!category) throw unprocessable(`unknown category '${query.category}': not in the GB/T 47678.5 dictionary (see /api/categories)`);
-    const { lon, lat } = toWgs84(query.lon, query.lat, query.crs as CrsName);
-    const now = new Date();
-    const assignment = await assign(db, { lon, lat, kind: category.kind, code: category.code, componentCode: query.component, at: now });
-    const rules = await deadlineRules(db, { kind: category.kind, code: category.code, condition: query.condition ?? '', areaClass: assignment.area_class });
-    ctx.body = {
-      location: { lon, lat, input: { lon: query.lon, lat: query.lat, crs: query.crs } },
-      category,
-      assignment: { ...assignment, collectors: visibleCollectors(assignment.collectors, user) },
-      time_limit: rules.limit ?? null,
-      deadlines: {
-        accept_if_reported_now: stageDeadline(rules, 'accept', now)?.toISOString() ?? null,
-        dispose_if_dispatched_now: stageDeadline(rules, 'dispose', now)?.toISOString() ?? null,
-      },
-    };
-  });
+    async (ctx, { query, user }) => {
+      const category = await findCategory(db, query.category);
+      if (!category)
+        throw unprocessable(
+          `unknown category '${query.category}': not in the GB/T 47678.5 dictionary (see /api/categories)`,
+        );
+      const { lon, lat } = toWgs84(query.lon, query.lat, query.crs as CrsName);
+      const now = new Date();
+      const assignment = await assign(db, {
+        lon,
+        lat,
+        kind: category.kind,
+        code: category.code,
+        componentCode: query.component,
+        at: now,
+      });
+      const rules = await deadlineRules(db, {
+        kind: category.kind,
+        code: category.code,
+        condition: query.condition ?? '',
+        areaClass: assignment.area_class,
+      });
+      ctx.body = {
+        location: { lon, lat, input: { lon: query.lon, lat: query.lat, crs: query.crs } },
+        category,
+        assignment: { ...assignment, collectors: visibleCollectors(assignment.collectors, user) },
+        time_limit: rules.limit ?? null,
+        deadlines: {
+          accept_if_reported_now: stageDeadline(rules, 'accept', now)?.toISOString() ?? null,
+          dispose_if_dispatched_now: stageDeadline(rules, 'dispose', now)?.toISOString() ?? null,
+        },
+      };
+    },
+  );
 
-  api.route({
-    method: 'post', path: '/api/assign/rerun', tag: 'assign', permission: 'rerunAssignment',
-    summary: 'Re-run assignment for open cases after grids or the responsibility library changed',
-    description: 'Only cases in the caller\'s region scope, and only those assigned with an older library version unless all=true. Departments change only for cases not yet dispatched; others get a proposed_department.',
-    body: { type: 'object', additionalProperties: false, properties: { all: { type: 'boolean', default: false } } },
-  }, async (ctx, { body, user }) => {
-    ctx.body = await reassignOpenCases(db, { all: body.all, actor: user, scope: scopePrefix(user) });
-  });
+  api.route(
+    {
+      method: 'post',
+      path: '/api/assign/rerun',
+      tag: 'assign',
+      permission: 'rerunAssignment',
+      summary: 'Re-run assignment for open cases after grids or the responsibility library changed',
+      description:
+        "Only cases in the caller's region scope, and only those assigned with an older library version unless all=true. Departments change only for cases not yet dispatched; others get a proposed_department.",
+      body: { type: 'object', additionalProperties: false, properties: { all: { type: 'boolean', default: false } } },
+    },
+    async (ctx, { body, user }) => {
+      ctx.body = await reassignOpenCases(db, { all: body.all, actor: user, scope: scopePrefix(user) });
+    },
+  );
 }

@@ -15,5 +15,7 @@ export function showAdminToken(token: string, dataDir: string, tty: boolean): st
   const file = path.join(dataDir, ADMIN_TOKEN_FILE);
   fs.rmSync(file, { force: true }); // a file left from an earlier database: replace it, with our mode
   fs.writeFileSync(file, `${token}\n`, { mode: 0o600, flag: 'wx' });
-  return [`  admin token written to ${file} (mode 0600; stdout is not a terminal, so it is not printed): read it, keep it, delete the file`];
+  return [
+    `  admin token written to ${file} (mode 0600; stdout is not a terminal, so it is not printed): read it, keep it, delete the file`,
+  ];
 }

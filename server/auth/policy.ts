@@ -72,7 +72,9 @@ export function requireCodesInScope(user: User, codes: string[], what: string): 
   if (!scope) return;
   const outside = codes.filter((c) => !c.startsWith(scope));
   if (outside.length) {
-    throw forbidden(`${what}: ${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} outside your region scope ${scope}`);
+    throw forbidden(
+      `${what}: ${outside.join(', ')} ${outside.length === 1 ? 'is' : 'are'} outside your region scope ${scope}`,
+    );
   }
 }
 
@@ -93,7 +95,10 @@ export function requireRegionInScope(user: User, region: string, what: string): 
  * tolerance). `geom` is an SQL expression of a valid SRID-4326 geometry; null = no location = everywhere.
  */
 export async function requireGeometryInScope(
-  trx: Transaction<DB>, user: User, geom: RawBuilder<unknown> | null, what: string,
+  trx: Transaction<DB>,
+  user: User,
+  geom: RawBuilder<unknown> | null,
+  what: string,
 ): Promise<void> {
   const scope = scopeOf(user);
   if (!scope) return;
@@ -113,7 +118,6 @@ export async function requireGeometryInScope(
 }
 
 // ---- departments, collectors ----
-
 
 /** The user is a handler of this department. */
 export const isOwnDepartment = (user: User, departmentCode: string | null): boolean =>
@@ -136,9 +140,11 @@ export interface CaseScope {
 
 /** Why this user may not take this action on this case (role, scope, own department), or null when allowed. */
 export function actionRefusal(user: User, name: string, rule: ActionRule, c: CaseScope): string | null {
-  if (!inScope(user, c.region)) return `case ${c.id} lies in ${c.region || 'no region'}, outside your region scope ${user.regionScope}`;
+  if (!inScope(user, c.region))
+    return `case ${c.id} lies in ${c.region || 'no region'}, outside your region scope ${user.regionScope}`;
   if (user.role === 'admin') return null;
-  if (!rule.roles.includes(user.role)) return `role '${user.role}' may not ${name} (${rule.label}); allowed roles: ${rule.roles.join(', ')}`;
+  if (!rule.roles.includes(user.role))
+    return `role '${user.role}' may not ${name} (${rule.label}); allowed roles: ${rule.roles.join(', ')}`;
   if (rule.ownDepartment && !isOwnDepartment(user, c.department_code)) {
     return `only a handler of department ${c.department_code} may ${name} this case`;
   }
@@ -147,6 +153,13 @@ export function actionRefusal(user: User, name: string, rule: ActionRule, c: Cas
 
 // ---- who sees whom: personal data (server/auth/visibility.ts) is part of the policy ----
 export {
-  canSeeCollectorName, canSeeCollectorPhone, canSeeExactHeat, canSeeReporter, HEAT_PUBLIC, visibleActorName,
-  visibleCollector, visibleCollectors, visibleReporter,
+  canSeeCollectorName,
+  canSeeCollectorPhone,
+  canSeeExactHeat,
+  canSeeReporter,
+  HEAT_PUBLIC,
+  visibleActorName,
+  visibleCollector,
+  visibleCollectors,
+  visibleReporter,
 } from './visibility.js';

@@ -25,10 +25,15 @@ export function newToken(): string {
 }
 
 export async function createUser(
-  db: Kysely<DB>, name: string, role: Role, regionScope = '', departmentCode: string | null = null,
+  db: Kysely<DB>,
+  name: string,
+  role: Role,
+  regionScope = '',
+  departmentCode: string | null = null,
 ): Promise<{ user: User; token: string }> {
   const token = newToken();
-  const row = await db.insertInto('app_user')
+  const row = await db
+    .insertInto('app_user')
     .values({ name, role, region_scope: regionScope, token_hash: hashToken(token), department_code: departmentCode })
     .returning(['id'])
     .executeTakeFirstOrThrow();
@@ -36,12 +41,21 @@ export async function createUser(
 }
 
 export async function findUserByToken(db: Kysely<DB>, token: string): Promise<User | undefined> {
-  const row = await db.selectFrom('app_user')
+  const row = await db
+    .selectFrom('app_user')
     .select(['id', 'name', 'role', 'region_scope', 'department_code'])
     .where('token_hash', '=', hashToken(token))
     .where('disabled_at', 'is', null)
     .executeTakeFirst();
-  return row && { id: row.id, name: row.name, role: row.role, regionScope: row.region_scope, departmentCode: row.department_code };
+  return (
+    row && {
+      id: row.id,
+      name: row.name,
+      role: row.role,
+      regionScope: row.region_scope,
+      departmentCode: row.department_code,
+    }
+  );
 }
 
 export async function countUsers(db: Kysely<DB>): Promise<number> {

@@ -49,10 +49,16 @@ export function canSeeExactHeat(user: User | undefined): boolean {
  */
 export const HEAT_PUBLIC = { CELL_DEG: 0.002, MIN_COUNT: 3, MIN_DAYS: 30 } as const;
 
-export interface CollectorFields { id: number; code: string; name?: string; phone?: string }
+export interface CollectorFields {
+  id: number;
+  code: string;
+  name?: string;
+  phone?: string;
+}
 
 /** A collector that may lack its name and phone. */
-export type VisibleCollector<T extends CollectorFields> = Omit<T, 'name' | 'phone'> & Partial<Pick<T, 'name' | 'phone'>>;
+export type VisibleCollector<T extends CollectorFields> = Omit<T, 'name' | 'phone'> &
+  Partial<Pick<T, 'name' | 'phone'>>;
 
 /** A collector as this caller may see it: name and phone are left out when the caller may not see them. */
 export function visibleCollector<T extends CollectorFields>(c: T, user: User | undefined): VisibleCollector<T> {
@@ -69,7 +75,9 @@ export function visibleCollectors<T extends CollectorFields>(list: T[], user: Us
 
 /** The reporter of a case as this caller may see it. */
 export function visibleReporter(
-  reporter: Record<string, string>, caseDepartmentCode: string | null, user: User | undefined,
+  reporter: Record<string, string>,
+  caseDepartmentCode: string | null,
+  user: User | undefined,
 ): { reporter: Record<string, string> | null; reporter_withheld: boolean } {
   return canSeeReporter(user, caseDepartmentCode)
     ? { reporter: reporter, reporter_withheld: false }

@@ -60,7 +60,8 @@ function parseTime(v: unknown, allowEnd: boolean): number | undefined {
   if (typeof v !== 'string') return undefined;
   const m = TIME.exec(v);
   if (!m) return undefined;
-  const h = Number(m[1]), min = Number(m[2]);
+  const h = Number(m[1]),
+    min = Number(m[2]);
   if (min > 59) return undefined;
   if (h < 24) return h * 60 + min;
   return allowEnd && h === 24 && min === 0 ? 1440 : undefined;
@@ -71,7 +72,9 @@ export function dayNumber(v: unknown): number | undefined {
   if (typeof v !== 'string') return undefined;
   const m = DATE.exec(v);
   if (!m) return undefined;
-  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
+  const y = Number(m[1]),
+    mo = Number(m[2]),
+    d = Number(m[3]);
   const ms = Date.UTC(y, mo - 1, d);
   const back = new Date(ms);
   if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d) return undefined;
@@ -105,9 +108,15 @@ export function validateCalendar(def: unknown): CalendarProblem[] {
   if (def.note !== undefined && typeof def.note !== 'string') add('note', 'note must be a string');
 
   const off = def.utc_offset_minutes;
-  if (off === undefined) add('utc_offset_minutes', 'missing utc_offset_minutes (minutes east of UTC; 480 = China Standard Time)');
-  else if (typeof off !== 'number' || !Number.isInteger(off)) add('utc_offset_minutes', `utc_offset_minutes must be an integer number of minutes east of UTC (480 = China Standard Time), got ${JSON.stringify(off)}`);
-  else if (off < -720 || off > 840) add('utc_offset_minutes', `utc_offset_minutes must be between -720 (UTC-12) and 840 (UTC+14), got ${off}`);
+  if (off === undefined)
+    add('utc_offset_minutes', 'missing utc_offset_minutes (minutes east of UTC; 480 = China Standard Time)');
+  else if (typeof off !== 'number' || !Number.isInteger(off))
+    add(
+      'utc_offset_minutes',
+      `utc_offset_minutes must be an integer number of minutes east of UTC (480 = China Standard Time), got ${JSON.stringify(off)}`,
+    );
+  else if (off < -720 || off > 840)
+    add('utc_offset_minutes', `utc_offset_minutes must be between -720 (UTC-12) and 840 (UTC+14), got ${off}`);
 
   const workingWeekdays = validateWeekdays(def.weekdays, add);
   const holidays = validateDates(def.holidays, 'holidays', add);
@@ -115,7 +124,11 @@ export function validateCalendar(def: unknown): CalendarProblem[] {
 
   for (const [day, index] of workdays) {
     const h = holidays.get(day);
-    if (h !== undefined) add(`workdays[${index}].date`, `${dateOfDay(day)} is both a holiday (holidays[${h}]) and a make-up workday; keep only one`);
+    if (h !== undefined)
+      add(
+        `workdays[${index}].date`,
+        `${dateOfDay(day)} is both a holiday (holidays[${h}]) and a make-up workday; keep only one`,
+      );
   }
   // A make-up workday borrows the hours of one weekday: that weekday must have some.
   if (Array.isArray(def.workdays) && workingWeekdays) {
@@ -124,9 +137,12 @@ export function validateCalendar(def: unknown): CalendarProblem[] {
       const hoursOf = w.hours_of ?? 1;
       if (typeof hoursOf !== 'number' || !Number.isInteger(hoursOf) || hoursOf < 1 || hoursOf > 7) return; // reported already
       if (!workingWeekdays.has(hoursOf)) {
-        add(`workdays[${i}].hours_of`, w.hours_of === undefined
-          ? `a make-up workday is worked with Monday's hours (weekdays."1"), but Monday has no working periods; set hours_of to a working weekday`
-          : `hours_of ${hoursOf} (${WEEKDAY_NAMES[hoursOf - 1]}) has no working periods, so this make-up workday would have no working time`);
+        add(
+          `workdays[${i}].hours_of`,
+          w.hours_of === undefined
+            ? `a make-up workday is worked with Monday's hours (weekdays."1"), but Monday has no working periods; set hours_of to a working weekday`
+            : `hours_of ${hoursOf} (${WEEKDAY_NAMES[hoursOf - 1]}) has no working periods, so this make-up workday would have no working time`,
+        );
       }
     });
   }
@@ -144,7 +160,8 @@ function validateWeekdays(weekdays: unknown, add: (l: string, m: string) => void
     return undefined;
   }
   for (const k of Object.keys(weekdays)) {
-    if (!/^[1-7]$/.test(k)) add(`weekdays.${k}`, `unknown weekday "${k}"; weekdays are ISO numbers "1" (Monday) to "7" (Sunday)`);
+    if (!/^[1-7]$/.test(k))
+      add(`weekdays.${k}`, `unknown weekday "${k}"; weekdays are ISO numbers "1" (Monday) to "7" (Sunday)`);
   }
   const working = new Set<number>();
   let allValid = true;
@@ -179,11 +196,15 @@ function validateWeekdays(weekdays: unknown, add: (l: string, m: string) => void
       }
       const text = `${p[0]}–${p[1]}`;
       if (end <= start) {
-        add(ploc, end === start ? `the period ${text} is empty (end equals start)` : `the period ${text} ends before it starts`);
+        add(
+          ploc,
+          end === start ? `the period ${text} is empty (end equals start)` : `the period ${text} ends before it starts`,
+        );
         allValid = false;
         return;
       }
-      if (prev && start < prev.start) add(ploc, `periods must be sorted by start time: ${text} comes after ${prev.text}`);
+      if (prev && start < prev.start)
+        add(ploc, `periods must be sorted by start time: ${text} comes after ${prev.text}`);
       else if (prev && start < prev.end) add(ploc, `the period ${text} overlaps ${prev.text}`);
       if (!prev || start >= prev.start) prev = { start, end, text };
       working.add(wd);
@@ -196,7 +217,11 @@ function validateWeekdays(weekdays: unknown, add: (l: string, m: string) => void
 }
 
 /** Checks a holidays/workdays list; returns day number → index of each valid, first-seen date. */
-function validateDates(list: unknown, key: 'holidays' | 'workdays', add: (l: string, m: string) => void): Map<number, number> {
+function validateDates(
+  list: unknown,
+  key: 'holidays' | 'workdays',
+  add: (l: string, m: string) => void,
+): Map<number, number> {
   const seen = new Map<number, number>();
   const what = key === 'holidays' ? 'public holidays' : 'make-up workdays (调休上班)';
   if (list === undefined) {
@@ -214,19 +239,29 @@ function validateDates(list: unknown, key: 'holidays' | 'workdays', add: (l: str
       add(loc, `an entry must be an object {date: "YYYY-MM-DD", name}, got ${JSON.stringify(e)}`);
       return;
     }
-    for (const k of Object.keys(e)) if (!allowed.includes(k)) add(`${loc}.${k}`, `unknown field '${k}'; allowed: ${allowed.join(', ')}`);
+    for (const k of Object.keys(e))
+      if (!allowed.includes(k)) add(`${loc}.${k}`, `unknown field '${k}'; allowed: ${allowed.join(', ')}`);
     if (typeof e.name !== 'string' || e.name.trim() === '' || e.name.length > 100) {
       add(`${loc}.name`, 'name must be a non-empty text of at most 100 characters, e.g. "国庆节"');
     }
-    if (key === 'workdays' && e.hours_of !== undefined
-      && (typeof e.hours_of !== 'number' || !Number.isInteger(e.hours_of) || e.hours_of < 1 || e.hours_of > 7)) {
-      add(`${loc}.hours_of`, `hours_of must be an ISO weekday 1 (Monday) … 7 (Sunday), got ${JSON.stringify(e.hours_of)}`);
+    if (
+      key === 'workdays' &&
+      e.hours_of !== undefined &&
+      (typeof e.hours_of !== 'number' || !Number.isInteger(e.hours_of) || e.hours_of < 1 || e.hours_of > 7)
+    ) {
+      add(
+        `${loc}.hours_of`,
+        `hours_of must be an ISO weekday 1 (Monday) … 7 (Sunday), got ${JSON.stringify(e.hours_of)}`,
+      );
     }
     const day = dayNumber(e.date);
     if (day === undefined) {
-      add(`${loc}.date`, typeof e.date === 'string' && DATE.test(e.date)
-        ? `${e.date} is not a real calendar date`
-        : `date must be a date YYYY-MM-DD, got ${JSON.stringify(e.date)}`);
+      add(
+        `${loc}.date`,
+        typeof e.date === 'string' && DATE.test(e.date)
+          ? `${e.date} is not a real calendar date`
+          : `date must be a date YYYY-MM-DD, got ${JSON.stringify(e.date)}`,
+      );
       return;
     }
     const first = seen.get(day);
@@ -245,9 +280,11 @@ type Spans = readonly (readonly [number, number])[];
 function toSpans(periods: Period[]): Spans {
   const spans: [number, number][] = [];
   for (const [s, e] of periods) {
-    const start = parseTime(s, false)! * MIN_MS, end = parseTime(e, true)! * MIN_MS;
+    const start = parseTime(s, false)! * MIN_MS,
+      end = parseTime(e, true)! * MIN_MS;
     const last = spans[spans.length - 1];
-    if (last && last[1] === start) last[1] = end; // touching periods are one span
+    if (last && last[1] === start)
+      last[1] = end; // touching periods are one span
     else spans.push([start, end]);
   }
   return spans;
@@ -288,7 +325,9 @@ export class WorkCalendar {
   static from(def: unknown): WorkCalendar {
     const problems = validateCalendar(def);
     if (problems.length > 0) {
-      throw new Error(`invalid working calendar: ${problems.map((p) => (p.location ? `${p.location}: ${p.message}` : p.message)).join('; ')}`);
+      throw new Error(
+        `invalid working calendar: ${problems.map((p) => (p.location ? `${p.location}: ${p.message}` : p.message)).join('; ')}`,
+      );
     }
     return new WorkCalendar(def as CalendarDefinition);
   }
@@ -335,9 +374,12 @@ export class WorkCalendar {
    */
   workingMinutesBetween(a: Date, b: Date): number {
     if (b.getTime() < a.getTime()) return -this.workingMinutesBetween(b, a);
-    const la = this.localMs(a), lb = this.localMs(b);
-    const dayA = Math.floor(la / DAY_MS), dayB = Math.floor(lb / DAY_MS);
-    const todA = la - dayA * DAY_MS, todB = lb - dayB * DAY_MS;
+    const la = this.localMs(a),
+      lb = this.localMs(b);
+    const dayA = Math.floor(la / DAY_MS),
+      dayB = Math.floor(lb / DAY_MS);
+    const todA = la - dayA * DAY_MS,
+      todB = lb - dayB * DAY_MS;
     if (dayA === dayB) return this.overlap(dayA, todA, todB) / MIN_MS;
     let total = this.overlap(dayA, todA, DAY_MS) + this.overlap(dayB, 0, todB);
     for (let day = dayA + 1; day < dayB;) {
@@ -381,7 +423,8 @@ export class WorkCalendar {
     const off = this.definition.utc_offset_minutes;
     const sign = off < 0 ? '-' : '+';
     const abs = Math.abs(off);
-    const hh = String(Math.floor(abs / 60)).padStart(2, '0'), mm = String(abs % 60).padStart(2, '0');
+    const hh = String(Math.floor(abs / 60)).padStart(2, '0'),
+      mm = String(abs % 60).padStart(2, '0');
     return `${new Date(t.getTime() + this.offsetMs).toISOString().slice(0, 23)}${sign}${hh}:${mm}`;
   }
 
@@ -390,16 +433,22 @@ export class WorkCalendar {
    * offset (a '+' decoded from a query string) is read as '+'. Undefined when malformed.
    */
   parseInstant(text: string): Date | undefined {
-    const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?(Z|z|[+\- ]\d{2}:?\d{2})?$/.exec(text);
+    const m = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3})\d*)?)?(Z|z|[+\- ]\d{2}:?\d{2})?$/.exec(
+      text,
+    );
     if (!m) return undefined;
     const day = dayNumber(m[1]);
-    const h = Number(m[2]), min = Number(m[3]), s = Number(m[4] ?? 0), ms = Number((m[5] ?? '0').padEnd(3, '0'));
+    const h = Number(m[2]),
+      min = Number(m[3]),
+      s = Number(m[4] ?? 0),
+      ms = Number((m[5] ?? '0').padEnd(3, '0'));
     if (day === undefined || h > 23 || min > 59 || s > 59) return undefined;
     let offsetMs = this.offsetMs;
     if (m[6] && m[6].toUpperCase() === 'Z') offsetMs = 0;
     else if (m[6]) {
       const digits = m[6].slice(1).replace(':', '');
-      const oh = Number(digits.slice(0, 2)), om = Number(digits.slice(2));
+      const oh = Number(digits.slice(0, 2)),
+        om = Number(digits.slice(2));
       if (oh > 14 || om > 59) return undefined;
       offsetMs = (m[6][0] === '-' ? -1 : 1) * (oh * 60 + om) * MIN_MS;
     }
@@ -434,7 +483,8 @@ export class WorkCalendar {
   /** How many whole weeks starting at `day` contain no holiday or make-up workday (Infinity after the last one). */
   private ordinaryWeeksFrom(day: number): number {
     const days = this.specialDays;
-    let lo = 0, hi = days.length;
+    let lo = 0,
+      hi = days.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (days[mid] < day) lo = mid + 1;
@@ -444,7 +494,9 @@ export class WorkCalendar {
   }
 
   private noWorkError(fromDay: number): Error {
-    return new Error(`the working calendar has no working time in the ${MAX_GAP_DAYS} days from ${dateOfDay(fromDay)}; check its holidays and weekdays`);
+    return new Error(
+      `the working calendar has no working time in the ${MAX_GAP_DAYS} days from ${dateOfDay(fromDay)}; check its holidays and weekdays`,
+    );
   }
 }
 

@@ -27,7 +27,9 @@ export interface Deadlines {
 
 export async function deadlineRules(db: Kysely<DB>, c: DeadlineContext): Promise<Deadlines> {
   const [calendar, stages, limit] = await Promise.all([
-    loadCalendar(db), stageLimits(db), disposalLimit(db, c.kind, c.code, c.condition, c.areaClass),
+    loadCalendar(db),
+    stageLimits(db),
+    disposalLimit(db, c.kind, c.code, c.condition, c.areaClass),
   ]);
   return { calendar, stages, limit, disposeMinutes: (limit?.hours ?? DEFAULT_DISPOSE_HOURS) * 60 };
 }

@@ -54,7 +54,10 @@ async function readRow(db: Kysely<DB>, forUpdate = false) {
  * through the write path; a stale If-Match is a 412. Returns the stored definition.
  */
 export async function saveCalendar(
-  db: Kysely<DB>, def: unknown, actor: Actor, ifMatch?: string[],
+  db: Kysely<DB>,
+  def: unknown,
+  actor: Actor,
+  ifMatch?: string[],
 ): Promise<StoredCalendar> {
   const problems = validateCalendar(def);
   if (problems.length > 0) {
@@ -70,7 +73,10 @@ export async function saveCalendar(
     const version = await bumpVersion(trx, 'work_calendar', 1);
     return {
       result: { definition: next, updated_at: r.rows[0].updated_at.toISOString(), version },
-      action: 'update', entity: 'calendar', key: '1', detail: changes(before.definition, next),
+      action: 'update',
+      entity: 'calendar',
+      key: '1',
+      detail: changes(before.definition, next),
     };
   });
 }
@@ -79,10 +85,17 @@ export async function saveCalendar(
 function changes(before: CalendarDefinition, after: CalendarDefinition) {
   const dates = (l: { date: string }[] | undefined) => new Set((l ?? []).map((e) => e.date));
   const diff = (a: Set<string>, b: Set<string>) => [...b].filter((d) => !a.has(d)).sort();
-  const [hb, ha, wb, wa] = [dates(before.holidays), dates(after.holidays), dates(before.workdays), dates(after.workdays)];
+  const [hb, ha, wb, wa] = [
+    dates(before.holidays),
+    dates(after.holidays),
+    dates(before.workdays),
+    dates(after.workdays),
+  ];
   return {
-    utc_offset_minutes: before.utc_offset_minutes === after.utc_offset_minutes
-      ? after.utc_offset_minutes : { from: before.utc_offset_minutes, to: after.utc_offset_minutes },
+    utc_offset_minutes:
+      before.utc_offset_minutes === after.utc_offset_minutes
+        ? after.utc_offset_minutes
+        : { from: before.utc_offset_minutes, to: after.utc_offset_minutes },
     weekdays_changed: JSON.stringify(before.weekdays) !== JSON.stringify(after.weekdays),
     holidays_added: diff(hb, ha),
     holidays_removed: diff(ha, hb),

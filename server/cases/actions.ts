@@ -20,10 +20,21 @@ export interface ActionInput {
 }
 
 export interface CaseRow {
-  id: number; state: State; department_code: string | null; grid_code: string | null; community_code: string | null;
+  id: number;
+  state: State;
+  department_code: string | null;
+  grid_code: string | null;
+  community_code: string | null;
   street_code: string | null;
-  district_code: string | null; category_kind: string; category_code: string; condition: string; area_class: string;
-  parked_from: string | null; dispose_deadline: Date | null; stage_deadline: Date | null; version: number;
+  district_code: string | null;
+  category_kind: string;
+  category_code: string;
+  condition: string;
+  area_class: string;
+  parked_from: string | null;
+  dispose_deadline: Date | null;
+  stage_deadline: Date | null;
+  version: number;
 }
 
 /** The code a user's region scope is checked against ('' when the case lies outside every region). */
@@ -32,7 +43,11 @@ export const caseRegion = (c: Pick<CaseRow, 'grid_code' | 'community_code' | 'st
 
 export function allowedActions(c: CaseRow, user: User | undefined): string[] {
   if (!user || !inScope(user, caseRegion(c))) return [];
-  return actionsFrom(c.state).filter((a) => actionRefusal(user, a, ACTIONS[a], { id: c.id, region: caseRegion(c), department_code: c.department_code }) === null);
+  return actionsFrom(c.state).filter(
+    (a) =>
+      actionRefusal(user, a, ACTIONS[a], { id: c.id, region: caseRegion(c), department_code: c.department_code }) ===
+      null,
+  );
 }
 
 export interface ActionOptions {
@@ -43,44 +58,75 @@ export interface ActionOptions {
 }
 
 export async function applyAction(
-  db: Kysely<DB>, id: number, input: ActionInput, user: User, opts: ActionOptions = {},
+  db: Kysely<DB>,
+  id: number,
+  input: ActionInput,
+  user: User,
+  opts: ActionOptions = {},
 ): Promise<void> {
   const def = ACTIONS[input.action];
   if (!def) throw badRequest(`unknown action '${input.action}'; actions: ${Object.keys(ACTIONS).join(', ')}`);
   const now = opts.now ?? new Date();
   await write(db, { actor: user, layers: ['cases'] }, async (trx) => {
-    const c = (await sql<CaseRow>`select id, state, department_code, grid_code, community_code, street_code, district_code, category_kind,
+    const c = (
+      await sql<CaseRow>`select id, state, department_code, grid_code, community_code, street_code, district_code, category_kind,
         category_code, condition, area_class, parked_from, dispose_deadline, stage_deadline, version
-      from case_record where id = ${id} for update`.execute(trx)).rows[0];
+      from case_record where id = ${id} for update`.execute(trx)
+    ).rows[0];
     if (!c) throw notFound(`no case ${id}`);
     const scope = { id, region: caseRegion(c), department_code: c.department_code };
     if (!inScope(user, scope.region)) throw forbidden(actionRefusal(user, input.action, def, scope)!);
     requireMatch(opts.ifMatch, c.version, `case ${id}`);
     if (!def.from.includes(c.state)) {
       const allowed = actionsFrom(c.state);
-      throw conflict(`a case in state ${c.state} (${STATE_LABEL[c.state]}) cannot take action '${input.action}'; allowed: ${allowed.join(', ') || 'none (the case is finished)'}`,
-        { state: c.state, allowed_actions: allowed });
+      throw conflict(
+        `a case in state ${c.state} (${STATE_LABEL[c.state]}) cannot take action '${input.action}'; allowed: ${allowed.join(', ') || 'none (the case is finished)'}`,
+        { state: c.state, allowed_actions: allowed },
+      );
     }
     const refusal = actionRefusal(user, input.action, def, scope);
     if (refusal) throw forbidden(refusal);
     const errors: { location: string; message: string }[] = [];
     const note = input.note?.trim() ?? '';
-    if (def.note && !note) errors.push({ location: 'body.note', message: `action '${input.action}' (${def.label}) needs a note saying why or what was done` });
+    if (def.note && !note)
+      errors.push({
+        location: 'body.note',
+        message: `action '${input.action}' (${def.label}) needs a note saying why or what was done`,
+      });
     let department = c.department_code;
-    if (def.department === 'required' && !input.department_code) errors.push({ location: 'body.department_code', message: `action '${input.action}' needs the department_code to send the case to` });
+    if (def.department === 'required' && !input.department_code)
+      errors.push({
+        location: 'body.department_code',
+        message: `action '${input.action}' needs the department_code to send the case to`,
+      });
     if (input.department_code && def.department) {
-      const d = await trx.selectFrom('department').select('code').where('code', '=', input.department_code).executeTakeFirst();
-      if (!d) errors.push({ location: 'body.department_code', message: `unknown department '${input.department_code}'` });
-      else if (input.action === 'reassign' && d.code === c.department_code) errors.push({ location: 'body.department_code', message: `the case is already with ${d.code}` });
+      const d = await trx
+        .selectFrom('department')
+        .select('code')
+        .where('code', '=', input.department_code)
+        .executeTakeFirst();
+      if (!d)
+        errors.push({ location: 'body.department_code', message: `unknown department '${input.department_code}'` });
+      else if (input.action === 'reassign' && d.code === c.department_code)
+        errors.push({ location: 'body.department_code', message: `the case is already with ${d.code}` });
       department = input.department_code;
     } else if (input.department_code) {
       errors.push({ location: 'body.department_code', message: `action '${input.action}' takes no department_code` });
     }
-    if (def.department && !department) errors.push({ location: 'body.department_code', message: 'the case has no responsible department; name one with department_code' });
+    if (def.department && !department)
+      errors.push({
+        location: 'body.department_code',
+        message: 'the case has no responsible department; name one with department_code',
+      });
     if (errors.length) throw unprocessable(errors.map((e) => e.message).join('; '), { errors });
 
     const to: State = def.to === 'same' ? c.state : def.to;
-    const rules = await deadlineRules(trx, { kind: c.category_kind, code: c.category_code, condition: c.condition, areaClass: c.area_class as AreaClass });
+    const rules = await deadlineRules(trx, {
+      kind: c.category_kind,
+      code: c.category_code,
+      condition: c.condition,
+      areaClass: c.area_class as AreaClass,
+    });
     // A clock restarts on every move; urge (督办) leaves it running.
     const stage = input.action === 'urge' ? c.stage_deadline : stageDeadline(rules, STAGE_OF[to], now);
     // The disposal clock belongs to a dispatch: set on (re)dispatch, dropped when the case goes back to the centre.
@@ -97,8 +143,15 @@ export async function applyAction(
     return {
       result: undefined,
       caseEvent: {
-        case_id: id, at: now, action: input.action, from_state: c.state, to_state: to, note, deadline: stage,
-        detail: department !== c.department_code ? { department_from: c.department_code, department_to: department } : {},
+        case_id: id,
+        at: now,
+        action: input.action,
+        from_state: c.state,
+        to_state: to,
+        note,
+        deadline: stage,
+        detail:
+          department !== c.department_code ? { department_from: c.department_code, department_to: department } : {},
       },
     };
   });

@@ -9,10 +9,18 @@ export interface DuplicateOptions {
   windowHours: number;
 }
 
-export interface Duplicate { id: number; case_no: string; state: string; reported_at: string; distance_m: number }
+export interface Duplicate {
+  id: number;
+  case_no: string;
+  state: string;
+  reported_at: string;
+  distance_m: number;
+}
 
 export async function findDuplicates(
-  db: Kysely<DB>, p: { kind: string; code: string; lon: number; lat: number; at: Date }, o: DuplicateOptions,
+  db: Kysely<DB>,
+  p: { kind: string; code: string; lon: number; lat: number; at: Date },
+  o: DuplicateOptions,
 ): Promise<Duplicate[]> {
   if (o.radiusM <= 0) return [];
   // Degree box around the point for the GIST index (generous: 1° of latitude ≥ 110.5 km).

@@ -23,16 +23,21 @@ export function chinaDayEnd(t: Date): Date {
  * and refuses (400) a period shorter than `minDays`.
  */
 export function publicHeatWindow(
-  from: string | undefined, to: string | undefined, now = new Date(), minDays: number = HEAT_PUBLIC.MIN_DAYS,
+  from: string | undefined,
+  to: string | undefined,
+  now = new Date(),
+  minDays: number = HEAT_PUBLIC.MIN_DAYS,
 ): { from: string | undefined; to: string } {
   const end = chinaDayEnd(to ? new Date(to) : now);
   if (from === undefined) return { from: undefined, to: end.toISOString() };
   const start = chinaDayStart(new Date(from));
   const days = (end.getTime() - start.getTime()) / DAY_MS;
   if (days < minDays) {
-    throw badRequest(`the public heat map needs a period of at least ${minDays} days; `
-      + `from ${start.toISOString()} to ${end.toISOString()} (whole days in China time) is ${days} day${days === 1 ? '' : 's'}. `
-      + 'Dispatchers and admins get the exact heat map for any period.');
+    throw badRequest(
+      `the public heat map needs a period of at least ${minDays} days; ` +
+        `from ${start.toISOString()} to ${end.toISOString()} (whole days in China time) is ${days} day${days === 1 ? '' : 's'}. ` +
+        'Dispatchers and admins get the exact heat map for any period.',
+    );
   }
   return { from: start.toISOString(), to: end.toISOString() };
 }

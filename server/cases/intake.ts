@@ -18,8 +18,17 @@ import { deadlineRules, stageDeadline } from '../calendar/deadlines.js';
 import { findDuplicates, type DuplicateOptions } from './duplicates.js';
 import { STAGE_OF } from './workflow.js';
 
-export const CHANNELS = ['collector', 'hotline_12345', 'hotline_12319', 'video', 'leader', 'app', 'wechat', 'open311'] as const;
-export type Channel = typeof CHANNELS[number];
+export const CHANNELS = [
+  'collector',
+  'hotline_12345',
+  'hotline_12319',
+  'video',
+  'leader',
+  'app',
+  'wechat',
+  'open311',
+] as const;
+export type Channel = (typeof CHANNELS)[number];
 
 export interface ReportInput {
   channel: Channel;
@@ -42,13 +51,19 @@ export interface IntakeOptions {
   duplicates: DuplicateOptions;
 }
 
-export interface IntakeResult { id: number; replayed: boolean }
+export interface IntakeResult {
+  id: number;
+  replayed: boolean;
+}
 
 /** Canonical JSON (sorted keys) so that a retry with reordered fields is the same request. */
 function canonical(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
   if (v && typeof v === 'object') {
-    return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(v)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(v);
 }
@@ -56,11 +71,16 @@ function canonical(v: unknown): string {
 export const requestHash = (input: ReportInput) => crypto.createHash('sha256').update(canonical(input)).digest('hex');
 
 async function replay(db: Kysely<DB>, key: string, hash: string): Promise<IntakeResult | undefined> {
-  const row = await db.selectFrom('case_record').select(['id', 'request_hash']).where('idempotency_key', '=', key).executeTakeFirst();
+  const row = await db
+    .selectFrom('case_record')
+    .select(['id', 'request_hash'])
+    .where('idempotency_key', '=', key)
+    .executeTakeFirst();
   if (!row) return undefined;
   if (row.request_hash !== hash) {
-    throw conflict('this Idempotency-Key was already used for a different report; send a new key for a new report',
-      { case_id: Number(row.id) });
+    throw conflict('this Idempotency-Key was already used for a different report; send a new key for a new report', {
+      case_id: Number(row.id),
+    });
   }
   return { id: Number(row.id), replayed: true };
 }
@@ -76,16 +96,27 @@ export async function intakeCase(db: Kysely<DB>, input: ReportInput, opts: Intak
   const errors: { location: string; message: string }[] = [];
   const category = input.category ? await findCategory(db, input.category) : undefined;
   if (input.category && !category) {
-    errors.push({ location: 'body.category', message: `unknown category '${input.category}': not in the GB/T 47678.5 dictionary (see /api/categories)` });
+    errors.push({
+      location: 'body.category',
+      message: `unknown category '${input.category}': not in the GB/T 47678.5 dictionary (see /api/categories)`,
+    });
   }
   let component: { code: string; category_code: string } | undefined;
   if (input.component_code) {
-    component = await db.selectFrom('component').select(['code', 'category_code'])
-      .where('code', '=', input.component_code).executeTakeFirst();
-    if (!component) errors.push({ location: 'body.component_code', message: `unknown component '${input.component_code}'` });
+    component = await db
+      .selectFrom('component')
+      .select(['code', 'category_code'])
+      .where('code', '=', input.component_code)
+      .executeTakeFirst();
+    if (!component)
+      errors.push({ location: 'body.component_code', message: `unknown component '${input.component_code}'` });
   }
   if (!input.category && !input.component_code) {
-    errors.push({ location: 'body.category', message: "missing required body field 'category' (it may be left out only when 'component_code' names a component)" });
+    errors.push({
+      location: 'body.category',
+      message:
+        "missing required body field 'category' (it may be left out only when 'component_code' names a component)",
+    });
   }
   if (errors.length) throw unprocessable(errors.map((e) => e.message).join('; '), { errors });
   const cat = category ?? { kind: 'component', code: component!.category_code };
@@ -93,12 +124,27 @@ export async function intakeCase(db: Kysely<DB>, input: ReportInput, opts: Intak
   const crs = input.location.crs ?? 'wgs84';
   const { lon, lat } = toWgs84(input.location.lon, input.location.lat, crs);
   const now = opts.now ?? new Date();
-  const assignment = await assign(db, { lon, lat, kind: cat.kind, code: cat.code, componentCode: component?.code, at: now });
-  const region = assignment.grid?.code ?? assignment.community?.code ?? assignment.street?.code ?? assignment.district?.code ?? '';
+  const assignment = await assign(db, {
+    lon,
+    lat,
+    kind: cat.kind,
+    code: cat.code,
+    componentCode: component?.code,
+    at: now,
+  });
+  const region =
+    assignment.grid?.code ?? assignment.community?.code ?? assignment.street?.code ?? assignment.district?.code ?? '';
   if (opts.user && !inScope(opts.user, region)) {
-    throw forbidden(`the reported location lies in ${region || 'no region (outside every unit grid)'}, outside your region scope ${opts.user.regionScope}`);
+    throw forbidden(
+      `the reported location lies in ${region || 'no region (outside every unit grid)'}, outside your region scope ${opts.user.regionScope}`,
+    );
   }
-  const rules = await deadlineRules(db, { kind: cat.kind, code: cat.code, condition: input.condition ?? '', areaClass: assignment.area_class });
+  const rules = await deadlineRules(db, {
+    kind: cat.kind,
+    code: cat.code,
+    condition: input.condition ?? '',
+    areaClass: assignment.area_class,
+  });
   const deadline = stageDeadline(rules, STAGE_OF.reported, now);
   const duplicates = await findDuplicates(db, { kind: cat.kind, code: cat.code, lon, lat, at: now }, opts.duplicates);
 
@@ -127,8 +173,18 @@ export async function intakeCase(db: Kysely<DB>, input: ReportInput, opts: Intak
     return {
       result: { id, replayed: false },
       caseEvent: {
-        case_id: id, at: now, action: 'report', from_state: null, to_state: 'reported', note: input.description.slice(0, 500),
-        deadline, detail: { channel: input.channel, department: assignment.department?.code ?? null, matched: assignment.matched },
+        case_id: id,
+        at: now,
+        action: 'report',
+        from_state: null,
+        to_state: 'reported',
+        note: input.description.slice(0, 500),
+        deadline,
+        detail: {
+          channel: input.channel,
+          department: assignment.department?.code ?? null,
+          matched: assignment.matched,
+        },
       },
     };
   });

@@ -6,12 +6,34 @@ import { allowedActions, type CaseRow } from './actions.js';
 import { STATE_LABEL, type State } from './workflow.js';
 
 export interface CaseListRow extends CaseRow {
-  case_no: string; channel: string; description: string; address: string; lon: number; lat: number;
-  input_crs: string; input_lon: number; input_lat: number; component_code: string | null; photos: string[];
-  reporter: Record<string, string>; client_time: Date | null; reported_at: Date; outside_coverage: boolean;
-  assignment: Assignment; assignment_version: number; rule_id: number | null; rule_version: number | null;
-  urge_count: number; rework_count: number; duplicates: unknown[]; closed_at: Date | null; updated_at: Date;
-  category_name: string; major_name: string; department_name: string | null; department_kind: string | null;
+  case_no: string;
+  channel: string;
+  description: string;
+  address: string;
+  lon: number;
+  lat: number;
+  input_crs: string;
+  input_lon: number;
+  input_lat: number;
+  component_code: string | null;
+  photos: string[];
+  reporter: Record<string, string>;
+  client_time: Date | null;
+  reported_at: Date;
+  outside_coverage: boolean;
+  assignment: Assignment;
+  assignment_version: number;
+  rule_id: number | null;
+  rule_version: number | null;
+  urge_count: number;
+  rework_count: number;
+  duplicates: unknown[];
+  closed_at: Date | null;
+  updated_at: Date;
+  category_name: string;
+  major_name: string;
+  department_name: string | null;
+  department_kind: string | null;
 }
 
 const iso = (t: Date | string | null) => (t === null ? null : new Date(t).toISOString());
@@ -25,8 +47,11 @@ export function presentCase(c: CaseListRow, user: User | undefined, now = new Da
     state_label: STATE_LABEL[c.state as State],
     channel: c.channel,
     category: {
-      kind: c.category_kind, code: c.category_code, key: `${c.category_kind}:${c.category_code}`,
-      name: c.category_name, major_name: c.major_name,
+      kind: c.category_kind,
+      code: c.category_code,
+      key: `${c.category_kind}:${c.category_code}`,
+      name: c.category_name,
+      major_name: c.major_name,
     },
     condition: c.condition,
     description: c.description,
@@ -49,7 +74,9 @@ export function presentCase(c: CaseListRow, user: User | undefined, now = new Da
       // The collectors of the point's collector area, as stored at intake: names and phones only for staff who may see them.
       ...(Array.isArray(a?.collectors) && { collectors: visibleCollectors(a.collectors, user) }),
       // The department may have changed since intake (dispatch to another, 改派): show the current one.
-      department: c.department_code ? { code: c.department_code, name: c.department_name, kind: c.department_kind } : null,
+      department: c.department_code
+        ? { code: c.department_code, name: c.department_name, kind: c.department_kind }
+        : null,
       area_class: c.area_class,
       version: c.assignment_version,
     },

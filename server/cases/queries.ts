@@ -15,11 +15,17 @@ export async function getCase(db: Kysely<DB>, id: number): Promise<CaseListRow |
 }
 
 export async function caseEvents(db: Kysely<DB>, id: number) {
-  const rows = await db.selectFrom('case_event')
+  const rows = await db
+    .selectFrom('case_event')
     .select(['id', 'at', 'actor_id', 'actor_name', 'action', 'from_state', 'to_state', 'note', 'deadline', 'detail'])
-    .where('case_id', '=', id).orderBy('id').execute();
+    .where('case_id', '=', id)
+    .orderBy('id')
+    .execute();
   return rows.map((e) => ({
-    ...e, id: Number(e.id), at: new Date(e.at).toISOString(), deadline: e.deadline && new Date(e.deadline).toISOString(),
+    ...e,
+    id: Number(e.id),
+    at: new Date(e.at).toISOString(),
+    deadline: e.deadline && new Date(e.deadline).toISOString(),
   }));
 }
 
@@ -53,13 +59,20 @@ function conditions(f: CaseFilter): RawBuilder<unknown>[] {
   if (f.bbox) w.push(sql`c.geom && ST_MakeEnvelope(${f.bbox[0]}, ${f.bbox[1]}, ${f.bbox[2]}, ${f.bbox[3]}, 4326)`);
   if (f.category) {
     w.push(sql`c.category_kind = ${f.category.kind}`);
-    w.push(f.category.pattern.length === 5 ? sql`c.category_code = ${f.category.pattern}` : sql`left(c.category_code, 2) = ${f.category.pattern}`);
+    w.push(
+      f.category.pattern.length === 5
+        ? sql`c.category_code = ${f.category.pattern}`
+        : sql`left(c.category_code, 2) = ${f.category.pattern}`,
+    );
   }
   if (f.channel) w.push(sql`c.channel = ${f.channel}`);
   if (f.from) w.push(sql`c.reported_at >= ${f.from}::timestamptz`);
   if (f.to) w.push(sql`c.reported_at < ${f.to}::timestamptz`);
   if (f.outsideCoverage !== undefined) w.push(sql`c.outside_coverage = ${f.outsideCoverage}`);
-  if (f.scope) w.push(sql`left(coalesce(c.grid_code, c.community_code, c.street_code, c.district_code, ''), ${f.scope.length}) = ${f.scope}`);
+  if (f.scope)
+    w.push(
+      sql`left(coalesce(c.grid_code, c.community_code, c.street_code, c.district_code, ''), ${f.scope.length}) = ${f.scope}`,
+    );
   return w;
 }
 
@@ -72,7 +85,10 @@ export async function listCases(db: Kysely<DB>, f: CaseFilter): Promise<CaseList
 }
 
 /** Cells of a coarse heat map: counts per cell of `cellDeg` degrees; cells with fewer than `minCount` cases are left out. */
-export interface HeatCells { cellDeg: number; minCount: number }
+export interface HeatCells {
+  cellDeg: number;
+  minCount: number;
+}
 
 /**
  * Case points for a heat map, counted per cell (weight = cases in the cell). Without `cells`: the exact map, points
@@ -80,7 +96,9 @@ export interface HeatCells { cellDeg: number; minCount: number }
  * of `cellDeg`) holding at least `minCount` matching cases; `total` then counts only the cases in those cells.
  */
 export async function heatPoints(
-  db: Kysely<DB>, f: CaseFilter, cells?: HeatCells,
+  db: Kysely<DB>,
+  f: CaseFilter,
+  cells?: HeatCells,
 ): Promise<{ points: [number, number, number][]; total: number }> {
   if (cells) {
     const size = cells.cellDeg;

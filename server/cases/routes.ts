@@ -19,13 +19,21 @@ import { caseEvents, getCase, heatPoints, listCases, type CaseFilter } from './q
 import { ACTIONS, ACTION_NAMES, STATES, STATE_LABEL, STAGE_OF } from './workflow.js';
 
 export const REPORT_SCHEMA = {
-  type: 'object', additionalProperties: false, required: ['channel', 'description', 'location'],
+  type: 'object',
+  additionalProperties: false,
+  required: ['channel', 'description', 'location'],
   properties: {
     channel: { type: 'string', enum: CHANNELS },
-    category: { type: 'string', pattern: CATEGORY_KEY_PATTERN, description: 'kind:code, e.g. matter:06010 (legacy 4-digit codes accepted)' },
+    category: {
+      type: 'string',
+      pattern: CATEGORY_KEY_PATTERN,
+      description: 'kind:code, e.g. matter:06010 (legacy 4-digit codes accepted)',
+    },
     description: { type: 'string', minLength: 1, maxLength: 2000 },
     location: {
-      type: 'object', additionalProperties: false, required: ['lon', 'lat'],
+      type: 'object',
+      additionalProperties: false,
+      required: ['lon', 'lat'],
       properties: {
         lon: { type: 'number', minimum: -180, maximum: 180 },
         lat: { type: 'number', minimum: -90, maximum: 90 },
@@ -37,7 +45,8 @@ export const REPORT_SCHEMA = {
     component_code: { type: 'string', pattern: '^[0-9]{16,17}$', description: 'a 16- or 17-digit component code' },
     photos: { type: 'array', maxItems: 20, items: { type: 'string', minLength: 1, maxLength: 500 } },
     reporter: {
-      type: 'object', additionalProperties: false,
+      type: 'object',
+      additionalProperties: false,
       properties: { name: { type: 'string', maxLength: 100 }, phone: { type: 'string', maxLength: 40 } },
     },
     client_time: { type: 'string', format: 'date-time' },
@@ -47,13 +56,22 @@ export const REPORT_SCHEMA = {
 const ID = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } };
 
 export const CASE_QUERY = {
-  type: 'object', additionalProperties: false,
+  type: 'object',
+  additionalProperties: false,
   properties: {
-    state: { type: 'string', pattern: `^(${STATES.join('|')})(,(${STATES.join('|')}))*$`, description: 'comma-separated states' },
+    state: {
+      type: 'string',
+      pattern: `^(${STATES.join('|')})(,(${STATES.join('|')}))*$`,
+      description: 'comma-separated states',
+    },
     department: { type: 'string', maxLength: 40 },
     overdue: { type: 'boolean' },
     bbox: { type: 'string', description: 'west,south,east,north in degrees' },
-    category: { type: 'string', pattern: '^(component|matter):([0-9]{2}|[0-9]{5})$', description: 'kind:code (5 digits) or kind:major (2 digits)' },
+    category: {
+      type: 'string',
+      pattern: '^(component|matter):([0-9]{2}|[0-9]{5})$',
+      description: 'kind:code (5 digits) or kind:major (2 digits)',
+    },
     channel: { type: 'string', enum: CHANNELS },
     from: { type: 'string', format: 'date-time' },
     to: { type: 'string', format: 'date-time' },
@@ -65,8 +83,17 @@ export const CASE_QUERY = {
 
 /** The queue's query parameters, as CASE_QUERY above validates them. */
 interface CaseQuery {
-  state?: string; department?: string; overdue?: boolean; bbox?: string; category?: string; channel?: string;
-  from?: string; to?: string; outside_coverage?: boolean; limit: number; cursor?: number;
+  state?: string;
+  department?: string;
+  overdue?: boolean;
+  bbox?: string;
+  category?: string;
+  channel?: string;
+  from?: string;
+  to?: string;
+  outside_coverage?: boolean;
+  limit: number;
+  cursor?: number;
 }
 
 function filterFrom(q: CaseQuery, scope: string): CaseFilter {
@@ -75,11 +102,21 @@ function filterFrom(q: CaseQuery, scope: string): CaseFilter {
     const [kind, pattern] = String(q.category).split(':');
     category = { kind, pattern };
   }
-  if (q.from && q.to && new Date(q.from) >= new Date(q.to)) throw badRequest("query parameter 'from' must be before 'to'");
+  if (q.from && q.to && new Date(q.from) >= new Date(q.to))
+    throw badRequest("query parameter 'from' must be before 'to'");
   return {
-    states: q.state ? String(q.state).split(',') : undefined, department: q.department, overdue: q.overdue,
-    bbox: q.bbox ? parseBbox(q.bbox) : undefined, category, channel: q.channel, from: q.from, to: q.to,
-    outsideCoverage: q.outside_coverage, scope, before: q.cursor, limit: q.limit,
+    states: q.state ? String(q.state).split(',') : undefined,
+    department: q.department,
+    overdue: q.overdue,
+    bbox: q.bbox ? parseBbox(q.bbox) : undefined,
+    category,
+    channel: q.channel,
+    from: q.from,
+    to: q.to,
+    outsideCoverage: q.outside_coverage,
+    scope,
+    before: q.cursor,
+    limit: q.limit,
   };
 }
 
@@ -87,115 +124,196 @@ export function caseRoutes(api: Api, db: Kysely<DB>, config: Config): void {
   const show = async (ctx: Koa.Context, id: number, user: Parameters<typeof presentCase>[1]) => {
     const c = await getCase(db, id);
     if (!c) throw notFound(`no case ${id}`);
-    const events = (await caseEvents(db, id)).map((e) => ({ ...e, actor_name: visibleActorName(e.actor_id, e.actor_name, user) }));
+    const events = (await caseEvents(db, id)).map((e) => ({
+      ...e,
+      actor_name: visibleActorName(e.actor_id, e.actor_name, user),
+    }));
     const view = { ...presentCase(c, user), events };
     ctx.set('ETag', etag(view.version));
     return view;
   };
 
-  api.route({
-    method: 'get', path: '/api/workflow', tag: 'cases',
-    summary: 'The workflow as data: states (with the stage clock that runs in each) and actions (from, to, roles, what they need)',
-  }, (ctx) => {
-    ctx.body = {
-      states: STATES.map((s) => ({ state: s, label: STATE_LABEL[s], stage: STAGE_OF[s] })),
-      actions: ACTION_NAMES.map((a) => {
-        const d = ACTIONS[a];
-        return { action: a, label: d.label, from: d.from, to: d.to, roles: d.roles, note: d.note,
-          department: d.department ?? null, own_department: !!d.ownDepartment };
-      }),
-    };
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/api/workflow',
+      tag: 'cases',
+      summary:
+        'The workflow as data: states (with the stage clock that runs in each) and actions (from, to, roles, what they need)',
+    },
+    (ctx) => {
+      ctx.body = {
+        states: STATES.map((s) => ({ state: s, label: STATE_LABEL[s], stage: STAGE_OF[s] })),
+        actions: ACTION_NAMES.map((a) => {
+          const d = ACTIONS[a];
+          return {
+            action: a,
+            label: d.label,
+            from: d.from,
+            to: d.to,
+            roles: d.roles,
+            note: d.note,
+            department: d.department ?? null,
+            own_department: !!d.ownDepartment,
+          };
+        }),
+      };
+    },
+  );
 
-  api.route({
-    method: 'post', path: '/api/cases', tag: 'cases', permission: 'report',
-    summary: 'Report a case from any channel; stored, located and assigned before the answer',
-    description: 'Send an Idempotency-Key header to make retries safe: the same key and body return the stored case (200); the same key with another body is a 409.',
-    body: REPORT_SCHEMA, bodyLimitBytes: config.reportLimitBytes,
-    errors: { 409: 'Idempotency-Key reused with a different body', 413: 'report too large', 422: 'unknown category or component' },
-  }, async (ctx, { body, user }) => {
-    const key = ctx.get('Idempotency-Key') || undefined;
-    if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) {
-      throw badRequest('the Idempotency-Key header must be 1–200 visible ASCII characters');
-    }
-    const r = await intakeCase(db, body as ReportInput, {
-      user, idempotencyKey: key,
-      duplicates: { radiusM: config.duplicateRadiusM, windowHours: config.duplicateWindowHours },
-    });
-    ctx.status = r.replayed ? 200 : 201;
-    ctx.set('Location', `/api/cases/${r.id}`);
-    if (r.replayed) ctx.set('Idempotent-Replayed', 'true');
-    ctx.body = await show(ctx, r.id, user);
-  });
-
-  api.route({
-    method: 'get', path: '/api/cases', tag: 'cases', permission: 'readCases',
-    summary: 'Queues: cases filtered by state, department, overdue, bbox, category, channel and time; newest first, paged',
-    query: CASE_QUERY,
-  }, async (ctx, { query, user }) => {
-    const rows = await listCases(db, { ...filterFrom(query, scopePrefix(user)), limit: query.limit + 1 });
-    const more = rows.length > query.limit;
-    if (more) rows.pop();
-    const items = rows.map((c) => presentCase(c, user));
-    let next: string | null = null;
-    if (more) {
-      const u = new URL(ctx.href);
-      u.searchParams.set('cursor', String(rows[rows.length - 1].id));
-      next = `${u.pathname}${u.search}`;
-    }
-    ctx.body = { items, next };
-  });
-
-  api.route({
-    method: 'get', path: '/api/cases/heat', tag: 'cases',
-    summary: 'Case density for a heat map: [lon, lat, count] per cell',
-    description: `Dispatchers and admins get the exact map: points snapped to ~11 m cells, any period. Everyone else gets `
-      + `cells of ${HEAT_PUBLIC.CELL_DEG}° (about 200 m) holding at least ${HEAT_PUBLIC.MIN_COUNT} cases, from/to widened to `
-      + `whole days in China time and a period of at least ${HEAT_PUBLIC.MIN_DAYS} days (a shorter one is a 400); `
-      + '`aggregation` says which.',
-    query: { ...CASE_QUERY, properties: { ...CASE_QUERY.properties, limit: { type: 'integer', minimum: 1, maximum: 200000, default: 50000 } } },
-    errors: { 400: 'a period shorter than the public minimum' },
-  }, async (ctx, { query, user }) => {
-    const filter = filterFrom(query, '');
-    if (canSeeExactHeat(user)) {
-      ctx.body = { ...(await heatPoints(db, filter)), aggregation: { exact: true, cell_deg: 0.0001, min_count: 1 } };
-      return;
-    }
-    const period = publicHeatWindow(filter.from, filter.to);
-    const cells = { cellDeg: HEAT_PUBLIC.CELL_DEG, minCount: HEAT_PUBLIC.MIN_COUNT };
-    ctx.body = {
-      ...(await heatPoints(db, { ...filter, ...period }, cells)),
-      aggregation: { exact: false, cell_deg: cells.cellDeg, min_count: cells.minCount, min_days: HEAT_PUBLIC.MIN_DAYS, ...period },
-    };
-  });
-
-  api.route({
-    method: 'get', path: '/api/cases/:id', tag: 'cases', permission: 'readCases', params: ID,
-    summary: 'One case with its assignment, deadlines, allowed actions and full history',
-    errors: { 404: 'unknown case' },
-  }, async (ctx, { params, user }) => {
-    const v = await show(ctx, params.id, user);
-    const region = v.assignment.grid?.code ?? v.assignment.community?.code ?? v.assignment.street?.code ?? v.assignment.district?.code ?? '';
-    if (!inScope(user, region)) throw notFound(`no case ${params.id} in your region scope`);
-    ctx.body = v;
-  });
-
-  api.route({
-    method: 'post', path: '/api/cases/:id/actions', tag: 'cases', params: ID,
-    permission: 'actOnCases',
-    summary: 'Move a case through the workflow (accept, file, dispatch, dispose, check, close, …)',
-    description: 'A 409 lists the actions the current state allows. Send the case\'s ETag (its version) as If-Match: when someone else moved the case since you read it, the answer is a 412 with the current version and nothing changes.',
-    body: {
-      type: 'object', additionalProperties: false, required: ['action'],
-      properties: {
-        action: { type: 'string', enum: ACTION_NAMES },
-        note: { type: 'string', maxLength: 2000 },
-        department_code: { type: 'string', minLength: 1, maxLength: 40 },
+  api.route(
+    {
+      method: 'post',
+      path: '/api/cases',
+      tag: 'cases',
+      permission: 'report',
+      summary: 'Report a case from any channel; stored, located and assigned before the answer',
+      description:
+        'Send an Idempotency-Key header to make retries safe: the same key and body return the stored case (200); the same key with another body is a 409.',
+      body: REPORT_SCHEMA,
+      bodyLimitBytes: config.reportLimitBytes,
+      errors: {
+        409: 'Idempotency-Key reused with a different body',
+        413: 'report too large',
+        422: 'unknown category or component',
       },
     },
-    errors: { 404: 'unknown case', 409: 'not allowed in the current state', 412: 'If-Match names an older version of the case', 422: 'missing note or unknown department' },
-  }, async (ctx, { params, body, user, ifMatch }) => {
-    await applyAction(db, params.id, body, user, { ifMatch });
-    ctx.body = await show(ctx, params.id, user);
-  });
+    async (ctx, { body, user }) => {
+      const key = ctx.get('Idempotency-Key') || undefined;
+      if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) {
+        throw badRequest('the Idempotency-Key header must be 1–200 visible ASCII characters');
+      }
+      const r = await intakeCase(db, body as ReportInput, {
+        user,
+        idempotencyKey: key,
+        duplicates: { radiusM: config.duplicateRadiusM, windowHours: config.duplicateWindowHours },
+      });
+      ctx.status = r.replayed ? 200 : 201;
+      ctx.set('Location', `/api/cases/${r.id}`);
+      if (r.replayed) ctx.set('Idempotent-Replayed', 'true');
+      ctx.body = await show(ctx, r.id, user);
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/api/cases',
+      tag: 'cases',
+      permission: 'readCases',
+      summary:
+        'Queues: cases filtered by state, department, overdue, bbox, category, channel and time; newest first, paged',
+      query: CASE_QUERY,
+    },
+    async (ctx, { query, user }) => {
+      const rows = await listCases(db, { ...filterFrom(query, scopePrefix(user)), limit: query.limit + 1 });
+      const more = rows.length > query.limit;
+      if (more) rows.pop();
+      const items = rows.map((c) => presentCase(c, user));
+      let next: string | null = null;
+      if (more) {
+        const u = new URL(ctx.href);
+        u.searchParams.set('cursor', String(rows[rows.length - 1].id));
+        next = `${u.pathname}${u.search}`;
+      }
+      ctx.body = { items, next };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/api/cases/heat',
+      tag: 'cases',
+      summary: 'Case density for a heat map: [lon, lat, count] per cell',
+      description:
+        `Dispatchers and admins get the exact map: points snapped to ~11 m cells, any period. Everyone else gets ` +
+        `cells of ${HEAT_PUBLIC.CELL_DEG}° (about 200 m) holding at least ${HEAT_PUBLIC.MIN_COUNT} cases, from/to widened to ` +
+        `whole days in China time and a period of at least ${HEAT_PUBLIC.MIN_DAYS} days (a shorter one is a 400); ` +
+        '`aggregation` says which.',
+      query: {
+        ...CASE_QUERY,
+        properties: {
+          ...CASE_QUERY.properties,
+          limit: { type: 'integer', minimum: 1, maximum: 200000, default: 50000 },
+        },
+      },
+      errors: { 400: 'a period shorter than the public minimum' },
+    },
+    async (ctx, { query, user }) => {
+      const filter = filterFrom(query, '');
+      if (canSeeExactHeat(user)) {
+        ctx.body = { ...(await heatPoints(db, filter)), aggregation: { exact: true, cell_deg: 0.0001, min_count: 1 } };
+        return;
+      }
+      const period = publicHeatWindow(filter.from, filter.to);
+      const cells = { cellDeg: HEAT_PUBLIC.CELL_DEG, minCount: HEAT_PUBLIC.MIN_COUNT };
+      ctx.body = {
+        ...(await heatPoints(db, { ...filter, ...period }, cells)),
+        aggregation: {
+          exact: false,
+          cell_deg: cells.cellDeg,
+          min_count: cells.minCount,
+          min_days: HEAT_PUBLIC.MIN_DAYS,
+          ...period,
+        },
+      };
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/api/cases/:id',
+      tag: 'cases',
+      permission: 'readCases',
+      params: ID,
+      summary: 'One case with its assignment, deadlines, allowed actions and full history',
+      errors: { 404: 'unknown case' },
+    },
+    async (ctx, { params, user }) => {
+      const v = await show(ctx, params.id, user);
+      const region =
+        v.assignment.grid?.code ??
+        v.assignment.community?.code ??
+        v.assignment.street?.code ??
+        v.assignment.district?.code ??
+        '';
+      if (!inScope(user, region)) throw notFound(`no case ${params.id} in your region scope`);
+      ctx.body = v;
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/api/cases/:id/actions',
+      tag: 'cases',
+      params: ID,
+      permission: 'actOnCases',
+      summary: 'Move a case through the workflow (accept, file, dispatch, dispose, check, close, …)',
+      description:
+        "A 409 lists the actions the current state allows. Send the case's ETag (its version) as If-Match: when someone else moved the case since you read it, the answer is a 412 with the current version and nothing changes.",
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['action'],
+        properties: {
+          action: { type: 'string', enum: ACTION_NAMES },
+          note: { type: 'string', maxLength: 2000 },
+          department_code: { type: 'string', minLength: 1, maxLength: 40 },
+        },
+      },
+      errors: {
+        404: 'unknown case',
+        409: 'not allowed in the current state',
+        412: 'If-Match names an older version of the case',
+        422: 'missing note or unknown department',
+      },
+    },
+    async (ctx, { params, body, user, ifMatch }) => {
+      await applyAction(db, params.id, body, user, { ifMatch });
+      ctx.body = await show(ctx, params.id, user);
+    },
+  );
 }

@@ -8,12 +8,31 @@
  */
 import type { Role } from '../db/schema.js';
 
-export const STATES = ['reported', 'verifying', 'accepted', 'filed', 'dispatched', 'parked', 'disposed', 'checked', 'closed', 'voided'] as const;
-export type State = typeof STATES[number];
+export const STATES = [
+  'reported',
+  'verifying',
+  'accepted',
+  'filed',
+  'dispatched',
+  'parked',
+  'disposed',
+  'checked',
+  'closed',
+  'voided',
+] as const;
+export type State = (typeof STATES)[number];
 
 export const STATE_LABEL: Record<State, string> = {
-  reported: '上报', verifying: '待核实', accepted: '已受理', filed: '已立案', dispatched: '处置中', parked: '已挂账',
-  disposed: '已处置', checked: '已核查', closed: '已结案', voided: '已作废',
+  reported: '上报',
+  verifying: '待核实',
+  accepted: '已受理',
+  filed: '已立案',
+  dispatched: '处置中',
+  parked: '已挂账',
+  disposed: '已处置',
+  checked: '已核查',
+  closed: '已结案',
+  voided: '已作废',
 };
 
 export const TERMINAL: readonly State[] = ['closed', 'voided'];
@@ -21,8 +40,16 @@ export const OPEN_STATES: readonly State[] = STATES.filter((s) => !TERMINAL.incl
 
 /** The stage limit (stage_limit.stage) that runs while a case waits in a state; 'dispose' = the category's limit. */
 export const STAGE_OF: Record<State, string | null> = {
-  reported: 'accept', verifying: 'verify', accepted: 'file', filed: 'dispatch', dispatched: 'dispose',
-  parked: null, disposed: 'check', checked: 'close', closed: null, voided: null,
+  reported: 'accept',
+  verifying: 'verify',
+  accepted: 'file',
+  filed: 'dispatch',
+  dispatched: 'dispose',
+  parked: null,
+  disposed: 'check',
+  checked: 'close',
+  closed: null,
+  voided: null,
 };
 
 export interface ActionDef {
@@ -50,8 +77,22 @@ export const ACTIONS: Record<string, ActionDef> = {
   file: { label: '立案', from: ['accepted'], to: 'filed', roles: CENTRE, note: false },
   dispatch: { label: '派遣', from: ['filed'], to: 'dispatched', roles: CENTRE, note: false, department: 'optional' },
   reassign: { label: '改派', from: ['dispatched'], to: 'same', roles: CENTRE, note: true, department: 'required' },
-  return: { label: '回退', from: ['dispatched'], to: 'filed', roles: ['department_handler'], note: true, ownDepartment: true },
-  dispose: { label: '处置反馈', from: ['dispatched'], to: 'disposed', roles: ['department_handler'], note: true, ownDepartment: true },
+  return: {
+    label: '回退',
+    from: ['dispatched'],
+    to: 'filed',
+    roles: ['department_handler'],
+    note: true,
+    ownDepartment: true,
+  },
+  dispose: {
+    label: '处置反馈',
+    from: ['dispatched'],
+    to: 'disposed',
+    roles: ['department_handler'],
+    note: true,
+    ownDepartment: true,
+  },
   park: { label: '挂账', from: ['dispatched'], to: 'parked', roles: CENTRE, note: true },
   unpark: { label: '解除挂账', from: ['parked'], to: 'dispatched', roles: CENTRE, note: false },
   urge: { label: '督办', from: OPEN_AFTER_FILING, to: 'same', roles: CENTRE, note: true },

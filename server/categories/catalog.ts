@@ -28,7 +28,9 @@ export async function findCategory(db: Kysely<DB>, key: string): Promise<Categor
   if (!m) return undefined;
   const kind = m[1] as CategoryKind;
   const code = m[2].replace('-', '');
-  const row = await db.selectFrom('category').select(['kind', 'code', 'name', 'major_code', 'major_name'])
+  const row = await db
+    .selectFrom('category')
+    .select(['kind', 'code', 'name', 'major_code', 'major_name'])
     .where('kind', '=', kind)
     .where(code.length === 5 ? sql<boolean>`code = ${code}` : sql<boolean>`${code} = any(legacy_codes)`)
     .executeTakeFirst();
@@ -36,8 +38,12 @@ export async function findCategory(db: Kysely<DB>, key: string): Promise<Categor
 }
 
 export async function getCategory(db: Kysely<DB>, kind: string, code: string): Promise<Category | undefined> {
-  const row = await db.selectFrom('category').select(['kind', 'code', 'name', 'major_code', 'major_name'])
-    .where('kind', '=', kind as CategoryKind).where('code', '=', code).executeTakeFirst();
+  const row = await db
+    .selectFrom('category')
+    .select(['kind', 'code', 'name', 'major_code', 'major_name'])
+    .where('kind', '=', kind as CategoryKind)
+    .where('code', '=', code)
+    .executeTakeFirst();
   return row && { ...row, key: `${row.kind}:${row.code}` };
 }
 
@@ -56,7 +62,11 @@ export interface TimeLimit {
  * major class > '*', then a row for this condition > the row for any condition, then this kind > kind '*'.
  */
 export async function disposalLimit(
-  db: Kysely<DB>, kind: string, code: string, condition: string, areaClass: AreaClass,
+  db: Kysely<DB>,
+  kind: string,
+  code: string,
+  condition: string,
+  areaClass: AreaClass,
 ): Promise<TimeLimit | undefined> {
   const col = { A: sql.ref('hours_a'), B: sql.ref('hours_b'), C: sql.ref('hours_c') }[areaClass];
   const r = await sql<TimeLimit>`

@@ -15,10 +15,16 @@ import net from 'node:net';
 import type { PGlite } from '@electric-sql/pglite';
 import type { SessionLock } from './session-lock.js';
 
-const SSL_REQUEST = 80877103, GSSENC_REQUEST = 80877104, CANCEL_REQUEST = 80877102;
+const SSL_REQUEST = 80877103,
+  GSSENC_REQUEST = 80877104,
+  CANCEL_REQUEST = 80877102;
 
 /** Starts listening on socketPath; resolves to a function that stops the server and drops every connection. */
-export async function serveLocalSocket(pglite: PGlite, session: SessionLock, socketPath: string): Promise<() => Promise<void>> {
+export async function serveLocalSocket(
+  pglite: PGlite,
+  session: SessionLock,
+  socketPath: string,
+): Promise<() => Promise<void>> {
   fs.rmSync(socketPath, { force: true }); // left by a killed server (we hold the DATA_DIR lock, so it is stale)
   const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
@@ -60,12 +66,14 @@ function serveConnection(pglite: PGlite, session: SessionLock, socket: net.Socke
       if (closed) return finish();
     }
     backend.startMessage();
-    await pglite.runExclusive(() => pglite.execProtocolRawStream(message, {
-      onRawData: (chunk: Uint8Array) => {
-        backend.feed(chunk);
-        if (!socket.destroyed) socket.write(chunk);
-      },
-    }));
+    await pglite.runExclusive(() =>
+      pglite.execProtocolRawStream(message, {
+        onRawData: (chunk: Uint8Array) => {
+          backend.feed(chunk);
+          if (!socket.destroyed) socket.write(chunk);
+        },
+      }),
+    );
     if (backend.idleAfterMessage()) {
       holding = false;
       session.release();
@@ -77,16 +85,20 @@ function serveConnection(pglite: PGlite, session: SessionLock, socket: net.Socke
     if (!holding) return;
     try {
       if (pglite.isInTransaction() || backend.lastStatus !== 'I') await pglite.exec('rollback'); // exec takes PGlite's mutex itself
-    } catch { /* nothing open */ } finally {
+    } catch {
+      /* nothing open */
+    } finally {
       holding = false;
       session.release();
     }
   };
 
   const enqueue = (message: Uint8Array) => {
-    work = work.then(() => run(message)).catch((e) => {
-      socket.destroy(e as Error);
-    });
+    work = work
+      .then(() => run(message))
+      .catch((e) => {
+        socket.destroy(e as Error);
+      });
   };
 
   socket.on('data', (data) => {

@@ -20,9 +20,14 @@ export interface LockInfo {
 }
 
 export class DataDirLocked extends Error {
-  constructor(public dir: string, public holder: LockInfo) {
-    super(`the embedded database in ${dir} is in use by process ${holder.pid} (${holder.owner}, since ${holder.since}); `
-      + 'only one process may open it. Stop that process, or use DATABASE_URL');
+  constructor(
+    public dir: string,
+    public holder: LockInfo,
+  ) {
+    super(
+      `the embedded database in ${dir} is in use by process ${holder.pid} (${holder.owner}, since ${holder.since}); ` +
+        'only one process may open it. Stop that process, or use DATABASE_URL',
+    );
   }
 }
 
@@ -90,7 +95,9 @@ export function lockDataDir(dir: string, owner: string): DataDirLock {
       const moved = JSON.parse(fs.readFileSync(aside, 'utf8')) as LockInfo;
       // Another process replaced the stale lock between our read and our rename: put its live lock back.
       if (holder && moved.pid !== holder.pid && alive(moved.pid)) fs.linkSync(aside, file);
-    } catch { /* another process took it over first; try again */ }
+    } catch {
+      /* another process took it over first; try again */
+    }
     fs.rmSync(aside, { force: true });
   }
   let released = false;
@@ -100,7 +107,9 @@ export function lockDataDir(dir: string, owner: string): DataDirLock {
     try {
       const now = JSON.parse(fs.readFileSync(file, 'utf8')) as LockInfo;
       if (now.pid === process.pid) fs.rmSync(file, { force: true });
-    } catch { /* already gone */ }
+    } catch {
+      /* already gone */
+    }
     process.off('exit', release);
   };
   process.on('exit', release);

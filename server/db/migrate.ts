@@ -9,7 +9,10 @@ import { seedReferenceData } from './seed.js';
 export const MIGRATIONS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../migrations');
 
 export function listMigrations(dir = MIGRATIONS_DIR): string[] {
-  return fs.readdirSync(dir).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort();
+  return fs
+    .readdirSync(dir)
+    .filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f))
+    .sort();
 }
 
 /** Applies pending migrations in order; returns the names applied. Safe to run concurrently on PostgreSQL. */
@@ -34,8 +37,9 @@ ${body}
 ;
 commit;`);
     } catch (e) {
-      const already = await sql<{ n: number }>`select count(*)::int as n from schema_migrations where name = ${name}`
-        .execute(database.db);
+      const already = await sql<{
+        n: number;
+      }>`select count(*)::int as n from schema_migrations where name = ${name}`.execute(database.db);
       if (already.rows[0]?.n === 1) continue;
       throw new Error(`migration ${name} failed: ${(e as Error).message}`, { cause: e });
     }

@@ -52,7 +52,9 @@ export interface OpenOptions {
 }
 
 // Uniform JS values on both drivers: bigint and numeric as number, date as 'YYYY-MM-DD' text.
-const INT8 = 20, NUMERIC = 1700, DATE = 1082;
+const INT8 = 20,
+  NUMERIC = 1700,
+  DATE = 1082;
 export const parsers: Record<number, (v: string) => unknown> = {
   [INT8]: (v) => Number(v),
   [NUMERIC]: (v) => Number(v),
@@ -74,7 +76,9 @@ export async function openDatabase(opts: OpenOptions = {}): Promise<Database> {
  * sent but never answered, and the pool would hand it out again), and whose timeout follows a longer
  * `set local statement_timeout` of its transaction (imports). The pool resets it on release.
  */
-interface Stream { connection: { stream: { destroy(): void } } }
+interface Stream {
+  connection: { stream: { destroy(): void } };
+}
 
 class GuardedClient extends pg.Client {
   declare connectionParameters: { query_timeout?: number };
@@ -104,7 +108,11 @@ class GuardedClient extends pg.Client {
 }
 
 export async function openPostgres(
-  base: pg.PoolConfig, poolSize: number, t: DatabaseTimeouts, onFault: (m: string) => void, local = false,
+  base: pg.PoolConfig,
+  poolSize: number,
+  t: DatabaseTimeouts,
+  onFault: (m: string) => void,
+  local = false,
 ): Promise<Database> {
   const types = {
     getTypeParser: ((oid: number, format?: string) =>
@@ -154,7 +162,10 @@ export async function openPostgres(
   } catch (e) {
     await Promise.allSettled([pool.end(), tilePool.end()]);
     const where = base.connectionString ? redact(base.connectionString) : `${base.host}`;
-    throw new Error(`cannot connect to ${local ? 'the running server\'s database socket' : 'DATABASE_URL'} (${where}): ${(e as Error).message}`, { cause: e });
+    throw new Error(
+      `cannot connect to ${local ? "the running server's database socket" : 'DATABASE_URL'} (${where}): ${(e as Error).message}`,
+      { cause: e },
+    );
   }
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
   const tileDb = new Kysely<DB>({ dialect: new PostgresDialect({ pool: tilePool }) });

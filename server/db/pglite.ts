@@ -13,7 +13,9 @@ import type { DB } from './schema.js';
 import { SessionLock } from './session-lock.js';
 
 export async function openPGlite(
-  dataDir: string, t: DatabaseTimeouts, opts: Pick<OpenOptions, 'serveSocketIn' | 'loadDataDir' | 'postgis'> = {},
+  dataDir: string,
+  t: DatabaseTimeouts,
+  opts: Pick<OpenOptions, 'serveSocketIn' | 'loadDataDir' | 'postgis'> = {},
 ): Promise<Database> {
   const serveSocketIn = opts.serveSocketIn;
   const { PGlite } = await import('@electric-sql/pglite');
@@ -30,7 +32,10 @@ export async function openPGlite(
   let client: PGlite;
   try {
     client = await PGlite.create({
-      dataDir: target, extensions: { postgis: opts.postgis ?? postgis }, parsers, loadDataDir: opts.loadDataDir,
+      dataDir: target,
+      extensions: { postgis: opts.postgis ?? postgis },
+      parsers,
+      loadDataDir: opts.loadDataDir,
     });
   } catch (e) {
     dirLock?.release();

@@ -69,7 +69,6 @@ export interface SchemaMigrationsTable {
   applied_at: Timestamp;
 }
 
-
 type Json = ColumnType<unknown, string, string>;
 type JsonDefault = ColumnType<unknown, string | undefined, string>;
 

@@ -13,7 +13,11 @@ export const DATA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 
 const readJson = (name: string) => JSON.parse(fs.readFileSync(path.join(DATA_DIR, name), 'utf8'));
 
-interface CatalogEntry { code: string; majorName: string; name: string }
+interface CatalogEntry {
+  code: string;
+  majorName: string;
+  name: string;
+}
 
 export async function seedReferenceData(database: Database): Promise<void> {
   const { db } = database;
@@ -25,7 +29,11 @@ export async function seedReferenceData(database: Database): Promise<void> {
     const legacy = new Map<string, string[]>();
     for (const [old, code] of Object.entries(aliases[kind])) legacy.set(code, [...(legacy.get(code) ?? []), old]);
     const rows = entries.map((e) => ({
-      kind, code: e.code, major_code: e.code.slice(0, 2), major_name: e.majorName, name: e.name,
+      kind,
+      code: e.code,
+      major_code: e.code.slice(0, 2),
+      major_name: e.majorName,
+      name: e.name,
       legacy_codes: legacy.get(e.code) ?? [],
     }));
     await sql`insert into category (kind, code, major_code, major_name, name, legacy_codes)
@@ -37,7 +45,13 @@ export async function seedReferenceData(database: Database): Promise<void> {
 
   const limits = readJson('time-limits.json') as {
     stages: Record<string, number>;
-    limits: { kind: string; pattern: string; condition: string; hours: [number, number, number]; close_condition: string }[];
+    limits: {
+      kind: string;
+      pattern: string;
+      condition: string;
+      hours: [number, number, number];
+      close_condition: string;
+    }[];
   };
   await db.transaction().execute(async (trx) => {
     const n = await sql<{ n: number }>`select count(*)::int as n from time_limit`.execute(trx);

@@ -48,8 +48,7 @@ export interface CaseEventEntry {
  * case_event row for a case write (null when the write turned out to be a no-op, e.g. an idempotent replay).
  */
 export type Change<T> =
-  | (AuditEntry & { result: T; more?: AuditEntry[] })
-  | { result: T; caseEvent: CaseEventEntry | null };
+  (AuditEntry & { result: T; more?: AuditEntry[] }) | { result: T; caseEvent: CaseEventEntry | null };
 
 export interface WriteOptions {
   actor: Actor;
@@ -60,7 +59,9 @@ export interface WriteOptions {
 }
 
 export async function write<T>(
-  db: Kysely<DB>, opts: WriteOptions, fn: (trx: Transaction<DB>) => Promise<Change<T>>,
+  db: Kysely<DB>,
+  opts: WriteOptions,
+  fn: (trx: Transaction<DB>) => Promise<Change<T>>,
 ): Promise<T> {
   return db.transaction().execute(async (trx) => {
     if (opts.assignment) {
@@ -69,14 +70,29 @@ export async function write<T>(
     const c = await fn(trx);
     if ('caseEvent' in c) {
       if (!c.caseEvent) return c.result;
-      await trx.insertInto('case_event').values({
-        ...c.caseEvent, actor_id: opts.actor.id, actor_name: opts.actor.name, detail: JSON.stringify(c.caseEvent.detail ?? {}),
-      }).execute();
+      await trx
+        .insertInto('case_event')
+        .values({
+          ...c.caseEvent,
+          actor_id: opts.actor.id,
+          actor_name: opts.actor.name,
+          detail: JSON.stringify(c.caseEvent.detail ?? {}),
+        })
+        .execute();
     } else {
-      await trx.insertInto('audit_event').values([c, ...(c.more ?? [])].map((e) => ({
-        actor_id: opts.actor.id, actor_name: opts.actor.name, action: e.action, entity: e.entity, entity_key: e.key,
-        detail: JSON.stringify(e.detail ?? {}),
-      }))).execute();
+      await trx
+        .insertInto('audit_event')
+        .values(
+          [c, ...(c.more ?? [])].map((e) => ({
+            actor_id: opts.actor.id,
+            actor_name: opts.actor.name,
+            action: e.action,
+            entity: e.entity,
+            entity_key: e.key,
+            detail: JSON.stringify(e.detail ?? {}),
+          })),
+        )
+        .execute();
     }
     if (opts.layers?.length) await bumpLayers(trx, opts.layers);
     return c.result;
@@ -117,7 +133,10 @@ export const etag = (version: number): string => `"${version}"`;
  * and ETag, and nothing is written.
  */
 export async function lockVersion(
-  trx: Transaction<DB>, table: VersionedTable, key: string | number, ifMatch: string[] | undefined,
+  trx: Transaction<DB>,
+  table: VersionedTable,
+  key: string | number,
+  ifMatch: string[] | undefined,
 ): Promise<number | undefined> {
   const r = await sql<{ version: number }>`
     select version from ${sql.table(table)} where ${sql.ref(VERSIONED[table])} = ${key} for update`.execute(trx);
@@ -130,9 +149,13 @@ export async function lockVersion(
 /** 412 unless If-Match (absent = no precondition) lists the current version or is `*`. */
 export function requireMatch(ifMatch: string[] | undefined, version: number, what: string): void {
   if (!ifMatch || ifMatch.includes('*') || ifMatch.includes(etag(version))) return;
-  throw new HttpError(412, 'precondition-failed', 'Precondition failed',
+  throw new HttpError(
+    412,
+    'precondition-failed',
+    'Precondition failed',
     `${what} was changed by someone else: it is at version ${version} (ETag ${etag(version)}), you sent If-Match ${ifMatch.join(', ')}; reload it and apply your change again`,
-    { current_version: version, etag: etag(version) });
+    { current_version: version, etag: etag(version) },
+  );
 }
 
 /** Bumps a row's version (after lockVersion in the same transaction); returns the new one. */

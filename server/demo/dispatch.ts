@@ -5,7 +5,10 @@
  * replay through the real intake and workflow code).
  */
 export {
-  DISPATCH_PARAMS, type DemoDispatchOptions, type DemoDispatchSummary, type DispatchParams,
+  DISPATCH_PARAMS,
+  type DemoDispatchOptions,
+  type DemoDispatchSummary,
+  type DispatchParams,
 } from './dispatch/params.js';
 export { loadDemoLibrary, type DemoLibraryCounts } from './dispatch/library.js';
 export { loadDemoDispatch } from './dispatch/replay.js';

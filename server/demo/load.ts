@@ -10,7 +10,9 @@ import { importRegions, type ImportSummary } from '../importexport/import.js';
 import { loadDemoDispatch, type DemoDispatchOptions, type DemoDispatchSummary } from './dispatch.js';
 
 export async function isEmpty(database: Database): Promise<boolean> {
-  const r = await sql<{ n: number }>`select count(*)::int as n from (select 1 from unit_grid limit 1) x`.execute(database.db);
+  const r = await sql<{ n: number }>`select count(*)::int as n from (select 1 from unit_grid limit 1) x`.execute(
+    database.db,
+  );
   return r.rows[0].n === 0;
 }
 
@@ -26,7 +28,8 @@ export interface DemoLoadOptions {
 }
 
 export async function loadDemoCity(
-  database: Database, opts: DemoLoadOptions = {},
+  database: Database,
+  opts: DemoLoadOptions = {},
 ): Promise<ImportSummary & { dispatch?: DemoDispatchSummary }> {
   const { generateCity } = await import('./city/generate.js');
   const city = generateCity({ seed: opts.seed, targetGrids: opts.targetGrids });
@@ -36,10 +39,16 @@ export async function loadDemoCity(
     actor: { id: null, name: 'demo-city' },
     onProgress: (done, total) => {
       const pct = Math.floor((done / total) * 10) * 10;
-      if (total > 20_000 && pct !== lastPct) { lastPct = pct; opts.log?.info(`demo city: staged ${done}/${total}`); }
+      if (total > 20_000 && pct !== lastPct) {
+        lastPct = pct;
+        opts.log?.info(`demo city: staged ${done}/${total}`);
+      }
     },
   });
   if (opts.dispatch === false) return summary;
-  const dispatch = await loadDemoDispatch(database, { log: opts.log, ...(typeof opts.dispatch === 'object' ? opts.dispatch : {}) });
+  const dispatch = await loadDemoDispatch(database, {
+    log: opts.log,
+    ...(typeof opts.dispatch === 'object' ? opts.dispatch : {}),
+  });
   return { ...summary, dispatch };
 }

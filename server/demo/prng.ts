@@ -23,7 +23,8 @@ export function stream(seed: number, tag: string): Rng {
 export const between = (rng: Rng, lo: number, hi: number) => lo + (hi - lo) * rng();
 export const pick = <T>(rng: Rng, list: readonly T[]): T => list[Math.floor(rng() * list.length)];
 export function gauss(rng: Rng): number {
-  const u = Math.max(rng(), 1e-12), v = rng();
+  const u = Math.max(rng(), 1e-12),
+    v = rng();
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
 /** A positive skewed value with the given median (log-normal, sigma in log units). */
@@ -33,15 +34,21 @@ export const logNormal = (rng: Rng, median: number, sigma: number) => median * M
 export class Choice<T> {
   private readonly cum: number[] = [];
   private readonly total: number;
-  constructor(readonly items: T[], weights: number[]) {
+  constructor(
+    readonly items: T[],
+    weights: number[],
+  ) {
     let s = 0;
     for (const w of weights) this.cum.push((s += Math.max(0, w)));
     this.total = s;
   }
-  get empty(): boolean { return this.total <= 0; }
+  get empty(): boolean {
+    return this.total <= 0;
+  }
   draw(rng: Rng): T {
     const x = rng() * this.total;
-    let lo = 0, hi = this.cum.length - 1;
+    let lo = 0,
+      hi = this.cum.length - 1;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
       if (this.cum[mid] > x) hi = mid;

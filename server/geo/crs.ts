@@ -19,7 +19,7 @@
  */
 
 export const CRS_NAMES = ['wgs84', 'cgcs2000', 'gcj02', 'bd09'] as const;
-export type CrsName = typeof CRS_NAMES[number];
+export type CrsName = (typeof CRS_NAMES)[number];
 
 export function isCrsName(value: unknown): value is CrsName {
   return typeof value === 'string' && (CRS_NAMES as readonly string[]).includes(value);
@@ -166,7 +166,15 @@ export function bd09ToWgs84(lon: number, lat: number): [number, number] {
   // Start from the closed-form approximation; the iteration then removes its error and the GCJ-02 inverse's.
   const start = bd09ToGcj02(lon, lat);
   if (nearGcjBox(start[0], start[1])) {
-    const p = invert((x, y) => { const g = gcjFormula(x, y); return gcj02ToBd09(g[0], g[1]); }, lon, lat, start);
+    const p = invert(
+      (x, y) => {
+        const g = gcjFormula(x, y);
+        return gcj02ToBd09(g[0], g[1]);
+      },
+      lon,
+      lat,
+      start,
+    );
     if (inGcjBox(p[0], p[1])) return p;
   }
   return invert(gcj02ToBd09, lon, lat, start);
@@ -177,7 +185,12 @@ const same: Convert = (lon, lat) => [lon, lat];
 const TO_WGS84: Record<CrsName, Convert> = { wgs84: same, cgcs2000: same, gcj02: gcj02ToWgs84, bd09: bd09ToWgs84 };
 const FROM_WGS84: Record<CrsName, Convert> = { wgs84: same, cgcs2000: same, gcj02: wgs84ToGcj02, bd09: wgs84ToBd09 };
 
-function convert(table: Record<CrsName, Convert>, lon: number, lat: number, crs: CrsName): { lon: number; lat: number } {
+function convert(
+  table: Record<CrsName, Convert>,
+  lon: number,
+  lat: number,
+  crs: CrsName,
+): { lon: number; lat: number } {
   const f = Object.hasOwn(table, crs) ? table[crs] : undefined;
   if (!f) throw unknownCrs(crs as never);
   const p = f(lon, lat);
@@ -191,7 +204,9 @@ export const toWgs84 = (lon: number, lat: number, crs: CrsName) => convert(TO_WG
 export const fromWgs84 = (lon: number, lat: number, crs: CrsName) => convert(FROM_WGS84, lon, lat, crs);
 
 function unknownCrs(crs: never): RangeError {
-  return new RangeError(`unknown coordinate reference system: ${String(crs)} (expected one of ${CRS_NAMES.join(', ')})`);
+  return new RangeError(
+    `unknown coordinate reference system: ${String(crs)} (expected one of ${CRS_NAMES.join(', ')})`,
+  );
 }
 
 /** Great-circle distance in metres (haversine on a sphere of radius EARTH_RADIUS_M). */

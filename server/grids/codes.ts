@@ -6,7 +6,12 @@ export type Level = 'district' | 'street' | 'community' | 'grid';
 
 export const CODE_LENGTH: Record<Level, number> = { district: 6, street: 9, community: 12, grid: 15 };
 const BY_LENGTH: Record<number, Level> = { 6: 'district', 9: 'street', 12: 'community', 15: 'grid' };
-export const LEVEL_NAMES_ZH: Record<Level, string> = { district: '区县', street: '街道', community: '社区', grid: '单元网格' };
+export const LEVEL_NAMES_ZH: Record<Level, string> = {
+  district: '区县',
+  street: '街道',
+  community: '社区',
+  grid: '单元网格',
+};
 
 export function levelOfCode(code: string): Level | undefined {
   return /^\d+$/.test(code) ? BY_LENGTH[code.length] : undefined;
@@ -24,6 +29,7 @@ export function codeProblem(code: unknown, level?: Level): string | undefined {
   if (level && code.length !== CODE_LENGTH[level]) {
     return `a ${level} code has ${CODE_LENGTH[level]} digits; "${code}" has ${code.length}`;
   }
-  if (!inferred) return `code "${code}" has ${code.length} digits; expected 6 (district), 9 (street), 12 (community) or 15 (unit grid)`;
+  if (!inferred)
+    return `code "${code}" has ${code.length} digits; expected 6 (district), 9 (street), 12 (community) or 15 (unit grid)`;
   return undefined;
 }

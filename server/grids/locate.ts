@@ -12,7 +12,10 @@ import { gridsCoveringPoint, nearestGrid, regionNames, regionsCoveringPoint } fr
 export const BOUNDARY_RULE =
   'a point on a shared edge or vertex belongs to the covering unit grid with the lowest code; its community, street and district follow from that grid';
 
-export interface Named { code: string; name: string }
+export interface Named {
+  code: string;
+  name: string;
+}
 
 export interface Location {
   lon: number;
@@ -39,7 +42,10 @@ export async function locatePoint(db: Kysely<DB>, lon: number, lat: number): Pro
     // The deepest covering region (lowest code among equals) and its ancestors: one consistent branch, as for
     // grids (not the lowest code per level, which on an edge between two streets can mix branches).
     const regions = await regionsCoveringPoint(db, lon, lat);
-    const deepest = regions.reduce<(typeof regions)[number] | undefined>((best, r) => (!best || r.code.length > best.code.length ? r : best), undefined);
+    const deepest = regions.reduce<(typeof regions)[number] | undefined>(
+      (best, r) => (!best || r.code.length > best.code.length ? r : best),
+      undefined,
+    );
     const branch = new Set(deepest ? [6, 9, 12].map((n) => deepest.code.slice(0, n)) : []);
     const at = (level: string) => {
       const r = regions.find((x) => x.level === level && branch.has(x.code));
@@ -50,8 +56,14 @@ export async function locatePoint(db: Kysely<DB>, lon: number, lat: number): Pro
       ? `the point lies outside every unit grid; the nearest is ${nearest.code} (${nearest.name}), ${Math.round(nearest.distance_m)} m away`
       : 'the point lies outside every unit grid; no unit grids are loaded';
     return {
-      ...base, district: at('district'), street: at('street'), community: at('community'), grid: null,
-      onBoundary: false, reason: 'outside_coverage', detail,
+      ...base,
+      district: at('district'),
+      street: at('street'),
+      community: at('community'),
+      grid: null,
+      onBoundary: false,
+      reason: 'outside_coverage',
+      detail,
       nearest: nearest && { ...nearest, distance_m: Math.round(nearest.distance_m * 10) / 10 },
     };
   }

@@ -3,14 +3,23 @@ import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 
 export interface RegionRow {
-  code: string; name: string; level: 'district' | 'street' | 'community'; parent_code: string | null;
-  area_m2: number; initial_date: string; geometry?: unknown;
+  code: string;
+  name: string;
+  level: 'district' | 'street' | 'community';
+  parent_code: string | null;
+  area_m2: number;
+  initial_date: string;
+  geometry?: unknown;
 }
 
 export async function listRegions(
-  db: Kysely<DB>, level: RegionRow['level'], parent: string | undefined, withGeometry: boolean,
+  db: Kysely<DB>,
+  level: RegionRow['level'],
+  parent: string | undefined,
+  withGeometry: boolean,
 ): Promise<RegionRow[]> {
-  let q = db.selectFrom('region')
+  let q = db
+    .selectFrom('region')
     .select(['code', 'name', 'level', 'parent_code', 'area_m2', 'initial_date'])
     .where('termination_date', 'is', null)
     .where('level', '=', level);
@@ -20,7 +29,8 @@ export async function listRegions(
 }
 
 export async function getRegion(db: Kysely<DB>, code: string): Promise<RegionRow | undefined> {
-  return db.selectFrom('region')
+  return db
+    .selectFrom('region')
     .select(['code', 'name', 'level', 'parent_code', 'area_m2', 'initial_date'])
     .select(sql<unknown>`ST_AsGeoJSON(geom, 7)::json`.as('geometry'))
     .where('termination_date', 'is', null)
@@ -30,30 +40,50 @@ export async function getRegion(db: Kysely<DB>, code: string): Promise<RegionRow
 
 export async function countChildren(db: Kysely<DB>, code: string): Promise<number> {
   const level = code.length === 12 ? 'grid' : 'region';
-  const r = level === 'grid'
-    ? await sql<{ n: number }>`select count(*)::int as n from unit_grid where community_code = ${code} and termination_date is null`.execute(db)
-    : await sql<{ n: number }>`select count(*)::int as n from region where parent_code = ${code} and termination_date is null`.execute(db);
+  const r =
+    level === 'grid'
+      ? await sql<{
+          n: number;
+        }>`select count(*)::int as n from unit_grid where community_code = ${code} and termination_date is null`.execute(
+          db,
+        )
+      : await sql<{
+          n: number;
+        }>`select count(*)::int as n from region where parent_code = ${code} and termination_date is null`.execute(db);
   return r.rows[0].n;
 }
 
 export interface GridRow {
-  code: string; name: string; area_m2: number; initial_date: string;
-  community_code: string; community_name: string | null;
-  street_code: string; street_name: string | null;
-  district_code: string; district_name: string | null;
+  code: string;
+  name: string;
+  area_m2: number;
+  initial_date: string;
+  community_code: string;
+  community_name: string | null;
+  street_code: string;
+  street_name: string | null;
+  district_code: string;
+  district_name: string | null;
   geometry: unknown;
 }
 
 function gridSelect(db: Kysely<DB>) {
-  return db.selectFrom('unit_grid as g')
+  return db
+    .selectFrom('unit_grid as g')
     .leftJoin('region as c', (j) => j.onRef('c.code', '=', 'g.community_code').on('c.termination_date', 'is', null))
     .leftJoin('region as s', (j) => j.onRef('s.code', '=', 'g.street_code').on('s.termination_date', 'is', null))
     .leftJoin('region as d', (j) => j.onRef('d.code', '=', 'g.district_code').on('d.termination_date', 'is', null))
     .select([
-      'g.code', 'g.name', 'g.area_m2', 'g.initial_date',
-      'g.community_code', 'c.name as community_name',
-      'g.street_code', 's.name as street_name',
-      'g.district_code', 'd.name as district_name',
+      'g.code',
+      'g.name',
+      'g.area_m2',
+      'g.initial_date',
+      'g.community_code',
+      'c.name as community_name',
+      'g.street_code',
+      's.name as street_name',
+      'g.district_code',
+      'd.name as district_name',
     ])
     .select(sql<unknown>`ST_AsGeoJSON(g.geom, 7)::json`.as('geometry'))
     .where('g.termination_date', 'is', null);
@@ -82,7 +112,15 @@ export async function listGrids(db: Kysely<DB>, f: GridFilter): Promise<GridRow[
   return q.orderBy('g.code').limit(f.limit).execute();
 }
 
-export interface CoveringGrid { code: string; name: string; area_m2: number; community_code: string; street_code: string; district_code: string; interior: boolean }
+export interface CoveringGrid {
+  code: string;
+  name: string;
+  area_m2: number;
+  community_code: string;
+  street_code: string;
+  district_code: string;
+  interior: boolean;
+}
 
 /** Every live grid whose closed polygon covers the point, lowest code first, saying whether the point is inside. */
 export async function gridsCoveringPoint(db: Kysely<DB>, lon: number, lat: number): Promise<CoveringGrid[]> {
@@ -96,7 +134,11 @@ export async function gridsCoveringPoint(db: Kysely<DB>, lon: number, lat: numbe
   return r.rows;
 }
 
-export async function nearestGrid(db: Kysely<DB>, lon: number, lat: number): Promise<{ code: string; name: string; distance_m: number } | undefined> {
+export async function nearestGrid(
+  db: Kysely<DB>,
+  lon: number,
+  lat: number,
+): Promise<{ code: string; name: string; distance_m: number } | undefined> {
   const r = await sql<{ code: string; name: string; distance_m: number }>`
     with p as (select ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326) as pt),
     near as (
@@ -110,12 +152,20 @@ export async function nearestGrid(db: Kysely<DB>, lon: number, lat: number): Pro
 
 export async function regionNames(db: Kysely<DB>, codes: string[]): Promise<Map<string, string>> {
   if (codes.length === 0) return new Map();
-  const rows = await db.selectFrom('region').select(['code', 'name'])
-    .where('termination_date', 'is', null).where('code', 'in', codes).execute();
+  const rows = await db
+    .selectFrom('region')
+    .select(['code', 'name'])
+    .where('termination_date', 'is', null)
+    .where('code', 'in', codes)
+    .execute();
   return new Map(rows.map((r) => [r.code, r.name]));
 }
 
-export async function regionsCoveringPoint(db: Kysely<DB>, lon: number, lat: number): Promise<{ code: string; name: string; level: string }[]> {
+export async function regionsCoveringPoint(
+  db: Kysely<DB>,
+  lon: number,
+  lat: number,
+): Promise<{ code: string; name: string; level: string }[]> {
   const r = await sql<{ code: string; name: string; level: string }>`
     select code, name, level from region
     where termination_date is null and ST_Intersects(geom, ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326))

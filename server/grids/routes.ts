@@ -11,93 +11,146 @@ import * as S from './schema.js';
 
 function gridFeature(g: GridRow) {
   return feature(g.code, g.geometry, {
-    code: g.code, name: g.name, area_m2: round1(g.area_m2), initial_date: g.initial_date,
-    community_code: g.community_code, community_name: g.community_name,
-    street_code: g.street_code, street_name: g.street_name,
-    district_code: g.district_code, district_name: g.district_name,
+    code: g.code,
+    name: g.name,
+    area_m2: round1(g.area_m2),
+    initial_date: g.initial_date,
+    community_code: g.community_code,
+    community_name: g.community_name,
+    street_code: g.street_code,
+    street_name: g.street_name,
+    district_code: g.district_code,
+    district_name: g.district_name,
   });
 }
 
 export function gridRoutes(api: Api, db: Kysely<DB>): void {
-  api.route({
-    method: 'get', path: '/api/regions', tag: 'grids', summary: 'List districts, streets or communities',
-    query: S.regionsQuery, produces: 'application/geo+json',
-  }, async (ctx, { query }) => {
-    const q = query as S.RegionsQuery;
-    const rows = await listRegions(db, q.level, q.parent, q.geometry);
-    ctx.type = 'application/geo+json';
-    ctx.body = {
-      type: 'FeatureCollection',
-      numberReturned: rows.length,
-      features: rows.map((r) => feature(r.code, q.geometry ? r.geometry : null, {
-        code: r.code, name: r.name, level: r.level, parent_code: r.parent_code,
-        area_m2: round1(r.area_m2), initial_date: r.initial_date,
-      })),
-    };
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/api/regions',
+      tag: 'grids',
+      summary: 'List districts, streets or communities',
+      query: S.regionsQuery,
+      produces: 'application/geo+json',
+    },
+    async (ctx, { query }) => {
+      const q = query as S.RegionsQuery;
+      const rows = await listRegions(db, q.level, q.parent, q.geometry);
+      ctx.type = 'application/geo+json';
+      ctx.body = {
+        type: 'FeatureCollection',
+        numberReturned: rows.length,
+        features: rows.map((r) =>
+          feature(r.code, q.geometry ? r.geometry : null, {
+            code: r.code,
+            name: r.name,
+            level: r.level,
+            parent_code: r.parent_code,
+            area_m2: round1(r.area_m2),
+            initial_date: r.initial_date,
+          }),
+        ),
+      };
+    },
+  );
 
-  api.route({
-    method: 'get', path: '/api/regions/:code', tag: 'grids', summary: 'One district, street or community',
-    params: S.regionParams, produces: 'application/geo+json', errors: { 404: 'no live region with this code' },
-  }, async (ctx, { params }) => {
-    const code = params.code as string;
-    const problem = codeProblem(code);
-    if (problem) throw badRequest(problem);
-    if (levelOfCode(code) === 'grid') throw badRequest(`"${code}" is a 15-digit unit-grid code; use /api/grids/${code}`);
-    const r = await getRegion(db, code);
-    if (!r) throw notFound(`no ${levelOfCode(code)} with code ${code}`);
-    ctx.type = 'application/geo+json';
-    ctx.body = feature(r.code, r.geometry, {
-      code: r.code, name: r.name, level: r.level, parent_code: r.parent_code,
-      area_m2: round1(r.area_m2), initial_date: r.initial_date,
-    });
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/api/regions/:code',
+      tag: 'grids',
+      summary: 'One district, street or community',
+      params: S.regionParams,
+      produces: 'application/geo+json',
+      errors: { 404: 'no live region with this code' },
+    },
+    async (ctx, { params }) => {
+      const code = params.code as string;
+      const problem = codeProblem(code);
+      if (problem) throw badRequest(problem);
+      if (levelOfCode(code) === 'grid')
+        throw badRequest(`"${code}" is a 15-digit unit-grid code; use /api/grids/${code}`);
+      const r = await getRegion(db, code);
+      if (!r) throw notFound(`no ${levelOfCode(code)} with code ${code}`);
+      ctx.type = 'application/geo+json';
+      ctx.body = feature(r.code, r.geometry, {
+        code: r.code,
+        name: r.name,
+        level: r.level,
+        parent_code: r.parent_code,
+        area_m2: round1(r.area_m2),
+        initial_date: r.initial_date,
+      });
+    },
+  );
 
-  api.route({
-    method: 'get', path: '/api/grids', tag: 'grids', summary: 'Unit grids in a bbox and/or community, paged by code',
-    query: S.gridsQuery, produces: 'application/geo+json',
-  }, async (ctx, { query }) => {
-    const q = query as S.GridsQuery;
-    const bbox = q.bbox ? parseBbox(q.bbox) : undefined;
-    const rows = await listGrids(db, { bbox, community: q.community, after: q.cursor, limit: q.limit + 1 });
-    const more = rows.length > q.limit;
-    const page = more ? rows.slice(0, q.limit) : rows;
-    const next = more ? page[page.length - 1].code : null;
-    const params = new URLSearchParams();
-    if (q.bbox) params.set('bbox', q.bbox);
-    if (q.community) params.set('community', q.community);
-    params.set('limit', String(q.limit));
-    if (next) params.set('cursor', next);
-    ctx.type = 'application/geo+json';
-    ctx.body = {
-      type: 'FeatureCollection',
-      numberReturned: page.length,
-      next: next && `/api/grids?${params}`,
-      cursor: next,
-      features: page.map(gridFeature),
-    };
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/api/grids',
+      tag: 'grids',
+      summary: 'Unit grids in a bbox and/or community, paged by code',
+      query: S.gridsQuery,
+      produces: 'application/geo+json',
+    },
+    async (ctx, { query }) => {
+      const q = query as S.GridsQuery;
+      const bbox = q.bbox ? parseBbox(q.bbox) : undefined;
+      const rows = await listGrids(db, { bbox, community: q.community, after: q.cursor, limit: q.limit + 1 });
+      const more = rows.length > q.limit;
+      const page = more ? rows.slice(0, q.limit) : rows;
+      const next = more ? page[page.length - 1].code : null;
+      const params = new URLSearchParams();
+      if (q.bbox) params.set('bbox', q.bbox);
+      if (q.community) params.set('community', q.community);
+      params.set('limit', String(q.limit));
+      if (next) params.set('cursor', next);
+      ctx.type = 'application/geo+json';
+      ctx.body = {
+        type: 'FeatureCollection',
+        numberReturned: page.length,
+        next: next && `/api/grids?${params}`,
+        cursor: next,
+        features: page.map(gridFeature),
+      };
+    },
+  );
 
-  api.route({
-    method: 'get', path: '/api/grids/:code', tag: 'grids', summary: 'One unit grid with its area, community and street',
-    params: S.gridParams, produces: 'application/geo+json', errors: { 404: 'no live unit grid with this code' },
-  }, async (ctx, { params }) => {
-    const code = params.code as string;
-    const problem = codeProblem(code, 'grid');
-    if (problem) throw badRequest(problem);
-    const g = await getGrid(db, code);
-    if (!g) throw notFound(`no unit grid with code ${code}`);
-    ctx.type = 'application/geo+json';
-    ctx.body = gridFeature(g);
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/api/grids/:code',
+      tag: 'grids',
+      summary: 'One unit grid with its area, community and street',
+      params: S.gridParams,
+      produces: 'application/geo+json',
+      errors: { 404: 'no live unit grid with this code' },
+    },
+    async (ctx, { params }) => {
+      const code = params.code as string;
+      const problem = codeProblem(code, 'grid');
+      if (problem) throw badRequest(problem);
+      const g = await getGrid(db, code);
+      if (!g) throw notFound(`no unit grid with code ${code}`);
+      ctx.type = 'application/geo+json';
+      ctx.body = gridFeature(g);
+    },
+  );
 
-  api.route({
-    method: 'get', path: '/api/locate', tag: 'grids',
-    summary: 'The district, street, community and unit grid containing a point',
-    description: 'A point on a shared edge or vertex belongs to the covering grid with the lowest code. A point outside every grid returns 200 with grid: null, reason "outside_coverage" and the nearest grid.',
-    query: S.locateQuery,
-  }, async (ctx, { query }) => {
-    const q = query as S.LocateQuery;
-    ctx.body = await locatePoint(db, q.lon, q.lat);
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/api/locate',
+      tag: 'grids',
+      summary: 'The district, street, community and unit grid containing a point',
+      description:
+        'A point on a shared edge or vertex belongs to the covering grid with the lowest code. A point outside every grid returns 200 with grid: null, reason "outside_coverage" and the nearest grid.',
+      query: S.locateQuery,
+    },
+    async (ctx, { query }) => {
+      const q = query as S.LocateQuery;
+      ctx.body = await locatePoint(db, q.lon, q.lat);
+    },
+  );
 }

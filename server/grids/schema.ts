@@ -2,12 +2,15 @@
 import type { JsonSchema } from '../http/validate.js';
 
 const code = (len: number, what: string): JsonSchema => ({
-  type: 'string', pattern: `^[0-9]{${len}}$`, description: `a ${len}-digit ${what} code`,
+  type: 'string',
+  pattern: `^[0-9]{${len}}$`,
+  description: `a ${len}-digit ${what} code`,
 });
 export const GRID_CODE = code(15, 'unit-grid');
 export const COMMUNITY_CODE = code(12, 'community');
 export const REGION_CODE: JsonSchema = {
-  type: 'string', pattern: '^([0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15})$',
+  type: 'string',
+  pattern: '^([0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15})$',
   description: 'a 6-digit district, 9-digit street or 12-digit community code',
 };
 
@@ -31,7 +34,9 @@ export const regionsQuery: JsonSchema = {
 };
 
 export const regionParams: JsonSchema = {
-  type: 'object', properties: { code: { type: 'string' } }, required: ['code'],
+  type: 'object',
+  properties: { code: { type: 'string' } },
+  required: ['code'],
 };
 
 export const gridsQuery: JsonSchema = {
@@ -46,7 +51,9 @@ export const gridsQuery: JsonSchema = {
 };
 
 export const gridParams: JsonSchema = {
-  type: 'object', properties: { code: { type: 'string' } }, required: ['code'],
+  type: 'object',
+  properties: { code: { type: 'string' } },
+  required: ['code'],
 };
 
 export const locateQuery: JsonSchema = {
@@ -59,6 +66,18 @@ export const locateQuery: JsonSchema = {
   required: ['lon', 'lat'],
 };
 
-export interface GridsQuery { bbox?: string; community?: string; limit: number; cursor?: string }
-export interface LocateQuery { lon: number; lat: number }
-export interface RegionsQuery { level: 'district' | 'street' | 'community'; parent?: string; geometry: boolean }
+export interface GridsQuery {
+  bbox?: string;
+  community?: string;
+  limit: number;
+  cursor?: string;
+}
+export interface LocateQuery {
+  lon: number;
+  lat: number;
+}
+export interface RegionsQuery {
+  level: 'district' | 'street' | 'community';
+  parent?: string;
+  geometry: boolean;
+}

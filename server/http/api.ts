@@ -82,7 +82,8 @@ export class Api {
       const params = spec.params ? check(spec.params, { ...ctx.params }, 'path') : ctx.params;
       const query = spec.query ? check(spec.query, { ...ctx.query }, 'query') : ctx.query;
       let body: unknown;
-      if (spec.body) body = check(spec.body, await readJson(ctx, spec.bodyLimitBytes ?? this.opts.bodyLimitBytes), 'body');
+      if (spec.body)
+        body = check(spec.body, await readJson(ctx, spec.bodyLimitBytes ?? this.opts.bodyLimitBytes), 'body');
       await handler(ctx, { query, params, body, user: user as UserOf<S>, ifMatch: parseIfMatch(ctx.get('If-Match')) });
     });
   }
@@ -102,10 +103,15 @@ export class Api {
 export function parseIfMatch(header: string): string[] | undefined {
   if (!header.trim()) return undefined;
   if (header.trim() === '*') return ['*'];
-  const tags = header.split(',').map((t) => t.trim()).filter(Boolean);
+  const tags = header
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   if (!tags.every((t) => /^(W\/)?"[\x21\x23-\x7e]*"$/.test(t))) {
-    throw badRequest(`the If-Match header must be * or a list of entity tags such as "3" (got ${JSON.stringify(header.slice(0, 100))})`,
-      { errors: [{ location: 'header.If-Match', message: 'not a list of entity tags' }] });
+    throw badRequest(
+      `the If-Match header must be * or a list of entity tags such as "3" (got ${JSON.stringify(header.slice(0, 100))})`,
+      { errors: [{ location: 'header.If-Match', message: 'not a list of entity tags' }] },
+    );
   }
   return tags.filter((t) => !t.startsWith('W/'));
 }

@@ -6,8 +6,12 @@ import { checkEdges } from './sanitize.js';
 export async function readJson(ctx: Koa.Context, limitBytes: number): Promise<unknown> {
   const type = ctx.request.type;
   if (type !== 'application/json' && type !== 'application/geo+json' && !type.endsWith('+json')) {
-    throw new HttpError(415, 'unsupported-media-type', 'Unsupported media type',
-      `send the body as application/json (got "${ctx.get('Content-Type') || 'no Content-Type'}")`);
+    throw new HttpError(
+      415,
+      'unsupported-media-type',
+      'Unsupported media type',
+      `send the body as application/json (got "${ctx.get('Content-Type') || 'no Content-Type'}")`,
+    );
   }
   const declared = Number(ctx.get('Content-Length') || NaN);
   if (declared > limitBytes) throw tooLarge(limitBytes);
@@ -31,6 +35,10 @@ export async function readJson(ctx: Koa.Context, limitBytes: number): Promise<un
 }
 
 function tooLarge(limit: number) {
-  return new HttpError(413, 'payload-too-large', 'Payload too large',
-    `the request body exceeds the limit of ${limit} bytes`);
+  return new HttpError(
+    413,
+    'payload-too-large',
+    'Payload too large',
+    `the request body exceeds the limit of ${limit} bytes`,
+  );
 }

@@ -37,13 +37,20 @@ export function problemFromDatabaseError(e: unknown): HttpError | undefined {
     });
   }
   if (err.code === '23503') {
-    return conflict(`the change refers to or removes a row that is referenced or gone (written by another request meanwhile): ${typeof err.detail === 'string' ? err.detail : err.message}`,
-      { constraint: typeof err.constraint === 'string' ? err.constraint : undefined });
+    return conflict(
+      `the change refers to or removes a row that is referenced or gone (written by another request meanwhile): ${typeof err.detail === 'string' ? err.detail : err.message}`,
+      { constraint: typeof err.constraint === 'string' ? err.constraint : undefined },
+    );
   }
   if (err.code.startsWith('22')) {
     const message = typeof err.message === 'string' ? err.message : 'invalid value';
-    return new HttpError(400, 'invalid-value', 'Invalid value',
-      `the database refused a value of this request: ${message} (SQLSTATE ${err.code})`, { sqlstate: err.code });
+    return new HttpError(
+      400,
+      'invalid-value',
+      'Invalid value',
+      `the database refused a value of this request: ${message} (SQLSTATE ${err.code})`,
+      { sqlstate: err.code },
+    );
   }
   return undefined;
 }

@@ -69,14 +69,28 @@ export function problemMiddleware(log: Logger): Koa.Middleware {
       if (isUnavailable(e)) {
         log.warn({ path: ctx.path, method: ctx.method, err: (e as Error).message }, 'database unavailable');
         ctx.set('Retry-After', String(RETRY_AFTER_S));
-        return sendProblem(ctx, new HttpError(503, 'database-unavailable', 'Service unavailable',
-          `the database is not answering (${(e as Error).message}); retry in ${RETRY_AFTER_S} s`));
+        return sendProblem(
+          ctx,
+          new HttpError(
+            503,
+            'database-unavailable',
+            'Service unavailable',
+            `the database is not answering (${(e as Error).message}); retry in ${RETRY_AFTER_S} s`,
+          ),
+        );
       }
       const fromDb = problemFromDatabaseError(e);
       if (fromDb) return sendProblem(ctx, fromDb);
       log.error({ err: e, path: ctx.path, method: ctx.method }, 'unhandled error');
-      sendProblem(ctx, new HttpError(500, 'internal', 'Internal server error',
-        'the server failed to handle this request; the error was logged'));
+      sendProblem(
+        ctx,
+        new HttpError(
+          500,
+          'internal',
+          'Internal server error',
+          'the server failed to handle this request; the error was logged',
+        ),
+      );
     }
   };
 }

@@ -25,7 +25,8 @@ function child(parent: string, key: string | number): string {
 /** Why a string cannot be stored as text, or undefined when it can. */
 export function badString(s: string): string | undefined {
   if (s.includes('\u0000')) return 'contains a NUL character (U+0000)';
-  if (!(s as unknown as { isWellFormed(): boolean }).isWellFormed()) return 'contains a lone UTF-16 surrogate (not valid Unicode)';
+  if (!(s as unknown as { isWellFormed(): boolean }).isWellFormed())
+    return 'contains a lone UTF-16 surrogate (not valid Unicode)';
   return undefined;
 }
 
@@ -40,10 +41,14 @@ export function edgeProblems(value: unknown, where: Where): ProblemFieldError[] 
       const why = badString(v);
       if (why) errors.push({ location: loc, message: `${noun[where]} '${name(loc)}' ${why}` });
     } else if (typeof v === 'number') {
-      if (!Number.isFinite(v)) errors.push({ location: loc, message: `${noun[where]} '${name(loc)}' must be a finite number (got ${v})` });
+      if (!Number.isFinite(v))
+        errors.push({ location: loc, message: `${noun[where]} '${name(loc)}' must be a finite number (got ${v})` });
     } else if (v !== null && typeof v === 'object') {
       if (depth >= MAX_DEPTH) {
-        errors.push({ location: loc, message: `${noun[where]} '${name(loc)}' is nested deeper than ${MAX_DEPTH} levels of arrays and objects` });
+        errors.push({
+          location: loc,
+          message: `${noun[where]} '${name(loc)}' is nested deeper than ${MAX_DEPTH} levels of arrays and objects`,
+        });
         continue;
       }
       if (Array.isArray(v)) {

@@ -21,8 +21,13 @@ export function isSaneDate(s: string): boolean {
   if (!m) return false;
   const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]));
   const d = new Date(ms);
-  return ms >= FIRST_MS && ms <= LAST_MS && d.getUTCFullYear() === Number(m[1])
-    && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+  return (
+    ms >= FIRST_MS &&
+    ms <= LAST_MS &&
+    d.getUTCFullYear() === Number(m[1]) &&
+    d.getUTCMonth() === Number(m[2]) - 1 &&
+    d.getUTCDate() === Number(m[3])
+  );
 }
 
 /** An RFC 3339 date-time (with offset) that JavaScript can parse, whose instant lies within DATE_RANGE. */
@@ -35,7 +40,9 @@ export function isSaneDateTime(s: string): boolean {
 
 function saneAjv(coerceTypes: boolean): Ajv {
   // strictNumbers: NaN and ±Infinity (JSON 1e400, query "Infinity") are not numbers.
-  const ajv = addFormats(new Ajv({ allErrors: true, coerceTypes, useDefaults: true, strict: false, verbose: true, strictNumbers: true }));
+  const ajv = addFormats(
+    new Ajv({ allErrors: true, coerceTypes, useDefaults: true, strict: false, verbose: true, strictNumbers: true }),
+  );
   ajv.addFormat('date', { type: 'string', validate: isSaneDate });
   ajv.addFormat('date-time', { type: 'string', validate: isSaneDateTime });
   return ajv;
@@ -59,7 +66,10 @@ function compiled(schema: JsonSchema, where: Where): ValidateFunction {
 const noun: Record<Where, string> = { query: 'query parameter', path: 'path parameter', body: 'body field' };
 
 export function describe(err: ErrorObject, where: Where): ProblemFieldError {
-  const parts = err.instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = err.instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   let name = parts.reduce((acc, p) => (/^\d+$/.test(p) ? `${acc}[${p}]` : acc ? `${acc}.${p}` : p), '');
   const location = (n: string) => (n ? `${where}.${n}` : where);
   switch (err.keyword) {
@@ -74,7 +84,9 @@ export function describe(err: ErrorObject, where: Where): ProblemFieldError {
       return { location: location(full), message: `unknown ${noun[where]} '${full}'` };
     }
     case 'enum': {
-      const allowed = (err.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ');
+      const allowed = (err.params as { allowedValues: unknown[] }).allowedValues
+        .map((v) => JSON.stringify(v))
+        .join(', ');
       return { location: location(name), message: `${noun[where]} '${name}' must be one of ${allowed}` };
     }
     case 'format': {
@@ -86,17 +98,29 @@ export function describe(err: ErrorObject, where: Where): ProblemFieldError {
         return { location: location(name), message: `${noun[where]} '${name}' ${err.message}` };
       }
       if (format === 'date') {
-        return { location: location(name), message: `${noun[where]} '${name}' must be an existing date YYYY-MM-DD from ${DATE_RANGE.from} to ${DATE_RANGE.to} (got ${got})` };
+        return {
+          location: location(name),
+          message: `${noun[where]} '${name}' must be an existing date YYYY-MM-DD from ${DATE_RANGE.from} to ${DATE_RANGE.to} (got ${got})`,
+        };
       }
       if (format === 'date-time') {
-        return { location: location(name), message: `${noun[where]} '${name}' must be an RFC 3339 date-time with an offset, e.g. 2026-03-01T08:30:00+08:00, from ${DATE_RANGE.from} to ${DATE_RANGE.to} (got ${got})` };
+        return {
+          location: location(name),
+          message: `${noun[where]} '${name}' must be an RFC 3339 date-time with an offset, e.g. 2026-03-01T08:30:00+08:00, from ${DATE_RANGE.from} to ${DATE_RANGE.to} (got ${got})`,
+        };
       }
       return { location: location(name), message: `${noun[where]} '${name}' must be a valid ${format} (got ${got})` };
     }
     case 'pattern':
-      return { location: location(name), message: `${noun[where]} '${name}' ${err.parentSchema?.description ? `must be ${err.parentSchema.description}` : err.message}` };
+      return {
+        location: location(name),
+        message: `${noun[where]} '${name}' ${err.parentSchema?.description ? `must be ${err.parentSchema.description}` : err.message}`,
+      };
     default:
-      return { location: location(name), message: name ? `${noun[where]} '${name}' ${err.message}` : `${where} ${err.message}` };
+      return {
+        location: location(name),
+        message: name ? `${noun[where]} '${name}' ${err.message}` : `${where} ${err.message}`,
+      };
   }
 }
 

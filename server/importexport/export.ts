@@ -4,10 +4,21 @@ import type { DB } from '../db/schema.js';
 
 export const EXPORT_LAYERS = ['districts', 'streets', 'communities', 'grids', 'all'] as const;
 export type ExportLayer = (typeof EXPORT_LAYERS)[number];
-const LEVEL: Record<Exclude<ExportLayer, 'all' | 'grids'>, string> = { districts: 'district', streets: 'street', communities: 'community' };
+const LEVEL: Record<Exclude<ExportLayer, 'all' | 'grids'>, string> = {
+  districts: 'district',
+  streets: 'street',
+  communities: 'community',
+};
 const PAGE = 2000;
 
-interface Row { code: string; name: string; level: string; area_m2: number; initial_date: string; geometry: string }
+interface Row {
+  code: string;
+  name: string;
+  level: string;
+  area_m2: number;
+  initial_date: string;
+  geometry: string;
+}
 
 async function* regionRows(db: Kysely<DB>, level: string): AsyncGenerator<Row> {
   let after = '';
@@ -46,7 +57,13 @@ export async function* exportGeoJson(db: Kysely<DB>, layer: ExportLayer, prefix 
   for (const src of sources) {
     for await (const r of src) {
       if (prefix && !r.code.startsWith(prefix) && !prefix.startsWith(r.code)) continue;
-      const props = JSON.stringify({ code: r.code, name: r.name, level: r.level, area_m2: Math.round(r.area_m2 * 10) / 10, initial_date: r.initial_date });
+      const props = JSON.stringify({
+        code: r.code,
+        name: r.name,
+        level: r.level,
+        area_m2: Math.round(r.area_m2 * 10) / 10,
+        initial_date: r.initial_date,
+      });
       yield `${first ? '' : ',\n'}{"type":"Feature","id":"${r.code}","properties":${props},"geometry":${r.geometry}}`;
       first = false;
     }

@@ -13,7 +13,10 @@ import { LEVEL_ORDER, checkParents, checkStructure, type ImportIssue, type Stage
 export type { ImportIssue } from './validate.js';
 
 export interface ImportSummary {
-  counts: Record<'district' | 'street' | 'community' | 'grid', { inserted: number; replaced: number; unchanged: number }>;
+  counts: Record<
+    'district' | 'street' | 'community' | 'grid',
+    { inserted: number; replaced: number; unchanged: number }
+  >;
   total: number;
   warnings: ImportIssue[];
 }
@@ -28,8 +31,13 @@ export interface ImportOptions {
 
 export class ImportRejected extends Error {
   /** 'scope': codes outside the actor's region scope (403); 'invalid': the data has problems (422). */
-  constructor(public issues: ImportIssue[], public kind: 'invalid' | 'scope' = 'invalid') {
-    super(`import rejected: ${issues.length} problem${issues.length === 1 ? '' : 's'}; first: ${describeIssue(issues[0])}`);
+  constructor(
+    public issues: ImportIssue[],
+    public kind: 'invalid' | 'scope' = 'invalid',
+  ) {
+    super(
+      `import rejected: ${issues.length} problem${issues.length === 1 ? '' : 's'}; first: ${describeIssue(issues[0])}`,
+    );
   }
 }
 
@@ -51,34 +59,42 @@ export async function importRegions(database: Database, input: unknown, opts: Im
   const { features, issues } = checkStructure(input);
   if (issues.length) throw new ImportRejected(issues.slice(0, MAX_ISSUES));
   if (opts.scope) {
-    const outside = features.filter((f) => !f.code.startsWith(opts.scope!))
+    const outside = features
+      .filter((f) => !f.code.startsWith(opts.scope!))
       .map((f) => ({ index: f.index, code: f.code, problem: `code is outside your region scope ${opts.scope}` }));
     if (outside.length) throw new ImportRejected(outside.slice(0, MAX_ISSUES), 'scope');
   }
 
   // Through the write path: grids moved, so open cases must be placed again (the assignment_version bump;
   // POST /api/assign/rerun, npm run reassign) and the region layers' tiles change.
-  return write(database.db, { actor: opts.actor, assignment: true, layers: ['districts', 'streets', 'communities', 'grids'] }, async (trx) => {
-    // A whole city takes longer than an ordinary statement may: this transaction's own, longer limit.
-    await sql.raw(`set local statement_timeout = ${Math.floor(database.importTimeoutMs)}`).execute(trx);
-    const existing = await liveCodes(trx, features);
-    const parentIssues = checkParents(features, existing);
-    if (parentIssues.length) throw new ImportRejected(parentIssues.slice(0, MAX_ISSUES));
+  return write(
+    database.db,
+    { actor: opts.actor, assignment: true, layers: ['districts', 'streets', 'communities', 'grids'] },
+    async (trx) => {
+      // A whole city takes longer than an ordinary statement may: this transaction's own, longer limit.
+      await sql.raw(`set local statement_timeout = ${Math.floor(database.importTimeoutMs)}`).execute(trx);
+      const existing = await liveCodes(trx, features);
+      const parentIssues = checkParents(features, existing);
+      if (parentIssues.length) throw new ImportRejected(parentIssues.slice(0, MAX_ISSUES));
 
-    await stage(trx, features, opts.onProgress);
-    const geomIssues = await invalidGeometries(trx);
-    if (geomIssues.length) throw new ImportRejected(geomIssues.slice(0, MAX_ISSUES));
-    const { errors, warnings } = await overlaps(trx);
-    if (errors.length) throw new ImportRejected(errors.slice(0, MAX_ISSUES));
-    warnings.push(...(await areaWarnings(trx)), ...(await outsideParentWarnings(trx)));
+      await stage(trx, features, opts.onProgress);
+      const geomIssues = await invalidGeometries(trx);
+      if (geomIssues.length) throw new ImportRejected(geomIssues.slice(0, MAX_ISSUES));
+      const { errors, warnings } = await overlaps(trx);
+      if (errors.length) throw new ImportRejected(errors.slice(0, MAX_ISSUES));
+      warnings.push(...(await areaWarnings(trx)), ...(await outsideParentWarnings(trx)));
 
-    const counts = await writeRows(trx);
-    await sql`drop table import_stage`.execute(trx);
-    return {
-      result: { counts, total: features.length, warnings: warnings.slice(0, MAX_ISSUES) },
-      action: 'import', entity: 'regions', key: null, detail: { counts, warnings: warnings.length },
-    };
-  });
+      const counts = await writeRows(trx);
+      await sql`drop table import_stage`.execute(trx);
+      return {
+        result: { counts, total: features.length, warnings: warnings.slice(0, MAX_ISSUES) },
+        action: 'import',
+        entity: 'regions',
+        key: null,
+        detail: { counts, warnings: warnings.length },
+      };
+    },
+  );
 }
 
 async function liveCodes(trx: Transaction<DB>, features: StagedFeature[]): Promise<Set<string>> {
@@ -99,7 +115,9 @@ async function stage(trx: Transaction<DB>, features: StagedFeature[], onProgress
       select s.idx, s.code, s.name, s.level, ST_SetSRID(ST_GeomFromGeoJSON(s.g), 4326)
       from unnest(${batch.map((f) => f.index)}::int[], ${batch.map((f) => f.code)}::text[],
                   ${batch.map((f) => f.name)}::text[], ${batch.map((f) => f.level)}::text[],
-                  ${batch.map((f) => JSON.stringify(f.geometry))}::text[]) as s(idx, code, name, level, g)`.execute(trx);
+                  ${batch.map((f) => JSON.stringify(f.geometry))}::text[]) as s(idx, code, name, level, g)`.execute(
+      trx,
+    );
     onProgress?.(Math.min(i + BATCH, features.length), features.length);
   }
   await sql`create index on import_stage using gist (geom)`.execute(trx);
@@ -112,14 +130,24 @@ async function invalidGeometries(trx: Transaction<DB>): Promise<ImportIssue[]> {
     from (select idx, code, ST_IsValidDetail(geom) as d from import_stage) v
     where not (d).valid order by idx limit ${MAX_ISSUES}`.execute(trx);
   return r.rows.map((x) => ({
-    index: x.idx, code: x.code, problem: `invalid polygon: ${x.reason}`,
+    index: x.idx,
+    code: x.code,
+    problem: `invalid polygon: ${x.reason}`,
     location: x.lon === null ? undefined : [round7(x.lon), round7(x.lat!)],
   }));
 }
 
 /** Grids of one community whose interiors intersect, in the file or against live grids the file does not replace. */
 async function overlaps(trx: Transaction<DB>): Promise<{ errors: ImportIssue[]; warnings: ImportIssue[] }> {
-  const r = await sql<{ idx: number; code: string; other: string; in_file: boolean; area: number; lon: number; lat: number }>`
+  const r = await sql<{
+    idx: number;
+    code: string;
+    other: string;
+    in_file: boolean;
+    area: number;
+    lon: number;
+    lat: number;
+  }>`
     with grids as (
       select idx, code, geom, true as in_file from import_stage where level = 'grid'
       union all
@@ -137,10 +165,12 @@ async function overlaps(trx: Transaction<DB>): Promise<{ errors: ImportIssue[]; 
     select idx, code, other, in_file, ST_Area(ix::geography) as area,
            ST_X(ST_PointOnSurface(ix)) as lon, ST_Y(ST_PointOnSurface(ix)) as lat
     from pairs order by idx limit ${MAX_ISSUES}`.execute(trx);
-  const errors: ImportIssue[] = [], warnings: ImportIssue[] = [];
+  const errors: ImportIssue[] = [],
+    warnings: ImportIssue[] = [];
   for (const x of r.rows) {
     const issue: ImportIssue = {
-      index: x.idx, code: x.code,
+      index: x.idx,
+      code: x.code,
       problem: `overlaps grid ${x.other}${x.in_file ? '' : ' (already in the database)'} of the same community by ${x.area.toFixed(2)} m²`,
       location: [round7(x.lon), round7(x.lat)],
     };
@@ -154,7 +184,8 @@ async function areaWarnings(trx: Transaction<DB>): Promise<ImportIssue[]> {
     select idx, code, area from (select idx, code, ST_Area(geom::geography) as area from import_stage where level = 'grid') a
     where area < ${AREA_WARN_MIN} or area > ${AREA_WARN_MAX} order by idx limit ${MAX_ISSUES}`.execute(trx);
   return r.rows.map((x) => ({
-    index: x.idx, code: x.code,
+    index: x.idx,
+    code: x.code,
     problem: `area ${Math.round(x.area)} m² is far from the usual 10,000 m² of a unit grid (warning range ${AREA_WARN_MIN}–${AREA_WARN_MAX})`,
   }));
 }
@@ -170,9 +201,14 @@ async function outsideParentWarnings(trx: Transaction<DB>): Promise<ImportIssue[
     select c.idx, c.code, p.code as parent, ST_Area(ST_Difference(c.geom, p.geom)::geography) as area
     from import_stage c join parents p on p.code = left(c.code, length(c.code) - 3)
     where not ST_CoveredBy(c.geom, p.geom) order by c.idx`.execute(trx);
-  return r.rows.filter((x) => x.area > 1).slice(0, MAX_ISSUES).map((x) => ({
-    index: x.idx, code: x.code, problem: `extends ${x.area.toFixed(1)} m² outside its parent ${x.parent}`,
-  }));
+  return r.rows
+    .filter((x) => x.area > 1)
+    .slice(0, MAX_ISSUES)
+    .map((x) => ({
+      index: x.idx,
+      code: x.code,
+      problem: `extends ${x.area.toFixed(1)} m² outside its parent ${x.parent}`,
+    }));
 }
 
 async function writeRows(trx: Transaction<DB>): Promise<ImportSummary['counts']> {
@@ -189,9 +225,13 @@ async function writeRows(trx: Transaction<DB>): Promise<ImportSummary['counts']>
     left join region r on s.level <> 'grid' and r.code = s.code and r.termination_date is null
     left join unit_grid g on s.level = 'grid' and g.code = s.code and g.termination_date is null`.execute(trx);
   await sql`update region set termination_date = current_date, updated_at = now()
-    where termination_date is null and code in (select code from import_plan where action = 'replace' and level <> 'grid')`.execute(trx);
+    where termination_date is null and code in (select code from import_plan where action = 'replace' and level <> 'grid')`.execute(
+    trx,
+  );
   await sql`update unit_grid set termination_date = current_date, updated_at = now()
-    where termination_date is null and code in (select code from import_plan where action = 'replace' and level = 'grid')`.execute(trx);
+    where termination_date is null and code in (select code from import_plan where action = 'replace' and level = 'grid')`.execute(
+    trx,
+  );
   await sql`insert into region (code, level, parent_code, district_code, name, geom, area_m2)
     select s.code, s.level, case when s.level = 'district' then null else left(s.code, length(s.code) - 3) end,
            left(s.code, 6), s.name, ST_Multi(s.geom), ST_Area(s.geom::geography)
@@ -205,10 +245,14 @@ async function writeRows(trx: Transaction<DB>): Promise<ImportSummary['counts']>
     order by s.code`.execute(trx);
   const rows = await sql<{ level: string; action: string; n: number }>`
     select level, action, count(*)::int as n from import_plan group by level, action`.execute(trx);
-  const counts = Object.fromEntries(LEVEL_ORDER.map((l) => [l, { inserted: 0, replaced: 0, unchanged: 0 }])) as ImportSummary['counts'];
+  const counts = Object.fromEntries(
+    LEVEL_ORDER.map((l) => [l, { inserted: 0, replaced: 0, unchanged: 0 }]),
+  ) as ImportSummary['counts'];
   for (const r of rows.rows) {
     const c = counts[r.level as keyof typeof counts];
-    if (r.action === 'insert') c.inserted = r.n; else if (r.action === 'replace') c.replaced = r.n; else c.unchanged = r.n;
+    if (r.action === 'insert') c.inserted = r.n;
+    else if (r.action === 'replace') c.replaced = r.n;
+    else c.unchanged = r.n;
   }
   await sql`drop table import_plan`.execute(trx);
   return counts;

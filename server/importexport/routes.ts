@@ -8,41 +8,75 @@ import { EXPORT_LAYERS, exportGeoJson, type ExportLayer } from './export.js';
 import { ImportRejected, describeIssue, importRegions } from './import.js';
 
 export function importExportRoutes(api: Api, database: Database): void {
-  api.route({
-    method: 'post', path: '/api/import', tag: 'import-export', permission: 'importRegions',
-    summary: 'Import districts, streets, communities and unit grids from a GeoJSON FeatureCollection (all or nothing)',
-    description: 'Properties: code (6/9/12/15 digits), name, optional level (inferred from the code length). Coordinates RFC 7946 lon/lat. Rejected imports return 422 with every problem (feature index, code, location) and store nothing.',
-    body: { type: 'object', required: ['type', 'features'], properties: { type: { const: 'FeatureCollection' }, features: { type: 'array' } } },
-    errors: { 403: 'a feature lies outside your region scope', 422: 'the file has problems; nothing was stored' },
-  }, async (ctx, { body, user }) => {
-    try {
-      const summary = await importRegions(database, body, {
-        actor: user, scope: scopePrefix(user) || undefined,
-      });
-      ctx.body = summary;
-    } catch (e) {
-      if (e instanceof ImportRejected && e.kind === 'scope') {
-        throw forbidden(`${e.issues.length} feature${e.issues.length === 1 ? ' is' : 's are'} outside your region scope ${user.regionScope}; first: ${describeIssue(e.issues[0])}`);
+  api.route(
+    {
+      method: 'post',
+      path: '/api/import',
+      tag: 'import-export',
+      permission: 'importRegions',
+      summary:
+        'Import districts, streets, communities and unit grids from a GeoJSON FeatureCollection (all or nothing)',
+      description:
+        'Properties: code (6/9/12/15 digits), name, optional level (inferred from the code length). Coordinates RFC 7946 lon/lat. Rejected imports return 422 with every problem (feature index, code, location) and store nothing.',
+      body: {
+        type: 'object',
+        required: ['type', 'features'],
+        properties: { type: { const: 'FeatureCollection' }, features: { type: 'array' } },
+      },
+      errors: { 403: 'a feature lies outside your region scope', 422: 'the file has problems; nothing was stored' },
+    },
+    async (ctx, { body, user }) => {
+      try {
+        const summary = await importRegions(database, body, {
+          actor: user,
+          scope: scopePrefix(user) || undefined,
+        });
+        ctx.body = summary;
+      } catch (e) {
+        if (e instanceof ImportRejected && e.kind === 'scope') {
+          throw forbidden(
+            `${e.issues.length} feature${e.issues.length === 1 ? ' is' : 's are'} outside your region scope ${user.regionScope}; first: ${describeIssue(e.issues[0])}`,
+          );
+        }
+        if (e instanceof ImportRejected) {
+          throw new HttpError(
+            422,
+            'import-rejected',
+            'Import rejected',
+            `${e.issues.length} problem${e.issues.length === 1 ? '' : 's'} found, nothing was imported; first: ${describeIssue(e.issues[0])}`,
+            { errors: e.issues.map((i) => ({ ...i, message: describeIssue(i) })) },
+          );
+        }
+        throw e;
       }
-      if (e instanceof ImportRejected) {
-        throw new HttpError(422, 'import-rejected', 'Import rejected',
-          `${e.issues.length} problem${e.issues.length === 1 ? '' : 's'} found, nothing was imported; first: ${describeIssue(e.issues[0])}`,
-          { errors: e.issues.map((i) => ({ ...i, message: describeIssue(i) })) });
-      }
-      throw e;
-    }
-  });
+    },
+  );
 
-  api.route({
-    method: 'get', path: '/api/export/:layer.geojson', tag: 'import-export',
-    summary: 'Download a whole layer (districts, streets, communities, grids or all) as GeoJSON',
-    params: { type: 'object', properties: { layer: { type: 'string', enum: [...EXPORT_LAYERS] } }, required: ['layer'] },
-    query: { type: 'object', additionalProperties: false, properties: { prefix: { type: 'string', pattern: '^[0-9]{0,15}$', description: 'only codes under this region-code prefix' } } },
-    produces: 'application/geo+json',
-  }, (ctx, { params, query }) => {
-    const layer = params.layer as ExportLayer;
-    ctx.type = 'application/geo+json';
-    ctx.set('Content-Disposition', `attachment; filename="wangge-${layer}.geojson"`);
-    ctx.body = Readable.from(exportGeoJson(database.db, layer, (query.prefix as string | undefined) ?? ''));
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/api/export/:layer.geojson',
+      tag: 'import-export',
+      summary: 'Download a whole layer (districts, streets, communities, grids or all) as GeoJSON',
+      params: {
+        type: 'object',
+        properties: { layer: { type: 'string', enum: [...EXPORT_LAYERS] } },
+        required: ['layer'],
+      },
+      query: {
+        type: 'object',
+        additionalProperties: false,
+        properties: {
+          prefix: { type: 'string', pattern: '^[0-9]{0,15}$', description: 'only codes under this region-code prefix' },
+        },
+      },
+      produces: 'application/geo+json',
+    },
+    (ctx, { params, query }) => {
+      const layer = params.layer as ExportLayer;
+      ctx.type = 'application/geo+json';
+      ctx.set('Content-Disposition', `attachment; filename="wangge-${layer}.geojson"`);
+      ctx.body = Readable.from(exportGeoJson(database.db, layer, (query.prefix as string | undefined) ?? ''));
+    },
+  );
 }

@@ -22,9 +22,21 @@ export interface StagedFeature {
 }
 
 const LEVEL_ALIASES: Record<string, Level> = {
-  district: 'district', street: 'street', community: 'community', grid: 'grid', unit_grid: 'grid',
-  区县: 'district', 区: 'district', 县: 'district', 街道: 'street', 镇: 'street', 乡: 'street',
-  社区: 'community', 村: 'community', 网格: 'grid', 单元网格: 'grid',
+  district: 'district',
+  street: 'street',
+  community: 'community',
+  grid: 'grid',
+  unit_grid: 'grid',
+  区县: 'district',
+  区: 'district',
+  县: 'district',
+  街道: 'street',
+  镇: 'street',
+  乡: 'street',
+  社区: 'community',
+  村: 'community',
+  网格: 'grid',
+  单元网格: 'grid',
 };
 export const LEVEL_ORDER: Level[] = ['district', 'street', 'community', 'grid'];
 
@@ -33,13 +45,22 @@ export function checkStructure(input: unknown): { features: StagedFeature[]; iss
   const features: StagedFeature[] = [];
   const fc = input as { type?: unknown; features?: unknown };
   if (!fc || typeof fc !== 'object' || fc.type !== 'FeatureCollection' || !Array.isArray(fc.features)) {
-    return { features, issues: [{ index: -1, problem: 'the file must be a GeoJSON FeatureCollection with a "features" array' }] };
+    return {
+      features,
+      issues: [{ index: -1, problem: 'the file must be a GeoJSON FeatureCollection with a "features" array' }],
+    };
   }
-  if (fc.features.length === 0) return { features, issues: [{ index: -1, problem: 'the FeatureCollection has no features' }] };
+  if (fc.features.length === 0)
+    return { features, issues: [{ index: -1, problem: 'the FeatureCollection has no features' }] };
   const seen = new Map<string, number>();
   fc.features.forEach((raw: unknown, index: number) => {
-    const f = raw as { type?: unknown; properties?: Record<string, unknown> | null; geometry?: { type?: unknown; coordinates?: unknown } | null };
-    const bad = (problem: string, code?: string, location?: [number, number]) => issues.push({ index, code, problem, location });
+    const f = raw as {
+      type?: unknown;
+      properties?: Record<string, unknown> | null;
+      geometry?: { type?: unknown; coordinates?: unknown } | null;
+    };
+    const bad = (problem: string, code?: string, location?: [number, number]) =>
+      issues.push({ index, code, problem, location });
     if (!f || typeof f !== 'object' || f.type !== 'Feature') return bad('not a GeoJSON Feature');
     const p = f.properties ?? {};
     const rawCode = p.code ?? p.CODE ?? p.bm ?? p.BSM;
@@ -51,8 +72,13 @@ export function checkStructure(input: unknown): { features: StagedFeature[]; iss
     let level = inferred;
     if (p.level !== undefined) {
       const given = LEVEL_ALIASES[String(p.level)];
-      if (!given) return bad(`properties.level "${String(p.level)}" is not one of district, street, community, grid`, c);
-      if (given !== inferred) return bad(`properties.level says ${given} (${CODE_LENGTH[given]} digits) but the code has ${c.length} digits`, c);
+      if (!given)
+        return bad(`properties.level "${String(p.level)}" is not one of district, street, community, grid`, c);
+      if (given !== inferred)
+        return bad(
+          `properties.level says ${given} (${CODE_LENGTH[given]} digits) but the code has ${c.length} digits`,
+          c,
+        );
       level = given;
     }
     const name = p.name ?? p.NAME ?? p.mc;
@@ -71,7 +97,10 @@ export function checkStructure(input: unknown): { features: StagedFeature[]; iss
   return { features, issues };
 }
 
-function checkCoordinates(type: 'Polygon' | 'MultiPolygon', coords: unknown): { problem: string; location?: [number, number] } | undefined {
+function checkCoordinates(
+  type: 'Polygon' | 'MultiPolygon',
+  coords: unknown,
+): { problem: string; location?: [number, number] } | undefined {
   const polygons = type === 'Polygon' ? [coords] : coords;
   if (!Array.isArray(polygons) || polygons.length === 0) return { problem: `${type} has no coordinates` };
   for (const [pi, rings] of (polygons as unknown[]).entries()) {
@@ -80,16 +109,26 @@ function checkCoordinates(type: 'Polygon' | 'MultiPolygon', coords: unknown): { 
       const where = `${type === 'MultiPolygon' ? `polygon ${pi} ` : ''}ring ${ri}`;
       if (!Array.isArray(ring) || ring.length < 4) return { problem: `${where} has fewer than 4 positions` };
       for (const pos of ring) {
-        if (!Array.isArray(pos) || pos.length < 2 || typeof pos[0] !== 'number' || typeof pos[1] !== 'number' ||
-            !Number.isFinite(pos[0]) || !Number.isFinite(pos[1])) {
+        if (
+          !Array.isArray(pos) ||
+          pos.length < 2 ||
+          typeof pos[0] !== 'number' ||
+          typeof pos[1] !== 'number' ||
+          !Number.isFinite(pos[0]) ||
+          !Number.isFinite(pos[1])
+        ) {
           return { problem: `${where} has a position that is not [lon, lat] numbers: ${JSON.stringify(pos)}` };
         }
         if (Math.abs(pos[0]) > 180 || Math.abs(pos[1]) > 90) {
-          return { problem: `${where} has [${pos[0]}, ${pos[1]}], outside lon/lat range: the file looks projected (e.g. Gauss–Krüger metres); convert it to EPSG:4326/4490 lon/lat (RFC 7946) first` };
+          return {
+            problem: `${where} has [${pos[0]}, ${pos[1]}], outside lon/lat range: the file looks projected (e.g. Gauss–Krüger metres); convert it to EPSG:4326/4490 lon/lat (RFC 7946) first`,
+          };
         }
       }
-      const a = ring[0], b = ring[ring.length - 1];
-      if (a[0] !== b[0] || a[1] !== b[1]) return { problem: `${where} is not closed (first and last positions differ)`, location: [a[0], a[1]] };
+      const a = ring[0],
+        b = ring[ring.length - 1];
+      if (a[0] !== b[0] || a[1] !== b[1])
+        return { problem: `${where} is not closed (first and last positions differ)`, location: [a[0], a[1]] };
     }
   }
   return undefined;
@@ -102,7 +141,11 @@ export function checkParents(features: StagedFeature[], existing: Set<string>): 
   for (const f of features) {
     const parent = parentCode(f.code);
     if (parent && !inFile.has(parent) && !existing.has(parent)) {
-      issues.push({ index: f.index, code: f.code, problem: `parent ${levelOfCode(parent)} ${parent} is neither in the file nor in the database` });
+      issues.push({
+        index: f.index,
+        code: f.code,
+        problem: `parent ${levelOfCode(parent)} ${parent} is neither in the file nor in the database`,
+      });
     }
   }
   return issues;

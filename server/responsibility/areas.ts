@@ -7,13 +7,18 @@ import type { DB } from '../db/schema.js';
 import { requireCodesInScope, requireGeometryInScope, requireUnscoped } from '../auth/policy.js';
 import type { User } from '../auth/tokens.js';
 import { validationError, type ProblemFieldError } from '../http/problem.js';
-import {
-  REGION_CODE, distinct, listText, type Problems,
-} from './common.js';
+import { REGION_CODE, distinct, listText, type Problems } from './common.js';
 
 export type AreaKind = 'anywhere' | 'polygon' | 'regions';
-export interface Geometry { type: 'Polygon' | 'MultiPolygon'; coordinates: unknown }
-export interface AreaInput { kind: AreaKind; geometry?: Geometry; codes?: string[] }
+export interface Geometry {
+  type: 'Polygon' | 'MultiPolygon';
+  coordinates: unknown;
+}
+export interface AreaInput {
+  kind: AreaKind;
+  geometry?: Geometry;
+  codes?: string[];
+}
 
 /** What is stored: kind, codes, the geometry as GeoJSON text (polygon only) and area_m2 (null = anywhere). */
 export interface StoredArea {
@@ -25,17 +30,26 @@ export interface StoredArea {
 
 export function areaSchema(kinds: AreaKind[]) {
   return {
-    type: 'object', additionalProperties: false, required: ['kind'],
+    type: 'object',
+    additionalProperties: false,
+    required: ['kind'],
     description: `{kind:'${kinds.join("'|'")}'}; polygon needs geometry (GeoJSON Polygon/MultiPolygon, lon/lat), regions needs codes`,
     properties: {
       kind: { type: 'string', enum: kinds },
       geometry: {
-        type: 'object', required: ['type', 'coordinates'],
+        type: 'object',
+        required: ['type', 'coordinates'],
         properties: { type: { type: 'string', enum: ['Polygon', 'MultiPolygon'] }, coordinates: { type: 'array' } },
       },
       codes: {
-        type: 'array', minItems: 1, maxItems: 10000,
-        items: { type: 'string', pattern: REGION_CODE, description: 'a district (6), street (9), community (12) or unit-grid (15) code' },
+        type: 'array',
+        minItems: 1,
+        maxItems: 10000,
+        items: {
+          type: 'string',
+          pattern: REGION_CODE,
+          description: 'a district (6), street (9), community (12) or unit-grid (15) code',
+        },
       },
     },
   };
@@ -46,8 +60,16 @@ export function checkAreaShape(area: AreaInput, location: string): void {
   const errors: ProblemFieldError[] = [];
   const need = (member: 'geometry' | 'codes', wanted: boolean) => {
     const has = area[member] !== undefined;
-    if (wanted && !has) errors.push({ location: `${location}.${member}`, message: `missing required body field '${location.replace(/^body\./, '')}.${member}' for kind '${area.kind}'` });
-    if (!wanted && has) errors.push({ location: `${location}.${member}`, message: `body field '${location.replace(/^body\./, '')}.${member}' is not allowed for kind '${area.kind}'` });
+    if (wanted && !has)
+      errors.push({
+        location: `${location}.${member}`,
+        message: `missing required body field '${location.replace(/^body\./, '')}.${member}' for kind '${area.kind}'`,
+      });
+    if (!wanted && has)
+      errors.push({
+        location: `${location}.${member}`,
+        message: `body field '${location.replace(/^body\./, '')}.${member}' is not allowed for kind '${area.kind}'`,
+      });
   };
   need('geometry', area.kind === 'polygon');
   need('codes', area.kind === 'regions');
@@ -58,13 +80,19 @@ const geomFromText = (geojson: string) =>
   sql`ST_Multi(ST_Force2D(ST_SetSRID(ST_GeomFromGeoJSON(${geojson}::text), 4326)))`;
 
 /** The SQL value to store in area_geom. */
-export const storedGeom = (a: StoredArea): RawBuilder<unknown> => (a.geojson === null ? sql`null` : geomFromText(a.geojson));
+export const storedGeom = (a: StoredArea): RawBuilder<unknown> =>
+  a.geojson === null ? sql`null` : geomFromText(a.geojson);
 
 /**
  * Validates an area and computes what to store. Problems go to `problems` (422 later); returns undefined when the
  * area has any.
  */
-export async function resolveArea(trx: Transaction<DB>, area: AreaInput, location: string, problems: Problems): Promise<StoredArea | undefined> {
+export async function resolveArea(
+  trx: Transaction<DB>,
+  area: AreaInput,
+  location: string,
+  problems: Problems,
+): Promise<StoredArea | undefined> {
   if (area.kind === 'anywhere') return { kind: 'anywhere', codes: [], geojson: null, area_m2: null };
   if (area.kind === 'polygon') {
     const g = area.geometry!;
@@ -97,7 +125,10 @@ export async function resolveArea(trx: Transaction<DB>, area: AreaInput, locatio
   const found = new Map(r.rows.map((x) => [x.code, x.area_m2]));
   const unknown = codes.filter((c) => !found.has(c));
   if (unknown.length) {
-    problems.add(`${location}.codes`, `${location}.codes: no live region or unit grid with code ${listText(unknown, 50)}`);
+    problems.add(
+      `${location}.codes`,
+      `${location}.codes: no live region or unit grid with code ${listText(unknown, 50)}`,
+    );
     return undefined;
   }
   // A code nested in another listed code (a grid of a listed community, …) is already counted by the outer one.
@@ -114,7 +145,8 @@ export async function requireAreaInScope(trx: Transaction<DB>, user: User, a: St
 }
 
 /** The area as the API shows it. */
-export type AreaJson = { kind: 'anywhere' } | { kind: 'polygon'; geometry: unknown } | { kind: 'regions'; codes: string[] };
+export type AreaJson =
+  { kind: 'anywhere' } | { kind: 'polygon'; geometry: unknown } | { kind: 'regions'; codes: string[] };
 
 export function areaJson(kind: AreaKind, codes: string[], geometry: unknown): AreaJson {
   if (kind === 'anywhere') return { kind };
@@ -125,8 +157,10 @@ export function areaJson(kind: AreaKind, codes: string[], geometry: unknown): Ar
 /** The stored area of a rule or zone as the API shows it, back in StoredArea form (for scope checks). */
 export function storedAreaOf(area: AreaJson): StoredArea {
   return {
-    kind: area.kind, codes: area.kind === 'regions' ? area.codes : [],
-    geojson: area.kind === 'polygon' ? JSON.stringify(area.geometry) : null, area_m2: null,
+    kind: area.kind,
+    codes: area.kind === 'regions' ? area.codes : [],
+    geojson: area.kind === 'polygon' ? JSON.stringify(area.geometry) : null,
+    area_m2: null,
   };
 }
 
@@ -141,14 +175,20 @@ function coordinateProblem(g: Geometry): string | undefined {
       const where = `${pw}ring ${ri}`;
       if (!Array.isArray(ring) || ring.length < 4) return `${where} has fewer than 4 positions`;
       for (const pos of ring) {
-        if (!Array.isArray(pos) || pos.length < 2 || pos.length > 3 || !pos.every((n) => typeof n === 'number' && Number.isFinite(n))) {
+        if (
+          !Array.isArray(pos) ||
+          pos.length < 2 ||
+          pos.length > 3 ||
+          !pos.every((n) => typeof n === 'number' && Number.isFinite(n))
+        ) {
           return `${where} has a position that is not [lon, lat] numbers: ${JSON.stringify(pos)}`;
         }
         if (Math.abs(pos[0]) > 180 || Math.abs(pos[1]) > 90) {
           return `${where} has [${pos[0]}, ${pos[1]}], outside the lon/lat range; send WGS84 lon/lat (RFC 7946), not projected metres`;
         }
       }
-      const a = ring[0], b = ring[ring.length - 1];
+      const a = ring[0],
+        b = ring[ring.length - 1];
       if (a[0] !== b[0] || a[1] !== b[1]) return `${where} is not closed (first and last positions differ)`;
     }
   }

@@ -9,11 +9,22 @@ import type { User } from '../auth/tokens.js';
 import { requireCodesInScope } from '../auth/policy.js';
 import type { Api } from '../http/api.js';
 import { conflict, notFound } from '../http/problem.js';
-import { DEPT_CODE, Problems, distinct, idParams, libraryWrite, listText, lockOrNotFound, plain, sendVersioned } from './common.js';
+import {
+  DEPT_CODE,
+  Problems,
+  distinct,
+  idParams,
+  libraryWrite,
+  listText,
+  lockOrNotFound,
+  plain,
+  sendVersioned,
+} from './common.js';
 
 const tag = 'responsibility';
 /** Said in every route that shows collectors (server/auth/visibility.ts). */
-const WHO_SEES = 'Collectors\' names only for signed-in staff (admin, dispatcher, gis_editor, department_handler, collector) and phone numbers only for admin and dispatcher; others get id and code.';
+const WHO_SEES =
+  "Collectors' names only for signed-in staff (admin, dispatcher, gis_editor, department_handler, collector) and phone numbers only for admin and dispatcher; others get id and code.";
 
 // ---- collectors ----
 
@@ -21,12 +32,27 @@ const collectorFields = {
   code: { type: 'string', pattern: DEPT_CODE, description: '1–40 letters, digits, _ . -' },
   name: { type: 'string', minLength: 1, maxLength: 100 },
   phone: { type: 'string', maxLength: 40 },
-  user_id: { type: ['integer', 'null'], minimum: 1, maximum: 2147483647, description: 'an app_user with role collector, or null' },
+  user_id: {
+    type: ['integer', 'null'],
+    minimum: 1,
+    maximum: 2147483647,
+    description: 'an app_user with role collector, or null',
+  },
 };
-const collectorCreate = { type: 'object', additionalProperties: false, required: ['code', 'name'], properties: collectorFields };
+const collectorCreate = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['code', 'name'],
+  properties: collectorFields,
+};
 const collectorPatch = { type: 'object', additionalProperties: false, minProperties: 1, properties: collectorFields };
 
-interface CollectorInput { code?: string; name?: string; phone?: string; user_id?: number | null }
+interface CollectorInput {
+  code?: string;
+  name?: string;
+  phone?: string;
+  user_id?: number | null;
+}
 
 const COLLECTOR_COLUMNS = ['id', 'code', 'name', 'phone', 'user_id', 'version'] as const;
 const getCollector = (db: Kysely<DB> | Transaction<DB>, id: number) =>
@@ -47,14 +73,20 @@ async function requireCollectorInScope(trx: Transaction<DB>, user: User, id: num
 async function checkCollector(trx: Transaction<DB>, b: CollectorInput, self: number | null): Promise<void> {
   const problems = new Problems();
   if (b.user_id !== undefined && b.user_id !== null) {
-    const u = await trx.selectFrom('app_user').select(['id', 'name', 'role']).where('id', '=', b.user_id).executeTakeFirst();
+    const u = await trx
+      .selectFrom('app_user')
+      .select(['id', 'name', 'role'])
+      .where('id', '=', b.user_id)
+      .executeTakeFirst();
     if (!u) problems.add('body.user_id', `no user with id ${b.user_id}`);
-    else if (u.role !== 'collector') problems.add('body.user_id', `user ${b.user_id} (${u.name}) has role ${u.role}, not collector`);
+    else if (u.role !== 'collector')
+      problems.add('body.user_id', `user ${b.user_id} (${u.name}) has role ${u.role}, not collector`);
   }
   problems.throwIfAny();
   if (b.code !== undefined) {
     const taken = await trx.selectFrom('collector').select('id').where('code', '=', b.code).executeTakeFirst();
-    if (taken && taken.id !== self) throw conflict(`collector code ${b.code} is already used by collector #${taken.id}`);
+    if (taken && taken.id !== self)
+      throw conflict(`collector code ${b.code} is already used by collector #${taken.id}`);
   }
 }
 
@@ -63,18 +95,35 @@ async function checkCollector(trx: Transaction<DB>, b: CollectorInput, self: num
 const areaFields = {
   name: { type: 'string', minLength: 1, maxLength: 100 },
   grid_codes: {
-    type: 'array', minItems: 1, maxItems: 10000,
+    type: 'array',
+    minItems: 1,
+    maxItems: 10000,
     items: { type: 'string', pattern: '^[0-9]{15}$', description: 'a 15-digit unit-grid code' },
   },
   collector_ids: { type: 'array', maxItems: 1000, items: { type: 'integer', minimum: 1, maximum: 2147483647 } },
 };
-const areaCreate = { type: 'object', additionalProperties: false, required: ['name', 'grid_codes'], properties: areaFields };
+const areaCreate = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['name', 'grid_codes'],
+  properties: areaFields,
+};
 const areaPatch = { type: 'object', additionalProperties: false, minProperties: 1, properties: areaFields };
 
-interface AreaInput { name?: string; grid_codes?: string[]; collector_ids?: number[] }
+interface AreaInput {
+  name?: string;
+  grid_codes?: string[];
+  collector_ids?: number[];
+}
 interface AreaRow {
-  id: number; name: string; grid_codes: string[]; collector_ids: number[]; collectors: { id: number; code: string; name: string; phone: string }[];
-  version: number; created_at: Date; updated_at: Date;
+  id: number;
+  name: string;
+  grid_codes: string[];
+  collector_ids: number[];
+  collectors: { id: number; code: string; name: string; phone: string }[];
+  version: number;
+  created_at: Date;
+  updated_at: Date;
 }
 
 async function selectAreas(db: Kysely<DB> | Transaction<DB>, id?: number) {
@@ -87,8 +136,10 @@ async function selectAreas(db: Kysely<DB> | Transaction<DB>, id?: number) {
   return r.rows;
 }
 /** A collector area with its collectors as this caller may see them. */
-const visibleArea = (a: AreaRow, user: Parameters<typeof visibleCollectors>[1]) =>
-  ({ ...a, collectors: visibleCollectors(a.collectors, user) });
+const visibleArea = (a: AreaRow, user: Parameters<typeof visibleCollectors>[1]) => ({
+  ...a,
+  collectors: visibleCollectors(a.collectors, user),
+});
 const getArea = async (db: Kysely<DB> | Transaction<DB>, id: number) => (await selectAreas(db, id))[0];
 
 /** 422 for unknown grids or collectors, 403 out of scope, 409 for a taken name or grids of another area. */
@@ -99,13 +150,15 @@ async function checkArea(trx: Transaction<DB>, b: AreaInput, self: number | null
       select code from unit_grid where termination_date is null and code = any(${b.grid_codes}::text[])`.execute(trx);
     const found = new Set(live.rows.map((r) => r.code));
     const unknown = b.grid_codes.filter((c) => !found.has(c));
-    if (unknown.length) problems.add('body.grid_codes', `grid_codes: no live unit grid with code ${listText(unknown, 50)}`);
+    if (unknown.length)
+      problems.add('body.grid_codes', `grid_codes: no live unit grid with code ${listText(unknown, 50)}`);
   }
   if (b.collector_ids && b.collector_ids.length) {
     const rows = await trx.selectFrom('collector').select('id').where('id', 'in', b.collector_ids).execute();
     const found = new Set(rows.map((r) => r.id));
     const unknown = b.collector_ids.filter((c) => !found.has(c));
-    if (unknown.length) problems.add('body.collector_ids', `collector_ids: no collector with id ${listText(unknown, 50)}`);
+    if (unknown.length)
+      problems.add('body.collector_ids', `collector_ids: no collector with id ${listText(unknown, 50)}`);
   }
   problems.throwIfAny();
   if (b.grid_codes) requireCodesInScope(user, b.grid_codes, 'grid_codes');
@@ -118,151 +171,291 @@ async function checkArea(trx: Transaction<DB>, b: AreaInput, self: number | null
       select id, name, array(select g from unnest(grid_codes) g where g = any(${b.grid_codes}::text[]) order by g) as grids
       from collector_area where grid_codes && ${b.grid_codes}::text[] and id <> ${self ?? 0} order by id`.execute(trx);
     if (others.rows.length) {
-      const text = others.rows.map((o) => `${listText(o.grids)} already belong${o.grids.length === 1 ? 's' : ''} to collector area "${o.name}" (#${o.id})`);
-      throw conflict(`a unit grid belongs to one collector area: ${text.join('; ')}`,
-        { conflicts: others.rows.map((o) => ({ id: o.id, name: o.name, grid_codes: o.grids })) });
+      const text = others.rows.map(
+        (o) =>
+          `${listText(o.grids)} already belong${o.grids.length === 1 ? 's' : ''} to collector area "${o.name}" (#${o.id})`,
+      );
+      throw conflict(`a unit grid belongs to one collector area: ${text.join('; ')}`, {
+        conflicts: others.rows.map((o) => ({ id: o.id, name: o.name, grid_codes: o.grids })),
+      });
     }
   }
 }
 
 export function collectorRoutes(api: Api, db: Kysely<DB>): void {
-  api.route({
-    method: 'get', path: '/api/collectors', tag, summary: 'List collectors (ordered by code)', description: WHO_SEES,
-  }, async (ctx, { user }) => {
-    ctx.body = visibleCollectors(await db.selectFrom('collector').select(COLLECTOR_COLUMNS).orderBy('code').execute(), user);
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/api/collectors',
+      tag,
+      summary: 'List collectors (ordered by code)',
+      description: WHO_SEES,
+    },
+    async (ctx, { user }) => {
+      ctx.body = visibleCollectors(
+        await db.selectFrom('collector').select(COLLECTOR_COLUMNS).orderBy('code').execute(),
+        user,
+      );
+    },
+  );
 
-  api.route({
-    method: 'get', path: '/api/collectors/:id', tag, params: idParams, summary: 'One collector', description: WHO_SEES,
-    errors: { 404: 'no collector with this id' },
-  }, async (ctx, { params, user }) => {
-    const c = await getCollector(db, params.id);
-    if (!c) throw notFound(`no collector with id ${params.id}`);
-    sendVersioned(ctx, visibleCollector(c, user));
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/api/collectors/:id',
+      tag,
+      params: idParams,
+      summary: 'One collector',
+      description: WHO_SEES,
+      errors: { 404: 'no collector with this id' },
+    },
+    async (ctx, { params, user }) => {
+      const c = await getCollector(db, params.id);
+      if (!c) throw notFound(`no collector with id ${params.id}`);
+      sendVersioned(ctx, visibleCollector(c, user));
+    },
+  );
 
-  api.route({
-    method: 'post', path: '/api/collectors', tag, permission: 'editLibrary', body: collectorCreate,
-    summary: 'Create a collector {code, name, phone?, user_id?}', errors: { 409: 'the code is taken', 422: 'user_id is not a collector user' },
-  }, async (ctx, { body, user }) => {
-    const b = body as CollectorInput & { code: string; name: string };
-    const row = await libraryWrite(db, user, async (trx) => {
-      await checkCollector(trx, b, null);
-      const row = await trx.insertInto('collector')
-        .values({ code: b.code, name: b.name, phone: b.phone ?? '', user_id: b.user_id ?? null })
-        .returning(COLLECTOR_COLUMNS).executeTakeFirstOrThrow();
-      return { result: visibleCollector(row, user), action: 'create', entity: 'collector', key: String(row.id), detail: { new: plain(row) } };
-    });
-    sendVersioned(ctx, row, 201);
-  });
+  api.route(
+    {
+      method: 'post',
+      path: '/api/collectors',
+      tag,
+      permission: 'editLibrary',
+      body: collectorCreate,
+      summary: 'Create a collector {code, name, phone?, user_id?}',
+      errors: { 409: 'the code is taken', 422: 'user_id is not a collector user' },
+    },
+    async (ctx, { body, user }) => {
+      const b = body as CollectorInput & { code: string; name: string };
+      const row = await libraryWrite(db, user, async (trx) => {
+        await checkCollector(trx, b, null);
+        const row = await trx
+          .insertInto('collector')
+          .values({ code: b.code, name: b.name, phone: b.phone ?? '', user_id: b.user_id ?? null })
+          .returning(COLLECTOR_COLUMNS)
+          .executeTakeFirstOrThrow();
+        return {
+          result: visibleCollector(row, user),
+          action: 'create',
+          entity: 'collector',
+          key: String(row.id),
+          detail: { new: plain(row) },
+        };
+      });
+      sendVersioned(ctx, row, 201);
+    },
+  );
 
-  api.route({
-    method: 'patch', path: '/api/collectors/:id', tag, permission: 'editLibrary', params: idParams, body: collectorPatch,
-    summary: 'Change a collector (partial)', errors: { 404: 'no collector with this id', 409: 'the code is taken', 422: 'user_id is not a collector user' },
-  }, async (ctx, { params, body, user, ifMatch }) => {
-    const id = params.id as number;
-    const row = await libraryWrite(db, user, async (trx) => {
-      await lockOrNotFound(trx, 'collector', id, ifMatch, `collector with id ${id}`);
-      const old = (await getCollector(trx, id))!;
-      await requireCollectorInScope(trx, user, id, `collector ${old.code}'s collector areas`);
-      await checkCollector(trx, body as CollectorInput, id);
-      const row = await trx.updateTable('collector').set({ ...(body as CollectorInput), version: sql`version + 1` } as never)
-        .where('id', '=', id).returning(COLLECTOR_COLUMNS).executeTakeFirstOrThrow();
-      return { result: visibleCollector(row, user), action: 'update', entity: 'collector', key: String(id), detail: { old: plain(old), new: plain(row) } };
-    });
-    sendVersioned(ctx, row);
-  });
+  api.route(
+    {
+      method: 'patch',
+      path: '/api/collectors/:id',
+      tag,
+      permission: 'editLibrary',
+      params: idParams,
+      body: collectorPatch,
+      summary: 'Change a collector (partial)',
+      errors: { 404: 'no collector with this id', 409: 'the code is taken', 422: 'user_id is not a collector user' },
+    },
+    async (ctx, { params, body, user, ifMatch }) => {
+      const id = params.id as number;
+      const row = await libraryWrite(db, user, async (trx) => {
+        await lockOrNotFound(trx, 'collector', id, ifMatch, `collector with id ${id}`);
+        const old = (await getCollector(trx, id))!;
+        await requireCollectorInScope(trx, user, id, `collector ${old.code}'s collector areas`);
+        await checkCollector(trx, body as CollectorInput, id);
+        const row = await trx
+          .updateTable('collector')
+          .set({ ...(body as CollectorInput), version: sql`version + 1` } as never)
+          .where('id', '=', id)
+          .returning(COLLECTOR_COLUMNS)
+          .executeTakeFirstOrThrow();
+        return {
+          result: visibleCollector(row, user),
+          action: 'update',
+          entity: 'collector',
+          key: String(id),
+          detail: { old: plain(old), new: plain(row) },
+        };
+      });
+      sendVersioned(ctx, row);
+    },
+  );
 
-  api.route({
-    method: 'delete', path: '/api/collectors/:id', tag, permission: 'editLibrary', params: idParams,
-    summary: 'Delete a collector that no collector area lists', errors: { 404: 'no collector with this id', 409: 'still in collector areas' },
-  }, async (ctx, { params, user, ifMatch }) => {
-    const id = params.id as number;
-    await libraryWrite(db, user, async (trx) => {
-      await lockOrNotFound(trx, 'collector', id, ifMatch, `collector with id ${id}`);
-      const old = (await getCollector(trx, id))!;
-      await requireCollectorInScope(trx, user, id, `collector ${old.code}'s collector areas`);
-      const areas = await sql<{ id: number; name: string }>`
+  api.route(
+    {
+      method: 'delete',
+      path: '/api/collectors/:id',
+      tag,
+      permission: 'editLibrary',
+      params: idParams,
+      summary: 'Delete a collector that no collector area lists',
+      errors: { 404: 'no collector with this id', 409: 'still in collector areas' },
+    },
+    async (ctx, { params, user, ifMatch }) => {
+      const id = params.id as number;
+      await libraryWrite(db, user, async (trx) => {
+        await lockOrNotFound(trx, 'collector', id, ifMatch, `collector with id ${id}`);
+        const old = (await getCollector(trx, id))!;
+        await requireCollectorInScope(trx, user, id, `collector ${old.code}'s collector areas`);
+        const areas = await sql<{ id: number; name: string }>`
         select id, name from collector_area where ${id} = any(collector_ids) order by id`.execute(trx);
-      if (areas.rows.length) {
-        throw conflict(`collector ${old.code} is still in collector area${areas.rows.length === 1 ? '' : 's'} ${listText(areas.rows.map((a) => `"${a.name}" (#${a.id})`))}; remove it there first`,
-          { references: { collector_areas: areas.rows.map((a) => a.id) } });
-      }
-      await trx.deleteFrom('collector').where('id', '=', id).execute();
-      return { result: undefined, action: 'delete', entity: 'collector', key: String(id), detail: { old: plain(old) } };
-    });
-    ctx.status = 204;
-  });
+        if (areas.rows.length) {
+          throw conflict(
+            `collector ${old.code} is still in collector area${areas.rows.length === 1 ? '' : 's'} ${listText(areas.rows.map((a) => `"${a.name}" (#${a.id})`))}; remove it there first`,
+            { references: { collector_areas: areas.rows.map((a) => a.id) } },
+          );
+        }
+        await trx.deleteFrom('collector').where('id', '=', id).execute();
+        return {
+          result: undefined,
+          action: 'delete',
+          entity: 'collector',
+          key: String(id),
+          detail: { old: plain(old) },
+        };
+      });
+      ctx.status = 204;
+    },
+  );
 
-  api.route({
-    method: 'get', path: '/api/collector-areas', tag, summary: 'List collector areas (ordered by id)', description: WHO_SEES,
-  }, async (ctx, { user }) => {
-    ctx.body = (await selectAreas(db)).map((a) => visibleArea(a, user));
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/api/collector-areas',
+      tag,
+      summary: 'List collector areas (ordered by id)',
+      description: WHO_SEES,
+    },
+    async (ctx, { user }) => {
+      ctx.body = (await selectAreas(db)).map((a) => visibleArea(a, user));
+    },
+  );
 
-  api.route({
-    method: 'get', path: '/api/collector-areas/:id', tag, params: idParams, summary: 'One collector area', description: WHO_SEES,
-    errors: { 404: 'no collector area with this id' },
-  }, async (ctx, { params, user }) => {
-    const a = await getArea(db, params.id);
-    if (!a) throw notFound(`no collector area with id ${params.id}`);
-    sendVersioned(ctx, visibleArea(a, user));
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/api/collector-areas/:id',
+      tag,
+      params: idParams,
+      summary: 'One collector area',
+      description: WHO_SEES,
+      errors: { 404: 'no collector area with this id' },
+    },
+    async (ctx, { params, user }) => {
+      const a = await getArea(db, params.id);
+      if (!a) throw notFound(`no collector area with id ${params.id}`);
+      sendVersioned(ctx, visibleArea(a, user));
+    },
+  );
 
-  api.route({
-    method: 'post', path: '/api/collector-areas', tag, permission: 'editLibrary', body: areaCreate,
-    summary: 'Create a collector area {name, grid_codes, collector_ids?}',
-    errors: { 409: 'the name is taken or a grid is in another collector area', 422: 'unknown grid codes or collector ids' },
-  }, async (ctx, { body, user }) => {
-    const b = normalise(body as AreaInput) as Required<AreaInput>;
-    const area = await libraryWrite(db, user, async (trx) => {
-      await checkArea(trx, b, null, user);
-      const r = await sql<{ id: number }>`
+  api.route(
+    {
+      method: 'post',
+      path: '/api/collector-areas',
+      tag,
+      permission: 'editLibrary',
+      body: areaCreate,
+      summary: 'Create a collector area {name, grid_codes, collector_ids?}',
+      errors: {
+        409: 'the name is taken or a grid is in another collector area',
+        422: 'unknown grid codes or collector ids',
+      },
+    },
+    async (ctx, { body, user }) => {
+      const b = normalise(body as AreaInput) as Required<AreaInput>;
+      const area = await libraryWrite(db, user, async (trx) => {
+        await checkArea(trx, b, null, user);
+        const r = await sql<{ id: number }>`
         insert into collector_area (name, grid_codes, collector_ids)
         values (${b.name}, ${b.grid_codes}::text[], ${b.collector_ids ?? []}::int[]) returning id`.execute(trx);
-      const row = (await getArea(trx, r.rows[0].id))!;
-      return { result: visibleArea(row, user), action: 'create', entity: 'collector_area', key: String(row.id), detail: { new: plain(row) } };
-    });
-    sendVersioned(ctx, area, 201);
-  });
+        const row = (await getArea(trx, r.rows[0].id))!;
+        return {
+          result: visibleArea(row, user),
+          action: 'create',
+          entity: 'collector_area',
+          key: String(row.id),
+          detail: { new: plain(row) },
+        };
+      });
+      sendVersioned(ctx, area, 201);
+    },
+  );
 
-  api.route({
-    method: 'patch', path: '/api/collector-areas/:id', tag, permission: 'editLibrary', params: idParams, body: areaPatch,
-    summary: 'Change a collector area (partial; grid_codes and collector_ids are replaced as a whole)',
-    errors: { 404: 'no collector area with this id', 409: 'the name is taken or a grid is in another collector area', 422: 'unknown grid codes or collector ids' },
-  }, async (ctx, { params, body, user, ifMatch }) => {
-    const id = params.id as number;
-    const b = normalise(body as AreaInput);
-    const area = await libraryWrite(db, user, async (trx) => {
-      await lockOrNotFound(trx, 'collector_area', id, ifMatch, `collector area with id ${id}`);
-      const old = (await getArea(trx, id))!;
-      requireCodesInScope(user, old.grid_codes, `collector area ${id}'s current grid_codes`);
-      await checkArea(trx, b, id, user);
-      const set: Record<string, unknown> = { version: sql`version + 1`, updated_at: sql`now()` };
-      if (b.name !== undefined) set.name = b.name;
-      if (b.grid_codes !== undefined) set.grid_codes = sql`${b.grid_codes}::text[]`;
-      if (b.collector_ids !== undefined) set.collector_ids = sql`${b.collector_ids}::int[]`;
-      await trx.updateTable('collector_area').set(set as never).where('id', '=', id).execute();
-      const row = (await getArea(trx, id))!;
-      return { result: visibleArea(row, user), action: 'update', entity: 'collector_area', key: String(id), detail: { old: plain(old), new: plain(row) } };
-    });
-    sendVersioned(ctx, area);
-  });
+  api.route(
+    {
+      method: 'patch',
+      path: '/api/collector-areas/:id',
+      tag,
+      permission: 'editLibrary',
+      params: idParams,
+      body: areaPatch,
+      summary: 'Change a collector area (partial; grid_codes and collector_ids are replaced as a whole)',
+      errors: {
+        404: 'no collector area with this id',
+        409: 'the name is taken or a grid is in another collector area',
+        422: 'unknown grid codes or collector ids',
+      },
+    },
+    async (ctx, { params, body, user, ifMatch }) => {
+      const id = params.id as number;
+      const b = normalise(body as AreaInput);
+      const area = await libraryWrite(db, user, async (trx) => {
+        await lockOrNotFound(trx, 'collector_area', id, ifMatch, `collector area with id ${id}`);
+        const old = (await getArea(trx, id))!;
+        requireCodesInScope(user, old.grid_codes, `collector area ${id}'s current grid_codes`);
+        await checkArea(trx, b, id, user);
+        const set: Record<string, unknown> = { version: sql`version + 1`, updated_at: sql`now()` };
+        if (b.name !== undefined) set.name = b.name;
+        if (b.grid_codes !== undefined) set.grid_codes = sql`${b.grid_codes}::text[]`;
+        if (b.collector_ids !== undefined) set.collector_ids = sql`${b.collector_ids}::int[]`;
+        await trx
+          .updateTable('collector_area')
+          .set(set as never)
+          .where('id', '=', id)
+          .execute();
+        const row = (await getArea(trx, id))!;
+        return {
+          result: visibleArea(row, user),
+          action: 'update',
+          entity: 'collector_area',
+          key: String(id),
+          detail: { old: plain(old), new: plain(row) },
+        };
+      });
+      sendVersioned(ctx, area);
+    },
+  );
 
-  api.route({
-    method: 'delete', path: '/api/collector-areas/:id', tag, permission: 'editLibrary', params: idParams,
-    summary: 'Delete a collector area', errors: { 404: 'no collector area with this id' },
-  }, async (ctx, { params, user, ifMatch }) => {
-    const id = params.id as number;
-    await libraryWrite(db, user, async (trx) => {
-      await lockOrNotFound(trx, 'collector_area', id, ifMatch, `collector area with id ${id}`);
-      const old = (await getArea(trx, id))!;
-      requireCodesInScope(user, old.grid_codes, `collector area ${id}'s grid_codes`);
-      await trx.deleteFrom('collector_area').where('id', '=', id).execute();
-      return { result: undefined, action: 'delete', entity: 'collector_area', key: String(id), detail: { old: plain(old) } };
-    });
-    ctx.status = 204;
-  });
+  api.route(
+    {
+      method: 'delete',
+      path: '/api/collector-areas/:id',
+      tag,
+      permission: 'editLibrary',
+      params: idParams,
+      summary: 'Delete a collector area',
+      errors: { 404: 'no collector area with this id' },
+    },
+    async (ctx, { params, user, ifMatch }) => {
+      const id = params.id as number;
+      await libraryWrite(db, user, async (trx) => {
+        await lockOrNotFound(trx, 'collector_area', id, ifMatch, `collector area with id ${id}`);
+        const old = (await getArea(trx, id))!;
+        requireCodesInScope(user, old.grid_codes, `collector area ${id}'s grid_codes`);
+        await trx.deleteFrom('collector_area').where('id', '=', id).execute();
+        return {
+          result: undefined,
+          action: 'delete',
+          entity: 'collector_area',
+          key: String(id),
+          detail: { old: plain(old) },
+        };
+      });
+      ctx.status = 204;
+    },
+  );
 }
 
 /** Repeated grid codes or collector ids count once. */

@@ -15,13 +15,21 @@ export type { Change };
  * One library write through the write path: the change, its audit_event row and the assignment_version bump (which
  * serialises library writes) commit together or not at all.
  */
-export function libraryWrite<T>(db: Kysely<DB>, user: User, fn: (trx: Transaction<DB>) => Promise<Change<T>>): Promise<T> {
+export function libraryWrite<T>(
+  db: Kysely<DB>,
+  user: User,
+  fn: (trx: Transaction<DB>) => Promise<Change<T>>,
+): Promise<T> {
   return write(db, { actor: user, assignment: true }, fn);
 }
 
 /** Locks the row for the change and checks If-Match (412 when stale); 404 naming `what` when it does not exist. */
 export async function lockOrNotFound(
-  trx: Transaction<DB>, table: VersionedTable, key: string | number, ifMatch: string[] | undefined, what: string,
+  trx: Transaction<DB>,
+  table: VersionedTable,
+  key: string | number,
+  ifMatch: string[] | undefined,
+  what: string,
 ): Promise<void> {
   if ((await lockVersion(trx, table, key, ifMatch)) === undefined) throw notFound(`no ${what}`);
 }
@@ -46,15 +54,18 @@ export class Problems {
   throwIfAny(): void {
     if (this.list.length === 0) return;
     const n = this.list.length;
-    throw unprocessable(`${n} problem${n === 1 ? '' : 's'}, nothing was stored: ${this.list.map((p) => p.message).join('; ')}`,
-      { errors: this.list });
+    throw unprocessable(
+      `${n} problem${n === 1 ? '' : 's'}, nothing was stored: ${this.list.map((p) => p.message).join('; ')}`,
+      { errors: this.list },
+    );
   }
 }
 
 export const REGION_CODE = '^([0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15})$';
 export const DEPT_CODE = '^[A-Za-z0-9_.-]{1,40}$';
 export const idParams = {
-  type: 'object', required: ['id'],
+  type: 'object',
+  required: ['id'],
   properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } },
 };
 export const nullableDate = { type: ['string', 'null'], format: 'date', description: 'a date YYYY-MM-DD, or null' };

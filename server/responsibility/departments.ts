@@ -8,7 +8,20 @@ import type { Api } from '../http/api.js';
 import { conflict, notFound } from '../http/problem.js';
 import { DEPT_CODE, Problems, libraryWrite, listText, plain } from './common.js';
 
-export const DEPARTMENT_KINDS = ['市政', '园林', '环卫', '城管执法', '交警', '电力', '通信运营商', '水务', '燃气', '街道办', '监督中心', '其他'];
+export const DEPARTMENT_KINDS = [
+  '市政',
+  '园林',
+  '环卫',
+  '城管执法',
+  '交警',
+  '电力',
+  '通信运营商',
+  '水务',
+  '燃气',
+  '街道办',
+  '监督中心',
+  '其他',
+];
 
 const fields = {
   name: { type: 'string', minLength: 1, maxLength: 100 },
@@ -17,16 +30,22 @@ const fields = {
   contact: { type: 'string', maxLength: 100 },
   phone: { type: 'string', maxLength: 40 },
   region_code: {
-    type: 'string', pattern: '^([0-9]{6}|[0-9]{9}|[0-9]{12})?$',
-    description: 'the region the department belongs to (a district, street or community code; "" = the whole city, the default); editors scoped to a region manage its departments',
+    type: 'string',
+    pattern: '^([0-9]{6}|[0-9]{9}|[0-9]{12})?$',
+    description:
+      'the region the department belongs to (a district, street or community code; "" = the whole city, the default); editors scoped to a region manage its departments',
   },
   fallback_for: {
-    type: ['string', 'null'], pattern: '^([0-9]{6}|[0-9]{9})?$',
-    description: 'a live street (9 digits) or district (6) code whose uncovered reports this department takes (属地兜底), "" for everywhere, or null',
+    type: ['string', 'null'],
+    pattern: '^([0-9]{6}|[0-9]{9})?$',
+    description:
+      'a live street (9 digits) or district (6) code whose uncovered reports this department takes (属地兜底), "" for everywhere, or null',
   },
 };
 const createBody = {
-  type: 'object', additionalProperties: false, required: ['code', 'name', 'kind'],
+  type: 'object',
+  additionalProperties: false,
+  required: ['code', 'name', 'kind'],
   properties: { code: { type: 'string', pattern: DEPT_CODE, description: '1–40 letters, digits, _ . -' }, ...fields },
 };
 const patchBody = { type: 'object', additionalProperties: false, minProperties: 1, properties: fields };
@@ -43,7 +62,19 @@ interface DeptInput {
   fallback_for?: string | null;
 }
 
-const COLUMNS = ['code', 'name', 'parent_code', 'kind', 'contact', 'phone', 'region_code', 'fallback_for', 'version', 'created_at', 'updated_at'] as const;
+const COLUMNS = [
+  'code',
+  'name',
+  'parent_code',
+  'kind',
+  'contact',
+  'phone',
+  'region_code',
+  'fallback_for',
+  'version',
+  'created_at',
+  'updated_at',
+] as const;
 
 function getDepartment(db: Kysely<DB>, code: string) {
   return db.selectFrom('department').select(COLUMNS).where('code', '=', code).executeTakeFirst();
@@ -55,14 +86,24 @@ function requireDepartmentInScope(user: User, d: { region_code?: string }, what:
 }
 
 /** Parent exists and is not the department itself or one of its descendants; the fallback region is live. */
-async function checkFields(trx: Transaction<DB>, b: DeptInput, self: string, problems: Problems, region: string): Promise<void> {
+async function checkFields(
+  trx: Transaction<DB>,
+  b: DeptInput,
+  self: string,
+  problems: Problems,
+  region: string,
+): Promise<void> {
   if (b.fallback_for !== undefined && b.fallback_for !== null && !b.fallback_for.startsWith(region)) {
-    problems.add('body.fallback_for', `fallback_for ${b.fallback_for === '' ? '"" (everywhere)' : b.fallback_for} lies outside the department's region ${region}; a department takes the uncovered reports of its own region only`);
+    problems.add(
+      'body.fallback_for',
+      `fallback_for ${b.fallback_for === '' ? '"" (everywhere)' : b.fallback_for} lies outside the department's region ${region}; a department takes the uncovered reports of its own region only`,
+    );
   }
   if (b.region_code) {
     const live = await sql<{ n: number }>`
       select count(*)::int as n from region where code = ${b.region_code} and termination_date is null`.execute(trx);
-    if (live.rows[0].n === 0) problems.add('body.region_code', `region_code: no live district, street or community with code ${b.region_code}`);
+    if (live.rows[0].n === 0)
+      problems.add('body.region_code', `region_code: no live district, street or community with code ${b.region_code}`);
   }
   if (b.parent_code) {
     const parent = await getDepartment(trx, b.parent_code);
@@ -75,132 +116,244 @@ async function checkFields(trx: Transaction<DB>, b: DeptInput, self: string, pro
           select d.code, d.parent_code from department d join up on d.code = up.parent_code)
         select code from up`.execute(trx);
       if (up.rows.some((r) => r.code === self)) {
-        problems.add('body.parent_code', `parent ${b.parent_code} would make a cycle: ${self === b.parent_code ? 'a department cannot be its own parent' : `${b.parent_code} is under ${self}`}`);
+        problems.add(
+          'body.parent_code',
+          `parent ${b.parent_code} would make a cycle: ${self === b.parent_code ? 'a department cannot be its own parent' : `${b.parent_code} is under ${self}`}`,
+        );
       }
     }
   }
   if (b.fallback_for) {
     const live = await sql<{ n: number }>`
       select count(*)::int as n from region where code = ${b.fallback_for} and termination_date is null`.execute(trx);
-    if (live.rows[0].n === 0) problems.add('body.fallback_for', `fallback_for: no live district or street with code ${b.fallback_for}`);
+    if (live.rows[0].n === 0)
+      problems.add('body.fallback_for', `fallback_for: no live district or street with code ${b.fallback_for}`);
   }
 }
 
 /** 409 when another department already takes the fallback of this region. */
-async function checkFallbackFree(trx: Transaction<DB>, fallback: string | null | undefined, self: string): Promise<void> {
+async function checkFallbackFree(
+  trx: Transaction<DB>,
+  fallback: string | null | undefined,
+  self: string,
+): Promise<void> {
   if (fallback === null || fallback === undefined) return;
-  const holder = await trx.selectFrom('department').select(['code', 'name'])
-    .where('fallback_for', '=', fallback).where('code', '<>', self).executeTakeFirst();
+  const holder = await trx
+    .selectFrom('department')
+    .select(['code', 'name'])
+    .where('fallback_for', '=', fallback)
+    .where('code', '<>', self)
+    .executeTakeFirst();
   if (holder) {
     const where = fallback === '' ? 'everywhere' : `region ${fallback}`;
-    throw conflict(`department ${holder.code} (${holder.name}) is already the fallback for ${where}; one department per region`,
-      { holder: holder.code });
+    throw conflict(
+      `department ${holder.code} (${holder.name}) is already the fallback for ${where}; one department per region`,
+      { holder: holder.code },
+    );
   }
 }
 
 export function departmentRoutes(api: Api, db: Kysely<DB>): void {
   const tag = 'responsibility';
-  api.route({
-    method: 'get', path: '/api/departments', tag, summary: 'List departments (ordered by code)',
-  }, async (ctx) => {
-    ctx.body = await db.selectFrom('department').select(COLUMNS).orderBy('code').execute();
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/api/departments',
+      tag,
+      summary: 'List departments (ordered by code)',
+    },
+    async (ctx) => {
+      ctx.body = await db.selectFrom('department').select(COLUMNS).orderBy('code').execute();
+    },
+  );
 
-  api.route({
-    method: 'get', path: '/api/departments/:code', tag, summary: 'One department', params: codeParams,
-    errors: { 404: 'no department with this code' },
-  }, async (ctx, { params }) => {
-    const d = await getDepartment(db, params.code);
-    if (!d) throw notFound(`no department with code ${params.code}`);
-    ctx.set('ETag', etag(d.version));
-    ctx.body = d;
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/api/departments/:code',
+      tag,
+      summary: 'One department',
+      params: codeParams,
+      errors: { 404: 'no department with this code' },
+    },
+    async (ctx, { params }) => {
+      const d = await getDepartment(db, params.code);
+      if (!d) throw notFound(`no department with code ${params.code}`);
+      ctx.set('ETag', etag(d.version));
+      ctx.body = d;
+    },
+  );
 
-  api.route({
-    method: 'post', path: '/api/departments', tag, permission: 'editLibrary', body: createBody,
-    summary: 'Create a department', errors: { 409: 'the code exists or the fallback region is taken', 422: 'unknown parent or region' },
-  }, async (ctx, { body, user }) => {
-    const b = body as DeptInput & { code: string; name: string; kind: string };
-    ctx.body = await libraryWrite(db, user, async (trx) => {
-      const problems = new Problems();
-      await checkFields(trx, b, b.code, problems, b.region_code ?? '');
-      problems.throwIfAny();
-      requireDepartmentInScope(user, b, 'the department\'s region_code');
-      if (await getDepartment(trx, b.code)) throw conflict(`department ${b.code} already exists`);
-      await checkFallbackFree(trx, b.fallback_for, b.code);
-      await trx.insertInto('department').values({
-        code: b.code, name: b.name, parent_code: b.parent_code ?? null, kind: b.kind, region_code: b.region_code ?? '',
-        contact: b.contact ?? '', phone: b.phone ?? '', fallback_for: b.fallback_for ?? null,
-      }).execute();
-      const row = (await getDepartment(trx, b.code))!;
-      return { result: row, action: 'create', entity: 'department', key: b.code, detail: { new: plain(row) } };
-    });
-    ctx.status = 201;
-    ctx.set('ETag', etag((ctx.body as { version: number }).version));
-  });
+  api.route(
+    {
+      method: 'post',
+      path: '/api/departments',
+      tag,
+      permission: 'editLibrary',
+      body: createBody,
+      summary: 'Create a department',
+      errors: { 409: 'the code exists or the fallback region is taken', 422: 'unknown parent or region' },
+    },
+    async (ctx, { body, user }) => {
+      const b = body as DeptInput & { code: string; name: string; kind: string };
+      ctx.body = await libraryWrite(db, user, async (trx) => {
+        const problems = new Problems();
+        await checkFields(trx, b, b.code, problems, b.region_code ?? '');
+        problems.throwIfAny();
+        requireDepartmentInScope(user, b, "the department's region_code");
+        if (await getDepartment(trx, b.code)) throw conflict(`department ${b.code} already exists`);
+        await checkFallbackFree(trx, b.fallback_for, b.code);
+        await trx
+          .insertInto('department')
+          .values({
+            code: b.code,
+            name: b.name,
+            parent_code: b.parent_code ?? null,
+            kind: b.kind,
+            region_code: b.region_code ?? '',
+            contact: b.contact ?? '',
+            phone: b.phone ?? '',
+            fallback_for: b.fallback_for ?? null,
+          })
+          .execute();
+        const row = (await getDepartment(trx, b.code))!;
+        return { result: row, action: 'create', entity: 'department', key: b.code, detail: { new: plain(row) } };
+      });
+      ctx.status = 201;
+      ctx.set('ETag', etag((ctx.body as { version: number }).version));
+    },
+  );
 
-  api.route({
-    method: 'patch', path: '/api/departments/:code', tag, permission: 'editLibrary', params: codeParams, body: patchBody,
-    summary: 'Change a department (partial: only the fields sent; null clears parent_code or fallback_for)',
-    errors: { 404: 'no department with this code', 409: 'the fallback region is taken', 422: 'unknown parent or region, or a cycle' },
-  }, async (ctx, { params, body, user, ifMatch }) => {
-    const b = body as DeptInput;
-    const code = params.code as string;
-    const row = await libraryWrite(db, user, async (trx) => {
-      if ((await lockVersion(trx, 'department', code, ifMatch)) === undefined) throw notFound(`no department with code ${code}`);
-      const old = (await getDepartment(trx, code))!;
-      requireDepartmentInScope(user, old, `department ${code}`);
-      const problems = new Problems();
-      await checkFields(trx, { fallback_for: old.fallback_for, ...b }, code, problems, b.region_code ?? old.region_code);
-      problems.throwIfAny();
-      if (b.region_code !== undefined) requireDepartmentInScope(user, b, 'the new region_code');
-      if (b.fallback_for !== undefined && b.fallback_for !== old.fallback_for) await checkFallbackFree(trx, b.fallback_for, code);
-      await trx.updateTable('department').set({ ...b, updated_at: sql`now()` } as never).where('code', '=', code).execute();
-      await bumpVersion(trx, 'department', code);
-      const row = (await getDepartment(trx, code))!;
-      return { result: row, action: 'update', entity: 'department', key: code, detail: { old: plain(old), new: plain(row) } };
-    });
-    ctx.set('ETag', etag(row.version));
-    ctx.body = row;
-  });
+  api.route(
+    {
+      method: 'patch',
+      path: '/api/departments/:code',
+      tag,
+      permission: 'editLibrary',
+      params: codeParams,
+      body: patchBody,
+      summary: 'Change a department (partial: only the fields sent; null clears parent_code or fallback_for)',
+      errors: {
+        404: 'no department with this code',
+        409: 'the fallback region is taken',
+        422: 'unknown parent or region, or a cycle',
+      },
+    },
+    async (ctx, { params, body, user, ifMatch }) => {
+      const b = body as DeptInput;
+      const code = params.code as string;
+      const row = await libraryWrite(db, user, async (trx) => {
+        if ((await lockVersion(trx, 'department', code, ifMatch)) === undefined)
+          throw notFound(`no department with code ${code}`);
+        const old = (await getDepartment(trx, code))!;
+        requireDepartmentInScope(user, old, `department ${code}`);
+        const problems = new Problems();
+        await checkFields(
+          trx,
+          { fallback_for: old.fallback_for, ...b },
+          code,
+          problems,
+          b.region_code ?? old.region_code,
+        );
+        problems.throwIfAny();
+        if (b.region_code !== undefined) requireDepartmentInScope(user, b, 'the new region_code');
+        if (b.fallback_for !== undefined && b.fallback_for !== old.fallback_for)
+          await checkFallbackFree(trx, b.fallback_for, code);
+        await trx
+          .updateTable('department')
+          .set({ ...b, updated_at: sql`now()` } as never)
+          .where('code', '=', code)
+          .execute();
+        await bumpVersion(trx, 'department', code);
+        const row = (await getDepartment(trx, code))!;
+        return {
+          result: row,
+          action: 'update',
+          entity: 'department',
+          key: code,
+          detail: { old: plain(old), new: plain(row) },
+        };
+      });
+      ctx.set('ETag', etag(row.version));
+      ctx.body = row;
+    },
+  );
 
-  api.route({
-    method: 'delete', path: '/api/departments/:code', tag, permission: 'editLibrary', params: codeParams,
-    summary: 'Delete a department nothing refers to (rules, sub-departments, components, cases, users)',
-    errors: { 404: 'no department with this code', 409: 'still referenced; the answer lists by what' },
-  }, async (ctx, { params, user, ifMatch }) => {
-    const code = params.code as string;
-    await libraryWrite(db, user, async (trx) => {
-      if ((await lockVersion(trx, 'department', code, ifMatch)) === undefined) throw notFound(`no department with code ${code}`);
-      const old = (await getDepartment(trx, code))!;
-      requireDepartmentInScope(user, old, `department ${code}`);
-      const refs = await references(trx, code);
-      const parts = [
-        refs.rules.length && `${refs.rules.length} rule${refs.rules.length === 1 ? '' : 's'} (${listText(refs.rules.map((id) => `#${id}`))})`,
-        refs.departments.length && `${refs.departments.length} sub-department${refs.departments.length === 1 ? '' : 's'} (${listText(refs.departments)})`,
-        refs.components.length && `${refs.components.length} component${refs.components.length === 1 ? '' : 's'} (${listText(refs.components)})`,
-        refs.cases && `${refs.cases} case${refs.cases === 1 ? '' : 's'}`,
-        refs.users.length && `${refs.users.length} user${refs.users.length === 1 ? '' : 's'} (${listText(refs.users)})`,
-      ].filter(Boolean);
-      if (parts.length) {
-        throw conflict(`department ${code} is still referenced by ${parts.join(', ')}; move or delete them first`, { references: refs });
-      }
-      await trx.deleteFrom('department').where('code', '=', code).execute();
-      return { result: undefined, action: 'delete', entity: 'department', key: code, detail: { old: plain(old) } };
-    });
-    ctx.status = 204;
-  });
+  api.route(
+    {
+      method: 'delete',
+      path: '/api/departments/:code',
+      tag,
+      permission: 'editLibrary',
+      params: codeParams,
+      summary: 'Delete a department nothing refers to (rules, sub-departments, components, cases, users)',
+      errors: { 404: 'no department with this code', 409: 'still referenced; the answer lists by what' },
+    },
+    async (ctx, { params, user, ifMatch }) => {
+      const code = params.code as string;
+      await libraryWrite(db, user, async (trx) => {
+        if ((await lockVersion(trx, 'department', code, ifMatch)) === undefined)
+          throw notFound(`no department with code ${code}`);
+        const old = (await getDepartment(trx, code))!;
+        requireDepartmentInScope(user, old, `department ${code}`);
+        const refs = await references(trx, code);
+        const parts = [
+          refs.rules.length &&
+            `${refs.rules.length} rule${refs.rules.length === 1 ? '' : 's'} (${listText(refs.rules.map((id) => `#${id}`))})`,
+          refs.departments.length &&
+            `${refs.departments.length} sub-department${refs.departments.length === 1 ? '' : 's'} (${listText(refs.departments)})`,
+          refs.components.length &&
+            `${refs.components.length} component${refs.components.length === 1 ? '' : 's'} (${listText(refs.components)})`,
+          refs.cases && `${refs.cases} case${refs.cases === 1 ? '' : 's'}`,
+          refs.users.length &&
+            `${refs.users.length} user${refs.users.length === 1 ? '' : 's'} (${listText(refs.users)})`,
+        ].filter(Boolean);
+        if (parts.length) {
+          throw conflict(`department ${code} is still referenced by ${parts.join(', ')}; move or delete them first`, {
+            references: refs,
+          });
+        }
+        await trx.deleteFrom('department').where('code', '=', code).execute();
+        return { result: undefined, action: 'delete', entity: 'department', key: code, detail: { old: plain(old) } };
+      });
+      ctx.status = 204;
+    },
+  );
 }
 
 async function references(trx: Transaction<DB>, code: string) {
-  const rules = await trx.selectFrom('resp_rule').select('id').where('department_code', '=', code).orderBy('id').execute();
-  const departments = await trx.selectFrom('department').select('code').where('parent_code', '=', code).orderBy('code').execute();
-  const components = await trx.selectFrom('component').select('code')
-    .where((eb) => eb.or([eb('owner_code', '=', code), eb('maintainer_code', '=', code)])).orderBy('code').execute();
-  const cases = await sql<{ n: number }>`select count(*)::int as n from case_record where department_code = ${code}`.execute(trx);
-  const users = await trx.selectFrom('app_user').select('name').where('department_code', '=', code).orderBy('id').execute();
+  const rules = await trx
+    .selectFrom('resp_rule')
+    .select('id')
+    .where('department_code', '=', code)
+    .orderBy('id')
+    .execute();
+  const departments = await trx
+    .selectFrom('department')
+    .select('code')
+    .where('parent_code', '=', code)
+    .orderBy('code')
+    .execute();
+  const components = await trx
+    .selectFrom('component')
+    .select('code')
+    .where((eb) => eb.or([eb('owner_code', '=', code), eb('maintainer_code', '=', code)]))
+    .orderBy('code')
+    .execute();
+  const cases = await sql<{
+    n: number;
+  }>`select count(*)::int as n from case_record where department_code = ${code}`.execute(trx);
+  const users = await trx
+    .selectFrom('app_user')
+    .select('name')
+    .where('department_code', '=', code)
+    .orderBy('id')
+    .execute();
   return {
-    rules: rules.map((r) => r.id), departments: departments.map((d) => d.code), components: components.map((c) => c.code),
-    cases: cases.rows[0].n, users: users.map((u) => u.name),
+    rules: rules.map((r) => r.id),
+    departments: departments.map((d) => d.code),
+    components: components.map((c) => c.code),
+    cases: cases.rows[0].n,
+    users: users.map((u) => u.name),
   };
 }

@@ -4,14 +4,34 @@ import type { DB } from '../db/schema.js';
 import type { Api } from '../http/api.js';
 import { notFound } from '../http/problem.js';
 import {
-  areaJson, areaSchema, checkAreaShape, requireAreaInScope, resolveArea, storedAreaOf, storedGeom, type AreaInput, type AreaKind,
+  areaJson,
+  areaSchema,
+  checkAreaShape,
+  requireAreaInScope,
+  resolveArea,
+  storedAreaOf,
+  storedGeom,
+  type AreaInput,
+  type AreaKind,
 } from './areas.js';
-import { DEPT_CODE, Problems, idParams, libraryWrite, lockOrNotFound, nullableDate, plain, round1, sendVersioned } from './common.js';
+import {
+  DEPT_CODE,
+  Problems,
+  idParams,
+  libraryWrite,
+  lockOrNotFound,
+  nullableDate,
+  plain,
+  round1,
+  sendVersioned,
+} from './common.js';
 
 export const CATEGORY_PATTERN = '^(\\*|(component|matter|\\*):([0-9]{2}|[0-9]{5}|\\*))$';
 const category = {
-  type: 'string', pattern: CATEGORY_PATTERN,
-  description: '"*" or kind:pattern — kind component|matter|*, pattern a 5-digit code, a 2-digit major class or * (e.g. matter:06010, matter:06, *:01)',
+  type: 'string',
+  pattern: CATEGORY_PATTERN,
+  description:
+    '"*" or kind:pattern — kind component|matter|*, pattern a 5-digit code, a 2-digit major class or * (e.g. matter:06010, matter:06, *:01)',
 };
 const fields = {
   name: { type: 'string', maxLength: 200 },
@@ -22,10 +42,16 @@ const fields = {
   valid_from: nullableDate,
   valid_to: nullableDate,
 };
-const createBody = { type: 'object', additionalProperties: false, required: ['category', 'area', 'department_code'], properties: fields };
+const createBody = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['category', 'area', 'department_code'],
+  properties: fields,
+};
 const patchBody = { type: 'object', additionalProperties: false, minProperties: 1, properties: fields };
 const listQuery = {
-  type: 'object', additionalProperties: false,
+  type: 'object',
+  additionalProperties: false,
   properties: {
     department: { type: 'string', pattern: DEPT_CODE, description: 'only rules of this department' },
     category: { ...category, description: 'only rules written with exactly this category (e.g. matter:06)' },
@@ -43,7 +69,10 @@ interface RuleInput {
 }
 
 type CategoryKind = 'component' | 'matter';
-export interface ParsedCategory { kind: CategoryKind | null; pattern: string }
+export interface ParsedCategory {
+  kind: CategoryKind | null;
+  pattern: string;
+}
 
 export function parseCategory(text: string): ParsedCategory {
   if (text === '*') return { kind: null, pattern: '*' };
@@ -57,15 +86,24 @@ export function categoryText(kind: CategoryKind | null, pattern: string): string
 }
 
 /** 422 problem when no category in the dictionary matches the pattern. */
-export async function checkCategory(trx: Transaction<DB> | Kysely<DB>, c: ParsedCategory, text: string, location: string, problems: Problems): Promise<void> {
+export async function checkCategory(
+  trx: Transaction<DB> | Kysely<DB>,
+  c: ParsedCategory,
+  text: string,
+  location: string,
+  problems: Problems,
+): Promise<void> {
   const r = await sql<{ n: number }>`
     select count(*)::int as n from category
     where (${c.kind}::text is null or kind = ${c.kind})
       and (${c.pattern} = '*' or code = ${c.pattern} or major_code = ${c.pattern})`.execute(trx);
   if (r.rows[0].n > 0) return;
-  const what = c.pattern.length === 5 ? `category ${text} is not in the category dictionary`
-    : c.pattern.length === 2 ? `category ${text}: no ${c.kind ?? 'component or matter'} category has major class ${c.pattern}`
-      : `category ${text}: the dictionary has no ${c.kind} categories`;
+  const what =
+    c.pattern.length === 5
+      ? `category ${text} is not in the category dictionary`
+      : c.pattern.length === 2
+        ? `category ${text}: no ${c.kind ?? 'component or matter'} category has major class ${c.pattern}`
+        : `category ${text}: the dictionary has no ${c.kind} categories`;
   problems.add(location, what);
 }
 
@@ -90,13 +128,21 @@ interface RuleRow {
 
 function present(r: RuleRow) {
   return {
-    id: r.id, name: r.name, category: categoryText(r.category_kind, r.category_pattern),
-    category_kind: r.category_kind, category_pattern: r.category_pattern,
+    id: r.id,
+    name: r.name,
+    category: categoryText(r.category_kind, r.category_pattern),
+    category_kind: r.category_kind,
+    category_pattern: r.category_pattern,
     area: areaJson(r.area_kind, r.area_codes, r.geometry),
     area_m2: r.area_m2 === null ? null : round1(r.area_m2),
-    department_code: r.department_code, department_name: r.department_name,
-    priority: r.priority, valid_from: r.valid_from, valid_to: r.valid_to, version: r.version,
-    created_at: r.created_at, updated_at: r.updated_at,
+    department_code: r.department_code,
+    department_name: r.department_name,
+    priority: r.priority,
+    valid_from: r.valid_from,
+    valid_to: r.valid_to,
+    version: r.version,
+    created_at: r.created_at,
+    updated_at: r.updated_at,
   };
 }
 export type Rule = ReturnType<typeof present>;
@@ -116,10 +162,20 @@ export async function getRule(db: Kysely<DB> | Transaction<DB>, id: number): Pro
 }
 
 /** Checks the fields that were sent; returns the resolved area when one was sent. */
-async function checkRule(trx: Transaction<DB>, b: RuleInput, dates: { from: string | null; to: string | null }, problems: Problems) {
-  if (b.category !== undefined) await checkCategory(trx, parseCategory(b.category), b.category, 'body.category', problems);
+async function checkRule(
+  trx: Transaction<DB>,
+  b: RuleInput,
+  dates: { from: string | null; to: string | null },
+  problems: Problems,
+) {
+  if (b.category !== undefined)
+    await checkCategory(trx, parseCategory(b.category), b.category, 'body.category', problems);
   if (b.department_code !== undefined) {
-    const d = await trx.selectFrom('department').select('code').where('code', '=', b.department_code).executeTakeFirst();
+    const d = await trx
+      .selectFrom('department')
+      .select('code')
+      .where('code', '=', b.department_code)
+      .executeTakeFirst();
     if (!d) problems.add('body.department_code', `department ${b.department_code} does not exist`);
   }
   if (dates.from !== null && dates.to !== null && dates.to < dates.from) {
@@ -131,110 +187,160 @@ async function checkRule(trx: Transaction<DB>, b: RuleInput, dates: { from: stri
 export function ruleRoutes(api: Api, db: Kysely<DB>): void {
   const tag = 'responsibility';
 
-  api.route({
-    method: 'get', path: '/api/rules', tag, query: listQuery,
-    summary: 'List responsibility rules (ordered by id), optionally of one department and/or one category',
-  }, async (ctx, { query }) => {
-    const conds = [sql`true`];
-    if (query.department) conds.push(sql`r.department_code = ${query.department}`);
-    if (query.category) {
-      const c = parseCategory(query.category);
-      conds.push(sql`r.category_kind is not distinct from ${c.kind}::text and r.category_pattern = ${c.pattern}`);
-    }
-    ctx.body = await selectRules(db, sql.join(conds, sql` and `));
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/api/rules',
+      tag,
+      query: listQuery,
+      summary: 'List responsibility rules (ordered by id), optionally of one department and/or one category',
+    },
+    async (ctx, { query }) => {
+      const conds = [sql`true`];
+      if (query.department) conds.push(sql`r.department_code = ${query.department}`);
+      if (query.category) {
+        const c = parseCategory(query.category);
+        conds.push(sql`r.category_kind is not distinct from ${c.kind}::text and r.category_pattern = ${c.pattern}`);
+      }
+      ctx.body = await selectRules(db, sql.join(conds, sql` and `));
+    },
+  );
 
-  api.route({
-    method: 'get', path: '/api/rules/:id', tag, params: idParams, summary: 'One responsibility rule',
-    errors: { 404: 'no rule with this id' },
-  }, async (ctx, { params }) => {
-    const rule = await getRule(db, params.id);
-    if (!rule) throw notFound(`no rule with id ${params.id}`);
-    sendVersioned(ctx, rule);
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/api/rules/:id',
+      tag,
+      params: idParams,
+      summary: 'One responsibility rule',
+      errors: { 404: 'no rule with this id' },
+    },
+    async (ctx, { params }) => {
+      const rule = await getRule(db, params.id);
+      if (!rule) throw notFound(`no rule with id ${params.id}`);
+      sendVersioned(ctx, rule);
+    },
+  );
 
-  api.route({
-    method: 'post', path: '/api/rules', tag, permission: 'editLibrary', body: createBody,
-    summary: 'Create a responsibility rule',
-    description: 'area: {kind:"anywhere"} | {kind:"polygon", geometry} | {kind:"regions", codes}. area_m2 is the polygon\'s geodesic area or the sum of the listed regions\' areas (nested codes counted once).',
-    errors: { 422: 'unknown category, department or region code; invalid polygon; valid_to before valid_from' },
-  }, async (ctx, { body, user }) => {
-    const b = body as RuleInput & { category: string; area: AreaInput; department_code: string };
-    checkAreaShape(b.area, 'body.area');
-    const rule = await libraryWrite(db, user, async (trx) => {
-      const problems = new Problems();
-      const area = await checkRule(trx, b, { from: b.valid_from ?? null, to: b.valid_to ?? null }, problems);
-      problems.throwIfAny();
-      await requireAreaInScope(trx, user, area!, 'the rule area');
-      const c = parseCategory(b.category);
-      const r = await sql<{ id: number }>`
+  api.route(
+    {
+      method: 'post',
+      path: '/api/rules',
+      tag,
+      permission: 'editLibrary',
+      body: createBody,
+      summary: 'Create a responsibility rule',
+      description:
+        'area: {kind:"anywhere"} | {kind:"polygon", geometry} | {kind:"regions", codes}. area_m2 is the polygon\'s geodesic area or the sum of the listed regions\' areas (nested codes counted once).',
+      errors: { 422: 'unknown category, department or region code; invalid polygon; valid_to before valid_from' },
+    },
+    async (ctx, { body, user }) => {
+      const b = body as RuleInput & { category: string; area: AreaInput; department_code: string };
+      checkAreaShape(b.area, 'body.area');
+      const rule = await libraryWrite(db, user, async (trx) => {
+        const problems = new Problems();
+        const area = await checkRule(trx, b, { from: b.valid_from ?? null, to: b.valid_to ?? null }, problems);
+        problems.throwIfAny();
+        await requireAreaInScope(trx, user, area!, 'the rule area');
+        const c = parseCategory(b.category);
+        const r = await sql<{ id: number }>`
         insert into resp_rule (name, category_kind, category_pattern, area_kind, area_codes, area_geom, area_m2,
                                department_code, priority, valid_from, valid_to)
         values (${b.name ?? ''}, ${c.kind}, ${c.pattern}, ${area!.kind}, ${area!.codes}::text[], ${storedGeom(area!)},
                 ${area!.area_m2}, ${b.department_code}, ${b.priority ?? 0}, ${b.valid_from ?? null}::date, ${b.valid_to ?? null}::date)
         returning id`.execute(trx);
-      const rule = (await getRule(trx, r.rows[0].id))!;
-      return { result: rule, action: 'create', entity: 'rule', key: String(rule.id), detail: { new: plain(rule) } };
-    });
-    sendVersioned(ctx, rule, 201);
-  });
+        const rule = (await getRule(trx, r.rows[0].id))!;
+        return { result: rule, action: 'create', entity: 'rule', key: String(rule.id), detail: { new: plain(rule) } };
+      });
+      sendVersioned(ctx, rule, 201);
+    },
+  );
 
-  api.route({
-    method: 'patch', path: '/api/rules/:id', tag, permission: 'editLibrary', params: idParams, body: patchBody,
-    summary: 'Change a rule (partial: only the fields sent; area is replaced as a whole); version + 1',
-    errors: { 404: 'no rule with this id', 422: 'unknown category, department or region code; invalid polygon; bad dates' },
-  }, async (ctx, { params, body, user, ifMatch }) => {
-    const b = body as RuleInput;
-    const id = params.id as number;
-    if (b.area) checkAreaShape(b.area, 'body.area');
-    const rule = await libraryWrite(db, user, async (trx) => {
-      await lockOrNotFound(trx, 'resp_rule', id, ifMatch, `rule with id ${id}`);
-      const old = (await getRule(trx, id))!;
-      await requireAreaInScope(trx, user, storedAreaOf(old.area), `rule ${id}'s current area`);
-      const problems = new Problems();
-      const dates = {
-        from: b.valid_from === undefined ? old.valid_from : b.valid_from,
-        to: b.valid_to === undefined ? old.valid_to : b.valid_to,
-      };
-      const area = await checkRule(trx, b, dates, problems);
-      problems.throwIfAny();
-      if (area) await requireAreaInScope(trx, user, area, 'the rule area');
-      const set: Record<string, unknown> = { version: sql`version + 1`, updated_at: sql`now()` };
-      if (b.name !== undefined) set.name = b.name;
-      if (b.category !== undefined) {
-        const c = parseCategory(b.category);
-        set.category_kind = c.kind;
-        set.category_pattern = c.pattern;
-      }
-      if (area) {
-        set.area_kind = area.kind;
-        set.area_codes = sql`${area.codes}::text[]`;
-        set.area_geom = storedGeom(area);
-        set.area_m2 = area.area_m2;
-      }
-      if (b.department_code !== undefined) set.department_code = b.department_code;
-      if (b.priority !== undefined) set.priority = b.priority;
-      if (b.valid_from !== undefined) set.valid_from = b.valid_from;
-      if (b.valid_to !== undefined) set.valid_to = b.valid_to;
-      await trx.updateTable('resp_rule').set(set as never).where('id', '=', id).execute();
-      const rule = (await getRule(trx, id))!;
-      return { result: rule, action: 'update', entity: 'rule', key: String(id), detail: { old: plain(old), new: plain(rule) } };
-    });
-    sendVersioned(ctx, rule);
-  });
+  api.route(
+    {
+      method: 'patch',
+      path: '/api/rules/:id',
+      tag,
+      permission: 'editLibrary',
+      params: idParams,
+      body: patchBody,
+      summary: 'Change a rule (partial: only the fields sent; area is replaced as a whole); version + 1',
+      errors: {
+        404: 'no rule with this id',
+        422: 'unknown category, department or region code; invalid polygon; bad dates',
+      },
+    },
+    async (ctx, { params, body, user, ifMatch }) => {
+      const b = body as RuleInput;
+      const id = params.id as number;
+      if (b.area) checkAreaShape(b.area, 'body.area');
+      const rule = await libraryWrite(db, user, async (trx) => {
+        await lockOrNotFound(trx, 'resp_rule', id, ifMatch, `rule with id ${id}`);
+        const old = (await getRule(trx, id))!;
+        await requireAreaInScope(trx, user, storedAreaOf(old.area), `rule ${id}'s current area`);
+        const problems = new Problems();
+        const dates = {
+          from: b.valid_from === undefined ? old.valid_from : b.valid_from,
+          to: b.valid_to === undefined ? old.valid_to : b.valid_to,
+        };
+        const area = await checkRule(trx, b, dates, problems);
+        problems.throwIfAny();
+        if (area) await requireAreaInScope(trx, user, area, 'the rule area');
+        const set: Record<string, unknown> = { version: sql`version + 1`, updated_at: sql`now()` };
+        if (b.name !== undefined) set.name = b.name;
+        if (b.category !== undefined) {
+          const c = parseCategory(b.category);
+          set.category_kind = c.kind;
+          set.category_pattern = c.pattern;
+        }
+        if (area) {
+          set.area_kind = area.kind;
+          set.area_codes = sql`${area.codes}::text[]`;
+          set.area_geom = storedGeom(area);
+          set.area_m2 = area.area_m2;
+        }
+        if (b.department_code !== undefined) set.department_code = b.department_code;
+        if (b.priority !== undefined) set.priority = b.priority;
+        if (b.valid_from !== undefined) set.valid_from = b.valid_from;
+        if (b.valid_to !== undefined) set.valid_to = b.valid_to;
+        await trx
+          .updateTable('resp_rule')
+          .set(set as never)
+          .where('id', '=', id)
+          .execute();
+        const rule = (await getRule(trx, id))!;
+        return {
+          result: rule,
+          action: 'update',
+          entity: 'rule',
+          key: String(id),
+          detail: { old: plain(old), new: plain(rule) },
+        };
+      });
+      sendVersioned(ctx, rule);
+    },
+  );
 
-  api.route({
-    method: 'delete', path: '/api/rules/:id', tag, permission: 'editLibrary', params: idParams, summary: 'Delete a rule',
-    errors: { 404: 'no rule with this id' },
-  }, async (ctx, { params, user, ifMatch }) => {
-    const id = params.id as number;
-    await libraryWrite(db, user, async (trx) => {
-      await lockOrNotFound(trx, 'resp_rule', id, ifMatch, `rule with id ${id}`);
-      const old = (await getRule(trx, id))!;
-      await requireAreaInScope(trx, user, storedAreaOf(old.area), `rule ${id}'s area`);
-      await trx.deleteFrom('resp_rule').where('id', '=', id).execute();
-      return { result: undefined, action: 'delete', entity: 'rule', key: String(id), detail: { old: plain(old) } };
-    });
-    ctx.status = 204;
-  });
+  api.route(
+    {
+      method: 'delete',
+      path: '/api/rules/:id',
+      tag,
+      permission: 'editLibrary',
+      params: idParams,
+      summary: 'Delete a rule',
+      errors: { 404: 'no rule with this id' },
+    },
+    async (ctx, { params, user, ifMatch }) => {
+      const id = params.id as number;
+      await libraryWrite(db, user, async (trx) => {
+        await lockOrNotFound(trx, 'resp_rule', id, ifMatch, `rule with id ${id}`);
+        const old = (await getRule(trx, id))!;
+        await requireAreaInScope(trx, user, storedAreaOf(old.area), `rule ${id}'s area`);
+        await trx.deleteFrom('resp_rule').where('id', '=', id).execute();
+        return { result: undefined, action: 'delete', entity: 'rule', key: String(id), detail: { old: plain(old) } };
+      });
+      ctx.status = 204;
+    },
+  );
 }

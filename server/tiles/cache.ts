@@ -10,7 +10,10 @@ export class ByteLru<V> {
   misses = 0;
 
   /** @param budget total bytes; an entry larger than a quarter of it is not kept (it would flush everything). */
-  constructor(readonly budget: number, private sizeOf: (v: V) => number) {}
+  constructor(
+    readonly budget: number,
+    private sizeOf: (v: V) => number,
+  ) {}
 
   get(key: string): V | undefined {
     const e = this.map.get(key);

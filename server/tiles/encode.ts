@@ -67,7 +67,9 @@ export const encodeWithGeojsonVt: TileEncoder = async (db, layer, z, x, y) => {
       ST_AsGeoJSON(c."__clip", 8) as "__geojson"
     from ${sql.table(layer.table)},
       lateral (select ST_ClipByBox2D(${geom}, ${envelopeSql(tileBbox(z, x, y, 2 * BUFFER))}) as "__clip") c
-    where (${layer.where}) and ${geom} && ${envelopeSql(tileBbox(z, x, y, BUFFER))} and not ST_IsEmpty(c."__clip")`.execute(db);
+    where (${layer.where}) and ${geom} && ${envelopeSql(tileBbox(z, x, y, BUFFER))} and not ST_IsEmpty(c."__clip")`.execute(
+    db,
+  );
   if (r.rows.length === 0) return EMPTY;
   const names = Object.keys(layer.properties);
   const features = r.rows.map((row) => {
@@ -81,15 +83,18 @@ export const encodeWithGeojsonVt: TileEncoder = async (db, layer, z, x, y) => {
     };
   });
   const tolerance = layer.tolerance(z);
-  const index = new GeoJSONVT({ type: 'FeatureCollection', features }, {
-    // geojson-vt keeps every vertex at maxZoom and simplifies only above it: one zoom deeper when this zoom
-    // generalises, so the tile gets Douglas–Peucker at `tolerance` tile units, as ST_Simplify does on PostgreSQL.
-    maxZoom: tolerance > 0 ? z + 1 : z,
-    indexMaxZoom: 0, // build nothing up front: getTile drills down from z0 to the one tile wanted
-    tolerance,
-    extent: EXTENT,
-    buffer: BUFFER,
-  });
+  const index = new GeoJSONVT(
+    { type: 'FeatureCollection', features },
+    {
+      // geojson-vt keeps every vertex at maxZoom and simplifies only above it: one zoom deeper when this zoom
+      // generalises, so the tile gets Douglas–Peucker at `tolerance` tile units, as ST_Simplify does on PostgreSQL.
+      maxZoom: tolerance > 0 ? z + 1 : z,
+      indexMaxZoom: 0, // build nothing up front: getTile drills down from z0 to the one tile wanted
+      tolerance,
+      extent: EXTENT,
+      buffer: BUFFER,
+    },
+  );
   const tile = index.getTile(z, x, y);
   const kept = tile ? withoutDegenerate(tile.features) : [];
   if (kept.length === 0) return EMPTY;
@@ -102,7 +107,8 @@ type TileFeature = LegacyTile['features'][number];
 /** Twice the signed area of an integer ring (shoelace). */
 function ringArea2(ring: [number, number][]): number {
   let a = 0;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) a += (ring[j][0] - ring[i][0]) * (ring[j][1] + ring[i][1]);
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++)
+    a += (ring[j][0] - ring[i][0]) * (ring[j][1] + ring[i][1]);
   return a;
 }
 
@@ -138,9 +144,13 @@ export function chooseEncoder(driver: Driver, override?: string): EncoderName {
   if (o === 'geojson-vt') return 'geojson-vt';
   if (o === 'st_asmvt') {
     if (driver !== 'pg') {
-      throw new Error('TILE_ENCODER=st_asmvt needs PostgreSQL: the embedded PGlite PostGIS has no protobuf-c, so ST_AsMVT fails there; unset TILE_ENCODER');
+      throw new Error(
+        'TILE_ENCODER=st_asmvt needs PostgreSQL: the embedded PGlite PostGIS has no protobuf-c, so ST_AsMVT fails there; unset TILE_ENCODER',
+      );
     }
     return 'st_asmvt';
   }
-  throw new Error(`TILE_ENCODER must be "geojson-vt", "st_asmvt" or unset (choose by database driver), got "${override}"`);
+  throw new Error(
+    `TILE_ENCODER must be "geojson-vt", "st_asmvt" or unset (choose by database driver), got "${override}"`,
+  );
 }

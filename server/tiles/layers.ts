@@ -54,18 +54,29 @@ const live = sql`termination_date is null`;
 
 /** A layer of the `region` table at one level (communities, streets): code and name. */
 function regionLayer(
-  id: string, level: 'community' | 'street', description: string, digits: number, minzoom: number,
+  id: string,
+  level: 'community' | 'street',
+  description: string,
+  digits: number,
+  minzoom: number,
   tolerance: (z: number) => number,
 ): TileLayer {
   return {
-    id, description, versionKey: id, geometryType: 'polygon', table: 'region', geom: 'geom',
+    id,
+    description,
+    versionKey: id,
+    geometryType: 'polygon',
+    table: 'region',
+    geom: 'geom',
     where: sql`level = ${level} and termination_date is null`,
     properties: {
       code: { sql: sql`code`, type: 'String', description: `${digits}-digit ${level} code` },
       name: { sql: sql`name`, type: 'String', description: `${level} name` },
     },
     featureId: sql`code::bigint`,
-    minzoom, maxzoom: 18, tolerance,
+    minzoom,
+    maxzoom: 18,
+    tolerance,
   };
 }
 
@@ -89,7 +100,9 @@ export const TILE_LAYERS: readonly TileLayer[] = [
     // z13–z15 show thousands of grids per tile: drop vertices that move the outline by less than a tile unit.
     tolerance: (z) => (z < 16 ? 1 : 0),
   },
-  regionLayer('communities', 'community', 'Communities (社区/村), live rows', 12, 10, (z) => (z < 13 ? 2 : z < 16 ? 1 : 0)),
+  regionLayer('communities', 'community', 'Communities (社区/村), live rows', 12, 10, (z) =>
+    z < 13 ? 2 : z < 16 ? 1 : 0,
+  ),
   regionLayer('streets', 'street', 'Streets / towns (街道/镇), live rows', 9, 8, (z) => (z < 12 ? 2 : z < 16 ? 1 : 0)),
   {
     id: 'cases',
@@ -103,8 +116,16 @@ export const TILE_LAYERS: readonly TileLayer[] = [
       id: { sql: sql`id::float8`, type: 'Number', description: 'case id' },
       case_no: { sql: sql`case_no`, type: 'String', description: 'case number' },
       state: { sql: sql`state`, type: 'String', description: 'workflow state' },
-      overdue: { sql: sql`coalesce(stage_deadline < now(), false)`, type: 'Boolean', description: 'past the current stage deadline' },
-      category: { sql: sql`category_kind || ':' || category_code`, type: 'String', description: 'kind:code (GB/T 47678.5)' },
+      overdue: {
+        sql: sql`coalesce(stage_deadline < now(), false)`,
+        type: 'Boolean',
+        description: 'past the current stage deadline',
+      },
+      category: {
+        sql: sql`category_kind || ':' || category_code`,
+        type: 'String',
+        description: 'kind:code (GB/T 47678.5)',
+      },
       department_code: { sql: sql`department_code`, type: 'String', description: 'responsible department' },
       channel: { sql: sql`channel`, type: 'String', description: 'report channel' },
       outside_coverage: { sql: sql`outside_coverage`, type: 'Boolean', description: 'outside every unit grid' },

@@ -32,8 +32,12 @@ export function etagMatches(header: string, etag: string): boolean {
 /**
  * @param encoderOverride TILE_ENCODER: "geojson-vt" forces the JavaScript encoder on PostgreSQL (default: by driver)
  */
-export function tileRoutes(api: Api, database: Database, config: Config,
-  encoderOverride: string | undefined = config.tileEncoder): TileService {
+export function tileRoutes(
+  api: Api,
+  database: Database,
+  config: Config,
+  encoderOverride: string | undefined = config.tileEncoder,
+): TileService {
   const service = new TileService(database, {
     cacheBytes: config.tileCacheBytes,
     encoder: chooseEncoder(database.driver, encoderOverride),
@@ -41,65 +45,84 @@ export function tileRoutes(api: Api, database: Database, config: Config,
 
   const cors = (ctx: Koa.Context) => ctx.set('Access-Control-Allow-Origin', '*');
 
-  api.route({
-    method: 'get', path: '/tiles/:layer.json', tag: 'tiles', summary: 'TileJSON 3.0.0 of a vector-tile layer',
-    description: 'The `tiles` URL is absolute (built from the request\'s host) and carries `?v=<layer version>`: '
-      + 'every import or edit of the layer bumps the version, so clients that reload the TileJSON fetch new tiles at once. '
-      + '`bounds` is the extent of the data.',
-    params: S.layerParams, response: S.tileJsonResponse, errors: { 404: 'unknown layer (the detail lists the layers)' },
-  }, async (ctx, { params }) => {
-    const layer = layerOr404((params as S.LayerParams).layer);
-    // ctx.protocol / ctx.host follow X-Forwarded-Proto / -Host only with TRUST_PROXY (app.proxy). (Koa 3's ctx.origin is the Origin header.)
-    const doc = await service.tileJson(layer, `${ctx.protocol}://${ctx.host}`);
-    cors(ctx);
-    ctx.set('Cache-Control', 'no-cache');
-    ctx.body = doc;
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/tiles/:layer.json',
+      tag: 'tiles',
+      summary: 'TileJSON 3.0.0 of a vector-tile layer',
+      description:
+        "The `tiles` URL is absolute (built from the request's host) and carries `?v=<layer version>`: " +
+        'every import or edit of the layer bumps the version, so clients that reload the TileJSON fetch new tiles at once. ' +
+        '`bounds` is the extent of the data.',
+      params: S.layerParams,
+      response: S.tileJsonResponse,
+      errors: { 404: 'unknown layer (the detail lists the layers)' },
+    },
+    async (ctx, { params }) => {
+      const layer = layerOr404((params as S.LayerParams).layer);
+      // ctx.protocol / ctx.host follow X-Forwarded-Proto / -Host only with TRUST_PROXY (app.proxy). (Koa 3's ctx.origin is the Origin header.)
+      const doc = await service.tileJson(layer, `${ctx.protocol}://${ctx.host}`);
+      cors(ctx);
+      ctx.set('Cache-Control', 'no-cache');
+      ctx.body = doc;
+    },
+  );
 
-  api.route({
-    method: 'get', path: '/tiles/:layer/:z/:x/:y.mvt', tag: 'tiles', summary: 'A Mapbox vector tile (MVT) of a layer',
-    description: [
-      'The tile holds one MVT layer named like the registry layer, with these properties:',
-      TILE_LAYERS.map((l) => `${l.id}: ${Object.keys(l.properties).join(', ')}`).join('; ') + '.',
-      'Answers **204 No Content** for a tile without features, including every tile below the layer\'s minzoom',
-      `(${TILE_LAYERS.map((l) => `${l.id} ${l.minzoom}`).join(', ')}: at lower zooms the map shows a coarser layer).`,
-      `Tiles are built up to z${MAX_ZOOM}; TileJSON advertises each layer's maxzoom, beyond which clients overzoom.`,
-      'Strong `ETag` per representation (identity and gzip), `304` on `If-None-Match`, gzip when `Accept-Encoding` allows it.',
-      '`Cache-Control: public, max-age=60`, or a day (immutable) when `?v=` is the current layer version.',
-    ].join(' '),
-    params: S.tileParams, query: S.tileQuery, produces: MVT_TYPE,
-    errors: { 404: 'unknown layer (the detail lists the layers)' },
-  }, async (ctx, { params, query }) => {
-    const { z, x, y } = params as S.TileParams;
-    const layer = layerOr404((params as S.TileParams).layer);
-    const problem = tileProblem(z, x, y);
-    if (problem) throw badRequest(problem);
-    const want = (query as S.TileQuery).v;
-    const version = await service.version(layer, want);
-    const tile = await service.tile(layer, z, x, y, version);
+  api.route(
+    {
+      method: 'get',
+      path: '/tiles/:layer/:z/:x/:y.mvt',
+      tag: 'tiles',
+      summary: 'A Mapbox vector tile (MVT) of a layer',
+      description: [
+        'The tile holds one MVT layer named like the registry layer, with these properties:',
+        TILE_LAYERS.map((l) => `${l.id}: ${Object.keys(l.properties).join(', ')}`).join('; ') + '.',
+        "Answers **204 No Content** for a tile without features, including every tile below the layer's minzoom",
+        `(${TILE_LAYERS.map((l) => `${l.id} ${l.minzoom}`).join(', ')}: at lower zooms the map shows a coarser layer).`,
+        `Tiles are built up to z${MAX_ZOOM}; TileJSON advertises each layer's maxzoom, beyond which clients overzoom.`,
+        'Strong `ETag` per representation (identity and gzip), `304` on `If-None-Match`, gzip when `Accept-Encoding` allows it.',
+        '`Cache-Control: public, max-age=60`, or a day (immutable) when `?v=` is the current layer version.',
+      ].join(' '),
+      params: S.tileParams,
+      query: S.tileQuery,
+      produces: MVT_TYPE,
+      errors: { 404: 'unknown layer (the detail lists the layers)' },
+    },
+    async (ctx, { params, query }) => {
+      const { z, x, y } = params as S.TileParams;
+      const layer = layerOr404((params as S.TileParams).layer);
+      const problem = tileProblem(z, x, y);
+      if (problem) throw badRequest(problem);
+      const want = (query as S.TileQuery).v;
+      const version = await service.version(layer, want);
+      const tile = await service.tile(layer, z, x, y, version);
 
-    cors(ctx);
-    ctx.set('Cache-Control', want === version ? CACHE_VERSIONED : CACHE_DEFAULT);
-    ctx.set('Vary', 'Accept-Encoding');
-    if (tile.data.length === 0) {
-      ctx.status = 204;
-      return;
-    }
-    const gzip = ctx.acceptsEncodings('gzip', 'identity') === 'gzip';
-    const rep = gzip ? await service.gzipped(tile) : { data: tile.data, etag: tile.etag };
-    ctx.set('ETag', rep.etag);
-    if (etagMatches(ctx.get('If-None-Match'), rep.etag)) {
-      ctx.status = 304;
-      return;
-    }
-    ctx.body = rep.data;
-    ctx.type = MVT_TYPE;
-    if (gzip) ctx.set('Content-Encoding', 'gzip');
-  });
+      cors(ctx);
+      ctx.set('Cache-Control', want === version ? CACHE_VERSIONED : CACHE_DEFAULT);
+      ctx.set('Vary', 'Accept-Encoding');
+      if (tile.data.length === 0) {
+        ctx.status = 204;
+        return;
+      }
+      const gzip = ctx.acceptsEncodings('gzip', 'identity') === 'gzip';
+      const rep = gzip ? await service.gzipped(tile) : { data: tile.data, etag: tile.etag };
+      ctx.set('ETag', rep.etag);
+      if (etagMatches(ctx.get('If-None-Match'), rep.etag)) {
+        ctx.status = 304;
+        return;
+      }
+      ctx.body = rep.data;
+      ctx.type = MVT_TYPE;
+      if (gzip) ctx.set('Content-Encoding', 'gzip');
+    },
+  );
 
   // Anything else under /tiles/ (a typo'd extension, a missing segment) gets a problem, not the web map's 404.
   api.router.get('/tiles/{*rest}', () => {
-    throw notFound(`no tile route here; use /tiles/{layer}/{z}/{x}/{y}.mvt or /tiles/{layer}.json with layer one of ${layerIds().join(', ')}`);
+    throw notFound(
+      `no tile route here; use /tiles/{layer}/{z}/{x}/{y}.mvt or /tiles/{layer}.json with layer one of ${layerIds().join(', ')}`,
+    );
   });
 
   return service;

@@ -6,7 +6,9 @@ import { MAX_ZOOM } from './tilemath.js';
 const layer: JsonSchema = { type: 'string', description: `tile layer: ${layerIds().join(', ')}` };
 
 export const layerParams: JsonSchema = {
-  type: 'object', properties: { layer }, required: ['layer'],
+  type: 'object',
+  properties: { layer },
+  required: ['layer'],
 };
 
 export const tileParams: JsonSchema = {
@@ -25,15 +27,26 @@ export const tileQuery: JsonSchema = {
   additionalProperties: false,
   properties: {
     v: {
-      type: 'integer', minimum: 0,
-      description: 'layer version from the TileJSON `tiles` URL; when it is the current version the tile may be cached for long',
+      type: 'integer',
+      minimum: 0,
+      description:
+        'layer version from the TileJSON `tiles` URL; when it is the current version the tile may be cached for long',
     },
   },
 };
 
-export interface TileParams { layer: string; z: number; x: number; y: number }
-export interface TileQuery { v?: number }
-export interface LayerParams { layer: string }
+export interface TileParams {
+  layer: string;
+  z: number;
+  x: number;
+  y: number;
+}
+export interface TileQuery {
+  v?: number;
+}
+export interface LayerParams {
+  layer: string;
+}
 
 /** TileJSON response, for the OpenAPI document. */
 export const tileJsonResponse: JsonSchema = {
@@ -54,7 +67,10 @@ export const tileJsonResponse: JsonSchema = {
       items: {
         type: 'object',
         properties: {
-          id: { type: 'string' }, description: { type: 'string' }, minzoom: { type: 'integer' }, maxzoom: { type: 'integer' },
+          id: { type: 'string' },
+          description: { type: 'string' },
+          minzoom: { type: 'integer' },
+          maxzoom: { type: 'integer' },
           fields: { type: 'object', additionalProperties: { type: 'string' } },
         },
       },

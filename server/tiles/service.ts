@@ -66,7 +66,10 @@ export class TileService {
   /** Tiles built by the encoder (cache misses), for tests and the benchmark. */
   builds = 0;
 
-  constructor(private database: Database, opts: TileServiceOptions) {
+  constructor(
+    private database: Database,
+    opts: TileServiceOptions,
+  ) {
     this.cache = new ByteLru<EncodedTile>(opts.cacheBytes, (t) => t.data.length + (t.gzip?.length ?? 0));
     this.encoderName = opts.encoder;
     this.encode = ENCODERS[opts.encoder];
@@ -91,7 +94,9 @@ export class TileService {
     });
     if (maxAgeMs > 0) {
       this.loading = p;
-      p.finally(() => { if (this.loading === p) this.loading = undefined; }).catch(() => undefined);
+      p.finally(() => {
+        if (this.loading === p) this.loading = undefined;
+      }).catch(() => undefined);
     }
     return p;
   }

@@ -35,7 +35,11 @@ export function tileJson(layer: TileLayer, origin: string, version: number, exte
     ? [round(extent[0], 6), round(extent[1], 6), round(extent[2], 6), round(extent[3], 6)]
     : WORLD;
   const center: [number, number, number] = extent
-    ? [round((bounds[0] + bounds[2]) / 2, 6), round((bounds[1] + bounds[3]) / 2, 6), fitZoom(bounds, layer.minzoom, layer.maxzoom)]
+    ? [
+        round((bounds[0] + bounds[2]) / 2, 6),
+        round((bounds[1] + bounds[3]) / 2, 6),
+        fitZoom(bounds, layer.minzoom, layer.maxzoom),
+      ]
     : [0, 0, layer.minzoom];
   return {
     tilejson: '3.0.0',
@@ -47,12 +51,14 @@ export function tileJson(layer: TileLayer, origin: string, version: number, exte
     maxzoom: layer.maxzoom,
     bounds,
     center,
-    vector_layers: [{
-      id: layer.id,
-      description: layer.description,
-      minzoom: layer.minzoom,
-      maxzoom: layer.maxzoom,
-      fields: Object.fromEntries(Object.entries(layer.properties).map(([k, p]) => [k, p.type])),
-    }],
+    vector_layers: [
+      {
+        id: layer.id,
+        description: layer.description,
+        minzoom: layer.minzoom,
+        maxzoom: layer.maxzoom,
+        fields: Object.fromEntries(Object.entries(layer.properties).map(([k, p]) => [k, p.type])),
+      },
+    ],
   };
 }

@@ -16,7 +16,12 @@ export type Bbox = [west: number, south: number, east: number, north: number];
 /** Why z/x/y is not a tile (z must already be an integer 0..MAX_ZOOM), or undefined when it is one. */
 export function tileProblem(z: number, x: number, y: number): string | undefined {
   const n = 2 ** z;
-  const bad = [['x', x], ['y', y]].filter(([, v]) => (v as number) >= n).map(([k]) => k);
+  const bad = [
+    ['x', x],
+    ['y', y],
+  ]
+    .filter(([, v]) => (v as number) >= n)
+    .map(([k]) => k);
   if (bad.length === 0) return undefined;
   return `${bad.join(' and ')} must be in 0..${n - 1} at zoom ${z} (got x=${x}, y=${y})`;
 }
@@ -48,7 +53,7 @@ export function tileSizeM(z: number): number {
 /** The tile containing a lon/lat point at zoom z. */
 export function tileOf(lonDeg: number, latDeg: number, z: number): [x: number, y: number] {
   const n = 2 ** z;
-  const la = Math.max(-MAX_LAT, Math.min(MAX_LAT, latDeg)) * Math.PI / 180;
+  const la = (Math.max(-MAX_LAT, Math.min(MAX_LAT, latDeg)) * Math.PI) / 180;
   const x = Math.floor(((lonDeg + 180) / 360) * n);
   const y = Math.floor(((1 - Math.log(Math.tan(la) + 1 / Math.cos(la)) / Math.PI) / 2) * n);
   return [Math.min(n - 1, Math.max(0, x)), Math.min(n - 1, Math.max(0, y))];
@@ -66,7 +71,8 @@ export function tilesCovering(bbox: Bbox, z: number): [z: number, x: number, y: 
 /** A zoom at which the bbox fills about two 512-px tiles (TileJSON `center` hint), clamped to [min, max]. */
 export function fitZoom(bbox: Bbox, min: number, max: number): number {
   const dx = Math.max(bbox[2] - bbox[0], 1e-9);
-  const merc = (la: number) => Math.log(Math.tan(Math.PI / 4 + (Math.max(-MAX_LAT, Math.min(MAX_LAT, la)) * Math.PI) / 360));
+  const merc = (la: number) =>
+    Math.log(Math.tan(Math.PI / 4 + (Math.max(-MAX_LAT, Math.min(MAX_LAT, la)) * Math.PI) / 360));
   const dy = Math.max((merc(bbox[3]) - merc(bbox[1])) * (180 / Math.PI), 1e-9);
   const z = Math.floor(Math.log2((2 * 360) / Math.max(dx, dy)));
   return Math.max(min, Math.min(max, z));

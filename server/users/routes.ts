@@ -11,11 +11,30 @@ import { ROLES, createUser, type User } from '../auth/tokens.js';
 import { requireCodesInScope, scopePrefix } from '../auth/policy.js';
 import { bumpVersion, etag, lockVersion, write } from '../db/write.js';
 
-const SCOPE = { type: 'string', pattern: '^([0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15})?$', description: 'a region-code prefix (6/9/12/15 digits) or empty for everywhere' };
-const DEPARTMENT = { type: 'string', minLength: 1, maxLength: 40, description: 'the department a department_handler works for' };
-const COLUMNS = ['id', 'name', 'role', 'region_scope', 'department_code', 'version', 'created_at', 'disabled_at'] as const;
+const SCOPE = {
+  type: 'string',
+  pattern: '^([0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15})?$',
+  description: 'a region-code prefix (6/9/12/15 digits) or empty for everywhere',
+};
+const DEPARTMENT = {
+  type: 'string',
+  minLength: 1,
+  maxLength: 40,
+  description: 'the department a department_handler works for',
+};
+const COLUMNS = [
+  'id',
+  'name',
+  'role',
+  'region_scope',
+  'department_code',
+  'version',
+  'created_at',
+  'disabled_at',
+] as const;
 
-const getUser = (db: Kysely<DB>, id: number) => db.selectFrom('app_user').select(COLUMNS).where('id', '=', id).executeTakeFirst();
+const getUser = (db: Kysely<DB>, id: number) =>
+  db.selectFrom('app_user').select(COLUMNS).where('id', '=', id).executeTakeFirst();
 
 /** A scoped admin gives out only scopes inside its own ('' = everywhere is beyond any scope). */
 function requireScopeGrantable(admin: User, scope: string): void {
@@ -27,97 +46,163 @@ async function checkDepartment(db: Kysely<DB>, role: Role, department: string | 
   if (role === 'department_handler' && !department) {
     throw unprocessable('a department_handler needs the department_code of the department it works for');
   }
-  if (department && !(await db.selectFrom('department').select('code').where('code', '=', department).executeTakeFirst())) {
+  if (
+    department &&
+    !(await db.selectFrom('department').select('code').where('code', '=', department).executeTakeFirst())
+  ) {
     throw unprocessable(`unknown department '${department}'`);
   }
 }
 
 export function userRoutes(api: Api, db: Kysely<DB>): void {
-  api.route({
-    method: 'get', path: '/api/me', tag: 'users', summary: 'The user behind the bearer token',
-  }, (ctx, { user }) => {
-    if (!user) throw unauthorized('send a bearer token to see who you are');
-    ctx.body = user;
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/api/me',
+      tag: 'users',
+      summary: 'The user behind the bearer token',
+    },
+    (ctx, { user }) => {
+      if (!user) throw unauthorized('send a bearer token to see who you are');
+      ctx.body = user;
+    },
+  );
 
-  api.route({
-    method: 'get', path: '/api/users', tag: 'users', summary: 'List the users within your region scope (admin)', permission: 'manageUsers',
-  }, async (ctx, { user }) => {
-    ctx.body = await db.selectFrom('app_user').select(COLUMNS)
-      .where(sql<boolean>`starts_with(region_scope, ${scopePrefix(user)})`).orderBy('id').execute();
-  });
+  api.route(
+    {
+      method: 'get',
+      path: '/api/users',
+      tag: 'users',
+      summary: 'List the users within your region scope (admin)',
+      permission: 'manageUsers',
+    },
+    async (ctx, { user }) => {
+      ctx.body = await db
+        .selectFrom('app_user')
+        .select(COLUMNS)
+        .where(sql<boolean>`starts_with(region_scope, ${scopePrefix(user)})`)
+        .orderBy('id')
+        .execute();
+    },
+  );
 
-  api.route({
-    method: 'post', path: '/api/users', tag: 'users', permission: 'manageUsers',
-    summary: 'Create a user with a role and region scope (within yours); the token is returned once',
-    body: {
-      type: 'object', additionalProperties: false, required: ['name', 'role'],
-      properties: {
-        name: { type: 'string', minLength: 1, maxLength: 100 },
-        role: { type: 'string', enum: ROLES },
-        region_scope: { ...SCOPE, default: '' },
-        department_code: DEPARTMENT,
+  api.route(
+    {
+      method: 'post',
+      path: '/api/users',
+      tag: 'users',
+      permission: 'manageUsers',
+      summary: 'Create a user with a role and region scope (within yours); the token is returned once',
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'role'],
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 100 },
+          role: { type: 'string', enum: ROLES },
+          region_scope: { ...SCOPE, default: '' },
+          department_code: DEPARTMENT,
+        },
+      },
+      errors: { 409: 'a user with this name exists' },
+    },
+    async (ctx, { body, user }) => {
+      const b = body as { name: string; role: Role; region_scope: string; department_code?: string };
+      requireScopeGrantable(user, b.region_scope);
+      const taken = await sql<{ n: number }>`select count(*)::int as n from app_user where name = ${b.name}`.execute(
+        db,
+      );
+      if (taken.rows[0].n > 0) throw conflict(`a user named "${b.name}" already exists`);
+      await checkDepartment(db, b.role, b.department_code);
+      const created = await write(db, { actor: user }, async (trx) => {
+        const c = await createUser(trx, b.name, b.role, b.region_scope, b.department_code ?? null);
+        return {
+          result: c,
+          action: 'create',
+          entity: 'user',
+          key: String(c.user.id),
+          detail: {
+            name: b.name,
+            role: b.role,
+            region_scope: b.region_scope,
+            department_code: b.department_code ?? null,
+          },
+        };
+      });
+      ctx.status = 201;
+      ctx.set('ETag', etag(1));
+      ctx.body = { ...created.user, token: created.token };
+    },
+  );
+
+  api.route(
+    {
+      method: 'patch',
+      path: '/api/users/:id',
+      tag: 'users',
+      permission: 'manageUsers',
+      summary:
+        "Change a user's role, region scope or department, or disable it (its token stops working); If-Match honoured",
+      params: {
+        type: 'object',
+        required: ['id'],
+        properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } },
+      },
+      body: {
+        type: 'object',
+        additionalProperties: false,
+        minProperties: 1,
+        properties: {
+          role: { type: 'string', enum: ROLES },
+          region_scope: SCOPE,
+          department_code: { ...DEPARTMENT, type: ['string', 'null'] },
+          disabled: { type: 'boolean', description: 'true disables the user (and its token); false enables it again' },
+        },
+      },
+      errors: {
+        404: 'no user with this id',
+        403: "the user's scope is beyond yours",
+        412: 'stale If-Match',
+        422: 'unknown department, or you would lock yourself out',
       },
     },
-    errors: { 409: 'a user with this name exists' },
-  }, async (ctx, { body, user }) => {
-    const b = body as { name: string; role: Role; region_scope: string; department_code?: string };
-    requireScopeGrantable(user, b.region_scope);
-    const taken = await sql<{ n: number }>`select count(*)::int as n from app_user where name = ${b.name}`.execute(db);
-    if (taken.rows[0].n > 0) throw conflict(`a user named "${b.name}" already exists`);
-    await checkDepartment(db, b.role, b.department_code);
-    const created = await write(db, { actor: user }, async (trx) => {
-      const c = await createUser(trx, b.name, b.role, b.region_scope, b.department_code ?? null);
-      return {
-        result: c, action: 'create', entity: 'user', key: String(c.user.id),
-        detail: { name: b.name, role: b.role, region_scope: b.region_scope, department_code: b.department_code ?? null },
-      };
-    });
-    ctx.status = 201;
-    ctx.set('ETag', etag(1));
-    ctx.body = { ...created.user, token: created.token };
-  });
-
-  api.route({
-    method: 'patch', path: '/api/users/:id', tag: 'users', permission: 'manageUsers',
-    summary: 'Change a user\'s role, region scope or department, or disable it (its token stops working); If-Match honoured',
-    params: { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } } },
-    body: {
-      type: 'object', additionalProperties: false, minProperties: 1,
-      properties: {
-        role: { type: 'string', enum: ROLES },
-        region_scope: SCOPE,
-        department_code: { ...DEPARTMENT, type: ['string', 'null'] },
-        disabled: { type: 'boolean', description: 'true disables the user (and its token); false enables it again' },
-      },
+    async (ctx, { params, body, user, ifMatch }) => {
+      const b = body as { role?: Role; region_scope?: string; department_code?: string | null; disabled?: boolean };
+      const id = params.id as number;
+      const row = await write(db, { actor: user }, async (trx) => {
+        const old = await getUser(trx, id);
+        if (!old) throw notFound(`no user with id ${id}`);
+        requireScopeGrantable(user, old.region_scope);
+        await lockVersion(trx, 'app_user', id, ifMatch);
+        if (b.region_scope !== undefined) requireScopeGrantable(user, b.region_scope);
+        if (
+          id === user.id &&
+          (b.disabled ||
+            (b.role && b.role !== 'admin') ||
+            (b.region_scope !== undefined && b.region_scope !== old.region_scope))
+        ) {
+          throw unprocessable('you may not disable yourself or change your own role or scope; ask another admin');
+        }
+        const role = b.role ?? old.role;
+        const department = b.department_code === undefined ? old.department_code : b.department_code;
+        await checkDepartment(trx, role, department);
+        const set: Record<string, unknown> = {};
+        if (b.role !== undefined) set.role = b.role;
+        if (b.region_scope !== undefined) set.region_scope = b.region_scope;
+        if (b.department_code !== undefined) set.department_code = b.department_code;
+        if (b.disabled !== undefined) set.disabled_at = b.disabled ? (old.disabled_at ?? sql`now()`) : null;
+        if (Object.keys(set).length)
+          await trx
+            .updateTable('app_user')
+            .set(set as never)
+            .where('id', '=', id)
+            .execute();
+        await bumpVersion(trx, 'app_user', id);
+        const row = (await getUser(trx, id))!;
+        return { result: row, action: 'update', entity: 'user', key: String(id), detail: { old, new: row } };
+      });
+      ctx.set('ETag', etag(row.version));
+      ctx.body = row;
     },
-    errors: { 404: 'no user with this id', 403: 'the user\'s scope is beyond yours', 412: 'stale If-Match', 422: 'unknown department, or you would lock yourself out' },
-  }, async (ctx, { params, body, user, ifMatch }) => {
-    const b = body as { role?: Role; region_scope?: string; department_code?: string | null; disabled?: boolean };
-    const id = params.id as number;
-    const row = await write(db, { actor: user }, async (trx) => {
-      const old = await getUser(trx, id);
-      if (!old) throw notFound(`no user with id ${id}`);
-      requireScopeGrantable(user, old.region_scope);
-      await lockVersion(trx, 'app_user', id, ifMatch);
-      if (b.region_scope !== undefined) requireScopeGrantable(user, b.region_scope);
-      if (id === user.id && (b.disabled || (b.role && b.role !== 'admin') || (b.region_scope !== undefined && b.region_scope !== old.region_scope))) {
-        throw unprocessable('you may not disable yourself or change your own role or scope; ask another admin');
-      }
-      const role = b.role ?? old.role;
-      const department = b.department_code === undefined ? old.department_code : b.department_code;
-      await checkDepartment(trx, role, department);
-      const set: Record<string, unknown> = {};
-      if (b.role !== undefined) set.role = b.role;
-      if (b.region_scope !== undefined) set.region_scope = b.region_scope;
-      if (b.department_code !== undefined) set.department_code = b.department_code;
-      if (b.disabled !== undefined) set.disabled_at = b.disabled ? (old.disabled_at ?? sql`now()`) : null;
-      if (Object.keys(set).length) await trx.updateTable('app_user').set(set as never).where('id', '=', id).execute();
-      await bumpVersion(trx, 'app_user', id);
-      const row = (await getUser(trx, id))!;
-      return { result: row, action: 'update', entity: 'user', key: String(id), detail: { old, new: row } };
-    });
-    ctx.set('ETag', etag(row.version));
-    ctx.body = row;
-  });
+  );
 }

@@ -30,8 +30,13 @@ describe(`assignment and precedence on the micro-city (${DRIVER})`, () => {
     expect(a.department).to.deep.equal({ code: 'SZ', name: '市政', kind: '市政' });
     expect(a.matched).to.deep.equal({ source: 'rule', rule_id: ids.r6, rule_version: 1, rule_name: 'r6' });
     expect(lost(a)).to.deep.equal({
-      [ids.r7]: 'higher_id', [ids.r5]: 'lower_priority', [ids.r4]: 'larger_area', [ids.r3]: 'larger_area',
-      [ids.r2]: 'larger_area', [ids.r8]: 'less_specific_category', [ids.r1]: 'less_specific_category',
+      [ids.r7]: 'higher_id',
+      [ids.r5]: 'lower_priority',
+      [ids.r4]: 'larger_area',
+      [ids.r3]: 'larger_area',
+      [ids.r2]: 'larger_area',
+      [ids.r8]: 'less_specific_category',
+      [ids.r1]: 'less_specific_category',
     });
     expect(a.candidates.map((c) => c.rule_id)).to.deep.equal([ids.r7, ids.r5, ids.r4, ids.r3, ids.r2, ids.r8, ids.r1]);
     expect(a.why).to.contain(`规则#${ids.r6}`).and.contain('胜过 7 条候选规则');
@@ -41,7 +46,12 @@ describe(`assignment and precedence on the micro-city (${DRIVER})`, () => {
     const a = await at(cell(1, 2), 'matter:06010');
     expect(a.grid?.code).to.equal('990001001001002');
     expect(a.department?.code).to.equal('DL');
-    expect(lost(a)).to.deep.equal({ [ids.r3]: 'larger_area', [ids.r2]: 'larger_area', [ids.r8]: 'less_specific_category', [ids.r1]: 'less_specific_category' });
+    expect(lost(a)).to.deep.equal({
+      [ids.r3]: 'larger_area',
+      [ids.r2]: 'larger_area',
+      [ids.r8]: 'less_specific_category',
+      [ids.r1]: 'less_specific_category',
+    });
   });
 
   it('a shared edge and a four-grid vertex go to the lowest grid code, and its rules apply', async () => {
@@ -96,7 +106,12 @@ describe(`assignment and precedence on the micro-city (${DRIVER})`, () => {
     expect(a.matched).to.deep.equal({ source: 'component', component_code: '99000101005000001' });
     expect(lost(a)).to.deep.equal({ [ids.r10]: 'component_maintainer' });
     expect((await at(cell(0, 0), 'matter:01005', '99000101005000002')).department?.code).to.equal('SZ');
-    expect((await at(cell(0, 0), 'matter:01005')).matched).to.deep.equal({ source: 'rule', rule_id: ids.r10, rule_version: 1, rule_name: 'r10' });
+    expect((await at(cell(0, 0), 'matter:01005')).matched).to.deep.equal({
+      source: 'rule',
+      rule_id: ids.r10,
+      rule_version: 1,
+      rule_name: 'r10',
+    });
   });
 
   it('area classes: A beats B where zones overlap; unlisted places are C', async () => {
@@ -121,8 +136,14 @@ describe(`assignment and precedence on the micro-city (${DRIVER})`, () => {
     const wgs = cell(0, 2);
     const gcj = wgs84ToGcj02(wgs[0], wgs[1]);
     const bd = wgs84ToBd09(wgs[0], wgs[1]);
-    for (const [crs, p] of [['gcj02', gcj], ['bd09', bd], ['wgs84', wgs]] as const) {
-      const r = await fetch(`${env.server.url}/api/assign/preview?lon=${p[0]}&lat=${p[1]}&crs=${crs}&category=matter:06010`);
+    for (const [crs, p] of [
+      ['gcj02', gcj],
+      ['bd09', bd],
+      ['wgs84', wgs],
+    ] as const) {
+      const r = await fetch(
+        `${env.server.url}/api/assign/preview?lon=${p[0]}&lat=${p[1]}&crs=${crs}&category=matter:06010`,
+      );
       expect(r.status).to.equal(200);
       const body = (await r.json()) as any;
       expect(body.assignment.grid.code, crs).to.equal('990001001001001');
@@ -139,11 +160,19 @@ describe(`assignment and precedence on the micro-city (${DRIVER})`, () => {
   it('preview refusals: unknown category 422, bad coordinates 400', async () => {
     const unknown = await fetch(`${env.server.url}/api/assign/preview?lon=100&lat=20&category=matter:06099`);
     expect(unknown.status).to.equal(422);
-    expect(((await unknown.json()) as any).detail).to.equal("unknown category 'matter:06099': not in the GB/T 47678.5 dictionary (see /api/categories)");
+    expect(((await unknown.json()) as any).detail).to.equal(
+      "unknown category 'matter:06099': not in the GB/T 47678.5 dictionary (see /api/categories)",
+    );
     const bad = await fetch(`${env.server.url}/api/assign/preview?lon=100&lat=95&category=matter:06010`);
     expect(bad.status).to.equal(400);
     expect(((await bad.json()) as any).detail).to.equal("query parameter 'lat' must be <= 90");
-    const legacy = await fetch(`${env.server.url}/api/assign/preview?lon=${cell(0, 2)[0]}&lat=${cell(0, 2)[1]}&category=matter:01-10`);
-    expect(((await legacy.json()) as any).category).to.deep.include({ kind: 'matter', code: '06010', name: '暴露垃圾' });
+    const legacy = await fetch(
+      `${env.server.url}/api/assign/preview?lon=${cell(0, 2)[0]}&lat=${cell(0, 2)[1]}&category=matter:01-10`,
+    );
+    expect(((await legacy.json()) as any).category).to.deep.include({
+      kind: 'matter',
+      code: '06010',
+      name: '暴露垃圾',
+    });
   });
 });

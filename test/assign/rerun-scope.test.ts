@@ -7,7 +7,9 @@ import { P, call, caseRow, intake, setUpWorld, tearDownWorld, type World } from 
 
 describe(`re-assignment within the caller's scope (${DRIVER})`, () => {
   let w: World;
-  before(async () => { w = await setUpWorld(); });
+  before(async () => {
+    w = await setUpWorld();
+  });
   after(() => tearDownWorld(w));
 
   it('a street dispatcher redoes its street only; an unscoped one the rest', async () => {

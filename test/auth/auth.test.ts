@@ -32,7 +32,9 @@ describe(`auth (${DRIVER})`, () => {
 
   it('stores only the SHA-256 of a token', async () => {
     const { token } = await createUser(database.db, 'hash-check', 'collector');
-    const row = await sql<{ token_hash: string }>`select token_hash from app_user where name = 'hash-check'`.execute(database.db);
+    const row = await sql<{ token_hash: string }>`select token_hash from app_user where name = 'hash-check'`.execute(
+      database.db,
+    );
     expect(row.rows[0].token_hash).to.equal(hashToken(token)).and.not.contain(token);
     expect((await findUserByToken(database.db, token))?.role).to.equal('collector');
     expect(await findUserByToken(database.db, token + 'x')).to.equal(undefined);
@@ -46,7 +48,11 @@ describe(`auth (${DRIVER})`, () => {
   });
 
   it('GET /api/me tells who the token belongs to; 401 without one or with a malformed header', async () => {
-    expect((await call(open, '/api/me', { token: viewer })).body).to.deep.include({ name: 'watcher', role: 'viewer', regionScope: '990001' });
+    expect((await call(open, '/api/me', { token: viewer })).body).to.deep.include({
+      name: 'watcher',
+      role: 'viewer',
+      regionScope: '990001',
+    });
     const none = await call(open, '/api/me');
     expect(none.status).to.equal(401);
     expect(none.headers.get('www-authenticate')).to.equal('Bearer realm="wangge"');
@@ -58,7 +64,11 @@ describe(`auth (${DRIVER})`, () => {
   it('POST /api/users: 401 → 400 → 403 → 201, then 409 for a taken name; the new token works', async () => {
     const body = JSON.stringify({ name: 'editor-1', role: 'gis_editor', region_scope: '990001' });
     expect((await call(open, '/api/users', { method: 'POST', body })).status).to.equal(401);
-    const bad = await call(open, '/api/users', { method: 'POST', token: admin, body: JSON.stringify({ name: 'x', role: 'boss' }) });
+    const bad = await call(open, '/api/users', {
+      method: 'POST',
+      token: admin,
+      body: JSON.stringify({ name: 'x', role: 'boss' }),
+    });
     expect(bad.status).to.equal(400);
     expect(bad.body.detail).to.contain("body field 'role' must be one of");
     expect((await call(open, '/api/users', { method: 'POST', token: viewer, body })).status).to.equal(403);
@@ -69,7 +79,9 @@ describe(`auth (${DRIVER})`, () => {
     expect((await call(open, '/api/me', { token: ok.body.token })).body.name).to.equal('editor-1');
     const again = await call(open, '/api/users', { method: 'POST', token: admin, body });
     expect(again.status).to.equal(409);
-    const audit = await sql<{ n: number }>`select count(*)::int as n from audit_event where entity = 'user'`.execute(database.db);
+    const audit = await sql<{ n: number }>`select count(*)::int as n from audit_event where entity = 'user'`.execute(
+      database.db,
+    );
     expect(audit.rows[0].n).to.equal(1);
   });
 
@@ -78,15 +90,27 @@ describe(`auth (${DRIVER})`, () => {
     expect((await call(open, '/api/users', { token: viewer })).status).to.equal(403);
     const r = await call(open, '/api/users', { token: admin });
     expect(r.status).to.equal(200);
-    expect(r.body.map((u: any) => [u.name, u.role, u.region_scope]).slice(0, 2)).to.deep.equal([['root', 'admin', ''], ['watcher', 'viewer', '990001']]);
+    expect(r.body.map((u: any) => [u.name, u.role, u.region_scope]).slice(0, 2)).to.deep.equal([
+      ['root', 'admin', ''],
+      ['watcher', 'viewer', '990001'],
+    ]);
     expect(JSON.stringify(r.body)).not.to.contain('token');
   });
 
   it('GET /api/web-config: no basemap by default, the configured one otherwise', async () => {
-    expect((await call(open, '/api/web-config')).body).to.deep.equal({ basemap: null, layers: ['streets', 'communities', 'grids', 'cases'] });
-    const withMap = await startTestServer(database, { BASEMAP_URL: 'https://tiles.example/{z}/{x}/{y}.png', BASEMAP_ATTRIBUTION: '示例' });
+    expect((await call(open, '/api/web-config')).body).to.deep.equal({
+      basemap: null,
+      layers: ['streets', 'communities', 'grids', 'cases'],
+    });
+    const withMap = await startTestServer(database, {
+      BASEMAP_URL: 'https://tiles.example/{z}/{x}/{y}.png',
+      BASEMAP_ATTRIBUTION: '示例',
+    });
     try {
-      expect((await call(withMap, '/api/web-config')).body.basemap).to.deep.equal({ url: 'https://tiles.example/{z}/{x}/{y}.png', attribution: '示例' });
+      expect((await call(withMap, '/api/web-config')).body.basemap).to.deep.equal({
+        url: 'https://tiles.example/{z}/{x}/{y}.png',
+        attribution: '示例',
+      });
     } finally {
       await withMap.close();
     }

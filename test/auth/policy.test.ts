@@ -43,125 +43,357 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
   const uniq = () => `${Date.now().toString(36)}${n++}`;
   let caseId = 0;
   let userId = 0;
-  const freeGrids = ['990001001001002', '990001001001003', '990001001001004', '990001001001005', '990001001001006',
-    '990001001002001', '990001001002002', '990001001002003'];
+  const freeGrids = [
+    '990001001001002',
+    '990001001001003',
+    '990001001001004',
+    '990001001001005',
+    '990001001001006',
+    '990001001002001',
+    '990001001002002',
+    '990001001002003',
+  ];
 
   const db = () => env.database.db;
   const call = async (method: string, path: string, token?: string, body?: unknown) => {
     const headers: Record<string, string> = {};
     if (token) headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const r = await fetch(env.server.url + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const r = await fetch(env.server.url + path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await r.text();
     return { status: r.status, body: text ? JSON.parse(text) : undefined };
   };
 
   before(async () => {
     await sql`insert into department (code, name, kind, region_code, fallback_for) values
-      ('JD1', '湖滨街道办', '街道办', '990001001', '990001001'), ('CITY', '监督中心', '监督中心', '', '')`.execute(db());
+      ('JD1', '湖滨街道办', '街道办', '990001001', '990001001'), ('CITY', '监督中心', '监督中心', '', '')`.execute(
+      db(),
+    );
     await sql`insert into resp_rule (id, name, category_kind, category_pattern, area_kind, area_codes, area_m2, department_code)
       values (900, '湖滨环卫', 'matter', '06', 'regions', '{990001001}', 100000, 'JD1')`.execute(db());
-    await sql`insert into area_class_zone (id, name, class, area_kind, area_codes) values (900, '湖滨', 'A', 'regions', '{990001001}')`.execute(db());
-    await sql`insert into collector (id, code, name, phone) values (900, 'C900', '监督员', '13800000000')`.execute(db());
-    await sql`insert into collector_area (id, name, grid_codes, collector_ids) values (900, '湖滨一片', '{990001001001001}', '{900}')`.execute(db());
+    await sql`insert into area_class_zone (id, name, class, area_kind, area_codes) values (900, '湖滨', 'A', 'regions', '{990001001}')`.execute(
+      db(),
+    );
+    await sql`insert into collector (id, code, name, phone) values (900, 'C900', '监督员', '13800000000')`.execute(
+      db(),
+    );
+    await sql`insert into collector_area (id, name, grid_codes, collector_ids) values (900, '湖滨一片', '{990001001001001}', '{900}')`.execute(
+      db(),
+    );
     await sql`insert into component (code, category_code, name, geom) values
       ('99000101001000900', '01001', '井盖', ST_SetSRID(ST_MakePoint(100.0005, 20.0025), 4326))`.execute(db());
     for (const role of ROLES) {
       for (const scope of SCOPES) {
-        const u = await createUser(db(), `${role}-${scope || 'all'}`, role, scope, role === 'department_handler' ? 'JD1' : null);
+        const u = await createUser(
+          db(),
+          `${role}-${scope || 'all'}`,
+          role,
+          scope,
+          role === 'department_handler' ? 'JD1' : null,
+        );
         tokens.set(key(role, scope), u.token);
       }
     }
     userId = (await createUser(db(), 'target-user', 'viewer', '990001001001')).user.id;
     const system = (await createUser(db(), 'set-up', 'admin')).user;
-    caseId = (await intakeCase(db(), { channel: 'collector', category: 'matter:06010', description: '垃圾', location: { lon: 100.0005, lat: 20.0025 } },
-      { duplicates: { radiusM: 0, windowHours: 0 } })).id;
+    caseId = (
+      await intakeCase(
+        db(),
+        {
+          channel: 'collector',
+          category: 'matter:06010',
+          description: '垃圾',
+          location: { lon: 100.0005, lat: 20.0025 },
+        },
+        { duplicates: { radiusM: 0, windowHours: 0 } },
+      )
+    ).id;
     for (const action of ['accept', 'file']) await applyAction(db(), caseId, { action }, system);
   });
 
   const table: Row[] = [
-    { route: 'POST /api/departments', roles: ['admin', 'gis_editor'], touches: '990001001', ok: 201,
-      make: async () => ({ path: '/api/departments', body: { code: `D${uniq()}`, name: '中队', kind: '城管执法', region_code: '990001001' } }) },
-    { route: 'PATCH /api/departments/{code}', roles: ['admin', 'gis_editor'], touches: '990001001', ok: 200,
-      make: async () => ({ path: '/api/departments/JD1', body: { contact: uniq() } }) },
-    { route: 'DELETE /api/departments/{code}', roles: ['admin', 'gis_editor'], touches: '990001001', ok: 204,
+    {
+      route: 'POST /api/departments',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 201,
+      make: async () => ({
+        path: '/api/departments',
+        body: { code: `D${uniq()}`, name: '中队', kind: '城管执法', region_code: '990001001' },
+      }),
+    },
+    {
+      route: 'PATCH /api/departments/{code}',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 200,
+      make: async () => ({ path: '/api/departments/JD1', body: { contact: uniq() } }),
+    },
+    {
+      route: 'DELETE /api/departments/{code}',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 204,
       make: async () => {
         const code = `D${uniq()}`;
-        await sql`insert into department (code, name, kind, region_code) values (${code}, '临时', '其他', '990001001')`.execute(db());
+        await sql`insert into department (code, name, kind, region_code) values (${code}, '临时', '其他', '990001001')`.execute(
+          db(),
+        );
         return { path: `/api/departments/${code}` };
-      } },
-    { route: 'POST /api/rules', roles: ['admin', 'gis_editor'], touches: '990001001', ok: 201,
-      make: async () => ({ path: '/api/rules', body: { category: 'matter:06', area: { kind: 'regions', codes: ['990001001'] }, department_code: 'JD1' } }) },
-    { route: 'PATCH /api/rules/{id}', roles: ['admin', 'gis_editor'], touches: '990001001', ok: 200,
-      make: async () => ({ path: '/api/rules/900', body: { name: uniq() } }) },
-    { route: 'DELETE /api/rules/{id}', roles: ['admin', 'gis_editor'], touches: '990001001', ok: 204,
+      },
+    },
+    {
+      route: 'POST /api/rules',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 201,
+      make: async () => ({
+        path: '/api/rules',
+        body: { category: 'matter:06', area: { kind: 'regions', codes: ['990001001'] }, department_code: 'JD1' },
+      }),
+    },
+    {
+      route: 'PATCH /api/rules/{id}',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 200,
+      make: async () => ({ path: '/api/rules/900', body: { name: uniq() } }),
+    },
+    {
+      route: 'DELETE /api/rules/{id}',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 204,
       make: async () => {
-        const r = await sql<{ id: number }>`insert into resp_rule (category_pattern, area_kind, area_codes, area_m2, department_code)
+        const r = await sql<{
+          id: number;
+        }>`insert into resp_rule (category_pattern, area_kind, area_codes, area_m2, department_code)
           values ('*', 'regions', '{990001001}', 1, 'JD1') returning id`.execute(db());
         return { path: `/api/rules/${r.rows[0].id}` };
-      } },
-    { route: 'POST /api/area-classes', roles: ['admin', 'gis_editor'], touches: '990001001', ok: 201,
-      make: async () => ({ path: '/api/area-classes', body: { name: uniq(), class: 'B', area: { kind: 'regions', codes: ['990001001'] } } }) },
-    { route: 'PATCH /api/area-classes/{id}', roles: ['admin', 'gis_editor'], touches: '990001001', ok: 200,
-      make: async () => ({ path: '/api/area-classes/900', body: { name: uniq() } }) },
-    { route: 'DELETE /api/area-classes/{id}', roles: ['admin', 'gis_editor'], touches: '990001001', ok: 204,
+      },
+    },
+    {
+      route: 'POST /api/area-classes',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 201,
+      make: async () => ({
+        path: '/api/area-classes',
+        body: { name: uniq(), class: 'B', area: { kind: 'regions', codes: ['990001001'] } },
+      }),
+    },
+    {
+      route: 'PATCH /api/area-classes/{id}',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 200,
+      make: async () => ({ path: '/api/area-classes/900', body: { name: uniq() } }),
+    },
+    {
+      route: 'DELETE /api/area-classes/{id}',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 204,
       make: async () => {
         const r = await sql<{ id: number }>`insert into area_class_zone (name, class, area_kind, area_codes)
           values ('临时', 'B', 'regions', '{990001001}') returning id`.execute(db());
         return { path: `/api/area-classes/${r.rows[0].id}` };
-      } },
+      },
+    },
     // A new collector, or one in no collector area, belongs to no region yet: any editor may set it up.
-    { route: 'POST /api/collectors', roles: ['admin', 'gis_editor'], touches: 'filtered', ok: 201,
-      make: async () => ({ path: '/api/collectors', body: { code: `C${uniq()}`, name: '新监督员' } }) },
-    { route: 'PATCH /api/collectors/{id}', roles: ['admin', 'gis_editor'], touches: '990001001', ok: 200,
-      make: async () => ({ path: '/api/collectors/900', body: { phone: uniq() } }) },
-    { route: 'DELETE /api/collectors/{id}', roles: ['admin', 'gis_editor'], touches: 'filtered', ok: 204,
+    {
+      route: 'POST /api/collectors',
+      roles: ['admin', 'gis_editor'],
+      touches: 'filtered',
+      ok: 201,
+      make: async () => ({ path: '/api/collectors', body: { code: `C${uniq()}`, name: '新监督员' } }),
+    },
+    {
+      route: 'PATCH /api/collectors/{id}',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 200,
+      make: async () => ({ path: '/api/collectors/900', body: { phone: uniq() } }),
+    },
+    {
+      route: 'DELETE /api/collectors/{id}',
+      roles: ['admin', 'gis_editor'],
+      touches: 'filtered',
+      ok: 204,
       make: async () => {
-        const r = await sql<{ id: number }>`insert into collector (code, name) values (${`C${uniq()}`}, '临时') returning id`.execute(db());
+        const r = await sql<{
+          id: number;
+        }>`insert into collector (code, name) values (${`C${uniq()}`}, '临时') returning id`.execute(db());
         return { path: `/api/collectors/${r.rows[0].id}` };
-      } },
-    { route: 'POST /api/collector-areas', roles: ['admin', 'gis_editor'], touches: '990001001', ok: 201,
-      make: async () => ({ path: '/api/collector-areas', body: { name: uniq(), grid_codes: [freeGrids[0]] } }) },
-    { route: 'PATCH /api/collector-areas/{id}', roles: ['admin', 'gis_editor'], touches: '990001001', ok: 200,
-      make: async () => ({ path: '/api/collector-areas/900', body: { name: `湖滨一片${uniq()}` } }) },
-    { route: 'DELETE /api/collector-areas/{id}', roles: ['admin', 'gis_editor'], touches: '990001001', ok: 204,
+      },
+    },
+    {
+      route: 'POST /api/collector-areas',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 201,
+      make: async () => ({ path: '/api/collector-areas', body: { name: uniq(), grid_codes: [freeGrids[0]] } }),
+    },
+    {
+      route: 'PATCH /api/collector-areas/{id}',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 200,
+      make: async () => ({ path: '/api/collector-areas/900', body: { name: `湖滨一片${uniq()}` } }),
+    },
+    {
+      route: 'DELETE /api/collector-areas/{id}',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 204,
       make: async () => {
-        const r = await sql<{ id: number }>`insert into collector_area (name, grid_codes) values (${uniq()}, '{990001001001001}') returning id`.execute(db());
+        const r = await sql<{
+          id: number;
+        }>`insert into collector_area (name, grid_codes) values (${uniq()}, '{990001001001001}') returning id`.execute(
+          db(),
+        );
         return { path: `/api/collector-areas/${r.rows[0].id}` };
-      } },
-    { route: 'POST /api/components', roles: ['admin', 'gis_editor'], touches: '990001001', ok: 201,
-      make: async () => ({ path: '/api/components', body: { code: `990001010010${String(n++).padStart(5, '0')}`, category_code: '01001', location: { lon: 100.0005, lat: 20.0025 } } }) },
-    { route: 'PATCH /api/components/{code}', roles: ['admin', 'gis_editor'], touches: '990001001', ok: 200,
-      make: async () => ({ path: '/api/components/99000101001000900', body: { name: uniq() } }) },
-    { route: 'DELETE /api/components/{code}', roles: ['admin', 'gis_editor'], touches: '990001001', ok: 204,
+      },
+    },
+    {
+      route: 'POST /api/components',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 201,
+      make: async () => ({
+        path: '/api/components',
+        body: {
+          code: `990001010010${String(n++).padStart(5, '0')}`,
+          category_code: '01001',
+          location: { lon: 100.0005, lat: 20.0025 },
+        },
+      }),
+    },
+    {
+      route: 'PATCH /api/components/{code}',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 200,
+      make: async () => ({ path: '/api/components/99000101001000900', body: { name: uniq() } }),
+    },
+    {
+      route: 'DELETE /api/components/{code}',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 204,
       make: async () => {
         const code = `990001010020${String(n++).padStart(5, '0')}`;
-        await sql`insert into component (code, category_code, geom) values (${code}, '01001', ST_SetSRID(ST_MakePoint(100.0005, 20.0025), 4326))`.execute(db());
+        await sql`insert into component (code, category_code, geom) values (${code}, '01001', ST_SetSRID(ST_MakePoint(100.0005, 20.0025), 4326))`.execute(
+          db(),
+        );
         return { path: `/api/components/${code}` };
-      } },
-    { route: 'POST /api/import', roles: ['admin', 'gis_editor'], touches: '990001001', ok: 200,
-      make: async () => ({ path: '/api/import', body: { type: 'FeatureCollection', features: microCity().features.filter((f) => f.properties.code === '990001001001001') } }) },
-    { route: 'POST /api/assign/rerun', roles: ['admin', 'gis_editor', 'dispatcher'], touches: 'filtered', ok: 200,
-      make: async () => ({ path: '/api/assign/rerun', body: {} }) },
-    { route: 'PUT /api/calendar', roles: ['admin'], touches: '', ok: 200,
-      make: async () => ({ path: '/api/calendar', body: (await call('GET', '/api/calendar')).body.definition }) },
-    { route: 'PUT /api/time-limits', roles: ['admin'], touches: '', ok: 200,
+      },
+    },
+    {
+      route: 'POST /api/import',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 200,
+      make: async () => ({
+        path: '/api/import',
+        body: {
+          type: 'FeatureCollection',
+          features: microCity().features.filter((f) => f.properties.code === '990001001001001'),
+        },
+      }),
+    },
+    {
+      route: 'POST /api/assign/rerun',
+      roles: ['admin', 'gis_editor', 'dispatcher'],
+      touches: 'filtered',
+      ok: 200,
+      make: async () => ({ path: '/api/assign/rerun', body: {} }),
+    },
+    {
+      route: 'PUT /api/calendar',
+      roles: ['admin'],
+      touches: '',
+      ok: 200,
+      make: async () => ({ path: '/api/calendar', body: (await call('GET', '/api/calendar')).body.definition }),
+    },
+    {
+      route: 'PUT /api/time-limits',
+      roles: ['admin'],
+      touches: '',
+      ok: 200,
       make: async () => {
         const t = (await call('GET', '/api/time-limits')).body;
-        return { path: '/api/time-limits', body: { stages: t.stages, limits: t.limits.map(({ id: _, ...l }: Record<string, unknown>) => l) } };
-      } },
-    { route: 'POST /api/users', roles: ['admin'], touches: '990001001', ok: 201,
-      make: async () => ({ path: '/api/users', body: { name: `u${uniq()}`, role: 'viewer', region_scope: '990001001001' } }) },
-    { route: 'PATCH /api/users/{id}', roles: ['admin'], touches: '990001001', ok: 200,
-      make: async () => ({ path: `/api/users/${userId}`, body: { role: 'viewer' } }) },
-    { route: 'GET /api/users', roles: ['admin'], touches: 'filtered', ok: 200, make: async () => ({ path: '/api/users' }) },
-    { route: 'POST /api/cases', roles: ['admin', 'collector', 'dispatcher'], touches: '990001001', ok: 201,
-      make: async () => ({ path: '/api/cases', body: { channel: 'collector', category: 'matter:06010', description: '垃圾', location: { lon: 100.0015, lat: 20.0015 } } }) },
-    { route: 'POST /api/cases/{id}/actions', roles: ['admin', 'dispatcher'], touches: '990001001', ok: 200,
-      make: async () => ({ path: `/api/cases/${caseId}/actions`, body: { action: 'urge', note: '请尽快处理' } }) },
-    { route: 'GET /api/cases', roles: [...ROLES], touches: 'filtered', ok: 200, make: async () => ({ path: '/api/cases' }) },
-    { route: 'GET /api/cases/{id}', roles: [...ROLES], touches: '990001001', ok: 200, outside: 404,
-      make: async () => ({ path: `/api/cases/${caseId}` }) },
+        return {
+          path: '/api/time-limits',
+          body: { stages: t.stages, limits: t.limits.map(({ id: _, ...l }: Record<string, unknown>) => l) },
+        };
+      },
+    },
+    {
+      route: 'POST /api/users',
+      roles: ['admin'],
+      touches: '990001001',
+      ok: 201,
+      make: async () => ({
+        path: '/api/users',
+        body: { name: `u${uniq()}`, role: 'viewer', region_scope: '990001001001' },
+      }),
+    },
+    {
+      route: 'PATCH /api/users/{id}',
+      roles: ['admin'],
+      touches: '990001001',
+      ok: 200,
+      make: async () => ({ path: `/api/users/${userId}`, body: { role: 'viewer' } }),
+    },
+    {
+      route: 'GET /api/users',
+      roles: ['admin'],
+      touches: 'filtered',
+      ok: 200,
+      make: async () => ({ path: '/api/users' }),
+    },
+    {
+      route: 'POST /api/cases',
+      roles: ['admin', 'collector', 'dispatcher'],
+      touches: '990001001',
+      ok: 201,
+      make: async () => ({
+        path: '/api/cases',
+        body: {
+          channel: 'collector',
+          category: 'matter:06010',
+          description: '垃圾',
+          location: { lon: 100.0015, lat: 20.0015 },
+        },
+      }),
+    },
+    {
+      route: 'POST /api/cases/{id}/actions',
+      roles: ['admin', 'dispatcher'],
+      touches: '990001001',
+      ok: 200,
+      make: async () => ({ path: `/api/cases/${caseId}/actions`, body: { action: 'urge', note: '请尽快处理' } }),
+    },
+    {
+      route: 'GET /api/cases',
+      roles: [...ROLES],
+      touches: 'filtered',
+      ok: 200,
+      make: async () => ({ path: '/api/cases' }),
+    },
+    {
+      route: 'GET /api/cases/{id}',
+      roles: [...ROLES],
+      touches: '990001001',
+      ok: 200,
+      outside: 404,
+      make: async () => ({ path: `/api/cases/${caseId}` }),
+    },
   ];
 
   it('has a row for every route that writes or needs a token', async () => {
@@ -172,7 +404,10 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
         if (method !== 'get' || op.security) guarded.push(`${method.toUpperCase()} ${path}`);
       }
     }
-    expect(guarded.filter((r) => !table.some((row) => row.route === r)), 'routes without a policy row').to.deep.equal([]);
+    expect(
+      guarded.filter((r) => !table.some((row) => row.route === r)),
+      'routes without a policy row',
+    ).to.deep.equal([]);
   });
 
   for (const row of table) {
@@ -189,8 +424,9 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
           const r = await call(method, path, tokens.get(key(role, scope)), body);
           if (r.status === 201 && row.route === 'POST /api/collector-areas') freeGrids.shift(); // each success takes a grid
           seen.push(`${role}/${scope || 'all'} ${r.status}`);
-          const covered = row.touches === 'filtered' || (row.touches === '' ? scope === '' : row.touches.startsWith(scope));
-          const expected = !row.roles.includes(role) ? 403 : covered ? row.ok : row.outside ?? 403;
+          const covered =
+            row.touches === 'filtered' || (row.touches === '' ? scope === '' : row.touches.startsWith(scope));
+          const expected = !row.roles.includes(role) ? 403 : covered ? row.ok : (row.outside ?? 403);
           want.push(`${role}/${scope || 'all'} ${expected}`);
         }
       }
@@ -199,11 +435,17 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
   }
 
   it('a refused write stores nothing: the audit trail holds only the allowed calls', async () => {
-    const audits = await sql<{ n: number }>`select count(*)::int as n from audit_event where actor_name like '%-990001002'`.execute(db());
+    const audits = await sql<{
+      n: number;
+    }>`select count(*)::int as n from audit_event where actor_name like '%-990001002'`.execute(db());
     // The other street's users were refused everything that touched 990001001; what they did do is scope-free.
     const rows = await sql<{ entity: string; action: string }>`
       select distinct entity, action from audit_event where actor_name like '%-990001002' order by 1, 2`.execute(db());
-    expect(rows.rows.map((r) => `${r.action} ${r.entity}`).sort()).to.deep.equal(['create collector', 'delete collector', 'reassign cases']);
+    expect(rows.rows.map((r) => `${r.action} ${r.entity}`).sort()).to.deep.equal([
+      'create collector',
+      'delete collector',
+      'reassign cases',
+    ]);
     expect(audits.rows[0].n).to.equal(2 + 2 + 3); // admin and gis_editor: a collector each way; three reruns
   });
 });

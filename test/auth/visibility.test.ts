@@ -40,21 +40,42 @@ describe(`who sees whom: collectors' and reporters' personal data by role (${DRI
   before(async () => {
     w = await setUpWorld();
     const db = w.database.db;
-    collectorId = (await sql<{ id: number }>`insert into collector (code, name, phone) values ('C1', '李监督', '13900000001')
-      returning id`.execute(db)).rows[0].id;
-    areaId = (await sql<{ id: number }>`insert into collector_area (name, grid_codes, collector_ids)
-      values ('东湖片', '{990001001001001}', ${[collectorId]}::int[]) returning id`.execute(db)).rows[0].id;
+    collectorId = (
+      await sql<{ id: number }>`insert into collector (code, name, phone) values ('C1', '李监督', '13900000001')
+      returning id`.execute(db)
+    ).rows[0].id;
+    areaId = (
+      await sql<{ id: number }>`insert into collector_area (name, grid_codes, collector_ids)
+      values ('东湖片', '{990001001001001}', ${[collectorId]}::int[]) returning id`.execute(db)
+    ).rows[0].id;
     const editor = await createUser(db, '编辑', 'gis_editor');
     tokens = {
-      anonymous: undefined, viewer: w.u.viewer.token, collector: w.u.coll.token, gis_editor: editor.token,
-      handler_HW: w.u.hA.token, handler_CG: w.u.hB.token, dispatcher: w.u.disp.token, admin: w.u.admin.token,
+      anonymous: undefined,
+      viewer: w.u.viewer.token,
+      collector: w.u.coll.token,
+      gis_editor: editor.token,
+      handler_HW: w.u.hA.token,
+      handler_CG: w.u.hB.token,
+      dispatcher: w.u.disp.token,
+      admin: w.u.admin.token,
     };
     // matter:06010 → HW (环卫所); matter:01001 → SZ (市政所). Both reported by the dispatcher 调度员甲 with a reporter.
-    hwCase = await intake(w, { location: P.c02, channel: 'hotline_12345', reporter: REPORTER }, undefined, w.u.disp.user);
-    szCase = await intake(w, { location: P.c41, category: 'matter:01001', condition: '缺失', channel: 'hotline_12345', reporter: REPORTER },
-      undefined, w.u.disp.user);
+    hwCase = await intake(
+      w,
+      { location: P.c02, channel: 'hotline_12345', reporter: REPORTER },
+      undefined,
+      w.u.disp.user,
+    );
+    szCase = await intake(
+      w,
+      { location: P.c41, category: 'matter:01001', condition: '缺失', channel: 'hotline_12345', reporter: REPORTER },
+      undefined,
+      w.u.disp.user,
+    );
   });
-  after(async () => { await tearDownWorld(w); });
+  after(async () => {
+    await tearDownWorld(w);
+  });
 
   const keys = (o: object) => Object.keys(o).sort();
   const reporterOf = (c: any) => ({ reporter: c.reporter, reporter_withheld: c.reporter_withheld });
@@ -66,15 +87,30 @@ describe(`who sees whom: collectors' and reporters' personal data by role (${DRI
 
       const one = await call(w, 'GET', `/api/collectors/${collectorId}`, t);
       expect(one.status).to.equal(200);
-      expect(one.body).to.deep.equal(Object.fromEntries(Object.entries({ id: collectorId, code: 'C1', name: '李监督', phone: '13900000001', user_id: null, version: 1 })
-        .filter(([k]) => k === 'version' || row.collector.includes(k))));
+      expect(one.body).to.deep.equal(
+        Object.fromEntries(
+          Object.entries({
+            id: collectorId,
+            code: 'C1',
+            name: '李监督',
+            phone: '13900000001',
+            user_id: null,
+            version: 1,
+          }).filter(([k]) => k === 'version' || row.collector.includes(k)),
+        ),
+      );
       const list = await call(w, 'GET', '/api/collectors', t);
       expect(list.body.map(keys)).to.deep.equal([[...row.collector, 'version']]);
       const area = await call(w, 'GET', `/api/collector-areas/${areaId}`, t);
       expect(area.body.collectors.map(keys)).to.deep.equal([inner]);
       const areas = await call(w, 'GET', '/api/collector-areas', t);
       expect(areas.body[0].collectors.map(keys)).to.deep.equal([inner]);
-      const preview = await call(w, 'GET', `/api/assign/preview?lon=${P.c02.lon}&lat=${P.c02.lat}&category=matter:06010`, t);
+      const preview = await call(
+        w,
+        'GET',
+        `/api/assign/preview?lon=${P.c02.lon}&lat=${P.c02.lat}&category=matter:06010`,
+        t,
+      );
       expect(preview.status).to.equal(200);
       expect(preview.body.assignment.collectors.map(keys)).to.deep.equal([inner]);
 
@@ -91,12 +127,21 @@ describe(`who sees whom: collectors' and reporters' personal data by role (${DRI
       expect(hw.body.assignment.collectors.map(keys)).to.deep.equal([inner]);
       expect(hw.body.events.map((e: any) => [e.action, e.actor_name])).to.deep.equal([['report', row.actor]]);
       const queue = await call(w, 'GET', '/api/cases', t);
-      expect(queue.body.items.map((c: any) => [c.id, reporterOf(c)])).to.deep.equal([[szCase, row.sz], [hwCase, row.hw]]);
+      expect(queue.body.items.map((c: any) => [c.id, reporterOf(c)])).to.deep.equal([
+        [szCase, row.sz],
+        [hwCase, row.hw],
+      ]);
     });
   }
 
   it('the dispatcher who reports sees the reporter in the answer of POST /api/cases; a collector who reports does not', async () => {
-    const body = { channel: 'hotline_12345', category: 'matter:06010', description: '又一处垃圾', location: P.c00, reporter: REPORTER };
+    const body = {
+      channel: 'hotline_12345',
+      category: 'matter:06010',
+      description: '又一处垃圾',
+      location: P.c00,
+      reporter: REPORTER,
+    };
     const d = await call(w, 'POST', '/api/cases', w.u.disp.token, body);
     expect([d.status, reporterOf(d.body)]).to.deep.equal([201, SHOWN]);
     const c = await call(w, 'POST', '/api/cases', w.u.coll.token, { ...body, channel: 'collector' });
@@ -106,10 +151,21 @@ describe(`who sees whom: collectors' and reporters' personal data by role (${DRI
   });
 
   it('case history and the case tiles carry no reporter data (exports hold regions and grids only)', async () => {
-    const events = await sql<{ detail: unknown; note: string }>`select detail, note from case_event where case_id = ${hwCase}`.execute(w.database.db);
+    const events = await sql<{
+      detail: unknown;
+      note: string;
+    }>`select detail, note from case_event where case_id = ${hwCase}`.execute(w.database.db);
     expect(JSON.stringify(events.rows)).not.to.contain(REPORTER.phone).and.not.to.contain(REPORTER.name);
     const tj = await call(w, 'GET', '/tiles/cases.json');
-    expect(Object.keys(tj.body.vector_layers[0].fields).sort()).to.deep.equal(
-      ['case_no', 'category', 'channel', 'department_code', 'id', 'outside_coverage', 'overdue', 'state']);
+    expect(Object.keys(tj.body.vector_layers[0].fields).sort()).to.deep.equal([
+      'case_no',
+      'category',
+      'channel',
+      'department_code',
+      'id',
+      'outside_coverage',
+      'overdue',
+      'state',
+    ]);
   });
 });

@@ -19,13 +19,15 @@ import { createUser } from '../../server/auth/tokens.js';
 import { bumpLayers } from '../../server/db/write.js';
 import { microCity } from '../fixtures/micro-city.js';
 
-
 /** The reported case: cell (0, 2) of the micro-city = grid 990001001001001 (东湖社区, 湖滨街道). */
 const SPOT = { lon: 100.0005, lat: 20.0025 };
 const GRID = '990001001001001';
 
 type CaseJson = {
-  id: number; case_no: string; state: string; category: { name: string };
+  id: number;
+  case_no: string;
+  state: string;
+  category: { name: string };
   assignment: { grid: { code: string } | null; department: { code: string; name: string } | null; why: string };
   events: { action: string; from_state: string | null; to_state: string | null; note: string | null }[];
 };
@@ -63,15 +65,18 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
       headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
-    const json = await res.json() as T;
+    const json = (await res.json()) as T;
     expect(res.status, `${method} ${p}: ${JSON.stringify(json)}`).to.equal(status);
     return json;
   };
 
-  const idle = (p = page) => p.evaluate(() => Promise.race([
-    window.__wangge!.settle(),
-    new Promise((_, reject) => setTimeout(() => reject(new Error('map did not settle within 30 s')), 30_000)),
-  ]));
+  const idle = (p = page) =>
+    p.evaluate(() =>
+      Promise.race([
+        window.__wangge!.settle(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('map did not settle within 30 s')), 30_000)),
+      ]),
+    );
 
   /** Waits for the end of a camera move, then for every tile of the view. */
   const still = async () => {
@@ -79,8 +84,16 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
     await idle();
   };
 
-  const renderedCases = () => page.evaluate(() => window.__wangge!.map.queryRenderedFeatures({ layers: ['case-point'] })
-    .map((f) => ({ id: f.properties.id as number, state: f.properties.state as string, overdue: f.properties.overdue as boolean })));
+  const renderedCases = () =>
+    page.evaluate(() =>
+      window
+        .__wangge!.map.queryRenderedFeatures({ layers: ['case-point'] })
+        .map((f) => ({
+          id: f.properties.id as number,
+          state: f.properties.state as string,
+          overdue: f.properties.overdue as boolean,
+        })),
+    );
 
   before(async function () {
     this.timeout(600_000);
@@ -95,10 +108,18 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
     ({ token } = await createUser(database.db, '调度员小王', 'dispatcher'));
     server = await startTestServer(database);
 
-    reported = await api<CaseJson>('POST', '/api/cases', {
-      channel: 'hotline_12345', category: 'matter:06010', description: '路边有一堆暴露垃圾', address: '东湖社区北门',
-      location: SPOT,
-    }, 201);
+    reported = await api<CaseJson>(
+      'POST',
+      '/api/cases',
+      {
+        channel: 'hotline_12345',
+        category: 'matter:06010',
+        description: '路边有一堆暴露垃圾',
+        address: '东湖社区北门',
+        location: SPOT,
+      },
+      201,
+    );
     expect(reported.state).to.equal('reported');
     expect(reported.assignment.grid?.code).to.equal(GRID);
     expect(reported.assignment.department?.code).to.equal('HJ-HB');
@@ -128,11 +149,15 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
     const row = `#dispatch .case-row[data-id="${reported.id}"]`;
     await page.waitForSelector(row);
     const text = await page.textContent(row);
-    expect(text).to.contain(reported.case_no).and.contain('暴露垃圾').and.contain('上报').and.contain('湖滨街道 · 东湖社区');
+    expect(text)
+      .to.contain(reported.case_no)
+      .and.contain('暴露垃圾')
+      .and.contain('上报')
+      .and.contain('湖滨街道 · 东湖社区');
     expect(await page.textContent(`${row} .deadline`)).to.match(/^(剩|超期) \d+ (分钟|小时|天)$/);
     expect(await page.locator(`${row} .tag-outside`).count(), 'no 越界 tag inside the grids').to.equal(0);
-    expect((await page.textContent('#dispatch [data-tab="pending"] .count'))).to.equal('1');
-    expect((await page.textContent('#dispatch [data-tab="overdue"] .count'))).to.equal('0');
+    expect(await page.textContent('#dispatch [data-tab="pending"] .count')).to.equal('1');
+    expect(await page.textContent('#dispatch [data-tab="overdue"] .count')).to.equal('0');
     await page.click('#dispatch [data-tab="overdue"]');
     expect(await page.locator('#dispatch .case-row').count()).to.equal(0);
     expect(await page.textContent('#dispatch .case-queue')).to.contain('暂无案件');
@@ -141,7 +166,10 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
   });
 
   it('draws the case point from the cases tile layer', async () => {
-    await page.evaluate(([lon, lat]) => window.__wangge!.map.jumpTo({ center: [lon, lat], zoom: 15 }), [SPOT.lon, SPOT.lat]);
+    await page.evaluate(
+      ([lon, lat]) => window.__wangge!.map.jumpTo({ center: [lon, lat], zoom: 15 }),
+      [SPOT.lon, SPOT.lat],
+    );
     await idle();
     const cases = await renderedCases();
     expect(cases).to.deep.include({ id: reported.id, state: 'reported', overdue: false });
@@ -153,20 +181,27 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
     const detail = `#dispatch .case-detail[data-id="${reported.id}"]`;
     await page.waitForSelector(detail);
     await still();
-    const view = await page.evaluate(([lon, lat]) => {
-      const map = window.__wangge!.map;
-      return { zoom: map.getZoom(), inView: map.getBounds().contains([lon, lat]) };
-    }, [SPOT.lon, SPOT.lat]);
+    const view = await page.evaluate(
+      ([lon, lat]) => {
+        const map = window.__wangge!.map;
+        return { zoom: map.getZoom(), inView: map.getBounds().contains([lon, lat]) };
+      },
+      [SPOT.lon, SPOT.lat],
+    );
     expect(view.inView, 'the case is in view after the flight').to.equal(true);
     expect(view.zoom).to.be.at.least(17);
     // The grid is highlighted through the map's own selection (and its info panel).
     await page.waitForSelector(`#info[data-code="${GRID}"]:not([hidden])`, { timeout: 10_000 });
     await idle();
-    const highlighted = await page.evaluate(() => window.__wangge!.map.queryRenderedFeatures({ layers: ['selection-line'] })
-      .map((f) => f.properties.code as string));
+    const highlighted = await page.evaluate(() =>
+      window
+        .__wangge!.map.queryRenderedFeatures({ layers: ['selection-line'] })
+        .map((f) => f.properties.code as string),
+    );
     expect(highlighted).to.include(GRID);
-    const ringed = await page.evaluate(() => window.__wangge!.map.queryRenderedFeatures({ layers: ['case-selected'] })
-      .map((f) => f.properties.id as number));
+    const ringed = await page.evaluate(() =>
+      window.__wangge!.map.queryRenderedFeatures({ layers: ['case-selected'] }).map((f) => f.properties.id as number),
+    );
     expect(ringed).to.deep.equal([reported.id]);
 
     const field = (name: string) => page.textContent(`${detail} [data-field="${name}"]`);
@@ -177,10 +212,18 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
     expect(await field('department')).to.contain('湖滨环卫所（HJ-HB）');
     expect(await field('why')).to.equal(reported.assignment.why);
     expect(await page.textContent(`${detail} .candidates summary`)).to.equal('其他候选规则 1 条');
-    expect(await page.textContent(`${detail} .candidates li`)).to.contain('其余归市政').and.contain('SZ-01');
+    expect(await page.textContent(`${detail} .candidates li`))
+      .to.contain('其余归市政')
+      .and.contain('SZ-01');
     expect(await page.textContent(`${detail} .history`)).to.contain('上报');
-    const buttons = await page.$$eval(`${detail} .action-buttons button`, (bs) => bs.map((b) => [b.getAttribute('data-action'), b.textContent]));
-    expect(buttons).to.deep.include.members([['accept', '受理'], ['request_verify', '核实派发'], ['void', '作废']]);
+    const buttons = await page.$$eval(`${detail} .action-buttons button`, (bs) =>
+      bs.map((b) => [b.getAttribute('data-action'), b.textContent]),
+    );
+    expect(buttons).to.deep.include.members([
+      ['accept', '受理'],
+      ['request_verify', '核实派发'],
+      ['void', '作废'],
+    ]);
     expect(await page.getAttribute(`#dispatch .case-row[data-id="${reported.id}"]`, 'aria-current')).to.equal('true');
     await page.screenshot({ path: path.join(RESULTS, 'dispatch-detail.png') });
   });
@@ -205,15 +248,24 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
     expect(stored.state).to.equal('dispatched');
     expect(stored.assignment.department?.code).to.equal('HJ-HB');
     expect(stored.events.map((e) => [e.action, e.from_state, e.to_state])).to.deep.equal([
-      ['report', null, 'reported'], ['accept', 'reported', 'accepted'], ['file', 'accepted', 'filed'], ['dispatch', 'filed', 'dispatched'],
+      ['report', null, 'reported'],
+      ['accept', 'reported', 'accepted'],
+      ['file', 'accepted', 'filed'],
+      ['dispatch', 'filed', 'dispatched'],
     ]);
     const history = await page.$$eval(`${detail} .events li`, (lis) => lis.map((li) => li.getAttribute('data-action')));
     expect(history).to.deep.equal(['report', 'accept', 'file', 'dispatch']);
     // Out of the dispatcher's 待处理 queue; the map's tiles follow the new state.
     await page.waitForSelector(`#dispatch .case-row[data-id="${reported.id}"]`, { state: 'detached' });
     expect(await page.textContent('#dispatch [data-tab="pending"] .count')).to.equal('0');
-    await page.waitForFunction((id) => window.__wangge!.map.queryRenderedFeatures({ layers: ['case-point'] })
-      .some((f) => f.properties.id === id && f.properties.state === 'dispatched'), reported.id, { timeout: 15_000 });
+    await page.waitForFunction(
+      (id) =>
+        window
+          .__wangge!.map.queryRenderedFeatures({ layers: ['case-point'] })
+          .some((f) => f.properties.id === id && f.properties.state === 'dispatched'),
+      reported.id,
+      { timeout: 15_000 },
+    );
   });
 
   it('shows the problem+json detail when the server refuses an action', async () => {
@@ -231,62 +283,87 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
     browser!.ignore = /\/api\/cases\/\d+\/actions/;
     try {
       await page.click(`${detail} .action-form button[type="submit"]`);
-      await page.waitForFunction((s) => /^操作失败/.test(document.querySelector(`${s} .action-error`)?.textContent ?? ''), detail);
+      await page.waitForFunction(
+        (s) => /^操作失败/.test(document.querySelector(`${s} .action-error`)?.textContent ?? ''),
+        detail,
+      );
     } finally {
       browser!.ignore = null;
     }
     const message = await page.textContent(`${detail} .action-error`);
     expect(message).to.match(/^操作失败：当前状态不允许此操作：.*parked/);
-    expect(await page.isEnabled(`${detail} .action-form button[type="submit"]`), 'the form can be sent again').to.equal(true);
+    expect(await page.isEnabled(`${detail} .action-form button[type="submit"]`), 'the form can be sent again').to.equal(
+      true,
+    );
     // Reopening the case shows its real state and actions.
     await page.evaluate((id) => window.__wangge!.dispatch!.open(String(id)), reported.id);
     await page.waitForSelector(`${detail}[data-state="parked"]`);
     expect(await page.$$eval(`${detail} .action-buttons button`, (bs) => bs.map((b) => b.getAttribute('data-action'))))
-      .to.include('unpark').and.not.include('reassign');
+      .to.include('unpark')
+      .and.not.include('reassign');
     // The queues' refresh notices that the cases layer changed elsewhere and redraws the point as parked.
     await still();
-    await page.waitForFunction(async (id) => {
-      const w = window.__wangge!;
-      await w.dispatch!.refresh();
-      return w.map.queryRenderedFeatures({ layers: ['case-point'] }).some((f) => f.properties.id === id && f.properties.state === 'parked');
-    }, reported.id, { timeout: 15_000, polling: 1000 });
+    await page.waitForFunction(
+      async (id) => {
+        const w = window.__wangge!;
+        await w.dispatch!.refresh();
+        return w.map
+          .queryRenderedFeatures({ layers: ['case-point'] })
+          .some((f) => f.properties.id === id && f.properties.state === 'parked');
+      },
+      reported.id,
+      { timeout: 15_000, polling: 1000 },
+    );
   });
 
   it('opens a case clicked on the map', async () => {
     await page.click(`#dispatch .case-detail .close`);
     await page.waitForSelector('#dispatch .case-detail', { state: 'detached' });
-    await page.evaluate(([lon, lat]) => window.__wangge!.map.jumpTo({ center: [lon, lat], zoom: 17 }), [SPOT.lon, SPOT.lat]);
+    await page.evaluate(
+      ([lon, lat]) => window.__wangge!.map.jumpTo({ center: [lon, lat], zoom: 17 }),
+      [SPOT.lon, SPOT.lat],
+    );
     await idle();
-    const pt = await page.evaluate(([lon, lat]) => {
-      const p = window.__wangge!.map.project([lon, lat]);
-      const r = window.__wangge!.map.getCanvas().getBoundingClientRect();
-      return { x: r.left + p.x, y: r.top + p.y };
-    }, [SPOT.lon, SPOT.lat]);
+    const pt = await page.evaluate(
+      ([lon, lat]) => {
+        const p = window.__wangge!.map.project([lon, lat]);
+        const r = window.__wangge!.map.getCanvas().getBoundingClientRect();
+        return { x: r.left + p.x, y: r.top + p.y };
+      },
+      [SPOT.lon, SPOT.lat],
+    );
     await page.mouse.click(pt.x, pt.y);
-    await page.waitForSelector(`#dispatch .case-detail[data-id="${reported.id}"][data-state="parked"]`, { timeout: 10_000 });
+    await page.waitForSelector(`#dispatch .case-detail[data-id="${reported.id}"][data-state="parked"]`, {
+      timeout: 10_000,
+    });
     await still();
   });
 
   it('draws the heat map (热力图) from /api/cases/heat and filters it by category', async () => {
-    const heat = () => page.evaluate(() => {
-      const h = window.__wangge!.heat;
-      return { visible: h.visible, points: h.points, total: h.total, loads: h.loads, error: h.error };
-    });
+    const heat = () =>
+      page.evaluate(() => {
+        const h = window.__wangge!.heat;
+        return { visible: h.visible, points: h.points, total: h.total, loads: h.loads, error: h.error };
+      });
     expect((await heat()).visible).to.equal(false);
-    await page.evaluate(([lon, lat]) => window.__wangge!.map.jumpTo({ center: [lon, lat], zoom: 16 }), [SPOT.lon, SPOT.lat]);
+    await page.evaluate(
+      ([lon, lat]) => window.__wangge!.map.jumpTo({ center: [lon, lat], zoom: 16 }),
+      [SPOT.lon, SPOT.lat],
+    );
     await idle();
     // The colour at the case's screen point with the labels and case points hidden (they draw above the heat map).
     const probe = await page.evaluate(([lon, lat]) => window.__wangge!.map.project([lon, lat]), [SPOT.lon, SPOT.lat]);
-    const pixel = () => page.evaluate(async ({ x, y }) => {
-      const w = window.__wangge!;
-      const above = ['grid-label', 'case-point', 'case-selected'];
-      for (const id of above) w.map.setLayoutProperty(id, 'visibility', 'none');
-      try {
-        return await (await w.diagnostics()).pixelAt(w.map, x, y);
-      } finally {
-        for (const id of above) w.map.setLayoutProperty(id, 'visibility', 'visible');
-      }
-    }, probe);
+    const pixel = () =>
+      page.evaluate(async ({ x, y }) => {
+        const w = window.__wangge!;
+        const above = ['grid-label', 'case-point', 'case-selected'];
+        for (const id of above) w.map.setLayoutProperty(id, 'visibility', 'none');
+        try {
+          return await (await w.diagnostics()).pixelAt(w.map, x, y);
+        } finally {
+          for (const id of above) w.map.setLayoutProperty(id, 'visibility', 'visible');
+        }
+      }, probe);
     const before = await pixel();
 
     const loads = (await heat()).loads;
@@ -333,7 +410,9 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
     const n = (await heat()).loads;
     await page.selectOption('#heat-period', '30');
     await page.waitForFunction((m) => window.__wangge!.heat.loads > m, n);
-    expect(await page.evaluate(() => window.__wangge!.heat.query)).to.have.property('from').that.is.a('string');
+    expect(await page.evaluate(() => window.__wangge!.heat.query))
+      .to.have.property('from')
+      .that.is.a('string');
     await page.selectOption('#heat-category', '');
     await page.uncheck('#heat-toggle');
     await page.waitForFunction(() => !window.__wangge!.heat.visible);
@@ -342,11 +421,21 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
 
   it('lists an overdue case under 超期 in red, with an 越界 tag when outside the grids, and draws it red', async () => {
     // Reported just outside the micro-city (east of lon 100.007), then its stage deadline passes.
-    const late = await api<CaseJson & { outside_coverage: boolean }>('POST', '/api/cases', {
-      channel: 'app', category: 'matter:06010', description: '河边垃圾', location: { lon: 100.0074, lat: 20.0015 },
-    }, 201);
+    const late = await api<CaseJson & { outside_coverage: boolean }>(
+      'POST',
+      '/api/cases',
+      {
+        channel: 'app',
+        category: 'matter:06010',
+        description: '河边垃圾',
+        location: { lon: 100.0074, lat: 20.0015 },
+      },
+      201,
+    );
     expect(late.outside_coverage).to.equal(true);
-    await sql`update case_record set stage_deadline = now() - interval '3 hours' where id = ${late.id}`.execute(database!.db);
+    await sql`update case_record set stage_deadline = now() - interval '3 hours' where id = ${late.id}`.execute(
+      database!.db,
+    );
     await bumpLayers(database!.db, ['cases']);
     await page.evaluate(() => window.__wangge!.dispatch!.refresh());
     expect(await page.textContent('#dispatch [data-tab="overdue"] .count')).to.equal('1');
@@ -360,13 +449,22 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
     await page.waitForSelector(`#dispatch .case-detail[data-id="${late.id}"] [data-field="grid"] .tag-outside`);
     await still();
     // The refresh saw a new case and reloaded the cases tiles: the point is drawn as overdue (red).
-    await page.waitForFunction((id) => window.__wangge!.map.queryRenderedFeatures({ layers: ['case-point'] })
-      .some((f) => f.properties.id === id && f.properties.overdue === true), late.id, { timeout: 15_000 });
-    const [r, g, b] = await page.evaluate(async ([lon, lat]) => {
-      const w = window.__wangge!;
-      const p = w.map.project([lon, lat]);
-      return (await w.diagnostics()).pixelAt(w.map, p.x, p.y);
-    }, [100.0074, 20.0015]);
+    await page.waitForFunction(
+      (id) =>
+        window
+          .__wangge!.map.queryRenderedFeatures({ layers: ['case-point'] })
+          .some((f) => f.properties.id === id && f.properties.overdue === true),
+      late.id,
+      { timeout: 15_000 },
+    );
+    const [r, g, b] = await page.evaluate(
+      async ([lon, lat]) => {
+        const w = window.__wangge!;
+        const p = w.map.project([lon, lat]);
+        return (await w.diagnostics()).pixelAt(w.map, p.x, p.y);
+      },
+      [100.0074, 20.0015],
+    );
     expect(r > 180 && g < 110 && b < 110, `the overdue point is drawn red (${[r, g, b]})`).to.equal(true);
     await page.click('#dispatch [data-tab="pending"]');
     await page.screenshot({ path: path.join(RESULTS, 'dispatch-overdue.png') });
@@ -375,9 +473,17 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
   it('shows read-only users the queue without buttons and anonymous users no panel', async () => {
     const viewer = await createUser(database!.db, '只读小李', 'viewer');
     // A second case still in the 待处理 queue.
-    const second = await api<CaseJson>('POST', '/api/cases', {
-      channel: 'collector', category: 'matter:06010', description: '又一处暴露垃圾', location: { lon: 100.0025, lat: 20.0015 },
-    }, 201);
+    const second = await api<CaseJson>(
+      'POST',
+      '/api/cases',
+      {
+        channel: 'collector',
+        category: 'matter:06010',
+        description: '又一处暴露垃圾',
+        location: { lon: 100.0025, lat: 20.0015 },
+      },
+      201,
+    );
     const p2 = await context!.newPage();
     try {
       await p2.goto(`${server!.url}/?viewer#token=${viewer.token}`);
@@ -398,8 +504,13 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
       await p3.addInitScript(() => localStorage.removeItem('wangge.token'));
       await p3.goto(`${server!.url}/?anonymous`);
       await p3.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 60_000 });
-      expect(await p3.evaluate(() => [document.body.dataset.state, !!document.querySelector('#dispatch'), window.__wangge!.dispatch]))
-        .to.deep.equal(['ready', false, null]);
+      expect(
+        await p3.evaluate(() => [
+          document.body.dataset.state,
+          !!document.querySelector('#dispatch'),
+          window.__wangge!.dispatch,
+        ]),
+      ).to.deep.equal(['ready', false, null]);
       // The cases layer and the heat map are public.
       expect(await p3.isVisible('#heat-toggle')).to.equal(true);
     } finally {

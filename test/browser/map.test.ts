@@ -47,20 +47,27 @@ describe(`web map in chromium (${DRIVER}, ${HAVE_DEMO_CITY ? 'demo city' : 'micr
   };
 
   /** Waits until the map has drawn everything of the current view (tiles loaded, labels placed, no transition). */
-  const idle = () => page.evaluate(() => Promise.race([
-    window.__wangge!.settle(),
-    new Promise((_, reject) => setTimeout(() => reject(new Error('map did not settle within 30 s')), 30_000)),
-  ]));
+  const idle = () =>
+    page.evaluate(() =>
+      Promise.race([
+        window.__wangge!.settle(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('map did not settle within 30 s')), 30_000)),
+      ]),
+    );
 
   const jumpTo = async (center: number[], zoom: number) => {
-    await page.evaluate(([c, z]) => window.__wangge!.map.jumpTo({ center: c as [number, number], zoom: z as number }), [center, zoom]);
+    await page.evaluate(
+      ([c, z]) => window.__wangge!.map.jumpTo({ center: c as [number, number], zoom: z as number }),
+      [center, zoom],
+    );
     await idle();
   };
 
-  const rendered = (layers: string[]) => page.evaluate((ids) => {
-    const map = window.__wangge!.map;
-    return Object.fromEntries(ids.map((id) => [id, map.queryRenderedFeatures({ layers: [id] }).length]));
-  }, layers);
+  const rendered = (layers: string[]) =>
+    page.evaluate((ids) => {
+      const map = window.__wangge!.map;
+      return Object.fromEntries(ids.map((id) => [id, map.queryRenderedFeatures({ layers: [id] }).length]));
+    }, layers);
 
   /** A point inside the grid (not its centroid: grids may be rings or multipolygons). */
   const inside = (g: GridFeature) => labelPoint(g.geometry)!;
@@ -85,7 +92,8 @@ describe(`web map in chromium (${DRIVER}, ${HAVE_DEMO_CITY ? 'demo city' : 'micr
     const page1 = await api<{ features: GridFeature[] }>('/api/grids?limit=1000');
     const all = page1.features;
     const first = all[0];
-    const other = all.find((g) => g.properties.community_code !== first.properties.community_code) ?? all[all.length - 1];
+    const other =
+      all.find((g) => g.properties.community_code !== first.properties.community_code) ?? all[all.length - 1];
     grids = [first, other];
 
     browser = await openBrowser();
@@ -106,7 +114,10 @@ describe(`web map in chromium (${DRIVER}, ${HAVE_DEMO_CITY ? 'demo city' : 'micr
   });
 
   it('loads: the map, its sources and the deck.gl overlay are ready', async () => {
-    const state = await page.evaluate(() => [document.body.dataset.state, document.querySelector('#status')?.textContent]);
+    const state = await page.evaluate(() => [
+      document.body.dataset.state,
+      document.querySelector('#status')?.textContent,
+    ]);
     expect(state[0], `page state (status line: "${state[1]}")`).to.equal('ready');
     const s = await page.evaluate(async () => {
       const w = window.__wangge!;
@@ -124,7 +135,14 @@ describe(`web map in chromium (${DRIVER}, ${HAVE_DEMO_CITY ? 'demo city' : 'micr
         lang: document.documentElement.lang,
       };
     });
-    expect(s).to.deep.include({ loaded: true, control: true, deck: true, interleaved: true, deckLayers: 0, lang: 'zh-CN' });
+    expect(s).to.deep.include({
+      loaded: true,
+      control: true,
+      deck: true,
+      interleaved: true,
+      deckLayers: 0,
+      lang: 'zh-CN',
+    });
     expect(s.sources).to.deep.equal([true, true, true]);
     expect(s.title).to.contain('网格');
     // The initial view is the district's extent: the first grid is on screen.
@@ -136,7 +154,11 @@ describe(`web map in chromium (${DRIVER}, ${HAVE_DEMO_CITY ? 'demo city' : 'micr
 
   it('renders features of every tile layer at a zoom where it shows', async () => {
     const p = inside(grids[0]);
-    const cases: [string, number][] = [['street-line', 11], ['community-fill', 13], ['grid-fill', 15]];
+    const cases: [string, number][] = [
+      ['street-line', 11],
+      ['community-fill', 13],
+      ['grid-fill', 15],
+    ];
     for (const [layer, zoom] of cases) {
       await jumpTo(p, zoom);
       const n = await rendered([layer]);
@@ -146,17 +168,22 @@ describe(`web map in chromium (${DRIVER}, ${HAVE_DEMO_CITY ? 'demo city' : 'micr
 
   it('labels grid codes at z ≥ 16 and region names in Chinese without a glyph server', async () => {
     await jumpTo(inside(grids[0]), 17);
-    const labels = await page.evaluate(() => window.__wangge!.map.queryRenderedFeatures({ layers: ['grid-label'] })
-      .map((f) => f.properties.code as string));
+    const labels = await page.evaluate(() =>
+      window.__wangge!.map.queryRenderedFeatures({ layers: ['grid-label'] }).map((f) => f.properties.code as string),
+    );
     expect(labels).to.include(grids[0].properties.code);
     expect(new Set(labels).size, 'one label per grid').to.equal(labels.length);
     await jumpTo(inside(grids[0]), 13.5);
-    const names = await page.evaluate(() => window.__wangge!.map.queryRenderedFeatures({ layers: ['community-label'] })
-      .map((f) => f.properties.name as string));
+    const names = await page.evaluate(() =>
+      window
+        .__wangge!.map.queryRenderedFeatures({ layers: ['community-label'] })
+        .map((f) => f.properties.name as string),
+    );
     expect(names.length).to.be.greaterThan(0);
     expect(names.every((n) => /[\u4e00-\u9fff]/.test(n))).to.equal(true);
-    const glyphRequests = await page.evaluate(() => performance.getEntriesByType('resource')
-      .filter((e) => /\.pbf|glyphs|fonts\//.test(e.name)).length);
+    const glyphRequests = await page.evaluate(
+      () => performance.getEntriesByType('resource').filter((e) => /\.pbf|glyphs|fonts\//.test(e.name)).length,
+    );
     expect(glyphRequests, 'no glyph downloads').to.equal(0);
   });
 
@@ -176,8 +203,11 @@ describe(`web map in chromium (${DRIVER}, ${HAVE_DEMO_CITY ? 'demo city' : 'micr
     expect(await page.textContent('#info [data-field="community"]')).to.contain(g.properties.community_code);
     expect(await page.textContent('#info [data-field="street"]')).to.contain(g.properties.street_code);
     await idle();
-    const highlighted = await page.evaluate(() => window.__wangge!.map.queryRenderedFeatures({ layers: ['selection-line'] })
-      .map((f) => f.properties.code as string));
+    const highlighted = await page.evaluate(() =>
+      window
+        .__wangge!.map.queryRenderedFeatures({ layers: ['selection-line'] })
+        .map((f) => f.properties.code as string),
+    );
     expect(highlighted).to.include(g.properties.code);
     await page.screenshot({ path: path.join(RESULTS, 'map-zoomed.png') });
   });
@@ -229,10 +259,17 @@ describe(`web map in chromium (${DRIVER}, ${HAVE_DEMO_CITY ? 'demo city' : 'micr
       const w = window.__wangge!;
       const { markers } = await w.diagnostics();
       w.overlay.setLayers('probe', [markers([[lon, lat]])]);
-      await Promise.race([w.settle(), new Promise((_, reject) => setTimeout(() => reject(new Error('map did not settle within 30 s')), 30_000))]);
+      await Promise.race([
+        w.settle(),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('map did not settle within 30 s')), 30_000)),
+      ]);
       const xy = w.map.project([lon, lat]);
       const hit = w.overlay.control.pickObject({ x: xy.x, y: xy.y, radius: 4 });
-      return { hit: (hit?.object as number[] | undefined) ?? null, order: w.map.getLayersOrder(), groups: w.overlay.groups() };
+      return {
+        hit: (hit?.object as number[] | undefined) ?? null,
+        order: w.map.getLayersOrder(),
+        groups: w.overlay.groups(),
+      };
     }, p);
     expect(r.hit, 'the marker drawn by deck.gl is picked back at its screen point').to.deep.equal(p);
     expect(r.groups).to.deep.equal(['probe']);
@@ -242,14 +279,16 @@ describe(`web map in chromium (${DRIVER}, ${HAVE_DEMO_CITY ? 'demo city' : 'micr
     await page.screenshot({ path: path.join(RESULTS, 'map-deck.png') });
     await page.evaluate(() => window.__wangge!.overlay.clear('probe'));
     await idle();
-    expect(await page.evaluate(() => window.__wangge!.map.getLayersOrder().some((id) => id.startsWith('deck-')))).to.equal(false);
+    expect(
+      await page.evaluate(() => window.__wangge!.map.getLayersOrder().some((id) => id.startsWith('deck-'))),
+    ).to.equal(false);
   });
 
   it('hides and shows a layer group from the layer switcher', async () => {
     await jumpTo(inside(grids[0]), 15);
     await page.uncheck('#layers input[data-group="grids"]');
     await idle();
-    expect((await rendered(['grid-fill', 'community-fill']))).to.deep.include({ 'grid-fill': 0 });
+    expect(await rendered(['grid-fill', 'community-fill'])).to.deep.include({ 'grid-fill': 0 });
     expect((await rendered(['community-fill']))['community-fill']).to.be.greaterThan(0);
     await page.check('#layers input[data-group="grids"]');
     await idle();
@@ -265,7 +304,11 @@ describe(`web map in chromium (${DRIVER}, ${HAVE_DEMO_CITY ? 'demo city' : 'micr
       expect(await p2.evaluate(() => document.querySelector('#status')?.textContent ?? '')).to.contain('/#token=');
       await p2.goto(`${closed.url}/?again#token=${token}`);
       await p2.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 60_000 });
-      const state = await p2.evaluate(() => [document.body.dataset.state, location.hash, localStorage.getItem('wangge.token')]);
+      const state = await p2.evaluate(() => [
+        document.body.dataset.state,
+        location.hash,
+        localStorage.getItem('wangge.token'),
+      ]);
       expect(state).to.deep.equal(['ready', '', token]);
       const n = await p2.evaluate(async ([lon, lat]) => {
         const w = window.__wangge!;

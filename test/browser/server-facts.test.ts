@@ -29,12 +29,14 @@ type Workflow = {
 };
 
 /** Answers a request with the real server's JSON, changed by `change`. */
-const rewrite = <T>(change: (json: T) => void) => async (route: Route) => {
-  const response = await route.fetch();
-  const json = await response.json() as T;
-  change(json);
-  await route.fulfill({ response, json });
-};
+const rewrite =
+  <T>(change: (json: T) => void) =>
+  async (route: Route) => {
+    const response = await route.fetch();
+    const json = (await response.json()) as T;
+    change(json);
+    await route.fulfill({ response, json });
+  };
 
 describe(`web map reads min zooms and workflow labels from the server (${DRIVER}, chromium)`, function () {
   this.timeout(180_000);
@@ -55,12 +57,16 @@ describe(`web map reads min zooms and workflow labels from the server (${DRIVER}
     return res.json() as Promise<T>;
   };
 
-  const jumpTo = (zoom: number) => page.evaluate(async ([lon, lat, z]) => {
-    const w = window.__wangge!;
-    w.map.jumpTo({ center: [lon, lat], zoom: z });
-    await w.settle();
-    return w.map.queryRenderedFeatures({ layers: ['grid-fill'] }).length;
-  }, [SPOT.lon, SPOT.lat, zoom]);
+  const jumpTo = (zoom: number) =>
+    page.evaluate(
+      async ([lon, lat, z]) => {
+        const w = window.__wangge!;
+        w.map.jumpTo({ center: [lon, lat], zoom: z });
+        await w.settle();
+        return w.map.queryRenderedFeatures({ layers: ['grid-fill'] }).length;
+      },
+      [SPOT.lon, SPOT.lat, zoom],
+    );
 
   before(async function () {
     this.timeout(600_000);
@@ -74,20 +80,29 @@ describe(`web map reads min zooms and workflow labels from the server (${DRIVER}
     ({ token } = await createUser(database.db, '调度员小张', 'dispatcher'));
     server = await startTestServer(database);
     ({ id: caseId } = await api<{ id: number }>('POST', '/api/cases', {
-      channel: 'hotline_12345', category: 'matter:06010', description: '路边有一堆暴露垃圾', location: SPOT,
+      channel: 'hotline_12345',
+      category: 'matter:06010',
+      description: '路边有一堆暴露垃圾',
+      location: SPOT,
     }));
 
     browser = await openBrowser();
     page = browser.page;
-    await browser.context.route((url) => url.pathname === '/tiles/grids.json', rewrite<TileJson>((j) => {
-      j.minzoom = GRIDS_MINZOOM;
-      for (const l of j.vector_layers) l.minzoom = GRIDS_MINZOOM;
-    }));
-    await browser.context.route((url) => url.pathname === '/api/workflow', rewrite<Workflow>((w) => {
-      const accept = w.actions.find((a) => a.action === 'accept')!;
-      Object.assign(accept, { label: ACCEPT_LABEL, note: true });
-      w.states.find((s) => s.state === 'accepted')!.label = ACCEPTED_LABEL;
-    }));
+    await browser.context.route(
+      (url) => url.pathname === '/tiles/grids.json',
+      rewrite<TileJson>((j) => {
+        j.minzoom = GRIDS_MINZOOM;
+        for (const l of j.vector_layers) l.minzoom = GRIDS_MINZOOM;
+      }),
+    );
+    await browser.context.route(
+      (url) => url.pathname === '/api/workflow',
+      rewrite<Workflow>((w) => {
+        const accept = w.actions.find((a) => a.action === 'accept')!;
+        Object.assign(accept, { label: ACCEPT_LABEL, note: true });
+        w.states.find((s) => s.state === 'accepted')!.label = ACCEPTED_LABEL;
+      }),
+    );
     await page.goto(`${server.url}/#token=${token}`);
     await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 60_000 });
   });
@@ -105,16 +120,29 @@ describe(`web map reads min zooms and workflow labels from the server (${DRIVER}
 
   it('starts each tile layer at the minzoom of its TileJSON and names it in the layer switcher', async () => {
     expect(await page.evaluate(() => document.body.dataset.state)).to.equal('ready');
-    const served = Object.fromEntries(await Promise.all(['streets', 'communities', 'cases']
-      .map(async (l) => [l, (await api<TileJson>('GET', `/tiles/${l}.json`)).minzoom] as const)));
+    const served = Object.fromEntries(
+      await Promise.all(
+        ['streets', 'communities', 'cases'].map(
+          async (l) => [l, (await api<TileJson>('GET', `/tiles/${l}.json`)).minzoom] as const,
+        ),
+      ),
+    );
     const expected = { ...served, grids: GRIDS_MINZOOM };
     // Style layer of each tile layer; the grid mesh must follow the grid tiles too.
-    const ids = { streets: 'street-line', communities: 'community-fill', grids: 'grid-fill', cases: 'case-point', mesh: 'grid-line' };
+    const ids = {
+      streets: 'street-line',
+      communities: 'community-fill',
+      grids: 'grid-fill',
+      cases: 'case-point',
+      mesh: 'grid-line',
+    };
     const shown = await page.evaluate((layers) => {
       const map = window.__wangge!.map;
       return {
         layers: Object.fromEntries(Object.entries(layers).map(([k, id]) => [k, map.getLayer(id)!.minzoom])),
-        switcher: Object.fromEntries(Object.keys(layers).map((k) => [k, document.querySelector(`#layers [data-minzoom="${k}"]`)?.textContent])),
+        switcher: Object.fromEntries(
+          Object.keys(layers).map((k) => [k, document.querySelector(`#layers [data-minzoom="${k}"]`)?.textContent]),
+        ),
       };
     }, ids);
     const { mesh, ...layers } = shown.layers;
@@ -145,7 +173,10 @@ describe(`web map reads min zooms and workflow labels from the server (${DRIVER}
     await page.waitForSelector(`${detail}[data-state="accepted"]`);
     const last = await page.$eval(`${detail} .events li[data-action="accept"]`, (li) => li.textContent ?? '');
     expect(last).to.contain(ACCEPT_LABEL).and.contain(`上报 → ${ACCEPTED_LABEL}`).and.contain('电话核实属实');
-    const stored = await api<{ state: string; events: { action: string; note: string | null }[] }>('GET', `/api/cases/${caseId}`);
+    const stored = await api<{ state: string; events: { action: string; note: string | null }[] }>(
+      'GET',
+      `/api/cases/${caseId}`,
+    );
     expect(stored.state).to.equal('accepted');
     expect(stored.events.at(-1)).to.deep.include({ action: 'accept', note: '电话核实属实' });
   });

@@ -3,8 +3,13 @@ import fs from 'node:fs';
 import { expect } from 'chai';
 import { WorkCalendar, validateCalendar, type CalendarDefinition } from '../../server/calendar/calendar.js';
 
-const SHIPPED: CalendarDefinition = JSON.parse(fs.readFileSync(new URL('../../data/calendar.json', import.meta.url), 'utf8'));
-const OFFICE: [string, string][] = [['08:30', '12:00'], ['13:00', '17:30']];
+const SHIPPED: CalendarDefinition = JSON.parse(
+  fs.readFileSync(new URL('../../data/calendar.json', import.meta.url), 'utf8'),
+);
+const OFFICE: [string, string][] = [
+  ['08:30', '12:00'],
+  ['13:00', '17:30'],
+];
 /** A plain Monday–Friday office week without holidays. */
 const plain = (over: Partial<CalendarDefinition> = {}): CalendarDefinition => ({
   utc_offset_minutes: 480,
@@ -55,7 +60,9 @@ describe('working calendar (pure)', () => {
     expect(add('2026-11-22T15:00:00', 0)).to.equal('2026-11-23T08:30:00.000+08:00'); // Sunday → Monday 08:30
     expect(add('2026-11-20T17:30:00', 0)).to.equal('2026-11-23T08:30:00.000+08:00');
     expect(add('2026-11-20T10:15:00', 0)).to.equal('2026-11-20T10:15:00.000+08:00');
-    expect(cal.formatLocal(cal.nextWorkingInstant(at('2026-11-20T12:00:00')))).to.equal('2026-11-20T13:00:00.000+08:00');
+    expect(cal.formatLocal(cal.nextWorkingInstant(at('2026-11-20T12:00:00')))).to.equal(
+      '2026-11-20T13:00:00.000+08:00',
+    );
   });
 
   it('National Day: Oct 1–7 are holidays, Oct 8 (Thursday) is a workday, Saturday Oct 10 is a 调休 workday', () => {
@@ -127,18 +134,24 @@ describe('working calendar (pure)', () => {
     const base = Date.parse('2025-06-01T00:00:00Z');
     const t0 = performance.now();
     let sink = 0;
-    for (let i = 0; i < 100_000; i++) sink += cal.addWorkingMinutes(new Date(base + i * 7_919_000), (i % 7200) + 0.5).getTime();
+    for (let i = 0; i < 100_000; i++)
+      sink += cal.addWorkingMinutes(new Date(base + i * 7_919_000), (i % 7200) + 0.5).getTime();
     const ms = performance.now() - t0;
     expect(sink).to.be.greaterThan(0);
     expect(ms).to.be.lessThan(800);
   });
 
   it('make-up workdays use Monday hours or those of hours_of; holidays override weekdays', () => {
-    const c = WorkCalendar.from(plain({
-      weekdays: { 1: [['09:00', '10:00']], 2: OFFICE, 3: OFFICE, 4: OFFICE, 5: OFFICE, 6: [], 7: [] },
-      holidays: [{ date: '2026-11-23', name: 'x' }],
-      workdays: [{ date: '2026-11-21', name: 'Saturday on Monday hours' }, { date: '2026-11-22', name: 'Sunday on Tuesday hours', hours_of: 2 }],
-    }));
+    const c = WorkCalendar.from(
+      plain({
+        weekdays: { 1: [['09:00', '10:00']], 2: OFFICE, 3: OFFICE, 4: OFFICE, 5: OFFICE, 6: [], 7: [] },
+        holidays: [{ date: '2026-11-23', name: 'x' }],
+        workdays: [
+          { date: '2026-11-21', name: 'Saturday on Monday hours' },
+          { date: '2026-11-22', name: 'Sunday on Tuesday hours', hours_of: 2 },
+        ],
+      }),
+    );
     const f = (local: string, m: number) => c.formatLocal(c.addWorkingMinutes(at(local), m));
     expect(f('2026-11-20T17:30:00', 60)).to.equal('2026-11-21T10:00:00.000+08:00'); // Saturday 09:00–10:00
     expect(f('2026-11-20T17:30:00', 61)).to.equal('2026-11-22T08:31:00.000+08:00'); // Sunday on Tuesday's hours
@@ -147,10 +160,23 @@ describe('working calendar (pure)', () => {
   });
 
   it('other offsets, touching periods and a period to 24:00', () => {
-    const c = WorkCalendar.from(plain({
-      utc_offset_minutes: -330,
-      weekdays: { 1: [['00:00', '12:00'], ['12:00', '24:00']], 2: [['00:00', '24:00']], 3: [], 4: [], 5: [], 6: [], 7: [] },
-    }));
+    const c = WorkCalendar.from(
+      plain({
+        utc_offset_minutes: -330,
+        weekdays: {
+          1: [
+            ['00:00', '12:00'],
+            ['12:00', '24:00'],
+          ],
+          2: [['00:00', '24:00']],
+          3: [],
+          4: [],
+          5: [],
+          6: [],
+          7: [],
+        },
+      }),
+    );
     const start = new Date('2026-11-23T20:00:00-05:30'); // Monday
     expect(c.formatLocal(c.addWorkingMinutes(start, 240))).to.equal('2026-11-24T00:00:00.000-05:30');
     expect(c.formatLocal(c.addWorkingMinutes(start, 300))).to.equal('2026-11-24T01:00:00.000-05:30');
@@ -184,32 +210,62 @@ describe('working calendar (pure)', () => {
       holidays.push({ date: new Date(d).toISOString().slice(0, 10), name: 'closed' });
     }
     const c = WorkCalendar.from(plain({ weekdays: { 1: OFFICE, 2: [], 3: [], 4: [], 5: [], 6: [], 7: [] }, holidays }));
-    expect(() => c.addWorkingMinutes(at('2027-01-01T10:00:00'), 10)).to.throw(Error, 'no working time in the 1098 days from 2027-01-01');
+    expect(() => c.addWorkingMinutes(at('2027-01-01T10:00:00'), 10)).to.throw(
+      Error,
+      'no working time in the 1098 days from 2027-01-01',
+    );
   });
 
   describe('validateCalendar', () => {
     const problems = (def: unknown) => validateCalendar(def);
 
     it('a non-object and missing or unknown top-level fields', () => {
-      expect(problems(null)).to.deep.equal([{ location: '', message: 'the calendar must be a JSON object with utc_offset_minutes, weekdays, holidays and workdays' }]);
+      expect(problems(null)).to.deep.equal([
+        {
+          location: '',
+          message: 'the calendar must be a JSON object with utc_offset_minutes, weekdays, holidays and workdays',
+        },
+      ]);
       expect(problems({})).to.deep.equal([
-        { location: 'utc_offset_minutes', message: 'missing utc_offset_minutes (minutes east of UTC; 480 = China Standard Time)' },
-        { location: 'weekdays', message: 'missing weekdays: working periods per ISO weekday "1" (Monday) … "7" (Sunday)' },
-        { location: 'holidays', message: 'missing holidays: a list of public holidays [{date: "YYYY-MM-DD", name}] ([] for none)' },
-        { location: 'workdays', message: 'missing workdays: a list of make-up workdays (调休上班) [{date: "YYYY-MM-DD", name}] ([] for none)' },
+        {
+          location: 'utc_offset_minutes',
+          message: 'missing utc_offset_minutes (minutes east of UTC; 480 = China Standard Time)',
+        },
+        {
+          location: 'weekdays',
+          message: 'missing weekdays: working periods per ISO weekday "1" (Monday) … "7" (Sunday)',
+        },
+        {
+          location: 'holidays',
+          message: 'missing holidays: a list of public holidays [{date: "YYYY-MM-DD", name}] ([] for none)',
+        },
+        {
+          location: 'workdays',
+          message: 'missing workdays: a list of make-up workdays (调休上班) [{date: "YYYY-MM-DD", name}] ([] for none)',
+        },
       ]);
       expect(problems({ ...plain(), extra: 1, note: 5 })).to.deep.equal([
-        { location: 'extra', message: "unknown field 'extra'; allowed: note, utc_offset_minutes, weekdays, holidays, workdays" },
+        {
+          location: 'extra',
+          message: "unknown field 'extra'; allowed: note, utc_offset_minutes, weekdays, holidays, workdays",
+        },
         { location: 'note', message: 'note must be a string' },
       ]);
     });
 
     it('utc offset type and range', () => {
       expect(problems(plain({ utc_offset_minutes: 900 }))).to.deep.equal([
-        { location: 'utc_offset_minutes', message: 'utc_offset_minutes must be between -720 (UTC-12) and 840 (UTC+14), got 900' },
+        {
+          location: 'utc_offset_minutes',
+          message: 'utc_offset_minutes must be between -720 (UTC-12) and 840 (UTC+14), got 900',
+        },
       ]);
       expect(problems(plain({ utc_offset_minutes: 480.5 }))).to.deep.equal([
-        { location: 'utc_offset_minutes', message: 'utc_offset_minutes must be an integer number of minutes east of UTC (480 = China Standard Time), got 480.5' },
+        {
+          location: 'utc_offset_minutes',
+          message:
+            'utc_offset_minutes must be an integer number of minutes east of UTC (480 = China Standard Time), got 480.5',
+        },
       ]);
     });
 
@@ -220,22 +276,44 @@ describe('working calendar (pure)', () => {
       w['5'] = 'all day';
       w['1'] = [['08:30']];
       expect(problems(plain({ weekdays: w as CalendarDefinition['weekdays'] }))).to.deep.equal([
-        { location: 'weekdays.8', message: 'unknown weekday "8"; weekdays are ISO numbers "1" (Monday) to "7" (Sunday)' },
+        {
+          location: 'weekdays.8',
+          message: 'unknown weekday "8"; weekdays are ISO numbers "1" (Monday) to "7" (Sunday)',
+        },
         { location: 'weekdays.1[0]', message: 'a period must be a pair ["HH:MM","HH:MM"], got ["08:30"]' },
         { location: 'weekdays.3', message: 'missing Wednesday ("3"); give [] for a day off' },
-        { location: 'weekdays.5', message: 'Friday must be a list of periods [["HH:MM","HH:MM"], …] ([] for a day off)' },
+        {
+          location: 'weekdays.5',
+          message: 'Friday must be a list of periods [["HH:MM","HH:MM"], …] ([] for a day off)',
+        },
       ]);
     });
 
     it('bad times, empty and reversed periods, unsorted and overlapping periods', () => {
       const def = plain({
         weekdays: {
-          1: [['8:30', '12:00'], ['13:00', '25:00']],
-          2: [['08:30', '12:60'], ['24:00', '24:00']],
-          3: [['13:00', '12:00'], ['14:00', '14:00']],
-          4: [['13:00', '17:30'], ['08:30', '12:00']],
-          5: [['08:30', '12:00'], ['11:00', '14:00']],
-          6: [], 7: [],
+          1: [
+            ['8:30', '12:00'],
+            ['13:00', '25:00'],
+          ],
+          2: [
+            ['08:30', '12:60'],
+            ['24:00', '24:00'],
+          ],
+          3: [
+            ['13:00', '12:00'],
+            ['14:00', '14:00'],
+          ],
+          4: [
+            ['13:00', '17:30'],
+            ['08:30', '12:00'],
+          ],
+          5: [
+            ['08:30', '12:00'],
+            ['11:00', '14:00'],
+          ],
+          6: [],
+          7: [],
         },
       });
       expect(problems(def)).to.deep.equal([
@@ -245,14 +323,20 @@ describe('working calendar (pure)', () => {
         { location: 'weekdays.2[1][0]', message: '"24:00" is not a start time HH:MM (00:00–23:59)' },
         { location: 'weekdays.3[0]', message: 'the period 13:00–12:00 ends before it starts' },
         { location: 'weekdays.3[1]', message: 'the period 14:00–14:00 is empty (end equals start)' },
-        { location: 'weekdays.4[1]', message: 'periods must be sorted by start time: 08:30–12:00 comes after 13:00–17:30' },
+        {
+          location: 'weekdays.4[1]',
+          message: 'periods must be sorted by start time: 08:30–12:00 comes after 13:00–17:30',
+        },
         { location: 'weekdays.5[1]', message: 'the period 11:00–14:00 overlaps 08:30–12:00' },
       ]);
     });
 
     it('a week with no working time at all', () => {
       expect(problems(plain({ weekdays: { 1: [], 2: [], 3: [], 4: [], 5: [], 6: [], 7: [] } }))).to.deep.equal([
-        { location: 'weekdays', message: 'the week has no working time at all; at least one weekday needs a working period' },
+        {
+          location: 'weekdays',
+          message: 'the week has no working time at all; at least one weekday needs a working period',
+        },
       ]);
     });
 
@@ -266,28 +350,47 @@ describe('working calendar (pure)', () => {
           { date: '2026-10-03', name: '国庆节', hours_of: 1 } as never,
           'x' as never,
         ],
-        workdays: [{ date: '2026-10-01', name: '调休' }, { date: '2026-10-10', name: '调休', hours_of: 9 }],
+        workdays: [
+          { date: '2026-10-01', name: '调休' },
+          { date: '2026-10-10', name: '调休', hours_of: 9 },
+        ],
       });
       expect(problems(def)).to.deep.equal([
         { location: 'holidays[1].date', message: 'date must be a date YYYY-MM-DD, got "2026/10/02"' },
         { location: 'holidays[2].date', message: '2026-02-30 is not a real calendar date' },
-        { location: 'holidays[3].name', message: 'name must be a non-empty text of at most 100 characters, e.g. "国庆节"' },
+        {
+          location: 'holidays[3].name',
+          message: 'name must be a non-empty text of at most 100 characters, e.g. "国庆节"',
+        },
         { location: 'holidays[3].date', message: '2026-10-01 is listed twice in holidays (also holidays[0])' },
         { location: 'holidays[4].hours_of', message: "unknown field 'hours_of'; allowed: date, name" },
         { location: 'holidays[5]', message: 'an entry must be an object {date: "YYYY-MM-DD", name}, got "x"' },
         { location: 'workdays[1].hours_of', message: 'hours_of must be an ISO weekday 1 (Monday) … 7 (Sunday), got 9' },
-        { location: 'workdays[0].date', message: '2026-10-01 is both a holiday (holidays[0]) and a make-up workday; keep only one' },
+        {
+          location: 'workdays[0].date',
+          message: '2026-10-01 is both a holiday (holidays[0]) and a make-up workday; keep only one',
+        },
       ]);
     });
 
     it('a make-up workday whose borrowed weekday has no hours', () => {
       const def = plain({
         weekdays: { 1: [], 2: OFFICE, 3: OFFICE, 4: OFFICE, 5: OFFICE, 6: [], 7: [] },
-        workdays: [{ date: '2026-10-10', name: '调休' }, { date: '2026-10-11', name: '调休', hours_of: 7 }, { date: '2026-10-17', name: '调休', hours_of: 5 }],
+        workdays: [
+          { date: '2026-10-10', name: '调休' },
+          { date: '2026-10-11', name: '调休', hours_of: 7 },
+          { date: '2026-10-17', name: '调休', hours_of: 5 },
+        ],
       });
       expect(problems(def)).to.deep.equal([
-        { location: 'workdays[0].hours_of', message: `a make-up workday is worked with Monday's hours (weekdays."1"), but Monday has no working periods; set hours_of to a working weekday` },
-        { location: 'workdays[1].hours_of', message: 'hours_of 7 (Sunday) has no working periods, so this make-up workday would have no working time' },
+        {
+          location: 'workdays[0].hours_of',
+          message: `a make-up workday is worked with Monday's hours (weekdays."1"), but Monday has no working periods; set hours_of to a working weekday`,
+        },
+        {
+          location: 'workdays[1].hours_of',
+          message: 'hours_of 7 (Sunday) has no working periods, so this make-up workday would have no working time',
+        },
       ]);
     });
   });

@@ -19,7 +19,9 @@ import { problemMiddleware } from '../../server/http/problem.js';
 import { DRIVER, openTestDatabase } from '../helpers/db.js';
 import { request } from '../helpers/http.js';
 
-const SHIPPED: CalendarDefinition = JSON.parse(fs.readFileSync(new URL('../../data/calendar.json', import.meta.url), 'utf8'));
+const SHIPPED: CalendarDefinition = JSON.parse(
+  fs.readFileSync(new URL('../../data/calendar.json', import.meta.url), 'utf8'),
+);
 
 describe(`calendar routes (${DRIVER})`, () => {
   let database: Database;
@@ -42,7 +44,11 @@ describe(`calendar routes (${DRIVER})`, () => {
     viewer = (await createUser(database.db, 'watcher', 'viewer')).token;
   });
   after(async () => {
-    if (server) await new Promise((resolve) => { server.closeAllConnections(); server.close(resolve); });
+    if (server)
+      await new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(resolve);
+      });
     await database?.close();
   });
 
@@ -61,17 +67,28 @@ describe(`calendar routes (${DRIVER})`, () => {
     const r = await deadline('2026-11-20T16:30:00+08:00', 'hours=2');
     expect(r.status).to.equal(200);
     expect(r.body).to.deep.equal({
-      start: '2026-11-20T16:30:00.000+08:00', minutes: 120, counting_from: '2026-11-20T16:30:00.000+08:00',
-      deadline: '2026-11-23T09:30:00.000+08:00', deadline_utc: '2026-11-23T01:30:00.000Z',
+      start: '2026-11-20T16:30:00.000+08:00',
+      minutes: 120,
+      counting_from: '2026-11-20T16:30:00.000+08:00',
+      deadline: '2026-11-23T09:30:00.000+08:00',
+      deadline_utc: '2026-11-23T01:30:00.000Z',
     });
-    expect((await deadline('2026-11-20T09:00:00Z', 'minutes=30')).body.deadline).to.equal('2026-11-20T17:30:00.000+08:00');
+    expect((await deadline('2026-11-20T09:00:00Z', 'minutes=30')).body.deadline).to.equal(
+      '2026-11-20T17:30:00.000+08:00',
+    );
     expect((await deadline('2026-11-20T17:30', 'minutes=1')).body.deadline).to.equal('2026-11-23T08:31:00.000+08:00');
     const sunday = await deadline('2026-11-22T15:00:00+08:00', 'minutes=0');
-    expect(sunday.body).to.include({ counting_from: '2026-11-23T08:30:00.000+08:00', deadline: '2026-11-23T08:30:00.000+08:00' });
-    expect((await deadline('2026-10-09T17:00:00+08:00', 'hours=1')).body.deadline).to.equal('2026-10-10T09:00:00.000+08:00');
+    expect(sunday.body).to.include({
+      counting_from: '2026-11-23T08:30:00.000+08:00',
+      deadline: '2026-11-23T08:30:00.000+08:00',
+    });
+    expect((await deadline('2026-10-09T17:00:00+08:00', 'hours=1')).body.deadline).to.equal(
+      '2026-10-10T09:00:00.000+08:00',
+    );
     // An unencoded '+' arrives as a space and is still read as the offset.
-    expect((await call('/api/calendar/deadline?start=2026-11-20T16:30:00+08:00&hours=0.5')).body.deadline)
-      .to.equal('2026-11-20T17:00:00.000+08:00');
+    expect((await call('/api/calendar/deadline?start=2026-11-20T16:30:00+08:00&hours=0.5')).body.deadline).to.equal(
+      '2026-11-20T17:00:00.000+08:00',
+    );
   });
 
   it('GET /api/calendar/deadline: 400 for bad or ambiguous parameters', async () => {
@@ -100,14 +117,25 @@ describe(`calendar routes (${DRIVER})`, () => {
   it('PUT /api/calendar: 400 for a wrong shape, 422 listing every semantic problem; nothing changes', async () => {
     const before = (await call('/api/calendar')).body;
     const shape = await call('/api/calendar', {
-      method: 'PUT', token: admin, body: { ...SHIPPED, utc_offset_minutes: '480', holidays: [{ date: '2026-10-01' }] },
+      method: 'PUT',
+      token: admin,
+      body: { ...SHIPPED, utc_offset_minutes: '480', holidays: [{ date: '2026-10-01' }] },
     });
     expect(shape.status).to.equal(400);
-    expect(shape.body.errors).to.deep.include({ location: 'body.utc_offset_minutes', message: "body field 'utc_offset_minutes' must be integer" });
-    expect(shape.body.errors).to.deep.include({ location: 'body.holidays[0].name', message: "missing required body field 'holidays[0].name'" });
+    expect(shape.body.errors).to.deep.include({
+      location: 'body.utc_offset_minutes',
+      message: "body field 'utc_offset_minutes' must be integer",
+    });
+    expect(shape.body.errors).to.deep.include({
+      location: 'body.holidays[0].name',
+      message: "missing required body field 'holidays[0].name'",
+    });
 
     const bad: CalendarDefinition = structuredClone(SHIPPED);
-    bad.weekdays['1'] = [['08:30', '12:00'], ['11:00', '17:30']];
+    bad.weekdays['1'] = [
+      ['08:30', '12:00'],
+      ['11:00', '17:30'],
+    ];
     bad.weekdays['2'] = [['8:30', '12:00']];
     bad.workdays.push({ date: '2026-10-01', name: '错误' });
     const semantic = await call('/api/calendar', { method: 'PUT', token: admin, body: bad });
@@ -115,11 +143,18 @@ describe(`calendar routes (${DRIVER})`, () => {
     expect(semantic.body.errors).to.deep.equal([
       { location: 'body.weekdays.1[1]', message: 'the period 11:00–17:30 overlaps 08:30–12:00' },
       { location: 'body.weekdays.2[0][0]', message: '"8:30" is not a start time HH:MM (00:00–23:59)' },
-      { location: `body.workdays[${SHIPPED.workdays.length}].date`, message: `2026-10-01 is both a holiday (holidays[${SHIPPED.holidays.findIndex((h) => h.date === '2026-10-01')}]) and a make-up workday; keep only one` },
+      {
+        location: `body.workdays[${SHIPPED.workdays.length}].date`,
+        message: `2026-10-01 is both a holiday (holidays[${SHIPPED.holidays.findIndex((h) => h.date === '2026-10-01')}]) and a make-up workday; keep only one`,
+      },
     ]);
-    expect(semantic.body.detail).to.match(/^the working calendar is not valid: the period 11:00–17:30 overlaps 08:30–12:00; /);
+    expect(semantic.body.detail).to.match(
+      /^the working calendar is not valid: the period 11:00–17:30 overlaps 08:30–12:00; /,
+    );
     expect((await call('/api/calendar')).body).to.deep.equal(before);
-    const audits = await sql<{ n: number }>`select count(*)::int as n from audit_event where entity = 'calendar'`.execute(database.db);
+    const audits = await sql<{
+      n: number;
+    }>`select count(*)::int as n from audit_event where entity = 'calendar'`.execute(database.db);
     expect(audits.rows[0].n).to.equal(0);
   });
 
@@ -137,8 +172,12 @@ describe(`calendar routes (${DRIVER})`, () => {
     const got = await call('/api/calendar');
     expect(got.body).to.deep.equal(put.body);
 
-    expect((await deadline('2026-11-20T16:30:00+08:00', 'hours=2')).body.deadline).to.equal('2026-11-21T09:30:00.000+08:00');
-    expect((await deadline('2026-11-21T17:00:00+08:00', 'hours=1')).body.deadline).to.equal('2026-11-24T09:00:00.000+08:00');
+    expect((await deadline('2026-11-20T16:30:00+08:00', 'hours=2')).body.deadline).to.equal(
+      '2026-11-21T09:30:00.000+08:00',
+    );
+    expect((await deadline('2026-11-21T17:00:00+08:00', 'hours=1')).body.deadline).to.equal(
+      '2026-11-24T09:00:00.000+08:00',
+    );
     const second = await loadCalendar(database.db);
     expect(second).to.not.equal(first);
     expect(second.isWorkday('2026-11-21')).to.equal(true);
@@ -150,12 +189,18 @@ describe(`calendar routes (${DRIVER})`, () => {
     expect(row).to.include({ actor_name: 'root', action: 'update', entity_key: '1' });
     const detail = typeof row.detail === 'string' ? JSON.parse(row.detail) : row.detail;
     expect(detail).to.deep.equal({
-      utc_offset_minutes: 480, weekdays_changed: false,
-      holidays_added: ['2026-11-23'], holidays_removed: [], workdays_added: ['2026-11-21'], workdays_removed: [],
+      utc_offset_minutes: 480,
+      weekdays_changed: false,
+      holidays_added: ['2026-11-23'],
+      holidays_removed: [],
+      workdays_added: ['2026-11-21'],
+      workdays_removed: [],
     });
 
     // Putting the shipped calendar back restores the original answer.
     expect((await call('/api/calendar', { method: 'PUT', token: admin, body: SHIPPED })).status).to.equal(200);
-    expect((await deadline('2026-11-20T16:30:00+08:00', 'hours=2')).body.deadline).to.equal('2026-11-23T09:30:00.000+08:00');
+    expect((await deadline('2026-11-20T16:30:00+08:00', 'hours=2')).body.deadline).to.equal(
+      '2026-11-23T09:30:00.000+08:00',
+    );
   });
 });

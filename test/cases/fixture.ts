@@ -25,7 +25,7 @@ export const P = {
   c21: { lon: 100.0025, lat: 20.0015 }, // grid 990001001002002, community 990001001002 西湖
   c41: { lon: 100.0045, lat: 20.0015 }, // grid 990001002001002 中心公园, street 990001002
   c61: { lon: 100.0065, lat: 20.0015 }, // grid 990001002002002, street 990001002
-  outside: { lon: 101, lat: 21 },        // outside every region
+  outside: { lon: 101, lat: 21 }, // outside every region
 };
 
 export const DUPLICATES = { radiusM: 50, windowHours: 72 };
@@ -33,20 +33,36 @@ export const DISTRICT_M2 = 243180;
 /** A local (China Standard Time) instant. */
 export const at = (local: string) => new Date(`${local}+08:00`);
 
-export interface Account { user: User; token: string }
+export interface Account {
+  user: User;
+  token: string;
+}
 export interface World {
   database: Database;
   server: TestServer;
   u: Record<'admin' | 'disp' | 'disp2' | 'hA' | 'hB' | 'coll' | 'viewer', Account>;
 }
 
-export interface Reply<T = any> { status: number; body: T }
+export interface Reply<T = any> {
+  status: number;
+  body: T;
+}
 
-export async function call<T = any>(w: World, method: string, path: string, token?: string, body?: unknown): Promise<Reply<T>> {
+export async function call<T = any>(
+  w: World,
+  method: string,
+  path: string,
+  token?: string,
+  body?: unknown,
+): Promise<Reply<T>> {
   const headers: Record<string, string> = {};
   if (token) headers.Authorization = `Bearer ${token}`;
   if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${w.server.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${w.server.url}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
@@ -80,18 +96,36 @@ export async function tearDownWorld(w: World | undefined): Promise<void> {
 }
 
 /** Reports straight through intakeCase (fixed clock). */
-export async function intake(w: World, input: Partial<ReportInput> & { location: ReportInput['location'] }, now?: Date, user?: User) {
-  const r = await intakeCase(w.database.db, {
-    channel: 'collector', category: 'matter:06010', description: '暴露垃圾', ...input,
-  } as ReportInput, { user, now, duplicates: DUPLICATES });
+export async function intake(
+  w: World,
+  input: Partial<ReportInput> & { location: ReportInput['location'] },
+  now?: Date,
+  user?: User,
+) {
+  const r = await intakeCase(
+    w.database.db,
+    {
+      channel: 'collector',
+      category: 'matter:06010',
+      description: '暴露垃圾',
+      ...input,
+    } as ReportInput,
+    { user, now, duplicates: DUPLICATES },
+  );
   return r.id;
 }
 
 /** Applies actions in order (as admin unless given) at the given local instants, one per action. */
-export async function steps(w: World, id: number, list: [action: string, local: string, extra?: { note?: string; department_code?: string; user?: User }][]) {
+export async function steps(
+  w: World,
+  id: number,
+  list: [action: string, local: string, extra?: { note?: string; department_code?: string; user?: User }][],
+) {
   for (const [action, local, extra] of list) {
     const { user, ...rest } = extra ?? {};
-    await applyAction(w.database.db, id, { action, note: '处理说明', ...rest }, user ?? w.u.admin.user, { now: at(local) });
+    await applyAction(w.database.db, id, { action, note: '处理说明', ...rest }, user ?? w.u.admin.user, {
+      now: at(local),
+    });
   }
 }
 
@@ -100,7 +134,9 @@ export async function caseRow(w: World, id: number): Promise<Record<string, any>
 }
 
 export async function eventRows(w: World, id: number): Promise<Record<string, any>[]> {
-  return (await sql<Record<string, any>>`select * from case_event where case_id = ${id} order by id`.execute(w.database.db)).rows;
+  return (
+    await sql<Record<string, any>>`select * from case_event where case_id = ${id} order by id`.execute(w.database.db)
+  ).rows;
 }
 
 export const iso = (t: Date | string | null | undefined) => (t == null ? null : new Date(t).toISOString());

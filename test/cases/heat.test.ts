@@ -18,14 +18,19 @@ describe(`heat map privacy (${DRIVER})`, function () {
   before(async () => {
     w = await setUpWorld();
     const cases: [keyof typeof P, string][] = [
-      ['c11', '2026-01-05T09:00:00'], ['c00', '2026-01-10T09:00:00'], ['c10', '2026-01-20T09:00:00'],
-      ['c21', '2026-01-08T09:00:00'], ['c21', '2026-01-15T09:00:00'],
+      ['c11', '2026-01-05T09:00:00'],
+      ['c00', '2026-01-10T09:00:00'],
+      ['c10', '2026-01-20T09:00:00'],
+      ['c21', '2026-01-08T09:00:00'],
+      ['c21', '2026-01-15T09:00:00'],
       ['c41', '2026-01-12T10:00:00'],
       ['outside', '2026-01-25T09:00:00'],
     ];
     for (const [p, t] of cases) await intake(w, { location: P[p], channel: 'hotline_12345' }, at(t));
   });
-  after(async () => { await tearDownWorld(w); });
+  after(async () => {
+    await tearDownWorld(w);
+  });
 
   const heat = (query: string, token?: string) => call(w, 'GET', `/api/cases/heat${query}`, token);
   const JANUARY = `?from=${encodeURIComponent('2026-01-01T00:00:00+08:00')}&to=${encodeURIComponent('2026-02-01T00:00:00+08:00')}`;
@@ -36,7 +41,8 @@ describe(`heat map privacy (${DRIVER})`, function () {
       const r = await heat(JANUARY, token);
       expect(r.status).to.equal(200);
       expect(r.body).to.deep.equal({
-        points: [[100.001, 20.001, 3]], total: 3,
+        points: [[100.001, 20.001, 3]],
+        total: 3,
         aggregation: { ...PUBLIC, from: '2025-12-31T16:00:00.000Z', to: '2026-01-31T16:00:00.000Z' },
       });
     }
@@ -51,26 +57,40 @@ describe(`heat map privacy (${DRIVER})`, function () {
   });
 
   it('a period that leaves the busy cell with 2 cases shows nothing', async () => {
-    const r = await heat(`?from=${encodeURIComponent('2026-01-06T00:00:00+08:00')}&to=${encodeURIComponent('2026-02-05T00:00:00+08:00')}`);
+    const r = await heat(
+      `?from=${encodeURIComponent('2026-01-06T00:00:00+08:00')}&to=${encodeURIComponent('2026-02-05T00:00:00+08:00')}`,
+    );
     expect(r.status).to.equal(200);
     expect([r.body.points, r.body.total]).to.deep.equal([[], 0]);
   });
 
   it('from/to are widened to whole China-time days', async () => {
-    const r = await heat(`?from=${encodeURIComponent('2026-01-01T12:34:56+08:00')}&to=${encodeURIComponent('2026-01-31T00:00:01+08:00')}`);
+    const r = await heat(
+      `?from=${encodeURIComponent('2026-01-01T12:34:56+08:00')}&to=${encodeURIComponent('2026-01-31T00:00:01+08:00')}`,
+    );
     expect(r.status).to.equal(200);
     expect(r.body.aggregation).to.deep.include({ from: '2025-12-31T16:00:00.000Z', to: '2026-01-31T16:00:00.000Z' });
     expect(r.body.points).to.deep.equal([[100.001, 20.001, 3]]);
   });
 
   it('a one-second window (and anything under 30 days) is a 400 saying the minimum', async () => {
-    const r = await heat(`?from=${encodeURIComponent('2026-01-12T10:00:00+08:00')}&to=${encodeURIComponent('2026-01-12T10:00:01+08:00')}`, w.u.viewer.token);
+    const r = await heat(
+      `?from=${encodeURIComponent('2026-01-12T10:00:00+08:00')}&to=${encodeURIComponent('2026-01-12T10:00:01+08:00')}`,
+      w.u.viewer.token,
+    );
     expect(r.status).to.equal(400);
-    expect(r.body.detail).to.equal('the public heat map needs a period of at least 30 days; from 2026-01-11T16:00:00.000Z to '
-      + '2026-01-12T16:00:00.000Z (whole days in China time) is 1 day. Dispatchers and admins get the exact heat map for any period.');
-    const d29 = await heat(`?from=${encodeURIComponent('2026-01-01T00:00:00+08:00')}&to=${encodeURIComponent('2026-01-30T00:00:00+08:00')}`);
-    expect([d29.status, d29.body.detail]).to.deep.equal([400, 'the public heat map needs a period of at least 30 days; from '
-      + '2025-12-31T16:00:00.000Z to 2026-01-29T16:00:00.000Z (whole days in China time) is 29 days. Dispatchers and admins get the exact heat map for any period.']);
+    expect(r.body.detail).to.equal(
+      'the public heat map needs a period of at least 30 days; from 2026-01-11T16:00:00.000Z to ' +
+        '2026-01-12T16:00:00.000Z (whole days in China time) is 1 day. Dispatchers and admins get the exact heat map for any period.',
+    );
+    const d29 = await heat(
+      `?from=${encodeURIComponent('2026-01-01T00:00:00+08:00')}&to=${encodeURIComponent('2026-01-30T00:00:00+08:00')}`,
+    );
+    expect([d29.status, d29.body.detail]).to.deep.equal([
+      400,
+      'the public heat map needs a period of at least 30 days; from ' +
+        '2025-12-31T16:00:00.000Z to 2026-01-29T16:00:00.000Z (whole days in China time) is 29 days. Dispatchers and admins get the exact heat map for any period.',
+    ]);
   });
 
   it("the web map's periods stay valid: from = now − 30/90/365 days, no to", async () => {
@@ -84,11 +104,19 @@ describe(`heat map privacy (${DRIVER})`, function () {
     for (const token of [w.u.disp.token, w.u.admin.token]) {
       const r = await heat(JANUARY, token);
       expect([...r.body.points].sort((a: number[], b: number[]) => a[0] - b[0] || a[1] - b[1])).to.deep.equal([
-        [100.0005, 20.0005, 1], [100.0015, 20.0005, 1], [100.0015, 20.0015, 1], [100.0025, 20.0015, 2], [100.0045, 20.0015, 1], [101, 21, 1],
+        [100.0005, 20.0005, 1],
+        [100.0015, 20.0005, 1],
+        [100.0015, 20.0015, 1],
+        [100.0025, 20.0015, 2],
+        [100.0045, 20.0015, 1],
+        [101, 21, 1],
       ]);
       expect(r.body.total).to.equal(7);
       expect(r.body.aggregation).to.deep.equal({ exact: true, cell_deg: 0.0001, min_count: 1 });
-      const second = await heat(`?from=${encodeURIComponent('2026-01-12T10:00:00+08:00')}&to=${encodeURIComponent('2026-01-12T10:00:01+08:00')}`, token);
+      const second = await heat(
+        `?from=${encodeURIComponent('2026-01-12T10:00:00+08:00')}&to=${encodeURIComponent('2026-01-12T10:00:01+08:00')}`,
+        token,
+      );
       expect([second.status, second.body.points, second.body.total]).to.deep.equal([200, [[100.0045, 20.0015, 1]], 1]);
     }
   });

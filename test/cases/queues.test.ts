@@ -6,7 +6,19 @@ import { expect } from 'chai';
 import { sql } from 'kysely';
 import { reassignOpenCases } from '../../server/assign/reassign.js';
 import { assignmentVersion } from '../../server/assign/assign.js';
-import { P, at, call, caseRow, eventRows, intake, setUpWorld, steps, tearDownWorld, type Reply, type World } from './fixture.js';
+import {
+  P,
+  at,
+  call,
+  caseRow,
+  eventRows,
+  intake,
+  setUpWorld,
+  steps,
+  tearDownWorld,
+  type Reply,
+  type World,
+} from './fixture.js';
 
 describe('case queues and heat map', function () {
   let w: World;
@@ -22,17 +34,45 @@ describe('case queues and heat map', function () {
   before(async () => {
     w = await setUpWorld();
     c1 = await intake(w, { location: P.c02 }, at('2026-03-02T10:00:00'));
-    c2 = await intake(w, { location: P.c21, category: 'matter:06012', channel: 'hotline_12345', description: '道路不洁' }, at('2026-03-03T10:00:00'));
+    c2 = await intake(
+      w,
+      { location: P.c21, category: 'matter:06012', channel: 'hotline_12345', description: '道路不洁' },
+      at('2026-03-03T10:00:00'),
+    );
     await steps(w, c2, [['accept', '2026-03-03T10:05:00']]);
-    c3 = await intake(w, { location: P.c41, category: 'matter:01001', channel: 'app', description: '井盖缺失', condition: '缺失' }, at('2026-03-04T10:00:00'));
-    await steps(w, c3, [['accept', '2026-03-04T10:05:00'], ['file', '2026-03-04T10:10:00'], ['dispatch', '2026-03-04T10:15:00']]);
-    c4 = await intake(w, { location: P.c61, category: 'matter:07001', channel: 'wechat', description: '小广告' }, at('2026-03-05T10:00:00'));
-    await steps(w, c4, [['accept', '2026-03-05T10:05:00'], ['file', '2026-03-05T10:10:00'], ['dispatch', '2026-03-05T10:15:00'],
-      ['dispose', '2026-03-05T11:00:00'], ['check', '2026-03-05T11:10:00'], ['close', '2026-03-05T11:20:00']]);
-    c5 = await intake(w, { location: P.outside, channel: 'hotline_12345', description: '边界外垃圾' }, at('2026-03-06T10:00:00'));
+    c3 = await intake(
+      w,
+      { location: P.c41, category: 'matter:01001', channel: 'app', description: '井盖缺失', condition: '缺失' },
+      at('2026-03-04T10:00:00'),
+    );
+    await steps(w, c3, [
+      ['accept', '2026-03-04T10:05:00'],
+      ['file', '2026-03-04T10:10:00'],
+      ['dispatch', '2026-03-04T10:15:00'],
+    ]);
+    c4 = await intake(
+      w,
+      { location: P.c61, category: 'matter:07001', channel: 'wechat', description: '小广告' },
+      at('2026-03-05T10:00:00'),
+    );
+    await steps(w, c4, [
+      ['accept', '2026-03-05T10:05:00'],
+      ['file', '2026-03-05T10:10:00'],
+      ['dispatch', '2026-03-05T10:15:00'],
+      ['dispose', '2026-03-05T11:00:00'],
+      ['check', '2026-03-05T11:10:00'],
+      ['close', '2026-03-05T11:20:00'],
+    ]);
+    c5 = await intake(
+      w,
+      { location: P.outside, channel: 'hotline_12345', description: '边界外垃圾' },
+      at('2026-03-06T10:00:00'),
+    );
     c6 = await intake(w, { location: P.c02, channel: 'video', description: '视频发现垃圾' });
   });
-  after(async () => { await tearDownWorld(w); });
+  after(async () => {
+    await tearDownWorld(w);
+  });
 
   const ids = async (query: string, token = w.u.disp.token) => {
     const r = await call(w, 'GET', `/api/cases${query}`, token);
@@ -42,9 +82,15 @@ describe('case queues and heat map', function () {
 
   it('the fixture cases are where they should be', async () => {
     const expected: [number, string, string][] = [
-      [c1, 'reported', 'HW'], [c2, 'accepted', 'HW'], [c3, 'dispatched', 'SZ'], [c4, 'closed', 'QY'], [c5, 'reported', 'QY'], [c6, 'reported', 'HW'],
+      [c1, 'reported', 'HW'],
+      [c2, 'accepted', 'HW'],
+      [c3, 'dispatched', 'SZ'],
+      [c4, 'closed', 'QY'],
+      [c5, 'reported', 'QY'],
+      [c6, 'reported', 'HW'],
     ];
-    for (const [id, state, dept] of expected) expect(await caseRow(w, id), String(id)).to.include({ state, department_code: dept });
+    for (const [id, state, dept] of expected)
+      expect(await caseRow(w, id), String(id)).to.include({ state, department_code: dept });
     expect(await ids('')).to.deep.equal([c6, c5, c4, c3, c2, c1]);
   });
 
@@ -82,7 +128,10 @@ describe('case queues and heat map', function () {
     expect(await ids('?overdue=true')).to.deep.equal([c5, c3, c2, c1]);
     expect(await ids('?overdue=false')).to.deep.equal([c6, c4]);
     const r = await call(w, 'GET', '/api/cases?overdue=true&state=reported', w.u.disp.token);
-    expect(r.body.items.map((c: any) => [c.id, c.overdue])).to.deep.equal([[c5, true], [c1, true]]);
+    expect(r.body.items.map((c: any) => [c.id, c.overdue])).to.deep.equal([
+      [c5, true],
+      [c1, true],
+    ]);
     // c1 was reported Monday 2026-03-02 10:00: 30 working minutes to accept.
     expect(r.body.items[1].deadlines).to.deep.equal({ stage: '2026-03-02T02:30:00.000Z', dispose: null });
   });
@@ -138,7 +187,11 @@ describe('case queues and heat map', function () {
     const all = pages.flat();
     expect(all).to.deep.equal([c6, c5, c4, c3, c2, c1]);
     expect(new Set(all).size).to.equal(6);
-    expect(pages.slice(0, 3)).to.deep.equal([[c6, c5], [c4, c3], [c2, c1]]);
+    expect(pages.slice(0, 3)).to.deep.equal([
+      [c6, c5],
+      [c4, c3],
+      [c2, c1],
+    ]);
     expect(seen[1]).to.equal(`/api/cases?limit=2&cursor=${c5}`);
     expect(seen[2]).to.equal(`/api/cases?limit=2&cursor=${c3}`);
     // Filters are kept in the next link.
@@ -177,15 +230,26 @@ describe('case queues and heat map', function () {
     let r = await call(w, 'GET', '/api/cases/heat', t);
     expect(r.status).to.equal(200);
     expect(sorted(r.body.points)).to.deep.equal([
-      [100.0005, 20.0025, 2], [100.0025, 20.0015, 1], [100.0045, 20.0015, 1], [100.0065, 20.0015, 1], [101, 21, 1],
+      [100.0005, 20.0025, 2],
+      [100.0025, 20.0015, 1],
+      [100.0045, 20.0015, 1],
+      [100.0065, 20.0015, 1],
+      [101, 21, 1],
     ]);
     expect(r.body.total).to.equal(6);
     expect(r.body.points.reduce((s: number, p: number[]) => s + p[2], 0)).to.equal(6);
     r = await call(w, 'GET', '/api/cases/heat?category=matter:06010', t);
-    expect(sorted(r.body.points)).to.deep.equal([[100.0005, 20.0025, 2], [101, 21, 1]]);
+    expect(sorted(r.body.points)).to.deep.equal([
+      [100.0005, 20.0025, 2],
+      [101, 21, 1],
+    ]);
     expect(r.body.total).to.equal(3);
     r = await call(w, 'GET', '/api/cases/heat?state=closed', t);
-    expect(r.body).to.deep.equal({ points: [[100.0065, 20.0015, 1]], total: 1, aggregation: { exact: true, cell_deg: 0.0001, min_count: 1 } });
+    expect(r.body).to.deep.equal({
+      points: [[100.0065, 20.0015, 1]],
+      total: 1,
+      aggregation: { exact: true, cell_deg: 0.0001, min_count: 1 },
+    });
     r = await call(w, 'GET', '/api/cases/heat?from=2026-03-03T00:00:00Z&to=2026-03-06T00:00:00Z', t);
     expect(r.body.total).to.equal(3);
     r = await call(w, 'GET', '/api/cases/heat?state=foo', t);
@@ -215,26 +279,41 @@ describe('re-assignment of open cases', function () {
     r4 = await intake(w, { location: P.c21 }, t);
     r5 = await intake(w, { location: P.c10, category: 'matter:07001', description: '小广告' }, t);
     r6 = await intake(w, { location: P.c10 }, t);
-    const upTo = (n: number) => (['accept', 'file', 'dispatch', 'dispose', 'check', 'close'] as const).slice(0, n)
-      .map((a, i) => [a, `2026-11-23T09:${String(10 + i).padStart(2, '0')}:00`] as [string, string]);
+    const upTo = (n: number) =>
+      (['accept', 'file', 'dispatch', 'dispose', 'check', 'close'] as const)
+        .slice(0, n)
+        .map((a, i) => [a, `2026-11-23T09:${String(10 + i).padStart(2, '0')}:00`] as [string, string]);
     await steps(w, r2, upTo(3));
     await steps(w, r3, upTo(6));
     await steps(w, r6, upTo(2));
   });
-  after(async () => { await tearDownWorld(w); });
+  after(async () => {
+    await tearDownWorld(w);
+  });
 
   it('before: the district rule and the street fallback, the current assignment version', async () => {
     expect(v0).to.equal(2); // 1 at migration, +1 by the micro-city import
     const rows = await Promise.all([r1, r2, r3, r4, r5, r6].map((id) => caseRow(w, id)));
     expect(rows.map((c) => [c.state, c.department_code, Number(c.assignment_version)])).to.deep.equal([
-      ['reported', 'HW', v0], ['dispatched', 'HW', v0], ['closed', 'HW', v0], ['reported', 'HW', v0], ['reported', 'JD1', v0], ['filed', 'HW', v0],
+      ['reported', 'HW', v0],
+      ['dispatched', 'HW', v0],
+      ['closed', 'HW', v0],
+      ['reported', 'HW', v0],
+      ['reported', 'JD1', v0],
+      ['filed', 'HW', v0],
     ]);
   });
 
   it('a more specific rule + version bump → rerun moves cases not yet dispatched, proposes for dispatched ones', async () => {
     const db = w.database.db;
-    ruleId = (await sql<{ id: number }>`insert into resp_rule (name, category_kind, category_pattern, area_kind, area_codes, area_m2, department_code)
-      values ('东湖社区暴露垃圾归执法局', 'matter', '06010', 'regions', '{990001001001}', 69480, 'CG') returning id`.execute(db)).rows[0].id;
+    ruleId = (
+      await sql<{
+        id: number;
+      }>`insert into resp_rule (name, category_kind, category_pattern, area_kind, area_codes, area_m2, department_code)
+      values ('东湖社区暴露垃圾归执法局', 'matter', '06010', 'regions', '{990001001001}', 69480, 'CG') returning id`.execute(
+        db,
+      )
+    ).rows[0].id;
     await sql`update assignment_version set version = version + 1 where id = 1`.execute(db);
     const closedBefore = await caseRow(w, r3);
     const closedEvents = (await eventRows(w, r3)).length;
@@ -245,25 +324,46 @@ describe('re-assignment of open cases', function () {
     expect(r.body).to.deep.equal({ version: v1, examined: 5, changed: 3, department_changed: 2, proposed: 1 });
 
     // r1 and r6 (reported, filed) move to CG with a reassess event.
-    for (const [id, state, grid, before] of [[r1, 'reported', '990001001001001', eventsBefore[0]], [r6, 'filed', '990001001001006', eventsBefore[4]]] as const) {
+    for (const [id, state, grid, before] of [
+      [r1, 'reported', '990001001001001', eventsBefore[0]],
+      [r6, 'filed', '990001001001006', eventsBefore[4]],
+    ] as const) {
       const c = await caseRow(w, id);
       expect(c, String(id)).to.include({ state, department_code: 'CG', rule_id: ruleId, rule_version: 1 });
       expect(Number(c.assignment_version)).to.equal(v1);
-      expect(c.assignment.matched).to.deep.equal({ source: 'rule', rule_id: ruleId, rule_version: 1, rule_name: '东湖社区暴露垃圾归执法局' });
+      expect(c.assignment.matched).to.deep.equal({
+        source: 'rule',
+        rule_id: ruleId,
+        rule_version: 1,
+        rule_name: '东湖社区暴露垃圾归执法局',
+      });
       expect(c.assignment.proposed_department ?? null).to.equal(null);
       const ev = await eventRows(w, id);
       expect(ev.length).to.equal(before + 1);
       const last = ev.at(-1)!;
-      expect([last.action, last.from_state, last.to_state, last.actor_name, last.actor_id])
-        .to.deep.equal(['reassess', state, state, '调度员甲', w.u.disp.user.id]);
+      expect([last.action, last.from_state, last.to_state, last.actor_name, last.actor_id]).to.deep.equal([
+        'reassess',
+        state,
+        state,
+        '调度员甲',
+        w.u.disp.user.id,
+      ]);
       expect(last.detail).to.deep.equal({
-        version: v1, rule_id: ruleId, rule_version: 1, grid_from: grid, grid_to: grid, department_from: 'HW', department_to: 'CG',
+        version: v1,
+        rule_id: ruleId,
+        rule_version: 1,
+        grid_from: grid,
+        grid_to: grid,
+        department_from: 'HW',
+        department_to: 'CG',
       });
     }
 
     // r2 (dispatched) keeps HW and the rule that chose it (with its why); CG is proposed.
     const d = await caseRow(w, r2);
-    const hwRule = (await sql<{ id: number }>`select id from resp_rule where department_code = 'HW'`.execute(w.database.db)).rows[0].id;
+    const hwRule = (
+      await sql<{ id: number }>`select id from resp_rule where department_code = 'HW'`.execute(w.database.db)
+    ).rows[0].id;
     expect(d).to.include({ state: 'dispatched', department_code: 'HW', rule_id: hwRule });
     expect(d.assignment.matched).to.include({ source: 'rule', rule_id: hwRule });
     expect(Number(d.assignment_version)).to.equal(v1);
@@ -272,7 +372,13 @@ describe('re-assignment of open cases', function () {
     expect(dEv.length).to.equal(eventsBefore[1] + 1);
     expect(dEv.at(-1)!.action).to.equal('reassess');
     expect(dEv.at(-1)!.detail).to.deep.equal({
-      version: v1, rule_id: ruleId, rule_version: 1, grid_from: '990001001001004', grid_to: '990001001001004', department_from: 'HW', proposed_department: 'CG',
+      version: v1,
+      rule_id: ruleId,
+      rule_version: 1,
+      grid_from: '990001001001004',
+      grid_to: '990001001001004',
+      department_from: 'HW',
+      proposed_department: 'CG',
     });
     const view = await call(w, 'GET', `/api/cases/${r2}`, w.u.disp.token);
     expect(view.body.assignment.department.code).to.equal('HW');
@@ -280,7 +386,10 @@ describe('re-assignment of open cases', function () {
     expect(view.body.assignment.version).to.equal(v1);
 
     // r4 (another community) and r5 (no rule, street fallback): examined, version recorded, no event.
-    for (const [id, dept, before] of [[r4, 'HW', eventsBefore[2]], [r5, 'JD1', eventsBefore[3]]] as const) {
+    for (const [id, dept, before] of [
+      [r4, 'HW', eventsBefore[2]],
+      [r5, 'JD1', eventsBefore[3]],
+    ] as const) {
       const c = await caseRow(w, id);
       expect(c.department_code).to.equal(dept);
       expect(Number(c.assignment_version)).to.equal(v1);
@@ -292,11 +401,18 @@ describe('re-assignment of open cases', function () {
     expect((await eventRows(w, r3)).length).to.equal(closedEvents);
   });
 
-  const eventCount = async () => (await sql<{ n: number }>`select count(*)::int as n from case_event`.execute(w.database.db)).rows[0].n;
+  const eventCount = async () =>
+    (await sql<{ n: number }>`select count(*)::int as n from case_event`.execute(w.database.db)).rows[0].n;
 
   it('a second rerun changes nothing (examined 0)', async () => {
     const n = await eventCount();
-    expect(await reassignOpenCases(w.database.db)).to.deep.equal({ version: v1, examined: 0, changed: 0, department_changed: 0, proposed: 0 });
+    expect(await reassignOpenCases(w.database.db)).to.deep.equal({
+      version: v1,
+      examined: 0,
+      changed: 0,
+      department_changed: 0,
+      proposed: 0,
+    });
     expect(await eventCount()).to.equal(n);
   });
 
@@ -307,14 +423,24 @@ describe('re-assignment of open cases', function () {
     const r = await call(w, 'POST', '/api/assign/rerun', w.u.disp.token, { all: true });
     expect(r.body).to.deep.equal({ version: v1, examined: 5, changed: 0, department_changed: 0, proposed: 0 });
     await sql`update assignment_version set version = version + 1 where id = 1`.execute(w.database.db);
-    expect(await reassignOpenCases(w.database.db)).to.deep.equal({ version: v1 + 1, examined: 5, changed: 0, department_changed: 0, proposed: 0 });
+    expect(await reassignOpenCases(w.database.db)).to.deep.equal({
+      version: v1 + 1,
+      examined: 5,
+      changed: 0,
+      department_changed: 0,
+      proposed: 0,
+    });
     expect(await eventCount()).to.equal(n);
     expect((await caseRow(w, r2)).assignment.proposed_department).to.equal('CG');
   });
 
   it('改派 to the proposed department settles the proposal', async () => {
     // BUG (server/cases/actions.ts): reassign/dispatch change department_code but leave assignment.proposed_department.
-    const r = await call(w, 'POST', `/api/cases/${r2}/actions`, w.u.disp.token, { action: 'reassign', note: '按新责权库改派', department_code: 'CG' });
+    const r = await call(w, 'POST', `/api/cases/${r2}/actions`, w.u.disp.token, {
+      action: 'reassign',
+      note: '按新责权库改派',
+      department_code: 'CG',
+    });
     expect(r.status).to.equal(200);
     expect(r.body.assignment.department.code).to.equal('CG');
     expect(r.body.assignment.proposed_department ?? null).to.equal(null);

@@ -8,13 +8,27 @@ import { sql } from 'kysely';
 import { ACTION_NAMES, STATES, STATE_LABEL, actionsFrom, type State } from '../../server/cases/workflow.js';
 import { applyAction } from '../../server/cases/actions.js';
 import {
-  P, at, call, caseRow, eventRows, intake, iso, setUpWorld, steps, tearDownWorld, type World,
+  P,
+  at,
+  call,
+  caseRow,
+  eventRows,
+  intake,
+  iso,
+  setUpWorld,
+  steps,
+  tearDownWorld,
+  type World,
 } from './fixture.js';
 
 describe('case workflow', function () {
   let w: World;
-  before(async () => { w = await setUpWorld(); });
-  after(async () => { await tearDownWorld(w); });
+  before(async () => {
+    w = await setUpWorld();
+  });
+  after(async () => {
+    await tearDownWorld(w);
+  });
 
   const act = (token: string, id: number, action: string, extra: Record<string, unknown> = {}) =>
     call(w, 'POST', `/api/cases/${id}/actions`, token, { action, ...extra });
@@ -23,11 +37,20 @@ describe('case workflow', function () {
     it('report → accept → file → dispatch → dispose → check → close, with labels, allowed actions and history', async () => {
       const { coll, disp, hA } = w.u;
       const r = await call(w, 'POST', '/api/cases', coll.token, {
-        channel: 'collector', category: 'matter:06010', description: '路边暴露垃圾', location: P.c02,
+        channel: 'collector',
+        category: 'matter:06010',
+        description: '路边暴露垃圾',
+        location: P.c02,
       });
       expect(r.status).to.equal(201);
       const id = r.body.id as number;
-      expect(r.body).to.include({ state: 'reported', state_label: '上报', closed_at: null, urge_count: 0, rework_count: 0 });
+      expect(r.body).to.include({
+        state: 'reported',
+        state_label: '上报',
+        closed_at: null,
+        urge_count: 0,
+        rework_count: 0,
+      });
       expect(r.body.allowed_actions).to.deep.equal([]); // a collector cannot accept
       expect(r.body.assignment.department).to.deep.equal({ code: 'HW', name: '区环卫所', kind: '环卫' });
       expect(r.body.assignment.grid).to.deep.equal({ code: '990001001001001', name: '东湖社区第1网格' });
@@ -71,7 +94,12 @@ describe('case workflow', function () {
       const closed = await call(w, 'GET', '/api/cases?state=closed', disp.token);
       expect(closed.status).to.equal(200);
       expect(closed.body.items.map((c: any) => c.id)).to.deep.equal([id]);
-      const open = await call(w, 'GET', '/api/cases?state=reported,verifying,accepted,filed,dispatched,parked,disposed,checked', disp.token);
+      const open = await call(
+        w,
+        'GET',
+        '/api/cases?state=reported,verifying,accepted,filed,dispatched,parked,disposed,checked',
+        disp.token,
+      );
       expect(open.body.items.map((c: any) => c.id)).to.not.include(id);
       // The `cases` tile layer's where clause (server/tiles/layers.ts) leaves it out.
       const inTile = await sql<{ n: number }>`select count(*)::int as n from case_record
@@ -116,7 +144,11 @@ describe('case workflow', function () {
       let tried = 0;
       for (const state of STATES) {
         const id = await intake(w, { location: P.c11 }, at('2026-11-23T09:00:00'));
-        await steps(w, id, ROUTE[state].map((a, i) => [a, `2026-11-23T09:${String(10 + i).padStart(2, '0')}:00`] as [string, string]));
+        await steps(
+          w,
+          id,
+          ROUTE[state].map((a, i) => [a, `2026-11-23T09:${String(10 + i).padStart(2, '0')}:00`] as [string, string]),
+        );
         const before = await caseRow(w, id);
         expect(before.state).to.equal(state);
         const eventsBefore = (await eventRows(w, id)).length;
@@ -141,7 +173,9 @@ describe('case workflow', function () {
       await steps(w, id, [['void', '2026-11-23T09:05:00', { note: '重复上报' }]]);
       const r = await act(w.u.disp.token, id, 'accept');
       expect(r.status).to.equal(409);
-      expect(r.body.detail).to.equal("a case in state voided (已作废) cannot take action 'accept'; allowed: none (the case is finished)");
+      expect(r.body.detail).to.equal(
+        "a case in state voided (已作废) cannot take action 'accept'; allowed: none (the case is finished)",
+      );
       expect(r.body.allowed_actions).to.deep.equal([]);
     });
 
@@ -168,7 +202,9 @@ describe('case workflow', function () {
       expect(r.body.allowed_actions).to.deep.equal(['verify']);
       r = await act(w.u.coll.token, id, 'verify');
       expect(r.status).to.equal(422);
-      expect(r.body.errors).to.deep.equal([{ location: 'body.note', message: "action 'verify' (核实反馈) needs a note saying why or what was done" }]);
+      expect(r.body.errors).to.deep.equal([
+        { location: 'body.note', message: "action 'verify' (核实反馈) needs a note saying why or what was done" },
+      ]);
       r = await act(w.u.coll.token, id, 'verify', { note: '现场确有垃圾' });
       expect(r.status).to.equal(200);
       expect(r.body.state).to.equal('accepted');
@@ -182,7 +218,11 @@ describe('case workflow', function () {
     it('void needs a note (422 naming it); with one the case is voided and finished', async () => {
       for (const route of [[], ['request_verify'], ['accept']]) {
         const id = await intake(w, { location: P.c02 }, at('2026-11-23T09:00:00'));
-        await steps(w, id, route.map((a) => [a, '2026-11-23T09:01:00'] as [string, string]));
+        await steps(
+          w,
+          id,
+          route.map((a) => [a, '2026-11-23T09:01:00'] as [string, string]),
+        );
         let r = await act(w.u.disp.token, id, 'void');
         expect(r.status).to.equal(422);
         expect(r.body.detail).to.equal("action 'void' (作废) needs a note saying why or what was done");
@@ -202,7 +242,11 @@ describe('case workflow', function () {
 
     it('park → unpark: no stage clock while parked, a new disposal clock after', async () => {
       const id = await intake(w, { location: P.c02 }, at('2026-11-23T08:40:00'));
-      await steps(w, id, [['accept', '2026-11-23T08:45:00'], ['file', '2026-11-23T08:50:00'], ['dispatch', '2026-11-23T09:00:00']]);
+      await steps(w, id, [
+        ['accept', '2026-11-23T08:45:00'],
+        ['file', '2026-11-23T08:50:00'],
+        ['dispatch', '2026-11-23T09:00:00'],
+      ]);
       let c = await caseRow(w, id);
       // 8 working hours (matter:06010, class C) from Monday 09:00: 3 h + 4.5 h Monday, 0.5 h Tuesday → Tue 09:00.
       expect(iso(c.stage_deadline)).to.equal('2026-11-24T01:00:00.000Z');
@@ -217,7 +261,12 @@ describe('case workflow', function () {
       expect(view.body).to.include({ state: 'parked', state_label: '已挂账', overdue: false });
       expect(view.body.deadlines).to.deep.equal({ stage: null, dispose: '2026-11-24T01:00:00.000Z' });
       expect(view.body.allowed_actions).to.deep.equal(['unpark', 'urge']);
-      expect(view.body.events.at(-1)).to.include({ action: 'park', from_state: 'dispatched', to_state: 'parked', deadline: null });
+      expect(view.body.events.at(-1)).to.include({
+        action: 'park',
+        from_state: 'dispatched',
+        to_state: 'parked',
+        deadline: null,
+      });
       // Unparked on Wednesday 09:00: a fresh 8 h → Thursday 09:00.
       await steps(w, id, [['unpark', '2026-11-25T09:00:00', { user: w.u.disp.user }]]);
       c = await caseRow(w, id);
@@ -226,12 +275,21 @@ describe('case workflow', function () {
       expect(iso(c.stage_deadline)).to.equal('2026-11-26T01:00:00.000Z');
       expect(iso(c.dispose_deadline)).to.equal('2026-11-26T01:00:00.000Z');
       const ev = (await eventRows(w, id)).at(-1)!;
-      expect([ev.action, ev.from_state, ev.to_state, iso(ev.deadline)]).to.deep.equal(['unpark', 'parked', 'dispatched', '2026-11-26T01:00:00.000Z']);
+      expect([ev.action, ev.from_state, ev.to_state, iso(ev.deadline)]).to.deep.equal([
+        'unpark',
+        'parked',
+        'dispatched',
+        '2026-11-26T01:00:00.000Z',
+      ]);
     });
 
     it('urge counts up, keeps the state and both deadlines, and appends an event', async () => {
       const id = await intake(w, { location: P.c02 }, at('2026-11-23T08:40:00'));
-      await steps(w, id, [['accept', '2026-11-23T08:45:00'], ['file', '2026-11-23T08:50:00'], ['dispatch', '2026-11-23T09:00:00']]);
+      await steps(w, id, [
+        ['accept', '2026-11-23T08:45:00'],
+        ['file', '2026-11-23T08:50:00'],
+        ['dispatch', '2026-11-23T09:00:00'],
+      ]);
       const r = await act(w.u.disp.token, id, 'urge');
       expect(r.status, 'urge needs a note').to.equal(422);
       await steps(w, id, [['urge', '2026-11-23T11:00:00', { note: '请尽快处理', user: w.u.disp.user }]]);
@@ -245,7 +303,9 @@ describe('case workflow', function () {
       expect(c.urge_count).to.equal(2);
       expect(iso(c.stage_deadline)).to.equal('2026-11-24T01:00:00.000Z');
       const ev = await eventRows(w, id);
-      expect(ev.map((e) => [e.action, e.from_state, e.to_state, iso(e.deadline), e.actor_name]).slice(-2)).to.deep.equal([
+      expect(
+        ev.map((e) => [e.action, e.from_state, e.to_state, iso(e.deadline), e.actor_name]).slice(-2),
+      ).to.deep.equal([
         ['urge', 'dispatched', 'dispatched', '2026-11-24T01:00:00.000Z', '调度员甲'],
         ['urge', 'dispatched', 'dispatched', '2026-11-24T01:00:00.000Z', '调度员甲'],
       ]);
@@ -254,8 +314,13 @@ describe('case workflow', function () {
 
     it('urge on a parked case keeps it parked, clock-less, and remembers where it was parked from', async () => {
       const id = await intake(w, { location: P.c02 }, at('2026-11-23T08:40:00'));
-      await steps(w, id, [['accept', '2026-11-23T08:45:00'], ['file', '2026-11-23T08:50:00'], ['dispatch', '2026-11-23T09:00:00'],
-        ['park', '2026-11-23T10:00:00'], ['urge', '2026-11-23T11:00:00', { user: w.u.disp.user }]]);
+      await steps(w, id, [
+        ['accept', '2026-11-23T08:45:00'],
+        ['file', '2026-11-23T08:50:00'],
+        ['dispatch', '2026-11-23T09:00:00'],
+        ['park', '2026-11-23T10:00:00'],
+        ['urge', '2026-11-23T11:00:00', { user: w.u.disp.user }],
+      ]);
       const c = await caseRow(w, id);
       expect(c).to.include({ state: 'parked', urge_count: 1, stage_deadline: null });
       expect(iso(c.dispose_deadline)).to.equal('2026-11-24T01:00:00.000Z');
@@ -265,8 +330,12 @@ describe('case workflow', function () {
 
     it('rework: disposed → dispatched, rework_count 1, a new disposal deadline', async () => {
       const id = await intake(w, { location: P.c02 }, at('2026-11-23T08:40:00'));
-      await steps(w, id, [['accept', '2026-11-23T08:45:00'], ['file', '2026-11-23T08:50:00'], ['dispatch', '2026-11-23T09:00:00'],
-        ['dispose', '2026-11-23T10:00:00', { note: '已清运', user: w.u.hA.user }]]);
+      await steps(w, id, [
+        ['accept', '2026-11-23T08:45:00'],
+        ['file', '2026-11-23T08:50:00'],
+        ['dispatch', '2026-11-23T09:00:00'],
+        ['dispose', '2026-11-23T10:00:00', { note: '已清运', user: w.u.hA.user }],
+      ]);
       let c = await caseRow(w, id);
       expect(c.state).to.equal('disposed');
       expect(iso(c.stage_deadline)).to.equal('2026-11-23T02:30:00.000Z'); // check: 30 min → 10:30
@@ -280,13 +349,23 @@ describe('case workflow', function () {
       expect(iso(c.stage_deadline)).to.equal('2026-11-24T03:00:00.000Z');
       expect(iso(c.dispose_deadline)).to.equal('2026-11-24T03:00:00.000Z');
       const ev = (await eventRows(w, id)).at(-1)!;
-      expect([ev.action, ev.from_state, ev.to_state, iso(ev.deadline), ev.actor_name, ev.note])
-        .to.deep.equal(['rework', 'disposed', 'dispatched', '2026-11-24T03:00:00.000Z', '监督员王', '仍有垃圾残留']);
+      expect([ev.action, ev.from_state, ev.to_state, iso(ev.deadline), ev.actor_name, ev.note]).to.deep.equal([
+        'rework',
+        'disposed',
+        'dispatched',
+        '2026-11-24T03:00:00.000Z',
+        '监督员王',
+        '仍有垃圾残留',
+      ]);
     });
 
     it('return by the department handler (note required) → filed; another department may not', async () => {
       const id = await intake(w, { location: P.c02 }, at('2026-11-23T08:40:00'));
-      await steps(w, id, [['accept', '2026-11-23T08:45:00'], ['file', '2026-11-23T08:50:00'], ['dispatch', '2026-11-23T09:00:00']]);
+      await steps(w, id, [
+        ['accept', '2026-11-23T08:45:00'],
+        ['file', '2026-11-23T08:50:00'],
+        ['dispatch', '2026-11-23T09:00:00'],
+      ]);
       let r = await act(w.u.hB.token, id, 'return', { note: '不归我们管' });
       expect(r.status).to.equal(403);
       expect(r.body.detail).to.equal('only a handler of department HW may return this case');
@@ -299,14 +378,24 @@ describe('case workflow', function () {
       expect(c).to.include({ state: 'filed', department_code: 'HW' });
       expect(iso(c.stage_deadline)).to.equal('2026-11-23T02:30:00.000Z'); // dispatch stage: 30 min → 10:30
       const ev = (await eventRows(w, id)).at(-1)!;
-      expect([ev.action, ev.from_state, ev.to_state, ev.actor_name, ev.note]).to.deep.equal(['return', 'dispatched', 'filed', '环卫所处置员', '非本单位职责']);
+      expect([ev.action, ev.from_state, ev.to_state, ev.actor_name, ev.note]).to.deep.equal([
+        'return',
+        'dispatched',
+        'filed',
+        '环卫所处置员',
+        '非本单位职责',
+      ]);
       r = await call(w, 'GET', `/api/cases/${id}`, w.u.disp.token);
       expect(r.body.allowed_actions).to.deep.equal(['dispatch', 'urge']);
     });
 
     it('reassign needs a known, different department_code and moves the case, recorded in the event', async () => {
       const id = await intake(w, { location: P.c02 }, at('2026-11-23T08:40:00'));
-      await steps(w, id, [['accept', '2026-11-23T08:45:00'], ['file', '2026-11-23T08:50:00'], ['dispatch', '2026-11-23T09:00:00']]);
+      await steps(w, id, [
+        ['accept', '2026-11-23T08:45:00'],
+        ['file', '2026-11-23T08:50:00'],
+        ['dispatch', '2026-11-23T09:00:00'],
+      ]);
       const tries: [Record<string, unknown>, string][] = [
         [{ note: '职责调整' }, "action 'reassign' needs the department_code to send the case to"],
         [{ note: '职责调整', department_code: 'NOPE' }, "unknown department 'NOPE'"],
@@ -326,9 +415,18 @@ describe('case workflow', function () {
       expect(r.body.state).to.equal('dispatched');
       expect(r.body.assignment.department).to.deep.equal({ code: 'CG', name: '区城管执法局', kind: '城管执法' });
       const ev = r.body.events.at(-1);
-      expect(ev).to.include({ action: 'reassign', from_state: 'dispatched', to_state: 'dispatched', note: '职责调整', actor_name: '调度员甲' });
+      expect(ev).to.include({
+        action: 'reassign',
+        from_state: 'dispatched',
+        to_state: 'dispatched',
+        note: '职责调整',
+        actor_name: '调度员甲',
+      });
       expect(ev.detail).to.deep.equal({ department_from: 'HW', department_to: 'CG' });
-      expect((await call(w, 'GET', `/api/cases/${id}`, w.u.hB.token)).body.allowed_actions).to.deep.equal(['return', 'dispose']);
+      expect((await call(w, 'GET', `/api/cases/${id}`, w.u.hB.token)).body.allowed_actions).to.deep.equal([
+        'return',
+        'dispose',
+      ]);
       expect((await call(w, 'GET', `/api/cases/${id}`, w.u.hA.token)).body.allowed_actions).to.deep.equal([]);
       const denied = await act(w.u.hA.token, id, 'dispose', { note: '已处理' });
       expect(denied.status).to.equal(403);
@@ -357,9 +455,17 @@ describe('case workflow', function () {
       dispatched = await intake(w, { location: P.c02 }, at('2026-11-23T08:40:00'));
       disposed = await intake(w, { location: P.c02 }, at('2026-11-23T08:40:00'));
       await steps(w, accepted, [['accept', '2026-11-23T08:45:00']]);
-      await steps(w, dispatched, [['accept', '2026-11-23T08:45:00'], ['file', '2026-11-23T08:50:00'], ['dispatch', '2026-11-23T09:00:00']]);
-      await steps(w, disposed, [['accept', '2026-11-23T08:45:00'], ['file', '2026-11-23T08:50:00'], ['dispatch', '2026-11-23T09:00:00'],
-        ['dispose', '2026-11-23T10:00:00', { user: w.u.hA.user }]]);
+      await steps(w, dispatched, [
+        ['accept', '2026-11-23T08:45:00'],
+        ['file', '2026-11-23T08:50:00'],
+        ['dispatch', '2026-11-23T09:00:00'],
+      ]);
+      await steps(w, disposed, [
+        ['accept', '2026-11-23T08:45:00'],
+        ['file', '2026-11-23T08:50:00'],
+        ['dispatch', '2026-11-23T09:00:00'],
+        ['dispose', '2026-11-23T10:00:00', { user: w.u.hA.user }],
+      ]);
     });
 
     it('no token → 401; a viewer → 403 naming the roles; nothing changes', async () => {
@@ -372,7 +478,9 @@ describe('case workflow', function () {
       expect(r.status).to.equal(401);
       r = await act(w.u.viewer.token, reported, 'accept');
       expect(r.status).to.equal(403);
-      expect(r.body.detail).to.equal("role 'viewer' may not do this; allowed roles: admin, dispatcher, department_handler, collector");
+      expect(r.body.detail).to.equal(
+        "role 'viewer' may not do this; allowed roles: admin, dispatcher, department_handler, collector",
+      );
       expect((await caseRow(w, reported)).state).to.equal('reported');
       expect((await eventRows(w, reported)).length).to.equal(1);
     });
@@ -412,10 +520,43 @@ describe('case workflow', function () {
 
     it('allowed_actions in GET /api/cases/:id match what each user may do', async () => {
       const expected: [number, Record<string, string[]>][] = [
-        [reported, { admin: ['accept', 'request_verify', 'void'], disp: ['accept', 'request_verify', 'void'], hA: [], hB: [], coll: [], viewer: [] }],
-        [accepted, { admin: ['void', 'file', 'urge'], disp: ['void', 'file', 'urge'], hA: [], hB: [], coll: [], viewer: [] }],
-        [dispatched, { admin: ['reassign', 'return', 'dispose', 'park', 'urge'], disp: ['reassign', 'park', 'urge'], hA: ['return', 'dispose'], hB: [], coll: [], viewer: [] }],
-        [disposed, { admin: ['urge', 'check', 'rework'], disp: ['urge', 'check', 'rework'], hA: [], hB: [], coll: ['check', 'rework'], viewer: [] }],
+        [
+          reported,
+          {
+            admin: ['accept', 'request_verify', 'void'],
+            disp: ['accept', 'request_verify', 'void'],
+            hA: [],
+            hB: [],
+            coll: [],
+            viewer: [],
+          },
+        ],
+        [
+          accepted,
+          { admin: ['void', 'file', 'urge'], disp: ['void', 'file', 'urge'], hA: [], hB: [], coll: [], viewer: [] },
+        ],
+        [
+          dispatched,
+          {
+            admin: ['reassign', 'return', 'dispose', 'park', 'urge'],
+            disp: ['reassign', 'park', 'urge'],
+            hA: ['return', 'dispose'],
+            hB: [],
+            coll: [],
+            viewer: [],
+          },
+        ],
+        [
+          disposed,
+          {
+            admin: ['urge', 'check', 'rework'],
+            disp: ['urge', 'check', 'rework'],
+            hA: [],
+            hB: [],
+            coll: ['check', 'rework'],
+            viewer: [],
+          },
+        ],
       ];
       for (const [id, byUser] of expected) {
         for (const [who, allowed] of Object.entries(byUser)) {
@@ -423,8 +564,16 @@ describe('case workflow', function () {
           expect(r.status, `${id} ${who}`).to.equal(200);
           expect(r.body.allowed_actions, `${r.body.state} ${who}`).to.deep.equal(allowed);
           // The list shows the same.
-          const list = await call(w, 'GET', `/api/cases?state=${r.body.state}&limit=500`, w.u[who as keyof World['u']].token);
-          expect(list.body.items.find((c: any) => c.id === id).allowed_actions, `list ${r.body.state} ${who}`).to.deep.equal(allowed);
+          const list = await call(
+            w,
+            'GET',
+            `/api/cases?state=${r.body.state}&limit=500`,
+            w.u[who as keyof World['u']].token,
+          );
+          expect(
+            list.body.items.find((c: any) => c.id === id).allowed_actions,
+            `list ${r.body.state} ${who}`,
+          ).to.deep.equal(allowed);
         }
       }
     });
@@ -450,9 +599,12 @@ describe('case workflow', function () {
         }
         expect(message).to.include('case_event is append-only');
       }
-      const notes = (await sql<{ n: number }>`select count(*)::int as n from case_event where note = 'x'`.execute(db)).rows[0].n;
+      const notes = (await sql<{ n: number }>`select count(*)::int as n from case_event where note = 'x'`.execute(db))
+        .rows[0].n;
       expect(notes).to.equal(0);
-      expect((await sql<{ n: number }>`select count(*)::int as n from case_event`.execute(db)).rows[0].n).to.equal(before);
+      expect((await sql<{ n: number }>`select count(*)::int as n from case_event`.execute(db)).rows[0].n).to.equal(
+        before,
+      );
     });
   });
 
@@ -479,34 +631,57 @@ describe('case workflow', function () {
     it('dispatched Wednesday 2026-09-30 16:00 (matter:06010, class C, 8 h) → due Thursday 2026-10-08 16:00', async () => {
       // 1.5 h on 09-30; 10-01 … 10-07 are National Day holidays; 3.5 h + 3 h on 10-08.
       const id = await intake(w, { location: P.c02 }, at('2026-09-30T09:00:00'));
-      await steps(w, id, [['accept', '2026-09-30T09:10:00'], ['file', '2026-09-30T09:20:00'], ['dispatch', '2026-09-30T16:00:00', { user: w.u.disp.user }]]);
+      await steps(w, id, [
+        ['accept', '2026-09-30T09:10:00'],
+        ['file', '2026-09-30T09:20:00'],
+        ['dispatch', '2026-09-30T16:00:00', { user: w.u.disp.user }],
+      ]);
       const c = await caseRow(w, id);
       expect(c).to.include({ state: 'dispatched', area_class: 'C', department_code: 'HW' });
       expect(iso(c.stage_deadline)).to.equal('2026-10-08T08:00:00.000Z');
       expect(iso(c.dispose_deadline)).to.equal('2026-10-08T08:00:00.000Z');
       const ev = (await eventRows(w, id)).at(-1)!;
-      expect([ev.action, iso(ev.at), iso(ev.deadline)]).to.deep.equal(['dispatch', '2026-09-30T08:00:00.000Z', '2026-10-08T08:00:00.000Z']);
+      expect([ev.action, iso(ev.at), iso(ev.deadline)]).to.deep.equal([
+        'dispatch',
+        '2026-09-30T08:00:00.000Z',
+        '2026-10-08T08:00:00.000Z',
+      ]);
       const view = await call(w, 'GET', `/api/cases/${id}`, w.u.disp.token);
-      expect(view.body.deadlines).to.deep.equal({ stage: '2026-10-08T08:00:00.000Z', dispose: '2026-10-08T08:00:00.000Z' });
+      expect(view.body.deadlines).to.deep.equal({
+        stage: '2026-10-08T08:00:00.000Z',
+        dispose: '2026-10-08T08:00:00.000Z',
+      });
     });
 
     it('dispatched Friday 2026-10-09 15:00 → due on the 调休 Saturday 2026-10-10 at 15:00', async () => {
       // 2.5 h Friday; Saturday 10-10 is a make-up workday (Monday hours): 3.5 h + 2 h → 15:00.
       const id = await intake(w, { location: P.c02 }, at('2026-10-09T09:00:00'));
-      await steps(w, id, [['accept', '2026-10-09T09:10:00'], ['file', '2026-10-09T09:20:00'], ['dispatch', '2026-10-09T15:00:00']]);
+      await steps(w, id, [
+        ['accept', '2026-10-09T09:10:00'],
+        ['file', '2026-10-09T09:20:00'],
+        ['dispatch', '2026-10-09T15:00:00'],
+      ]);
       expect(iso((await caseRow(w, id)).dispose_deadline)).to.equal('2026-10-10T07:00:00.000Z');
     });
 
     it('matter:01001 (井盖) in class C: 缺失 → 2 h, 破损、移位 → 8 h, any other condition → 16 h', async () => {
       const cases: [string, string, string][] = [
         // condition, dispatched at (local), expected disposal deadline (UTC)
-        ['缺失', '2026-11-23T11:00:00', '2026-11-23T06:00:00.000Z'],       // 1 h + 1 h after lunch → 14:00
+        ['缺失', '2026-11-23T11:00:00', '2026-11-23T06:00:00.000Z'], // 1 h + 1 h after lunch → 14:00
         ['破损、移位', '2026-11-23T09:00:00', '2026-11-24T01:00:00.000Z'], // 7.5 h Monday + 0.5 h → Tue 09:00
-        ['', '2026-11-23T09:00:00', '2026-11-25T01:00:00.000Z'],            // 7.5 h + 8 h + 0.5 h → Wed 09:00
+        ['', '2026-11-23T09:00:00', '2026-11-25T01:00:00.000Z'], // 7.5 h + 8 h + 0.5 h → Wed 09:00
       ];
       for (const [condition, dispatchAt, due] of cases) {
-        const id = await intake(w, { location: P.c41, category: 'matter:01001', condition, description: '井盖问题' }, at('2026-11-23T08:30:00'));
-        await steps(w, id, [['accept', '2026-11-23T08:35:00'], ['file', '2026-11-23T08:40:00'], ['dispatch', dispatchAt]]);
+        const id = await intake(
+          w,
+          { location: P.c41, category: 'matter:01001', condition, description: '井盖问题' },
+          at('2026-11-23T08:30:00'),
+        );
+        await steps(w, id, [
+          ['accept', '2026-11-23T08:35:00'],
+          ['file', '2026-11-23T08:40:00'],
+          ['dispatch', dispatchAt],
+        ]);
         const c = await caseRow(w, id);
         expect(c, condition).to.include({ condition, area_class: 'C', department_code: 'SZ', category_code: '01001' });
         expect(iso(c.dispose_deadline), condition).to.equal(due);

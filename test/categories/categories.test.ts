@@ -21,20 +21,37 @@ describe(`categories and time limits (${DRIVER})`, () => {
     await server?.close();
     await database?.close();
   });
-  const get = (path: string) => fetch(server.url + path).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
-  const put = (body: unknown, token = admin) => fetch(`${server.url}/api/time-limits`, {
-    method: 'PUT', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify(body),
-  }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+  const get = (path: string) =>
+    fetch(server.url + path).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+  const put = (body: unknown, token = admin) =>
+    fetch(`${server.url}/api/time-limits`, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
 
   it('loads the GB/T 47678.5 catalogs: 153 components, 250 matters, keyed by kind and code', async () => {
     expect((await get('/api/categories?kind=component')).body).to.have.length(153);
     const matters = (await get('/api/categories?kind=matter')).body;
     expect(matters).to.have.length(250);
     expect(matters.find((m: any) => m.code === '06010')).to.deep.equal({
-      key: 'matter:06010', kind: 'matter', code: '06010', major_code: '06', major_name: '市容环境类', name: '暴露垃圾', legacy_codes: ['0110'],
+      key: 'matter:06010',
+      kind: 'matter',
+      code: '06010',
+      major_code: '06',
+      major_name: '市容环境类',
+      name: '暴露垃圾',
+      legacy_codes: ['0110'],
     });
-    expect((await get('/api/categories?kind=matter&major=07')).body.map((m: any) => m.code))
-      .to.deep.equal(['07001', '07002', '07003', '07004', '07006', '07007', '07008']);
+    expect((await get('/api/categories?kind=matter&major=07')).body.map((m: any) => m.code)).to.deep.equal([
+      '07001',
+      '07002',
+      '07003',
+      '07004',
+      '07006',
+      '07007',
+      '07008',
+    ]);
     // The same 5-digit code in both kinds.
     expect((await get('/api/categories/component:01001')).body.name).to.equal('供水井盖');
     expect((await get('/api/categories/matter:01001')).body.name).to.equal('供水井盖异常');
@@ -53,7 +70,8 @@ describe(`categories and time limits (${DRIVER})`, () => {
   });
 
   it('picks the most specific time limit: class > major > any, condition > any condition, per area class', async () => {
-    const lim = (kind: string, code: string, cond: string, cls: 'A' | 'B' | 'C') => disposalLimit(database.db, kind, code, cond, cls);
+    const lim = (kind: string, code: string, cond: string, cls: 'A' | 'B' | 'C') =>
+      disposalLimit(database.db, kind, code, cond, cls);
     expect(await lim('matter', '01001', '缺失', 'A')).to.include({ pattern: '01001', condition: '缺失', hours: 1 });
     expect(await lim('matter', '01001', '缺失', 'C')).to.include({ hours: 2, area_class: 'C' });
     expect(await lim('matter', '01001', '破损、移位', 'B')).to.include({ hours: 8 });
@@ -76,7 +94,13 @@ describe(`categories and time limits (${DRIVER})`, () => {
       ],
     };
     expect((await put(table, editor)).status).to.equal(403);
-    const bad = await put({ ...table, limits: [{ kind: 'matter', pattern: '06031', hours_a: 1, hours_b: 1, hours_c: 1 }, { kind: 'matter', pattern: '06031', hours_a: 1, hours_b: 1, hours_c: 1 }] });
+    const bad = await put({
+      ...table,
+      limits: [
+        { kind: 'matter', pattern: '06031', hours_a: 1, hours_b: 1, hours_c: 1 },
+        { kind: 'matter', pattern: '06031', hours_a: 1, hours_b: 1, hours_c: 1 },
+      ],
+    });
     expect(bad.status).to.equal(422);
     expect(bad.body.errors.map((e: any) => e.message)).to.deep.equal([
       'no matter class 06031 in the dictionary',
@@ -90,10 +114,17 @@ describe(`categories and time limits (${DRIVER})`, () => {
     expect((await get('/api/time-limits')).body.limits).to.have.length(152); // nothing changed
     const ok = await put(table);
     expect(ok.status).to.equal(200);
-    expect(await disposalLimit(database.db, 'matter', '06010', '', 'C')).to.include({ hours: 3, close_condition: '清运完毕' });
+    expect(await disposalLimit(database.db, 'matter', '06010', '', 'C')).to.include({
+      hours: 3,
+      close_condition: '清运完毕',
+    });
     expect(await disposalLimit(database.db, 'component', '01001', '缺失', 'A')).to.include({ pattern: '*', hours: 8 });
     expect((await get('/api/time-limits')).body.stages.accept).to.equal(15);
-    const audit = await database.db.selectFrom('audit_event').select(['action', 'entity']).where('entity', '=', 'time_limits').execute();
+    const audit = await database.db
+      .selectFrom('audit_event')
+      .select(['action', 'entity'])
+      .where('entity', '=', 'time_limits')
+      .execute();
     expect(audit).to.deep.equal([{ action: 'update', entity: 'time_limits' }]);
   });
 });

@@ -25,37 +25,106 @@ describe(`optimistic concurrency: ETag and If-Match (${DRIVER})`, () => {
   before(async () => {
     w = await setUpWorld();
     const db = w.database.db;
-    await sql`insert into area_class_zone (id, name, class, area_kind, area_codes) values (50, '东湖', 'A', 'regions', '{990001001001}')`.execute(db);
+    await sql`insert into area_class_zone (id, name, class, area_kind, area_codes) values (50, '东湖', 'A', 'regions', '{990001001001}')`.execute(
+      db,
+    );
     await sql`insert into collector (id, code, name) values (50, 'C50', '监督员')`.execute(db);
-    await sql`insert into collector_area (id, name, grid_codes, collector_ids) values (50, '东湖片', '{990001001001001}', '{50}')`.execute(db);
-    await sql`insert into component (code, category_code, name) values ('99000101001000050', '01001', '井盖')`.execute(db);
+    await sql`insert into collector_area (id, name, grid_codes, collector_ids) values (50, '东湖片', '{990001001001001}', '{50}')`.execute(
+      db,
+    );
+    await sql`insert into component (code, category_code, name) values ('99000101001000050', '01001', '井盖')`.execute(
+      db,
+    );
   });
   after(() => tearDownWorld(w));
 
   const admin = () => w.u.admin.token;
-  const send = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}, token = admin()) => {
+  const send = async (
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+    token = admin(),
+  ) => {
     const h: Record<string, string> = { Authorization: `Bearer ${token}`, ...headers };
     if (body !== undefined) h['Content-Type'] = 'application/json';
-    const r = await fetch(w.server.url + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+    const r = await fetch(w.server.url + path, {
+      method,
+      headers: h,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const text = await r.text();
     return { status: r.status, etag: r.headers.get('etag'), body: text ? JSON.parse(text) : undefined };
   };
-  const audits = async () => (await sql<{ n: number }>`select count(*)::int as n from audit_event`.execute(w.database.db)).rows[0].n;
+  const audits = async () =>
+    (await sql<{ n: number }>`select count(*)::int as n from audit_event`.execute(w.database.db)).rows[0].n;
 
   const resources: Resource[] = [
-    { name: 'department', path: '/api/departments/HW', method: 'PATCH', values: ['甲', '乙'], change: (v) => ({ contact: v }), read: (b) => b.contact },
-    { name: 'rule', path: '/api/rules/1', method: 'PATCH', values: [10, 20], change: (v) => ({ priority: v }), read: (b) => b.priority },
-    { name: 'area class', path: '/api/area-classes/50', method: 'PATCH', values: ['B', 'C'], change: (v) => ({ class: v }), read: (b) => b.class },
-    { name: 'collector', path: '/api/collectors/50', method: 'PATCH', values: ['131', '132'], change: (v) => ({ phone: v }), read: (b) => b.phone },
-    { name: 'collector area', path: '/api/collector-areas/50', method: 'PATCH', values: ['东湖一片', '东湖二片'], change: (v) => ({ name: v }), read: (b) => b.name },
-    { name: 'component', path: '/api/components/99000101001000050', method: 'PATCH', values: ['破损', '丢失'], change: (v) => ({ status: v }), read: (b) => b.status },
     {
-      name: 'calendar', path: '/api/calendar', method: 'PUT',
-      values: ['甲改', '乙改'], change: (v, cur) => ({ ...cur.definition, note: v }), read: (b) => b.definition.note,
+      name: 'department',
+      path: '/api/departments/HW',
+      method: 'PATCH',
+      values: ['甲', '乙'],
+      change: (v) => ({ contact: v }),
+      read: (b) => b.contact,
     },
     {
-      name: 'time limits', path: '/api/time-limits', method: 'PUT',
-      values: [40, 50], change: (v, cur) => ({ stages: { ...cur.stages, accept: v }, limits: cur.limits.map(({ id: _, ...l }: any) => l) }),
+      name: 'rule',
+      path: '/api/rules/1',
+      method: 'PATCH',
+      values: [10, 20],
+      change: (v) => ({ priority: v }),
+      read: (b) => b.priority,
+    },
+    {
+      name: 'area class',
+      path: '/api/area-classes/50',
+      method: 'PATCH',
+      values: ['B', 'C'],
+      change: (v) => ({ class: v }),
+      read: (b) => b.class,
+    },
+    {
+      name: 'collector',
+      path: '/api/collectors/50',
+      method: 'PATCH',
+      values: ['131', '132'],
+      change: (v) => ({ phone: v }),
+      read: (b) => b.phone,
+    },
+    {
+      name: 'collector area',
+      path: '/api/collector-areas/50',
+      method: 'PATCH',
+      values: ['东湖一片', '东湖二片'],
+      change: (v) => ({ name: v }),
+      read: (b) => b.name,
+    },
+    {
+      name: 'component',
+      path: '/api/components/99000101001000050',
+      method: 'PATCH',
+      values: ['破损', '丢失'],
+      change: (v) => ({ status: v }),
+      read: (b) => b.status,
+    },
+    {
+      name: 'calendar',
+      path: '/api/calendar',
+      method: 'PUT',
+      values: ['甲改', '乙改'],
+      change: (v, cur) => ({ ...cur.definition, note: v }),
+      read: (b) => b.definition.note,
+    },
+    {
+      name: 'time limits',
+      path: '/api/time-limits',
+      method: 'PUT',
+      values: [40, 50],
+      change: (v, cur) => ({
+        stages: { ...cur.stages, accept: v },
+        limits: cur.limits.map(({ id: _, ...l }: any) => l),
+      }),
       read: (b) => b.stages.accept,
     },
   ];
@@ -66,8 +135,9 @@ describe(`optimistic concurrency: ETag and If-Match (${DRIVER})`, () => {
       expect(first.status).to.equal(200);
       expect(first.etag).to.match(/^"\d+"$/);
       const before = await audits();
-      const [a, b] = await Promise.all([0, 1].map((i) =>
-        send(r.method, r.path, r.change(r.values[i], first.body), { 'If-Match': first.etag! })));
+      const [a, b] = await Promise.all(
+        [0, 1].map((i) => send(r.method, r.path, r.change(r.values[i], first.body), { 'If-Match': first.etag! })),
+      );
       const statuses = [a.status, b.status].sort();
       expect(statuses).to.deep.equal([200, 412]);
       const winner = a.status === 200 ? 0 : 1;
@@ -110,18 +180,36 @@ describe(`optimistic concurrency: ETag and If-Match (${DRIVER})`, () => {
     expect((await send('GET', '/api/departments/SZ')).body.contact).to.equal('x');
   });
 
-  it('two dispatchers\' 改派 of one case with the version they saw: one wins, the other gets 412; one event', async () => {
+  it("two dispatchers' 改派 of one case with the version they saw: one wins, the other gets 412; one event", async () => {
     const id = await intake(w, { location: P.c02 });
-    await steps(w, id, [['accept', '2026-11-02T09:00:00'], ['file', '2026-11-02T09:10:00'], ['dispatch', '2026-11-02T09:20:00', { department_code: 'HW' }]]);
+    await steps(w, id, [
+      ['accept', '2026-11-02T09:00:00'],
+      ['file', '2026-11-02T09:10:00'],
+      ['dispatch', '2026-11-02T09:20:00', { department_code: 'HW' }],
+    ]);
     const seen = await call(w, 'GET', `/api/cases/${id}`, w.u.disp.token);
     const version = seen.body.version;
-    const [a, b] = await Promise.all([['CG', '执法更合适'], ['SZ', '市政更合适']].map(([department_code, note]) =>
-      send('POST', `/api/cases/${id}/actions`, { action: 'reassign', department_code, note }, { 'If-Match': `"${version}"` }, w.u.disp.token)));
+    const [a, b] = await Promise.all(
+      [
+        ['CG', '执法更合适'],
+        ['SZ', '市政更合适'],
+      ].map(([department_code, note]) =>
+        send(
+          'POST',
+          `/api/cases/${id}/actions`,
+          { action: 'reassign', department_code, note },
+          { 'If-Match': `"${version}"` },
+          w.u.disp.token,
+        ),
+      ),
+    );
     expect([a.status, b.status].sort()).to.deep.equal([200, 412]);
     const winner = a.status === 200 ? a : b;
     expect(winner.body.version).to.equal(version + 1);
     expect(winner.etag).to.equal(`"${version + 1}"`);
-    const events = await sql<{ action: string }>`select action from case_event where case_id = ${id} and action = 'reassign'`.execute(w.database.db);
+    const events = await sql<{
+      action: string;
+    }>`select action from case_event where case_id = ${id} and action = 'reassign'`.execute(w.database.db);
     expect(events.rows).to.have.length(1);
     const now = await call(w, 'GET', `/api/cases/${id}`, w.u.disp.token);
     expect(now.body.assignment.department.code).to.equal(winner.body.assignment.department.code);

@@ -25,15 +25,20 @@ describe('DATA_DIR lock', () => {
   it('a live holder refuses a second locker with a clear message; release frees it', () => {
     const lock = lockDataDir(dir, 'server');
     expect(readLock(dir)).to.include({ pid: process.pid, owner: 'server' });
-    expect(() => lockDataDir(dir, 'migrate.ts')).to.throw(DataDirLocked,
-      new RegExp(`^the embedded database in ${dir} is in use by process ${process.pid} \\(server, since `));
+    expect(() => lockDataDir(dir, 'migrate.ts')).to.throw(
+      DataDirLocked,
+      new RegExp(`^the embedded database in ${dir} is in use by process ${process.pid} \\(server, since `),
+    );
     lock.release();
     expect(fs.existsSync(path.join(dir, LOCK_FILE))).to.equal(false);
     lockDataDir(dir, 'again').release();
   });
 
   it('a stale lock of a dead process is taken over', async () => {
-    fs.writeFileSync(path.join(dir, LOCK_FILE), JSON.stringify({ pid: 2 ** 22 + 12345, owner: 'server', since: 'then' }));
+    fs.writeFileSync(
+      path.join(dir, LOCK_FILE),
+      JSON.stringify({ pid: 2 ** 22 + 12345, owner: 'server', since: 'then' }),
+    );
     expect(readLock(dir)).to.equal(undefined);
     const lock = lockDataDir(dir, 'server');
     expect(JSON.parse(fs.readFileSync(path.join(dir, LOCK_FILE), 'utf8')).pid).to.equal(process.pid);
@@ -67,13 +72,17 @@ describe('DATA_DIR lock', () => {
     expect(fs.statSync(lock.socket!).mode & 0o777).to.equal(0o600);
     let refused: unknown;
     await openDatabase({ dataDir: path.join(dir, 'db') }).catch((e) => (refused = e));
-    expect((refused as Error).message).to.match(/^the embedded database in .* is in use by process \d+ \(server, since /);
+    expect((refused as Error).message).to.match(
+      /^the embedded database in .* is in use by process \d+ \(server, since /,
+    );
     const second = await runTs('server/main.ts', [], { ...env, PORT: '0', HOST: '127.0.0.1' });
     expect(second.code).to.equal(1);
-    expect(second.stderr).to.contain(`wangge failed to start: the embedded database in ${dir} is in use by process ${process.pid} (server`);
+    expect(second.stderr).to.contain(
+      `wangge failed to start: the embedded database in ${dir} is in use by process ${process.pid} (server`,
+    );
   });
 
-  it('a tool\'s transaction holds the session: the server waits (health degraded, 503 after the acquire timeout), then sees the commit', async () => {
+  it("a tool's transaction holds the session: the server waits (health degraded, 503 after the acquire timeout), then sees the commit", async () => {
     const c = client();
     await c.connect();
     try {
@@ -81,13 +90,15 @@ describe('DATA_DIR lock', () => {
       await c.query('begin');
       await c.query('insert into socket_probe values ($1)', [1]);
       let seen: number | undefined;
-      const count = sql<{ n: number }>`select count(*)::int as n from socket_probe`.execute(database.db)
-        .then((r) => (seen = r.rows[0].n), () => (seen = -1));
+      const count = sql<{ n: number }>`select count(*)::int as n from socket_probe`.execute(database.db).then(
+        (r) => (seen = r.rows[0].n),
+        () => (seen = -1),
+      );
       await sleep(300);
-      expect(seen, 'the server\'s query waits for the tool\'s transaction').to.equal(undefined);
+      expect(seen, "the server's query waits for the tool's transaction").to.equal(undefined);
       const health = await fetch(`${server.url}/api/health`);
       expect(health.status).to.equal(503);
-      expect((await health.json() as any).status).to.equal('degraded');
+      expect(((await health.json()) as any).status).to.equal('degraded');
       await c.query('commit');
       await count;
       expect(seen === -1 ? 'timed out' : seen).to.equal(1); // queued after the commit, within the acquire timeout
@@ -113,23 +124,28 @@ describe('DATA_DIR lock', () => {
     const r = await sql<{ x: number }>`select x from socket_probe order by x`.execute(database.db);
     expect(r.rows.map((x) => x.x)).to.deep.equal([1]);
     // Two socket clients with parameterised (extended-protocol) queries and transactions, and the server, at once.
-    const a = client(), b = client();
+    const a = client(),
+      b = client();
     await Promise.all([a.connect(), b.connect()]);
     try {
       const work = async (cl: pg.Client, base: number) => {
         for (let i = 0; i < 10; i++) {
           await cl.query('begin');
           await cl.query('insert into socket_probe values ($1)', [base + i]);
-          const mine = await cl.query('select count(*)::int as n from socket_probe where x between $1 and $2', [base, base + 99]);
+          const mine = await cl.query('select count(*)::int as n from socket_probe where x between $1 and $2', [
+            base,
+            base + 99,
+          ]);
           expect(mine.rows[0].n).to.equal(i + 1);
           await cl.query(i % 2 ? 'commit' : 'rollback');
           if (i % 2 === 0) await cl.query('insert into socket_probe values ($1)', [base + i]); // autocommit
         }
       };
       const server = async () => {
-        for (let i = 0; i < 10; i++) await database.db.transaction().execute(async (trx) => {
-          await sql`insert into socket_probe values (${1000 + i})`.execute(trx);
-        });
+        for (let i = 0; i < 10; i++)
+          await database.db.transaction().execute(async (trx) => {
+            await sql`insert into socket_probe values (${1000 + i})`.execute(trx);
+          });
       };
       await Promise.all([work(a, 100), work(b, 200), server()]);
     } finally {
@@ -150,18 +166,22 @@ describe('DATA_DIR lock', () => {
     expect(imp.stdout).to.contain('grid       inserted 13, replaced 0, unchanged 0');
     const mig = await runTs('scripts/migrate.ts', [], env);
     expect(mig.stdout).to.equal('the database is up to date\n');
-    const me = await sql<{ n: number }>`select count(*)::int as n from app_user where name = '赵六'`.execute(database.db);
+    const me = await sql<{ n: number }>`select count(*)::int as n from app_user where name = '赵六'`.execute(
+      database.db,
+    );
     expect(me.rows[0].n).to.equal(1);
-    const grids = await (await fetch(`${server.url}/api/grids?limit=1000`)).json() as any;
+    const grids = (await (await fetch(`${server.url}/api/grids?limit=1000`)).json()) as any;
     expect(grids.features.length).to.equal(13);
     await server.close();
     await database.close();
     expect(fs.existsSync(path.join(dir, LOCK_FILE))).to.equal(false);
     database = await openDatabase({ dataDir: path.join(dir, 'db'), serveSocketIn: dir });
     server = await startTestServer(database);
-    const again = await (await fetch(`${server.url}/api/grids?limit=1000`)).json() as any;
+    const again = (await (await fetch(`${server.url}/api/grids?limit=1000`)).json()) as any;
     expect(again.features.length).to.equal(13);
-    const u = await sql<{ n: number }>`select count(*)::int as n from app_user where name = '赵六'`.execute(database.db);
+    const u = await sql<{ n: number }>`select count(*)::int as n from app_user where name = '赵六'`.execute(
+      database.db,
+    );
     expect(u.rows[0].n).to.equal(1);
   });
 });

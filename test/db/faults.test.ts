@@ -17,19 +17,38 @@ describe('isUnavailable() classifies database faults', () => {
   const err = (props: Record<string, unknown>, message = 'x') => Object.assign(new Error(message), props);
   it('connection-class errors are unavailable', () => {
     for (const e of [
-      err({ code: 'ECONNREFUSED' }), err({ code: 'ECONNRESET' }), err({ code: 'ETIMEDOUT' }), err({ code: '57P01' }),
-      err({ code: '57P02' }), err({ code: '57P03' }), err({ code: '08006' }), err({ code: '08001' }), err({ code: '57014' }),
-      new Error('Connection terminated unexpectedly'), new Error('Connection terminated due to connection timeout'),
-      new Error('timeout exceeded when trying to connect'), new Error('timeout expired'), new Error('Query read timeout'),
-      new DatabaseBusyError(100), err({ cause: err({ code: 'ECONNREFUSED' }) }),
+      err({ code: 'ECONNREFUSED' }),
+      err({ code: 'ECONNRESET' }),
+      err({ code: 'ETIMEDOUT' }),
+      err({ code: '57P01' }),
+      err({ code: '57P02' }),
+      err({ code: '57P03' }),
+      err({ code: '08006' }),
+      err({ code: '08001' }),
+      err({ code: '57014' }),
+      new Error('Connection terminated unexpectedly'),
+      new Error('Connection terminated due to connection timeout'),
+      new Error('timeout exceeded when trying to connect'),
+      new Error('timeout expired'),
+      new Error('Query read timeout'),
+      new DatabaseBusyError(100),
+      err({ cause: err({ code: 'ECONNREFUSED' }) }),
       new AggregateError([err({ code: 'ECONNREFUSED' })], 'x'),
-    ]) expect(isUnavailable(e), String((e as Error).message)).to.equal(true);
+    ])
+      expect(isUnavailable(e), String((e as Error).message)).to.equal(true);
   });
   it('bad input and bugs are not', () => {
     for (const e of [
-      err({ code: '23505' }), err({ code: '22P02' }), err({ code: '42P01' }), new TypeError('x is undefined'),
-      new Error('invalid input syntax'), null, undefined, 'ECONNREFUSED',
-    ]) expect(isUnavailable(e)).to.equal(false);
+      err({ code: '23505' }),
+      err({ code: '22P02' }),
+      err({ code: '42P01' }),
+      new TypeError('x is undefined'),
+      new Error('invalid input syntax'),
+      null,
+      undefined,
+      'ECONNREFUSED',
+    ])
+      expect(isUnavailable(e)).to.equal(false);
   });
 });
 
@@ -43,7 +62,13 @@ describe('isUnavailable() classifies database faults', () => {
   const get = async (path: string) => {
     const t = Date.now();
     const r = await fetch(`${server.url}${path}`);
-    return { status: r.status, ms: Date.now() - t, retryAfter: r.headers.get('retry-after'), type: r.headers.get('content-type'), body: await r.json() as any };
+    return {
+      status: r.status,
+      ms: Date.now() - t,
+      retryAfter: r.headers.get('retry-after'),
+      type: r.headers.get('content-type'),
+      body: (await r.json()) as any,
+    };
   };
   const waitHealthy = async () => {
     for (let i = 0; i < 100; i++) {
@@ -60,7 +85,9 @@ describe('isUnavailable() classifies database faults', () => {
     u.hostname = '127.0.0.1';
     u.port = String(proxy.port);
     database = await openDatabase({
-      databaseUrl: u.toString(), poolSize: 4, onFault: (m) => faults.push(m),
+      databaseUrl: u.toString(),
+      poolSize: 4,
+      onFault: (m) => faults.push(m),
       timeouts: { connectMs: 800, statementMs: 3000, queryMs: 4000, acquireMs: 1000 },
     });
     server = await startTestServer(database);
@@ -77,14 +104,22 @@ describe('isUnavailable() classifies database faults', () => {
     const dbName = new URL(base.url!).pathname.slice(1);
     const idle = sql`select 1 as one`.execute(database.db); // another client, back in the pool when the kill comes
     await idle;
-    const running = database.db.transaction().execute((trx) => sql`select pg_sleep(2.5)`.execute(trx)).then(() => null, (e) => e);
+    const running = database.db
+      .transaction()
+      .execute((trx) => sql`select pg_sleep(2.5)`.execute(trx))
+      .then(
+        () => null,
+        (e) => e,
+      );
     for (let i = 0; i < 50; i++) {
       const r = await sql<{ n: number }>`select count(*)::int as n from pg_stat_activity
         where datname = ${dbName} and query like 'select pg_sleep%'`.execute(base.db);
       if (r.rows[0].n) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    const killed = await sql<{ n: number }>`select count(*)::int as n from (select pg_terminate_backend(pid) from pg_stat_activity
+    const killed = await sql<{
+      n: number;
+    }>`select count(*)::int as n from (select pg_terminate_backend(pid) from pg_stat_activity
       where datname = ${dbName} and pid <> pg_backend_pid()) t`.execute(base.db);
     expect(killed.rows[0].n).to.be.greaterThan(0);
     const e = await running;
@@ -128,7 +163,10 @@ describe('isUnavailable() classifies database faults', () => {
     await waitHealthy();
     proxy.freeze(); // a query sent on a pooled connection that never answers: the client-side timeout (4 s) fires
     const t = Date.now();
-    const e = await sql`select 1`.execute(database.db).then(() => null, (x) => x as Error);
+    const e = await sql`select 1`.execute(database.db).then(
+      () => null,
+      (x) => x as Error,
+    );
     expect(e?.message).to.match(/^(Query read timeout|timeout expired)$/);
     expect(Date.now() - t).to.be.below(6000);
     expect(isUnavailable(e)).to.equal(true);
@@ -138,7 +176,10 @@ describe('isUnavailable() classifies database faults', () => {
   });
 
   it('statement_timeout and the client-side query timeout bound a slow query (503, connection replaced)', async () => {
-    const e = await sql`select pg_sleep(4)`.execute(database.db).then(() => null, (x) => x);
+    const e = await sql`select pg_sleep(4)`.execute(database.db).then(
+      () => null,
+      (x) => x,
+    );
     expect((e as { code?: string }).code).to.equal('57014'); // statement_timeout 3000 ms fired on the server
     expect(isUnavailable(e)).to.equal(true);
     const c = new pg.Client({ connectionString: base.url });

@@ -6,7 +6,13 @@ import { createHash } from 'node:crypto';
 import { area } from '@turf/turf';
 import { expect } from 'chai';
 import type { Position } from 'geojson';
-import { generateCity, type City, type CityFeature, DEMO_DISTRICT_CODE, DEMO_DISTRICT_NAME } from '../../server/demo/city/generate.js';
+import {
+  generateCity,
+  type City,
+  type CityFeature,
+  DEMO_DISTRICT_CODE,
+  DEMO_DISTRICT_NAME,
+} from '../../server/demo/city/generate.js';
 import { parseArgs } from '../../scripts/demo-city/cli.js';
 
 const hash = (c: City) => createHash('sha256').update(JSON.stringify(c)).digest('hex');
@@ -76,7 +82,12 @@ describe('demo-city generator', function () {
       if (!/[\u4e00-\u9fff]/.test(name)) problems.push(`${code}: name ${name}`);
     }
     expect(problems.slice(0, 10)).to.deep.equal([]);
-    expect(byLevel.street.map((f) => f.properties.code)).to.deep.equal(['990101001', '990101002', '990101003', '990101004']);
+    expect(byLevel.street.map((f) => f.properties.code)).to.deep.equal([
+      '990101001',
+      '990101002',
+      '990101003',
+      '990101004',
+    ]);
     for (const f of byLevel.street) expect(f.properties.name).to.match(/街道$/);
     for (const f of byLevel.community) expect(f.properties.name).to.match(/社区$/);
     expect(byLevel.grid.filter((f) => !/社区第\d{3}网格/.test(f.properties.name))).to.deep.equal([]);
@@ -125,7 +136,12 @@ describe('demo-city generator', function () {
     expect(city.stats.multiPolygonGrids).to.equal(multi.length);
     expect(city.stats.holedGrids).to.equal(holed.length);
     // Every hole is exactly the outline of another grid of the same community (same positions, reversed).
-    const key = (ring: Position[]) => ring.slice(0, -1).map((p) => p.join(',')).sort().join(';');
+    const key = (ring: Position[]) =>
+      ring
+        .slice(0, -1)
+        .map((p) => p.join(','))
+        .sort()
+        .join(';');
     const outlines = new Map(byLevel.grid.map((g) => [key(polygonsOf(g)[0][0]), g.properties.code]));
     for (const g of holed) {
       for (const hole of polygonsOf(g)[0].slice(1)) {
@@ -144,10 +160,12 @@ describe('demo-city generator', function () {
         poly.forEach((ring, r) => {
           const where = `ring ${r} of ${f.properties.code}`;
           if (ring.length < 4) problems.push(`${where}: ${ring.length} positions`);
-          const a = ring[0], z = ring[ring.length - 1];
+          const a = ring[0],
+            z = ring[ring.length - 1];
           if (a[0] !== z[0] || a[1] !== z[1]) problems.push(`${where}: not closed`);
           for (let i = 1; i < ring.length; i++) {
-            if (ring[i][0] === ring[i - 1][0] && ring[i][1] === ring[i - 1][1]) problems.push(`${where}: duplicate at ${i}`);
+            if (ring[i][0] === ring[i - 1][0] && ring[i][1] === ring[i - 1][1])
+              problems.push(`${where}: duplicate at ${i}`);
           }
           for (const p of ring) if (p.length !== 2 || !r7(p[0]) || !r7(p[1])) problems.push(`${where}: position ${p}`);
           if (Math.sign(ringArea2(ring)) !== (r === 0 ? 1 : -1)) problems.push(`${where}: wrong orientation`);
@@ -163,13 +181,15 @@ describe('demo-city generator', function () {
   it('shares edges bit-identically: every grid edge inside the district is used by exactly two grids', () => {
     const count = new Map<string, number>();
     for (const g of byLevel.grid) {
-      for (const poly of polygonsOf(g)) for (const ring of poly) {
-        for (let i = 0; i + 1 < ring.length; i++) {
-          const a = ring[i].join(','), b = ring[i + 1].join(',');
-          const k = a < b ? `${a}|${b}` : `${b}|${a}`;
-          count.set(k, (count.get(k) ?? 0) + 1);
+      for (const poly of polygonsOf(g))
+        for (const ring of poly) {
+          for (let i = 0; i + 1 < ring.length; i++) {
+            const a = ring[i].join(','),
+              b = ring[i + 1].join(',');
+            const k = a < b ? `${a}|${b}` : `${b}|${a}`;
+            count.set(k, (count.get(k) ?? 0) + 1);
+          }
         }
-      }
     }
     let outer = 0;
     for (const poly of polygonsOf(byLevel.district[0])) for (const ring of poly) outer += ring.length - 1;
@@ -180,15 +200,19 @@ describe('demo-city generator', function () {
 
   it('puts roads on grid edges only (a road edge is a grid edge)', () => {
     const edges = new Set<string>();
-    for (const g of byLevel.grid) for (const poly of polygonsOf(g)) for (const ring of poly) {
-      for (let i = 0; i + 1 < ring.length; i++) edges.add(`${ring[i].join(',')}|${ring[i + 1].join(',')}`);
-    }
+    for (const g of byLevel.grid)
+      for (const poly of polygonsOf(g))
+        for (const ring of poly) {
+          for (let i = 0; i + 1 < ring.length; i++) edges.add(`${ring[i].join(',')}|${ring[i + 1].join(',')}`);
+        }
     for (const r of city.roads) {
       const c = r.geometry.coordinates;
       expect(c.length).to.be.at.least(2);
       for (let i = 0; i + 1 < c.length; i++) {
-        const a = c[i].join(','), b = c[i + 1].join(',');
-        if (!edges.has(`${a}|${b}`) && !edges.has(`${b}|${a}`)) throw new Error(`road ${r.properties.name}: edge ${a}→${b} is not a grid edge`);
+        const a = c[i].join(','),
+          b = c[i + 1].join(',');
+        if (!edges.has(`${a}|${b}`) && !edges.has(`${b}|${a}`))
+          throw new Error(`road ${r.properties.name}: edge ${a}→${b} is not a grid edge`);
       }
     }
   });
@@ -197,8 +221,10 @@ describe('demo-city generator', function () {
     const t0 = performance.now();
     const big = generateCity({ targetGrids: 20_000, seed: 99 });
     const ms = performance.now() - t0;
-    console.log(`      targetGrids 20000: ${big.stats.grids} grids, ${big.stats.communities} communities, ` +
-      `${big.stats.streets} streets, ${(big.stats.totalAreaM2 / 1e6).toFixed(1)} km² in ${(ms / 1000).toFixed(2)} s`);
+    console.log(
+      `      targetGrids 20000: ${big.stats.grids} grids, ${big.stats.communities} communities, ` +
+        `${big.stats.streets} streets, ${(big.stats.totalAreaM2 / 1e6).toFixed(1)} km² in ${(ms / 1000).toFixed(2)} s`,
+    );
     expect(big.stats.grids).to.be.within(17_000, 23_000);
     expect(big.stats.gridsPerCommunity.max).to.be.at.most(999);
     expect(big.stats.communitiesPerStreet.max).to.be.at.most(999);
@@ -220,8 +246,12 @@ describe('demo-city generator', function () {
 
   it('CLI parses --seed, --scale, --out and --roads', () => {
     expect(parseArgs([])).to.deep.include({ seed: 20261124, scale: 2500, roads: false });
-    expect(parseArgs(['--seed', '3', '--scale=100000', '--out', 'x.geojson', '--roads']))
-      .to.deep.equal({ seed: 3, scale: 100000, out: 'x.geojson', roads: true });
+    expect(parseArgs(['--seed', '3', '--scale=100000', '--out', 'x.geojson', '--roads'])).to.deep.equal({
+      seed: 3,
+      scale: 100000,
+      out: 'x.geojson',
+      roads: true,
+    });
     expect(() => parseArgs(['--scale', 'many'])).to.throw(/integer/);
     expect(() => parseArgs(['--nope'])).to.throw(/unknown/);
   });

@@ -66,9 +66,11 @@ describe(`demo city in PostGIS (${DRIVER})`, function () {
   });
 
   it('serials run west→east then north→south within a community', async () => {
-    const rows = (await sql<{ code: string; x: number; y: number }>`
+    const rows = (
+      await sql<{ code: string; x: number; y: number }>`
       select code, ST_X(ST_Centroid(geom)) as x, ST_Y(ST_Centroid(geom)) as y from unit_grid
-      where community_code = (select min(community_code) from unit_grid) order by code`.execute(database.db)).rows;
+      where community_code = (select min(community_code) from unit_grid) order by code`.execute(database.db)
+    ).rows;
     expect(rows[0].code.endsWith('001')).to.equal(true);
     // The first grid is in the northern part of the community, the last in the southern part.
     const ys = rows.map((r) => r.y);
@@ -82,8 +84,13 @@ describe(`demo city in PostGIS (${DRIVER})`, function () {
     const empty = await openTestDatabase();
     try {
       await importRegions(empty, JSON.parse(text), { actor: { id: null, name: 'round-trip' } });
-      const snap = async (db: Database) => (await sql<{ code: string; name: string; area_m2: number }>`
-        select code, name, area_m2 from region union all select code, name, area_m2 from unit_grid order by code`.execute(db.db)).rows;
+      const snap = async (db: Database) =>
+        (
+          await sql<{ code: string; name: string; area_m2: number }>`
+        select code, name, area_m2 from region union all select code, name, area_m2 from unit_grid order by code`.execute(
+            db.db,
+          )
+        ).rows;
       const [a, b] = [await snap(database), await snap(empty)];
       expect(b.length).to.equal(a.length);
       expect(b).to.deep.equal(a);

@@ -27,16 +27,26 @@ describe(`demo dispatch data (${DRIVER})`, function () {
   const one = async <T>(q: ReturnType<typeof sql<T>>) => (await rows(q))[0];
 
   it('builds the responsibility library: departments with fallbacks, rules, area classes, 11 collectors and areas, components', async () => {
-    const streets = (await rows(sql<{ code: string }>`select code from region where level = 'street' order by code`)).map((r) => r.code);
+    const streets = (
+      await rows(sql<{ code: string }>`select code from region where level = 'street' order by code`)
+    ).map((r) => r.code);
     expect(streets).to.have.length(4);
     const depts = await rows(sql<{ code: string; kind: string; fallback_for: string | null }>`
       select code, kind, fallback_for from department order by code`);
     const fixed = DISPATCH_PARAMS.departments.filter((d) => !d.perStreet).length;
     expect(depts).to.have.length(fixed + streets.length);
     expect(depts.filter((d) => d.fallback_for === '').map((d) => d.kind)).to.deep.equal(['监督中心']);
-    expect(depts.filter((d) => d.kind === '街道办').map((d) => d.fallback_for).sort()).to.deep.equal(streets);
+    expect(
+      depts
+        .filter((d) => d.kind === '街道办')
+        .map((d) => d.fallback_for)
+        .sort(),
+    ).to.deep.equal(streets);
     for (const kind of ['市政', '园林', '环卫', '城管执法', '交警', '电力', '通信运营商', '水务', '燃气']) {
-      expect(depts.map((d) => d.kind), kind).to.include(kind);
+      expect(
+        depts.map((d) => d.kind),
+        kind,
+      ).to.include(kind);
     }
     const ruleCount = DISPATCH_PARAMS.rules.reduce((n, r) => n + r.patterns.length, 0);
     const rules = await one(sql<{ n: number; regions: number; polygons: number; prioritised: number; dated: number }>`
@@ -46,7 +56,9 @@ describe(`demo dispatch data (${DRIVER})`, function () {
              count(*) filter (where valid_from is not null)::int as dated from resp_rule`);
     expect(rules).to.deep.equal({ n: ruleCount, regions: 5, polygons: 1, prioritised: 1, dated: 1 });
     expect(summary.rules).to.equal(ruleCount);
-    const zones = await rows(sql<{ class: string; codes: string[] }>`select class, area_codes as codes from area_class_zone order by class`);
+    const zones = await rows(
+      sql<{ class: string; codes: string[] }>`select class, area_codes as codes from area_class_zone order by class`,
+    );
     expect(zones.map((z) => z.class)).to.deep.equal(['A', 'B']);
     expect(zones.every((z) => z.codes.length === 1 && streets.includes(z.codes[0]))).to.equal(true);
     expect(zones[0].codes[0]).to.not.equal(zones[1].codes[0]);
@@ -82,7 +94,15 @@ describe(`demo dispatch data (${DRIVER})`, function () {
   it('replays every case through intake and the workflow: histories start with report and chain their states', async () => {
     expect(summary.failures).to.equal(0);
     expect(summary.cases).to.equal(CASES);
-    const bad = await one(sql<{ first: number; chain: number; last: number; order: number; reported: number; closed: number; n: number }>`
+    const bad = await one(sql<{
+      first: number;
+      chain: number;
+      last: number;
+      order: number;
+      reported: number;
+      closed: number;
+      n: number;
+    }>`
       with e as (
         select ev.*, row_number() over (partition by case_id order by id) as k,
                lag(to_state) over (partition by case_id order by id) as prev_state,
@@ -119,8 +139,12 @@ describe(`demo dispatch data (${DRIVER})`, function () {
   });
 
   it('assigns by component maintainer, rules and street fallbacks, as the service does', async () => {
-    const sources = Object.fromEntries((await rows(sql<{ source: string; n: number }>`
-      select assignment->'matched'->>'source' as source, count(*)::int as n from case_record group by 1`)).map((r) => [r.source, r.n]));
+    const sources = Object.fromEntries(
+      (
+        await rows(sql<{ source: string; n: number }>`
+      select assignment->'matched'->>'source' as source, count(*)::int as n from case_record group by 1`)
+      ).map((r) => [r.source, r.n]),
+    );
     expect(sources.rule).to.be.above(CASES / 2);
     expect(sources.fallback).to.be.above(0);
     expect(sources.component).to.be.above(0);
@@ -147,8 +171,12 @@ describe(`demo dispatch data (${DRIVER})`, function () {
     expect(r.areas).to.equal(11);
     expect(r.mix).to.be.above(0.5);
     // Channels: mostly collectors, some hotline.
-    const ch = Object.fromEntries((await rows(sql<{ channel: string; n: number }>`
-      select channel, count(*)::int as n from case_record group by channel`)).map((x) => [x.channel, x.n]));
+    const ch = Object.fromEntries(
+      (
+        await rows(sql<{ channel: string; n: number }>`
+      select channel, count(*)::int as n from case_record group by channel`)
+      ).map((x) => [x.channel, x.n]),
+    );
     expect(ch.collector / CASES).to.be.above(0.5);
     expect(ch.hotline_12345).to.be.above(0);
   });
@@ -180,10 +208,13 @@ describe(`demo dispatch data (${DRIVER})`, function () {
     const again = await openTestDatabase();
     try {
       const s2 = (await loadDemoCity(again, { dispatch: { cases: CASES } })).dispatch!;
-      const snap = async (db: Database) => (await sql<{ case_no: string; category: string; state: string; dept: string | null; events: number }>`
+      const snap = async (db: Database) =>
+        (
+          await sql<{ case_no: string; category: string; state: string; dept: string | null; events: number }>`
         select case_no, category_kind || ':' || category_code as category, state, department_code as dept,
                (select count(*)::int from case_event e where e.case_id = c.id) as events
-        from case_record c order by id`.execute(db.db)).rows;
+        from case_record c order by id`.execute(db.db)
+        ).rows;
       const [a, b] = [await snap(database), await snap(again)];
       expect(b).to.deep.equal(a);
       const { seconds: _a, ...x } = summary;

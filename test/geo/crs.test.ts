@@ -1,8 +1,21 @@
 /** Coordinate conversion of report locations: WGS84 / CGCS2000 / GCJ-02 / BD-09. Pure functions, no database. */
 import { expect } from 'chai';
 import {
-  CRS_NAMES, GCJ_BOX, bd09ToGcj02, bd09ToWgs84, distanceMetres, fromWgs84, gcj02ToBd09, gcj02ToWgs84,
-  gcjOffsetMetres, inGcjBox, isCrsName, toWgs84, wgs84ToBd09, wgs84ToGcj02, type CrsName,
+  CRS_NAMES,
+  GCJ_BOX,
+  bd09ToGcj02,
+  bd09ToWgs84,
+  distanceMetres,
+  fromWgs84,
+  gcj02ToBd09,
+  gcj02ToWgs84,
+  gcjOffsetMetres,
+  inGcjBox,
+  isCrsName,
+  toWgs84,
+  wgs84ToBd09,
+  wgs84ToGcj02,
+  type CrsName,
 } from '../../server/geo/crs.js';
 
 /** 1e-12° ≈ 0.1 µm: room for a last-bit difference of Math.sin between platforms, nothing more. */
@@ -28,7 +41,10 @@ function maxError(points: Array<[number, number]>, roundTrip: (lon: number, lat:
   for (const [lon, lat] of points) {
     const [x, y] = roundTrip(lon, lat);
     const d = distanceMetres(lon, lat, x, y);
-    if (d > max) { max = d; at = [lon, lat]; }
+    if (d > max) {
+      max = d;
+      at = [lon, lat];
+    }
   }
   return { max, at };
 }
@@ -55,14 +71,24 @@ describe('coordinate reference systems (server/geo/crs.ts)', () => {
   it('matches reference values at the demo city and the micro-city', () => {
     // Computed independently (Python float64) from the same published formulas.
     const cases: Array<[[number, number], [number, number], [number, number]]> = [
-      [[116.9, 31.0], [116.90500903045277, 30.997604066837816], [116.91150282441211, 31.00369940334714]],
-      [[100.0035, 20.0015], [100.00448314014295, 19.999341791659827], [100.01100776516074, 20.005132141223978]],
+      [
+        [116.9, 31.0],
+        [116.90500903045277, 30.997604066837816],
+        [116.91150282441211, 31.00369940334714],
+      ],
+      [
+        [100.0035, 20.0015],
+        [100.00448314014295, 19.999341791659827],
+        [100.01100776516074, 20.005132141223978],
+      ],
     ];
     for (const [[lon, lat], gcj, bd] of cases) {
       const g = wgs84ToGcj02(lon, lat);
       const b = wgs84ToBd09(lon, lat);
-      expect(g[0]).to.be.closeTo(gcj[0], EPS); expect(g[1]).to.be.closeTo(gcj[1], EPS);
-      expect(b[0]).to.be.closeTo(bd[0], EPS); expect(b[1]).to.be.closeTo(bd[1], EPS);
+      expect(g[0]).to.be.closeTo(gcj[0], EPS);
+      expect(g[1]).to.be.closeTo(gcj[1], EPS);
+      expect(b[0]).to.be.closeTo(bd[0], EPS);
+      expect(b[1]).to.be.closeTo(bd[1], EPS);
     }
   });
 
@@ -140,7 +166,10 @@ describe('coordinate reference systems (server/geo/crs.ts)', () => {
   it('prefers the preimage inside the China box along its edges', () => {
     expect(GCJ_BOX).to.deep.equal({ west: 73.66, south: 3.86, east: 135.05, north: 53.55 });
     // These points are inside the box but GCJ-02 moves them just outside it.
-    for (const [lon, lat] of [[120, 53.549], [135.049, 48]] as Array<[number, number]>) {
+    for (const [lon, lat] of [
+      [120, 53.549],
+      [135.049, 48],
+    ] as Array<[number, number]>) {
       const g = wgs84ToGcj02(lon, lat);
       expect(inGcjBox(g[0], g[1])).to.equal(false);
       const w = gcj02ToWgs84(g[0], g[1]);
@@ -153,7 +182,11 @@ describe('coordinate reference systems (server/geo/crs.ts)', () => {
   });
 
   it('treats CGCS2000 as identical to WGS84', () => {
-    for (const [lon, lat] of [[116.9, 31.0], [100.0035, 20.0015], [2.35, 48.85]]) {
+    for (const [lon, lat] of [
+      [116.9, 31.0],
+      [100.0035, 20.0015],
+      [2.35, 48.85],
+    ]) {
       expect(toWgs84(lon, lat, 'cgcs2000')).to.deep.equal({ lon, lat });
       expect(fromWgs84(lon, lat, 'cgcs2000')).to.deep.equal({ lon, lat });
       expect(toWgs84(lon, lat, 'wgs84')).to.deep.equal({ lon, lat });

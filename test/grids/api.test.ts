@@ -16,8 +16,12 @@ describe(`grids API (${DRIVER})`, () => {
       const r = await get('/api/regions?level=street');
       expect(r.status).to.equal(200);
       expect(r.type).to.contain('application/geo+json');
-      expect(r.body.features.map((f: any) => [f.properties.code, f.properties.name, f.properties.parent_code]))
-        .to.deep.equal([['990001001', '湖滨街道', '990001'], ['990001002', '山前街道', '990001']]);
+      expect(
+        r.body.features.map((f: any) => [f.properties.code, f.properties.name, f.properties.parent_code]),
+      ).to.deep.equal([
+        ['990001001', '湖滨街道', '990001'],
+        ['990001002', '山前街道', '990001'],
+      ]);
       expect(r.body.features[0].geometry.type).to.equal('MultiPolygon');
     });
     it('lists communities under a parent without geometry', async () => {
@@ -45,7 +49,12 @@ describe(`grids API (${DRIVER})`, () => {
     it('returns a community with its area', async () => {
       const r = await get('/api/regions/990001001001');
       expect(r.status).to.equal(200);
-      expect(r.body.properties).to.include({ code: '990001001001', name: '东湖社区', level: 'community', parent_code: '990001001' });
+      expect(r.body.properties).to.include({
+        code: '990001001001',
+        name: '东湖社区',
+        level: 'community',
+        parent_code: '990001001',
+      });
       // 2 × 3 cells of 0.001° at lat 20°: ≈ 6 × 11,580 m²
       expect(r.body.properties.area_m2).to.be.within(69_000, 70_000);
     });
@@ -84,18 +93,24 @@ describe(`grids API (${DRIVER})`, () => {
     });
     it('filters by bbox: the western column of cells', async () => {
       const r = await get('/api/grids?bbox=100.0002,20.0002,100.0008,20.0028');
-      expect(r.body.features.map((f: any) => f.id)).to.deep.equal(['990001001001001', '990001001001003', '990001001001005']);
+      expect(r.body.features.map((f: any) => f.id)).to.deep.equal([
+        '990001001001001',
+        '990001001001003',
+        '990001001001005',
+      ]);
     });
     it('filters by community', async () => {
       const r = await get('/api/grids?community=990001002002');
       expect(r.body.features.map((f: any) => [f.id, f.geometry.type])).to.deep.equal([
-        ['990001002002001', 'MultiPolygon'], ['990001002002002', 'MultiPolygon']]);
+        ['990001002002001', 'MultiPolygon'],
+        ['990001002002002', 'MultiPolygon'],
+      ]);
       expect(r.body.features[0].geometry.coordinates).to.have.length(2);
     });
     it('rejects malformed bboxes, oversized limits and bad cursors', async () => {
       const cases: [string, string][] = [
         ['bbox=1,2,3', 'four comma-separated numbers'],
-        ['bbox=100,20,a,21', 'query parameter \'bbox\''],
+        ['bbox=100,20,a,21', "query parameter 'bbox'"],
         ['bbox=100,20,99,21', 'minLon 100 must be less than maxLon 99'],
         ['bbox=100,20,101,95', 'maxLat 95 is outside -90..90'],
         ['limit=5000', "query parameter 'limit' must be <= 1000"],
@@ -118,8 +133,14 @@ describe(`grids API (${DRIVER})`, () => {
       const r = await get('/api/grids/990001002001001');
       expect(r.status).to.equal(200);
       expect(r.body.properties).to.include({
-        code: '990001002001001', name: '公园环路网格', community_code: '990001002001', community_name: '公园社区',
-        street_code: '990001002', street_name: '山前街道', district_code: '990001', district_name: '微型示范区',
+        code: '990001002001001',
+        name: '公园环路网格',
+        community_code: '990001002001',
+        community_name: '公园社区',
+        street_code: '990001002',
+        street_name: '山前街道',
+        district_code: '990001',
+        district_name: '微型示范区',
       });
       // The ring is 8 cells: 9 cells minus the hole.
       const cell = (await get('/api/grids/990001002001002')).body.properties.area_m2;
@@ -156,7 +177,12 @@ describe(`grids API (${DRIVER})`, () => {
     });
     it('a vertex shared by four grids in two communities goes to the lowest code', async () => {
       const r = await locate(100.002, 20.001);
-      expect(r.body.candidates).to.deep.equal(['990001001001004', '990001001001006', '990001001002002', '990001001002003']);
+      expect(r.body.candidates).to.deep.equal([
+        '990001001001004',
+        '990001001001006',
+        '990001001002002',
+        '990001001002003',
+      ]);
       expect(r.body.grid.code).to.equal('990001001001004');
       expect(r.body.community.code).to.equal('990001001001');
     });
@@ -208,7 +234,10 @@ describe(`grids API (${DRIVER})`, () => {
       const r = await get('/api/openapi.json');
       expect(r.body.openapi).to.equal('3.1.0');
       const locate = r.body.paths['/api/locate'].get;
-      expect(locate.parameters.map((p: any) => [p.name, p.required])).to.deep.equal([['lon', true], ['lat', true]]);
+      expect(locate.parameters.map((p: any) => [p.name, p.required])).to.deep.equal([
+        ['lon', true],
+        ['lat', true],
+      ]);
       expect(r.body.paths['/api/grids/{code}'].get.responses).to.have.property('404');
       expect(r.body.paths['/api/import'].post.security).to.deep.equal([{ bearer: [] }]);
     });

@@ -14,8 +14,17 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const RESULTS = path.join(ROOT, 'test-results');
 const MODE = process.env.WANGGE_BROWSER_TESTS ?? '';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--enable-unsafe-swiftshader',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--enable-unsafe-swiftshader',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+];
 
 /** Why the browser tests are skipped, or null when they run. Throws when they are required but cannot run. */
 export function skipReason(): string | null {
@@ -41,14 +50,24 @@ export interface BrowserSession {
 export async function openBrowser(): Promise<BrowserSession> {
   const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wangge-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS,
-    viewport: { width: 1280, height: 800 }, locale: 'zh-CN', deviceScaleFactor: 1,
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 800 },
+    locale: 'zh-CN',
+    deviceScaleFactor: 1,
   });
-  const page = context.pages()[0] ?? await context.newPage();
+  const page = context.pages()[0] ?? (await context.newPage());
   let errors: string[] = [];
   const session: BrowserSession = {
-    context, page, ignore: null,
-    takeErrors: () => { const e = errors; errors = []; return e; },
+    context,
+    page,
+    ignore: null,
+    takeErrors: () => {
+      const e = errors;
+      errors = [];
+      return e;
+    },
     close: async () => {
       await context.close();
       fs.rmSync(userDataDir, { recursive: true, force: true });

@@ -27,8 +27,10 @@ export async function openTestDatabase(): Promise<Database & { url?: string }> {
   } finally {
     await admin.end();
   }
-  const database: Database & { url?: string } =
-    await openDatabase({ databaseUrl: withDatabase(url, name), poolSize: 8 });
+  const database: Database & { url?: string } = await openDatabase({
+    databaseUrl: withDatabase(url, name),
+    poolSize: 8,
+  });
   database.url = withDatabase(url, name);
   if (!template) await migrate(database);
   const close = database.close.bind(database);

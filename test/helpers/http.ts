@@ -16,7 +16,10 @@ export interface RequestOptions {
 }
 
 export async function request<T = any>(
-  server: { url: string } | string, method: string, path: string, opts: RequestOptions = {},
+  server: { url: string } | string,
+  method: string,
+  path: string,
+  opts: RequestOptions = {},
 ): Promise<Reply<T>> {
   const headers: Record<string, string> = {};
   if (opts.body !== undefined) headers['Content-Type'] = 'application/json';

@@ -5,7 +5,11 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Database } from '../../server/db/index.js';
 
-export interface RunResult { code: number | null; stdout: string; stderr: string }
+export interface RunResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 /** Environment that points a child at the same database as the test (pg) or at a fresh embedded data dir. */
 export function childEnv(database: Database & { url?: string }, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -22,7 +26,8 @@ export function spawnTs(entry: string, args: string[], env: NodeJS.ProcessEnv): 
 export function runTs(entry: string, args: string[], env: NodeJS.ProcessEnv): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawnTs(entry, args, env);
-    let stdout = '', stderr = '';
+    let stdout = '',
+      stderr = '';
     child.stdout!.on('data', (d) => (stdout += d));
     child.stderr!.on('data', (d) => (stderr += d));
     child.on('error', reject);

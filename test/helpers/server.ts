@@ -21,6 +21,10 @@ export async function startTestServer(database: Database, env: Record<string, st
   return {
     url: `http://127.0.0.1:${port}`,
     config,
-    close: () => new Promise((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -50,8 +50,11 @@ describe(`test databases from a prepared snapshot (${DRIVER})`, () => {
       expect(Number(p.rows[0].x)).to.equal(500000); // EPSG:4547: CGCS2000 3° GK, CM 114°E
     }
     await a.exec(`insert into tile_layer_version (layer) values ('snapshot-probe')`);
-    const seen = async (d: Database) => (await sql<{ n: number }>`select count(*)::int as n from tile_layer_version
-      where layer = 'snapshot-probe'`.execute(d.db)).rows[0].n;
+    const seen = async (d: Database) =>
+      (
+        await sql<{ n: number }>`select count(*)::int as n from tile_layer_version
+      where layer = 'snapshot-probe'`.execute(d.db)
+      ).rows[0].n;
     expect(await seen(a)).to.equal(1);
     expect(await seen(b)).to.equal(0);
   });

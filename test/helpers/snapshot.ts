@@ -31,7 +31,10 @@ export const SNAPSHOTS_ON = process.env.WANGGE_TEST_SNAPSHOT !== 'off';
 function filesUnder(p: string): string[] {
   if (!fs.existsSync(p)) return [];
   if (!fs.statSync(p).isDirectory()) return [p];
-  return fs.readdirSync(p).sort().flatMap((f) => filesUnder(path.join(p, f)));
+  return fs
+    .readdirSync(p)
+    .sort()
+    .flatMap((f) => filesUnder(path.join(p, f)));
 }
 
 const require = createRequire(import.meta.url);
@@ -95,7 +98,8 @@ export function filterTar(tar: Buffer, keep: (name: string) => boolean): Buffer 
 }
 
 const KEEP = (name: string) =>
-  name === 'lib/postgresql/postgis-3.so' || name.startsWith('share/proj/') ||
+  name === 'lib/postgresql/postgis-3.so' ||
+  name.startsWith('share/proj/') ||
   name === 'share/postgresql/extension/postgis.control';
 
 let trimmed: Extension | undefined;
@@ -138,7 +142,9 @@ async function pgliteDataDir(): Promise<Blob> {
 export async function openPGliteFromSnapshot() {
   if (!pgliteSnapshot) {
     pgliteSnapshot = pgliteDataDir();
-    pgliteSnapshot.catch(() => { pgliteSnapshot = undefined; }); // a failed build is retried by the next open
+    pgliteSnapshot.catch(() => {
+      pgliteSnapshot = undefined;
+    }); // a failed build is retried by the next open
   }
   const [tarball, postgis] = await Promise.all([pgliteSnapshot, trimmedPostgis()]);
   return openDatabase({ dataDir: 'memory', loadDataDir: tarball, postgis });

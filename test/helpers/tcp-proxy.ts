@@ -39,28 +39,35 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   };
   let listener: net.Server | undefined;
   let port = 0;
-  const listen = () => new Promise<void>((resolve, reject) => {
-    listener = net.createServer(onConnection);
-    listener.once('error', reject);
-    listener.listen(port, '127.0.0.1', () => {
-      port = (listener!.address() as net.AddressInfo).port;
-      resolve();
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      listener = net.createServer(onConnection);
+      listener.once('error', reject);
+      listener.listen(port, '127.0.0.1', () => {
+        port = (listener!.address() as net.AddressInfo).port;
+        resolve();
+      });
     });
-  });
-  const stopListening = () => new Promise<void>((resolve) => {
-    const l = listener;
-    listener = undefined;
-    if (!l) return resolve();
-    l.close(() => resolve());
-  });
+  const stopListening = () =>
+    new Promise<void>((resolve) => {
+      const l = listener;
+      listener = undefined;
+      if (!l) return resolve();
+      l.close(() => resolve());
+    });
   await listen();
   const proxy: TcpProxy = {
-    get port() { return port; },
+    get port() {
+      return port;
+    },
     async down() {
       frozen = false;
       held.length = 0;
       const closing = stopListening();
-      for (const [a, b] of pairs) { a.destroy(); b.destroy(); }
+      for (const [a, b] of pairs) {
+        a.destroy();
+        b.destroy();
+      }
       await closing;
     },
     freeze() {

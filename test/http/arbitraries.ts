@@ -29,7 +29,16 @@ export function encodeParam(s: string): string {
       out += encodeURIComponent(ch);
     } catch {
       const c = ch.charCodeAt(0);
-      out += ['%', (0xe0 | (c >> 12)).toString(16), '%', (0x80 | ((c >> 6) & 0x3f)).toString(16), '%', (0x80 | (c & 0x3f)).toString(16)].join('').toUpperCase();
+      out += [
+        '%',
+        (0xe0 | (c >> 12)).toString(16),
+        '%',
+        (0x80 | ((c >> 6) & 0x3f)).toString(16),
+        '%',
+        (0x80 | (c & 0x3f)).toString(16),
+      ]
+        .join('')
+        .toUpperCase();
     }
   }
   return out;
@@ -39,20 +48,68 @@ const nested = (depth: number) => new Raw('['.repeat(depth) + ']'.repeat(depth))
 
 /** Hostile strings: for path and query parameters and any string field. */
 export const hostileText: fc.Arbitrary<string> = fc.oneof(
-  fc.constantFrom('\u0000', 'a\u0000b', '\ud800', 'x\udc00', '\ud83d', '9223372036854775808', '-9223372036854775809',
-    '99999999999999999999999', 'Infinity', '-Infinity', 'NaN', '1e400', '-0', '0x10', '1.5', '', ' ', '0000-01-01',
-    '+275760-09-13', '2026-02-30', '2026-13-01', '0000-01-01T00:00:00Z', '2026-01-01T23:59:60Z', '2026-01-01T00:00:00',
-    '9999-12-31T23:00:00-05:00', '1000-01-01T00:00:00+05:00', "'; drop table case_record; --", '%', '../../etc/passwd',
-    '中文', 'x'.repeat(5000)),
+  fc.constantFrom(
+    '\u0000',
+    'a\u0000b',
+    '\ud800',
+    'x\udc00',
+    '\ud83d',
+    '9223372036854775808',
+    '-9223372036854775809',
+    '99999999999999999999999',
+    'Infinity',
+    '-Infinity',
+    'NaN',
+    '1e400',
+    '-0',
+    '0x10',
+    '1.5',
+    '',
+    ' ',
+    '0000-01-01',
+    '+275760-09-13',
+    '2026-02-30',
+    '2026-13-01',
+    '0000-01-01T00:00:00Z',
+    '2026-01-01T23:59:60Z',
+    '2026-01-01T00:00:00',
+    '9999-12-31T23:00:00-05:00',
+    '1000-01-01T00:00:00+05:00',
+    "'; drop table case_record; --",
+    '%',
+    '../../etc/passwd',
+    '中文',
+    'x'.repeat(5000),
+  ),
   fc.string({ unit: 'binary', maxLength: 12 }),
 );
 
 /** Hostile JSON values for body fields. */
 export const hostileJson: fc.Arbitrary<unknown> = fc.oneof(
   hostileText,
-  // eslint-disable-next-line no-loss-of-precision -- integers beyond 2^53 and bigint are the point of these values
-  fc.constantFrom<unknown>(null, true, false, 0, -1, 1.5, -1e308, 9223372036854775808, 2147483648, 9007199254740993,
-    [], {}, [null], { a: '\u0000' }, new Raw('1e400'), new Raw('-1e400'), nested(65), nested(5000), new Raw('{"__proto__":{"x":1}}')),
+  /* eslint-disable no-loss-of-precision -- integers beyond 2^53 and bigint are the point of these values */
+  fc.constantFrom<unknown>(
+    null,
+    true,
+    false,
+    0,
+    -1,
+    1.5,
+    -1e308,
+    9223372036854775808,
+    2147483648,
+    9007199254740993,
+    /* eslint-enable no-loss-of-precision */
+    [],
+    {},
+    [null],
+    { a: '\u0000' },
+    new Raw('1e400'),
+    new Raw('-1e400'),
+    nested(65),
+    nested(5000),
+    new Raw('{"__proto__":{"x":1}}'),
+  ),
   fc.anything({ maxDepth: 2, maxKeys: 3 }),
 );
 
@@ -62,7 +119,8 @@ function lengthBounds(s: Schema, cap: number) {
 }
 
 function dateArb(withTime: boolean): fc.Arbitrary<string> {
-  return fc.date({ min: new Date('2024-01-01T00:00:00Z'), max: new Date('2027-12-31T00:00:00Z'), noInvalidDate: true })
+  return fc
+    .date({ min: new Date('2024-01-01T00:00:00Z'), max: new Date('2027-12-31T00:00:00Z'), noInvalidDate: true })
     .map((d) => (withTime ? d.toISOString() : d.toISOString().slice(0, 10)));
 }
 
@@ -76,14 +134,18 @@ function patternArb(pattern: string): fc.Arbitrary<string> {
 
 function typed(type: string, s: Schema, hostile: boolean, depth: number): fc.Arbitrary<unknown> {
   switch (type) {
-    case 'null': return fc.constant(null);
-    case 'boolean': return fc.boolean();
+    case 'null':
+      return fc.constant(null);
+    case 'boolean':
+      return fc.boolean();
     case 'integer': {
-      const min = Math.max(s.minimum ?? -1000, -1e6), max = Math.min(s.maximum ?? 100000, 1e6);
+      const min = Math.max(s.minimum ?? -1000, -1e6),
+        max = Math.min(s.maximum ?? 100000, 1e6);
       return fc.integer({ min: Math.min(min, max), max: Math.max(min, max) });
     }
     case 'number': {
-      const min = Math.max(s.minimum ?? s.exclusiveMinimum ?? -1000, -1e6), max = Math.min(s.maximum ?? 100000, 1e6);
+      const min = Math.max(s.minimum ?? s.exclusiveMinimum ?? -1000, -1e6),
+        max = Math.min(s.maximum ?? 100000, 1e6);
       return fc.double({ min, max, noNaN: true, noDefaultInfinity: true });
     }
     case 'string':
@@ -100,9 +162,17 @@ function typed(type: string, s: Schema, hostile: boolean, depth: number): fc.Arb
       const required = new Set<string>(s.required ?? []);
       const record: Record<string, fc.Arbitrary<unknown>> = {};
       for (const [k, sub] of Object.entries(props)) record[k] = valueFor(sub, hostile, depth + 1);
-      const base = fc.record(record, { requiredKeys: [...required].filter((k) => k in props) as never[] }) as fc.Arbitrary<Record<string, unknown>>;
+      const base = fc.record(record, {
+        requiredKeys: [...required].filter((k) => k in props) as never[],
+      }) as fc.Arbitrary<Record<string, unknown>>;
       const extra = hostile
-        ? fc.option(fc.tuple(fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('\u0000', '\ud800', '__proto__')), hostileJson), { freq: 4 })
+        ? fc.option(
+            fc.tuple(
+              fc.oneof(fc.string({ maxLength: 6 }), fc.constantFrom('\u0000', '\ud800', '__proto__')),
+              hostileJson,
+            ),
+            { freq: 4 },
+          )
         : fc.constant(null);
       return fc.tuple(base, extra).map(([o, x]) => (x ? { ...o, [x[0]]: x[1] } : o));
     }

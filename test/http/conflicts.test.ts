@@ -20,28 +20,51 @@ async function dbError(w: World, query: ReturnType<typeof sql>): Promise<unknown
 
 /** A new street 990001003 with one community and one grid, east of the micro-city (nothing overlaps it). */
 function newStreet() {
-  const ring = [[100.010, 20.000], [100.011, 20.000], [100.011, 20.001], [100.010, 20.001], [100.010, 20.000]];
-  const feature = (code: string, name: string) => ({ type: 'Feature', properties: { code, name }, geometry: { type: 'Polygon', coordinates: [ring] } });
+  const ring = [
+    [100.01, 20.0],
+    [100.011, 20.0],
+    [100.011, 20.001],
+    [100.01, 20.001],
+    [100.01, 20.0],
+  ];
+  const feature = (code: string, name: string) => ({
+    type: 'Feature',
+    properties: { code, name },
+    geometry: { type: 'Polygon', coordinates: [ring] },
+  });
   return {
     type: 'FeatureCollection',
-    features: [feature('990001003', '新街道'), feature('990001003001', '新社区'), feature('990001003001001', '新社区第1网格')],
+    features: [
+      feature('990001003', '新街道'),
+      feature('990001003001', '新社区'),
+      feature('990001003001001', '新社区第1网格'),
+    ],
   };
 }
 
 describe(`database errors: 409 for unique keys, 400 for data exceptions (${DRIVER})`, function () {
   this.timeout(300000);
   let w: World;
-  before(async () => { w = await setUpWorld(); });
+  before(async () => {
+    w = await setUpWorld();
+  });
   after(async () => tearDownWorld(w));
 
   it('parses the key of a unique violation from the driver error', async () => {
-    const e = await dbError(w, sql`insert into app_user (name, role, region_scope, token_hash) values ('管理员', 'viewer', '', 'x')`);
+    const e = await dbError(
+      w,
+      sql`insert into app_user (name, role, region_scope, token_hash) values ('管理员', 'viewer', '', 'x')`,
+    );
     const p = problemFromDatabaseError(e)!;
     expect(p.status).to.equal(409);
-    expect(p.detail).to.equal('app_user already has a row with name = "管理员" (written by another request before or meanwhile)');
+    expect(p.detail).to.equal(
+      'app_user already has a row with name = "管理员" (written by another request before or meanwhile)',
+    );
     expect(p.extra).to.deep.equal({ constraint: 'app_user_name_key', key: { columns: ['name'], value: '管理员' } });
-    expect(parseKeyDetail('Key (kind, pattern, condition)=(matter, 06, ) already exists.'))
-      .to.deep.equal({ columns: ['kind', 'pattern', 'condition'], value: 'matter, 06, ' });
+    expect(parseKeyDetail('Key (kind, pattern, condition)=(matter, 06, ) already exists.')).to.deep.equal({
+      columns: ['kind', 'pattern', 'condition'],
+      value: 'matter, 06, ',
+    });
   });
 
   it('maps data exceptions (class 22) to 400 and leaves other errors alone', async () => {
@@ -57,14 +80,22 @@ describe(`database errors: 409 for unique keys, 400 for data exceptions (${DRIVE
   it('two concurrent POST /api/users with one name: one 201, one 409 naming the name; one row', async () => {
     for (let round = 0; round < 3; round++) {
       const name = `并发用户${round}`;
-      const replies = await Promise.all([0, 1].map(() => call(w, 'POST', '/api/users', w.u.admin.token, { name, role: 'viewer' })));
+      const replies = await Promise.all(
+        [0, 1].map(() => call(w, 'POST', '/api/users', w.u.admin.token, { name, role: 'viewer' })),
+      );
       const statuses = replies.map((r) => r.status).sort();
       expect(statuses, JSON.stringify(replies.map((r) => r.body))).to.deep.equal([201, 409]);
       const loser = replies.find((r) => r.status === 409)!;
       expect(loser.body.detail).to.contain(`"${name}"`);
-      const rows = await sql<{ n: number }>`select count(*)::int as n from app_user where name = ${name}`.execute(w.database.db);
+      const rows = await sql<{ n: number }>`select count(*)::int as n from app_user where name = ${name}`.execute(
+        w.database.db,
+      );
       expect(rows.rows[0].n).to.equal(1);
-      const audits = await sql<{ n: number }>`select count(*)::int as n from audit_event where entity = 'user' and detail::text like ${`%${name}%`}`.execute(w.database.db);
+      const audits = await sql<{
+        n: number;
+      }>`select count(*)::int as n from audit_event where entity = 'user' and detail::text like ${`%${name}%`}`.execute(
+        w.database.db,
+      );
       expect(audits.rows[0].n).to.equal(1);
     }
   });
@@ -85,7 +116,9 @@ describe(`database errors: 409 for unique keys, 400 for data exceptions (${DRIVE
         union all select code from unit_grid where termination_date is null and code like '990001003%') x
       group by code order by code`.execute(w.database.db);
     expect(live.rows).to.deep.equal([
-      { code: '990001003', n: 1 }, { code: '990001003001', n: 1 }, { code: '990001003001001', n: 1 },
+      { code: '990001003', n: 1 },
+      { code: '990001003001', n: 1 },
+      { code: '990001003001001', n: 1 },
     ]);
   });
 });

@@ -22,10 +22,18 @@ interface Operation {
   body?: Schema;
 }
 
-interface Request { path: string; query: [string, string][]; body?: string; token?: string; asText: string }
+interface Request {
+  path: string;
+  query: [string, string][];
+  body?: string;
+  token?: string;
+  asText: string;
+}
 
 async function rowCounts(w: World): Promise<Record<string, number>> {
-  const tables = await sql<{ t: string }>`select tablename as t from pg_tables where schemaname = 'public' order by 1`.execute(w.database.db);
+  const tables = await sql<{
+    t: string;
+  }>`select tablename as t from pg_tables where schemaname = 'public' order by 1`.execute(w.database.db);
   const union = tables.rows.map((r) => `select '${r.t}' as t, count(*)::int as n from "${r.t}"`).join(' union all ');
   const rows = await sql.raw<{ t: string; n: number }>(union).execute(w.database.db);
   return Object.fromEntries(rows.rows.map((r) => [r.t, r.n]));
@@ -35,29 +43,58 @@ function operations(doc: any): Operation[] {
   const ops: Operation[] = [];
   for (const [path, methods] of Object.entries<any>(doc.paths)) {
     for (const [method, op] of Object.entries<any>(methods)) {
-      ops.push({ method, path, params: op.parameters ?? [], body: op.requestBody?.content?.['application/json']?.schema });
+      ops.push({
+        method,
+        path,
+        params: op.parameters ?? [],
+        body: op.requestBody?.content?.['application/json']?.schema,
+      });
     }
   }
   return ops;
 }
 
-function requestArb(op: Operation, known: Record<string, unknown[]>, hostile: boolean, token: string | undefined): fc.Arbitrary<Request> {
+function requestArb(
+  op: Operation,
+  known: Record<string, unknown[]>,
+  hostile: boolean,
+  token: string | undefined,
+): fc.Arbitrary<Request> {
   const pathParams = op.params.filter((p) => p.in === 'path');
   const queryParams = op.params.filter((p) => p.in === 'query');
-  const pathArb = fc.tuple(...pathParams.map((p) => paramFor(p.schema, hostile, known[p.name]).filter((s) => s.length > 0)));
-  const queryArb = fc.tuple(...queryParams.map((p) =>
-    (p.required ? paramFor(p.schema, hostile, known[p.name]).map((v) => [v]) : fc.option(fc.array(paramFor(p.schema, hostile, known[p.name]), { minLength: 1, maxLength: 2 }), { freq: 2 }))));
-  const extraQuery = hostile ? fc.option(fc.tuple(fc.constantFrom('zzz', 'x\u0000', 'limit'), paramFor({ type: 'string' }, true)), { freq: 3 }) : fc.constant(null);
+  const pathArb = fc.tuple(
+    ...pathParams.map((p) => paramFor(p.schema, hostile, known[p.name]).filter((s) => s.length > 0)),
+  );
+  const queryArb = fc.tuple(
+    ...queryParams.map((p) =>
+      p.required
+        ? paramFor(p.schema, hostile, known[p.name]).map((v) => [v])
+        : fc.option(fc.array(paramFor(p.schema, hostile, known[p.name]), { minLength: 1, maxLength: 2 }), { freq: 2 }),
+    ),
+  );
+  const extraQuery = hostile
+    ? fc.option(fc.tuple(fc.constantFrom('zzz', 'x\u0000', 'limit'), paramFor({ type: 'string' }, true)), { freq: 3 })
+    : fc.constant(null);
   const bodyArb = op.body ? valueFor(op.body, hostile).map(toJsonText) : fc.constant(undefined);
   return fc.tuple(pathArb, queryArb, extraQuery, bodyArb).map(([pv, qv, extra, body]) => {
     let path = op.path;
-    pathParams.forEach((p, i) => { path = path.replace(`{${p.name}}`, encodeParam(pv[i])); });
+    pathParams.forEach((p, i) => {
+      path = path.replace(`{${p.name}}`, encodeParam(pv[i]));
+    });
     const query: [string, string][] = [];
-    queryParams.forEach((p, i) => { for (const v of qv[i] ?? []) query.push([p.name, v]); });
+    queryParams.forEach((p, i) => {
+      for (const v of qv[i] ?? []) query.push([p.name, v]);
+    });
     if (extra) query.push(extra);
     const qs = query.map(([k, v]) => `${encodeParam(k)}=${encodeParam(v)}`).join('&');
     const full = qs ? `${path}?${qs}` : path;
-    return { path: full, query, body, token, asText: `${op.method.toUpperCase()} ${full}${body === undefined ? '' : ` ${body.slice(0, 300)}`}` };
+    return {
+      path: full,
+      query,
+      body,
+      token,
+      asText: `${op.method.toUpperCase()} ${full}${body === undefined ? '' : ` ${body.slice(0, 300)}`}`,
+    };
   });
 }
 
@@ -72,9 +109,16 @@ describe(`fuzz: every route from the OpenAPI document (${DRIVER}, seed ${SEED})`
     const id1 = await intake(w, { location: P.c02 });
     const id2 = await intake(w, { location: P.c41, category: 'matter:01001' });
     Object.assign(known, {
-      id: [id1, id2, 1, 2], code: ['HW', 'QY', '990001', '990001001', '990001001001001'], key: ['matter:06010', 'component:01001'],
-      layer: ['grids', 'streets', 'communities', 'cases', 'all'], z: [14, 16], x: [13200], y: [7100],
-      lon: [100.0005, 100.0045], lat: [20.0025, 20.0015], category: ['matter:06010'],
+      id: [id1, id2, 1, 2],
+      code: ['HW', 'QY', '990001', '990001001', '990001001001001'],
+      key: ['matter:06010', 'component:01001'],
+      layer: ['grids', 'streets', 'communities', 'cases', 'all'],
+      z: [14, 16],
+      x: [13200],
+      y: [7100],
+      lon: [100.0005, 100.0045],
+      lat: [20.0025, 20.0015],
+      category: ['matter:06010'],
     });
     const doc = await (await fetch(`${w.server.url}/api/openapi.json`)).json();
     ops = operations(doc);
@@ -86,7 +130,10 @@ describe(`fuzz: every route from the OpenAPI document (${DRIVER}, seed ${SEED})`
   });
 
   it('no 5xx, every 4xx a problem with a detail, a refused request stores nothing', async () => {
-    const tokens: [string, string | undefined][] = [['admin', w.u.admin.token], ['anonymous', undefined]];
+    const tokens: [string, string | undefined][] = [
+      ['admin', w.u.admin.token],
+      ['anonymous', undefined],
+    ];
     let sent = 0;
     for (const op of ops) {
       const runs = op.path.startsWith('/tiles/') ? 1 : RUNS; // tiles are sampled
@@ -95,27 +142,44 @@ describe(`fuzz: every route from the OpenAPI document (${DRIVER}, seed ${SEED})`
           const numRuns = who === 'admin' && hostile ? runs : Math.ceil(runs / 2);
           if (process.env.FUZZ_VERBOSE) console.log(`${op.method} ${op.path} ${who} ${hostile} sent=${sent}`);
           let before = op.method === 'get' ? {} : await rowCounts(w);
-          await fc.assert(fc.asyncProperty(requestArb(op, known, hostile, token), async (req) => {
-            sent++;
-            const headers: Record<string, string> = {};
-            if (req.token) headers.Authorization = `Bearer ${req.token}`;
-            if (req.body !== undefined) headers['Content-Type'] = 'application/json';
-            const res = await fetch(w.server.url + req.path, { method: op.method.toUpperCase(), headers, body: req.body });
-            const text = await res.text();
-            const where = `${who}: ${req.asText} → ${res.status} ${text.slice(0, 300)}`;
-            expect(res.status, where).to.be.below(500);
-            if (res.status >= 400) {
-              expect(res.headers.get('content-type'), where).to.match(/^application\/problem\+json/);
-              const problem = JSON.parse(text);
-              expect(problem.detail, where).to.be.a('string').and.not.equal('');
-            }
-            if (op.method !== 'get') {
-              const after = await rowCounts(w);
-              if (res.status >= 400) expect(after, `${where}: a refused write stored something`).to.deep.equal(before);
-              before = after;
-            }
-          }), { seed: SEED, numRuns, endOnFailure: true,
-            reporter: (out) => { if (out.failed) throw new Error(`${op.method.toUpperCase()} ${op.path} (${who}, ${hostile ? 'hostile' : 'shaped'}): seed ${SEED}, counterexample ${fc.stringify(out.counterexample)}\n${String(out.errorInstance)}`); } });
+          await fc.assert(
+            fc.asyncProperty(requestArb(op, known, hostile, token), async (req) => {
+              sent++;
+              const headers: Record<string, string> = {};
+              if (req.token) headers.Authorization = `Bearer ${req.token}`;
+              if (req.body !== undefined) headers['Content-Type'] = 'application/json';
+              const res = await fetch(w.server.url + req.path, {
+                method: op.method.toUpperCase(),
+                headers,
+                body: req.body,
+              });
+              const text = await res.text();
+              const where = `${who}: ${req.asText} → ${res.status} ${text.slice(0, 300)}`;
+              expect(res.status, where).to.be.below(500);
+              if (res.status >= 400) {
+                expect(res.headers.get('content-type'), where).to.match(/^application\/problem\+json/);
+                const problem = JSON.parse(text);
+                expect(problem.detail, where).to.be.a('string').and.not.equal('');
+              }
+              if (op.method !== 'get') {
+                const after = await rowCounts(w);
+                if (res.status >= 400)
+                  expect(after, `${where}: a refused write stored something`).to.deep.equal(before);
+                before = after;
+              }
+            }),
+            {
+              seed: SEED,
+              numRuns,
+              endOnFailure: true,
+              reporter: (out) => {
+                if (out.failed)
+                  throw new Error(
+                    `${op.method.toUpperCase()} ${op.path} (${who}, ${hostile ? 'hostile' : 'shaped'}): seed ${SEED}, counterexample ${fc.stringify(out.counterexample)}\n${String(out.errorInstance)}`,
+                  );
+              },
+            },
+          );
         }
       }
     }

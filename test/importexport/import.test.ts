@@ -56,13 +56,28 @@ describe(`import and export (${DRIVER})`, () => {
   });
 
   describe('validation rejects the whole file and stores nothing', () => {
-    const mutate = (fn: (fc: FC) => void): FC => { const fc = microCity(); fn(fc); return fc; };
+    const mutate = (fn: (fc: FC) => void): FC => {
+      const fc = microCity();
+      fn(fc);
+      return fc;
+    };
 
     it('a self-intersecting grid, with the location', async () => {
       const before = await counts(database);
       const fc = mutate((c) => {
         // A bow tie over cell (0,2): the diagonals cross at its centre (100.0005, 20.0025).
-        c.features[7].geometry = { type: 'Polygon', coordinates: [[[100, 20.002], [100.001, 20.003], [100.001, 20.002], [100, 20.003], [100, 20.002]]] };
+        c.features[7].geometry = {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [100, 20.002],
+              [100.001, 20.003],
+              [100.001, 20.002],
+              [100, 20.003],
+              [100, 20.002],
+            ],
+          ],
+        };
       });
       const e = await rejection(database, fc);
       expect(e.issues).to.have.length(1);
@@ -74,7 +89,18 @@ describe(`import and export (${DRIVER})`, () => {
     it('overlapping grids of one community', async () => {
       const fc = mutate((c) => {
         // Grid 002 (cell (1,2)) widened west by half a cell: overlaps grid 001 by ≈ 5,790 m².
-        c.features[8].geometry = { type: 'Polygon', coordinates: [[[100.0005, 20.002], [100.002, 20.002], [100.002, 20.003], [100.0005, 20.003], [100.0005, 20.002]]] };
+        c.features[8].geometry = {
+          type: 'Polygon',
+          coordinates: [
+            [
+              [100.0005, 20.002],
+              [100.002, 20.002],
+              [100.002, 20.003],
+              [100.0005, 20.003],
+              [100.0005, 20.002],
+            ],
+          ],
+        };
       });
       const e = await rejection(database, fc);
       expect(e.issues.map((i) => [i.index, i.code])).to.deep.equal([[7, '990001001001001']]);
@@ -84,26 +110,36 @@ describe(`import and export (${DRIVER})`, () => {
 
     it('bad codes, levels, names, parents, rings and projected coordinates, each named', async () => {
       const fc = mutate((c) => {
-        c.features[7].properties.code = '99000100100101';              // 14 digits
-        c.features[8].properties.level = 'community';                  // a 15-digit code
+        c.features[7].properties.code = '99000100100101'; // 14 digits
+        c.features[8].properties.level = 'community'; // a 15-digit code
         c.features[9].properties.name = ' ';
-        c.features[10].properties.code = '990001001003001';            // community 990001001003 does not exist
-        (c.features[11].geometry as any).coordinates[0].pop();        // ring not closed
+        c.features[10].properties.code = '990001001003001'; // community 990001001003 does not exist
+        (c.features[11].geometry as any).coordinates[0].pop(); // ring not closed
         (c.features[12].geometry as any).coordinates[0][1] = [500123.4, 3321000.5];
       });
       fc.features[14].properties.code = fc.features[15].properties.code; // a duplicate
       const e = await rejection(database, fc);
       const byIndex = Object.fromEntries(e.issues.map((i) => [i.index, i.problem]));
-      expect(byIndex[7]).to.equal('properties.code: code "99000100100101" has 14 digits; expected 6 (district), 9 (street), 12 (community) or 15 (unit grid)');
+      expect(byIndex[7]).to.equal(
+        'properties.code: code "99000100100101" has 14 digits; expected 6 (district), 9 (street), 12 (community) or 15 (unit grid)',
+      );
       expect(byIndex[8]).to.equal('properties.level says community (12 digits) but the code has 15 digits');
       expect(byIndex[9]).to.equal('properties.name is missing or empty');
       expect(byIndex[11]).to.equal('ring 0 is not closed (first and last positions differ)');
       expect(byIndex[12]).to.contain('outside lon/lat range: the file looks projected');
       expect(byIndex[15]).to.equal(`code ${fc.features[15].properties.code} appears twice (also feature 14)`);
       // Parent links are checked once the structure is sound.
-      const orphan = mutate((c) => { c.features[10].properties.code = '990001001003001'; });
+      const orphan = mutate((c) => {
+        c.features[10].properties.code = '990001001003001';
+      });
       const e2 = await rejection(database, orphan);
-      expect(e2.issues).to.deep.equal([{ index: 10, code: '990001001003001', problem: 'parent community 990001001003 is neither in the file nor in the database' }]);
+      expect(e2.issues).to.deep.equal([
+        {
+          index: 10,
+          code: '990001001003001',
+          problem: 'parent community 990001001003 is neither in the file nor in the database',
+        },
+      ]);
     });
 
     it('not a FeatureCollection', async () => {
@@ -117,12 +153,19 @@ describe(`import and export (${DRIVER})`, () => {
       const s = await importRegions(database, microCity(), { actor });
       expect(s.total).to.equal(20);
       expect(s.counts).to.deep.equal({
-        district: { inserted: 1, replaced: 0, unchanged: 0 }, street: { inserted: 2, replaced: 0, unchanged: 0 },
-        community: { inserted: 4, replaced: 0, unchanged: 0 }, grid: { inserted: 13, replaced: 0, unchanged: 0 },
+        district: { inserted: 1, replaced: 0, unchanged: 0 },
+        street: { inserted: 2, replaced: 0, unchanged: 0 },
+        community: { inserted: 4, replaced: 0, unchanged: 0 },
+        grid: { inserted: 13, replaced: 0, unchanged: 0 },
       });
       // The ring grid is 8 cells ≈ 92,678 m²: more than the usual unit grid.
-      expect(s.warnings).to.deep.equal([{ index: 16, code: '990001002001001',
-        problem: 'area 92678 m² is far from the usual 10,000 m² of a unit grid (warning range 2500–40000)' }]);
+      expect(s.warnings).to.deep.equal([
+        {
+          index: 16,
+          code: '990001002001001',
+          problem: 'area 92678 m² is far from the usual 10,000 m² of a unit grid (warning range 2500–40000)',
+        },
+      ]);
     });
 
     it('re-importing the same file changes nothing; a renamed grid is replaced and its history kept', async () => {
@@ -133,15 +176,33 @@ describe(`import and export (${DRIVER})`, () => {
       const s = await importRegions(database, fc, { actor });
       expect(s.counts.grid).to.deep.equal({ inserted: 0, replaced: 1, unchanged: 12 });
       const rows = await sql<{ name: string; live: boolean }>`
-        select name, termination_date is null as live from unit_grid where code = '990001001001001' order by id`.execute(database.db);
-      expect(rows.rows).to.deep.equal([{ name: '东湖社区第1网格', live: false }, { name: '东湖社区第1网格(新)', live: true }]);
+        select name, termination_date is null as live from unit_grid where code = '990001001001001' order by id`.execute(
+        database.db,
+      );
+      expect(rows.rows).to.deep.equal([
+        { name: '东湖社区第1网格', live: false },
+        { name: '东湖社区第1网格(新)', live: true },
+      ]);
     });
 
     it('warns about grids far from 10,000 m²', async () => {
       const fc = microCity();
-      fc.features = fc.features.filter((f) => f.properties.level === 'grid' && f.properties.code.startsWith('990001002002'));
+      fc.features = fc.features.filter(
+        (f) => f.properties.level === 'grid' && f.properties.code.startsWith('990001002002'),
+      );
       // Shrink grid 002 to a tenth of a cell.
-      fc.features[1].geometry = { type: 'Polygon', coordinates: [[[100.006, 20.001], [100.0061, 20.001], [100.0061, 20.002], [100.006, 20.002], [100.006, 20.001]]] };
+      fc.features[1].geometry = {
+        type: 'Polygon',
+        coordinates: [
+          [
+            [100.006, 20.001],
+            [100.0061, 20.001],
+            [100.0061, 20.002],
+            [100.006, 20.002],
+            [100.006, 20.001],
+          ],
+        ],
+      };
       const s = await importRegions(database, fc, { actor });
       expect(s.warnings.map((w) => [w.code, w.problem.replace(/area \d+/, 'area N')])).to.deep.equal([
         ['990001002002002', 'area N m² is far from the usual 10,000 m² of a unit grid (warning range 2500–40000)'],
@@ -151,10 +212,12 @@ describe(`import and export (${DRIVER})`, () => {
   });
 
   describe('POST /api/import', () => {
-    const post = (token: string | undefined, body: unknown) => fetch(`${server.url}/api/import`, {
-      method: 'POST', body: JSON.stringify(body),
-      headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-    }).then(async (r) => ({ status: r.status, type: r.headers.get('content-type'), body: await r.json() as any }));
+    const post = (token: string | undefined, body: unknown) =>
+      fetch(`${server.url}/api/import`, {
+        method: 'POST',
+        body: JSON.stringify(body),
+        headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+      }).then(async (r) => ({ status: r.status, type: r.headers.get('content-type'), body: (await r.json()) as any }));
 
     it('401 without a token, 401 with an unknown token, 403 for a viewer, 403 outside the region scope', async () => {
       const fc = microCity();
@@ -167,7 +230,9 @@ describe(`import and export (${DRIVER})`, () => {
       expect(viewer.body.detail).to.equal("role 'viewer' may not do this; allowed roles: admin, gis_editor");
       const other = await post(tokens.otherEditor, fc);
       expect(other.status).to.equal(403);
-      expect(other.body.detail).to.match(/^20 features are outside your region scope 990002; first: feature 0 \(code 990001\)/);
+      expect(other.body.detail).to.match(
+        /^20 features are outside your region scope 990002; first: feature 0 \(code 990001\)/,
+      );
     });
 
     it('422 with every problem for a bad file; 200 with the summary for a good one; audit recorded', async () => {
@@ -176,7 +241,9 @@ describe(`import and export (${DRIVER})`, () => {
       const r = await post(tokens.editor, bad);
       expect(r.status).to.equal(422);
       expect(r.type).to.contain('application/problem+json');
-      expect(r.body.detail).to.equal('1 problem found, nothing was imported; first: feature 7 (code abc): properties.code: code "abc" must contain digits only');
+      expect(r.body.detail).to.equal(
+        '1 problem found, nothing was imported; first: feature 7 (code abc): properties.code: code "abc" must contain digits only',
+      );
       expect(r.body.errors[0]).to.include({ index: 7 });
       const before = (await counts(database)).audits;
       const ok = await post(tokens.editor, microCity());
@@ -189,7 +256,11 @@ describe(`import and export (${DRIVER})`, () => {
       const small = await startTestServer(database, { BODY_LIMIT_MB: '0.001' });
       try {
         const before = await counts(database);
-        const r = await fetch(`${small.url}/api/import`, { method: 'POST', body: JSON.stringify(microCity()), headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tokens.admin}` } });
+        const r = await fetch(`${small.url}/api/import`, {
+          method: 'POST',
+          body: JSON.stringify(microCity()),
+          headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tokens.admin}` },
+        });
         expect(r.status).to.equal(413);
         expect(((await r.json()) as any).detail).to.equal('the request body exceeds the limit of 1048 bytes');
         expect(await counts(database)).to.deep.equal(before);
@@ -199,10 +270,18 @@ describe(`import and export (${DRIVER})`, () => {
     });
 
     it('400 for a body that is not JSON, 415 for a wrong content type', async () => {
-      const notJson = await fetch(`${server.url}/api/import`, { method: 'POST', body: '{"type":', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tokens.admin}` } });
+      const notJson = await fetch(`${server.url}/api/import`, {
+        method: 'POST',
+        body: '{"type":',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${tokens.admin}` },
+      });
       expect(notJson.status).to.equal(400);
       expect(((await notJson.json()) as any).detail).to.match(/^the request body is not valid JSON/);
-      const wrongType = await fetch(`${server.url}/api/import`, { method: 'POST', body: 'x', headers: { 'Content-Type': 'text/plain', Authorization: `Bearer ${tokens.admin}` } });
+      const wrongType = await fetch(`${server.url}/api/import`, {
+        method: 'POST',
+        body: 'x',
+        headers: { 'Content-Type': 'text/plain', Authorization: `Bearer ${tokens.admin}` },
+      });
       expect(wrongType.status).to.equal(415);
     });
   });
@@ -212,15 +291,22 @@ describe(`import and export (${DRIVER})`, () => {
       const r = await fetch(`${server.url}/api/export/grids.geojson`);
       expect(r.status).to.equal(200);
       expect(r.headers.get('content-disposition')).to.equal('attachment; filename="wangge-grids.geojson"');
-      const fc = await r.json() as any;
+      const fc = (await r.json()) as any;
       expect(fc.features).to.have.length(13);
       expect(fc.features[0].properties).to.include({ code: '990001001001001', level: 'grid' });
       const bad = await fetch(`${server.url}/api/export/roads.geojson`);
       expect(bad.status).to.equal(400);
-      const part = await (await fetch(`${server.url}/api/export/all.geojson?prefix=990001002`)).json() as any;
+      const part = (await (await fetch(`${server.url}/api/export/all.geojson?prefix=990001002`)).json()) as any;
       expect(part.features.map((f: any) => f.properties.code)).to.deep.equal([
-        '990001', '990001002', '990001002001', '990001002002',
-        '990001002001001', '990001002001002', '990001002002001', '990001002002002']);
+        '990001',
+        '990001002',
+        '990001002001',
+        '990001002002',
+        '990001002001001',
+        '990001002001002',
+        '990001002002001',
+        '990001002002002',
+      ]);
       const badPrefix = await fetch(`${server.url}/api/export/grids.geojson?prefix=99x`);
       expect(badPrefix.status).to.equal(400);
     });
@@ -231,10 +317,16 @@ describe(`import and export (${DRIVER})`, () => {
       const empty = await openTestDatabase();
       try {
         await importRegions(empty, exported, { actor });
-        const snapshot = async (db: Database) => (await sql<{ code: string; name: string; area_m2: number }>`
+        const snapshot = async (db: Database) =>
+          (
+            await sql<{ code: string; name: string; area_m2: number }>`
           select code, name, area_m2 from region where termination_date is null
-          union all select code, name, area_m2 from unit_grid where termination_date is null order by code`.execute(db.db)).rows;
-        const a = await snapshot(database), b = await snapshot(empty);
+          union all select code, name, area_m2 from unit_grid where termination_date is null order by code`.execute(
+              db.db,
+            )
+          ).rows;
+        const a = await snapshot(database),
+          b = await snapshot(empty);
         expect(b).to.have.length(20);
         expect(b).to.deep.equal(a);
       } finally {

@@ -11,48 +11,103 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
     expect(await ledger(env)).to.deep.equal({ audits: before.audits + n, version: before.version + n });
 
   before(async () => {
-    await sql`insert into department (code, name, kind) values ('SZ', '市政管理处', '市政'), ('YL', '园林所', '园林')`.execute(env.database.db);
+    await sql`insert into department (code, name, kind) values ('SZ', '市政管理处', '市政'), ('YL', '园林所', '园林')`.execute(
+      env.database.db,
+    );
   });
 
   describe('collectors', () => {
     it('create → get → list → patch; user_id must be a collector user; codes are unique', async () => {
       let before = await ledger(env);
-      const a = await call('POST', '/api/collectors', { token: env.tokens.admin, body: { code: 'C02', name: '李四', phone: '139', user_id: env.ids.collector } });
+      const a = await call('POST', '/api/collectors', {
+        token: env.tokens.admin,
+        body: { code: 'C02', name: '李四', phone: '139', user_id: env.ids.collector },
+      });
       expect(a.status).to.equal(201);
-      expect(a.body).to.deep.equal({ id: a.body.id, code: 'C02', name: '李四', phone: '139', user_id: env.ids.collector, version: 1 });
-      const b = await call('POST', '/api/collectors', { token: env.tokens.editor, body: { code: 'C01', name: '张三' } });
+      expect(a.body).to.deep.equal({
+        id: a.body.id,
+        code: 'C02',
+        name: '李四',
+        phone: '139',
+        user_id: env.ids.collector,
+        version: 1,
+      });
+      const b = await call('POST', '/api/collectors', {
+        token: env.tokens.editor,
+        body: { code: 'C01', name: '张三' },
+      });
       // A gis_editor sees collectors' names but not their phone numbers (server/auth/visibility.ts), even in its own answer.
       expect(b.body).to.deep.equal({ id: b.body.id, code: 'C01', name: '张三', user_id: null, version: 1 });
       await expectWrites(before, 2);
-      expect(await lastAudit(env)).to.deep.include({ actor_name: 'editor', action: 'create', entity: 'collector', entity_key: String(b.body.id) });
-      expect((await call('GET', `/api/collectors/${a.body.id}`, { token: env.tokens.admin })).body).to.deep.equal(a.body);
-      expect((await call('GET', `/api/collectors/${b.body.id}`, { token: env.tokens.admin })).body).to.deep.equal({ ...b.body, phone: '' });
+      expect(await lastAudit(env)).to.deep.include({
+        actor_name: 'editor',
+        action: 'create',
+        entity: 'collector',
+        entity_key: String(b.body.id),
+      });
+      expect((await call('GET', `/api/collectors/${a.body.id}`, { token: env.tokens.admin })).body).to.deep.equal(
+        a.body,
+      );
+      expect((await call('GET', `/api/collectors/${b.body.id}`, { token: env.tokens.admin })).body).to.deep.equal({
+        ...b.body,
+        phone: '',
+      });
       expect((await call('GET', '/api/collectors')).body.map((c: any) => c.code)).to.deep.equal(['C01', 'C02']);
 
       before = await ledger(env);
-      const viewer = await call('POST', '/api/collectors', { token: env.tokens.admin, body: { code: 'C03', name: '王五', user_id: env.ids.viewer } });
+      const viewer = await call('POST', '/api/collectors', {
+        token: env.tokens.admin,
+        body: { code: 'C03', name: '王五', user_id: env.ids.viewer },
+      });
       expect(viewer.status).to.equal(422);
-      expect(viewer.body.errors).to.deep.equal([{ location: 'body.user_id', message: `user ${env.ids.viewer} (watcher) has role viewer, not collector` }]);
-      const ghost = await call('POST', '/api/collectors', { token: env.tokens.admin, body: { code: 'C03', name: '王五', user_id: 9999 } });
+      expect(viewer.body.errors).to.deep.equal([
+        { location: 'body.user_id', message: `user ${env.ids.viewer} (watcher) has role viewer, not collector` },
+      ]);
+      const ghost = await call('POST', '/api/collectors', {
+        token: env.tokens.admin,
+        body: { code: 'C03', name: '王五', user_id: 9999 },
+      });
       expect(ghost.body.errors).to.deep.equal([{ location: 'body.user_id', message: 'no user with id 9999' }]);
-      const dup = await call('POST', '/api/collectors', { token: env.tokens.admin, body: { code: 'C01', name: '重复' } });
+      const dup = await call('POST', '/api/collectors', {
+        token: env.tokens.admin,
+        body: { code: 'C01', name: '重复' },
+      });
       expect(dup.status).to.equal(409);
       expect(dup.body.detail).to.equal(`collector code C01 is already used by collector #${b.body.id}`);
-      expect((await call('POST', '/api/collectors', { token: env.tokens.admin, body: { code: 'C 1', name: 'x' } })).status).to.equal(400);
-      expect((await call('POST', '/api/collectors', { token: env.tokens.viewer, body: { code: 'C9', name: 'x' } })).status).to.equal(403);
+      expect(
+        (await call('POST', '/api/collectors', { token: env.tokens.admin, body: { code: 'C 1', name: 'x' } })).status,
+      ).to.equal(400);
+      expect(
+        (await call('POST', '/api/collectors', { token: env.tokens.viewer, body: { code: 'C9', name: 'x' } })).status,
+      ).to.equal(403);
       expect((await call('POST', '/api/collectors', { body: { code: 'C9', name: 'x' } })).status).to.equal(401);
       expect(await count(env, 'collector')).to.equal(2);
       await expectWrites(before, 0);
 
       before = await ledger(env);
-      const p = await call('PATCH', `/api/collectors/${b.body.id}`, { token: env.tokens.admin, body: { phone: '137', user_id: env.ids.collector } });
+      const p = await call('PATCH', `/api/collectors/${b.body.id}`, {
+        token: env.tokens.admin,
+        body: { phone: '137', user_id: env.ids.collector },
+      });
       expect(p.status).to.equal(200);
-      expect(p.body).to.deep.equal({ id: b.body.id, code: 'C01', name: '张三', phone: '137', user_id: env.ids.collector, version: 2 });
+      expect(p.body).to.deep.equal({
+        id: b.body.id,
+        code: 'C01',
+        name: '张三',
+        phone: '137',
+        user_id: env.ids.collector,
+        version: 2,
+      });
       await expectWrites(before, 1);
       const audit = await lastAudit(env);
       expect([audit.action, audit.detail.old.phone, audit.detail.new.phone]).to.deep.equal(['update', '', '137']);
-      expect((await call('PATCH', '/api/collectors/9999', { token: env.tokens.admin, body: { phone: '1' } })).status).to.equal(404);
-      expect((await call('PATCH', `/api/collectors/${b.body.id}`, { token: env.tokens.admin, body: { code: 'C02' } })).status).to.equal(409);
+      expect(
+        (await call('PATCH', '/api/collectors/9999', { token: env.tokens.admin, body: { phone: '1' } })).status,
+      ).to.equal(404);
+      expect(
+        (await call('PATCH', `/api/collectors/${b.body.id}`, { token: env.tokens.admin, body: { code: 'C02' } }))
+          .status,
+      ).to.equal(409);
     });
   });
 
@@ -64,15 +119,33 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
       ids = (await call('GET', '/api/collectors')).body.map((c: any) => c.id);
       const before = await ledger(env);
       const r = await call('POST', '/api/collector-areas', {
-        token: env.tokens.admin, body: { name: '东湖片', grid_codes: ['990001001001001', '990001001001002', '990001001001001'], collector_ids: ids },
+        token: env.tokens.admin,
+        body: {
+          name: '东湖片',
+          grid_codes: ['990001001001001', '990001001001002', '990001001001001'],
+          collector_ids: ids,
+        },
       });
       expect(r.status).to.equal(201);
       areaId = r.body.id;
-      expect(r.body).to.deep.include({ name: '东湖片', grid_codes: ['990001001001001', '990001001001002'], collector_ids: ids });
-      expect(r.body.collectors.map((c: any) => [c.code, c.name, c.phone])).to.deep.equal([['C01', '张三', '137'], ['C02', '李四', '139']]);
+      expect(r.body).to.deep.include({
+        name: '东湖片',
+        grid_codes: ['990001001001001', '990001001001002'],
+        collector_ids: ids,
+      });
+      expect(r.body.collectors.map((c: any) => [c.code, c.name, c.phone])).to.deep.equal([
+        ['C01', '张三', '137'],
+        ['C02', '李四', '139'],
+      ]);
       await expectWrites(before, 1);
-      expect(await lastAudit(env)).to.deep.include({ action: 'create', entity: 'collector_area', entity_key: String(areaId) });
-      expect((await call('GET', `/api/collector-areas/${areaId}`, { token: env.tokens.admin })).body).to.deep.equal(r.body);
+      expect(await lastAudit(env)).to.deep.include({
+        action: 'create',
+        entity: 'collector_area',
+        entity_key: String(areaId),
+      });
+      expect((await call('GET', `/api/collector-areas/${areaId}`, { token: env.tokens.admin })).body).to.deep.equal(
+        r.body,
+      );
       expect((await call('GET', '/api/collector-areas', { token: env.tokens.admin })).body).to.deep.equal([r.body]);
       expect((await call('GET', '/api/collector-areas/9999')).status).to.equal(404);
     });
@@ -80,50 +153,93 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
     it('one grid, one collector area: 409 naming the area and the grids; 409 for a taken name; 422 for unknown grids and collectors', async () => {
       const before = await ledger(env);
       const overlap = await call('POST', '/api/collector-areas', {
-        token: env.tokens.admin, body: { name: '湖滨片', grid_codes: ['990001001002001', '990001001001002', '990001001001001'] },
+        token: env.tokens.admin,
+        body: { name: '湖滨片', grid_codes: ['990001001002001', '990001001001002', '990001001001001'] },
       });
       expect(overlap.status).to.equal(409);
-      expect(overlap.body.detail).to.equal(`a unit grid belongs to one collector area: 990001001001001, 990001001001002 already belong to collector area "东湖片" (#${areaId})`);
-      expect(overlap.body.conflicts).to.deep.equal([{ id: areaId, name: '东湖片', grid_codes: ['990001001001001', '990001001001002'] }]);
-      const name = await call('POST', '/api/collector-areas', { token: env.tokens.admin, body: { name: '东湖片', grid_codes: ['990001001002001'] } });
+      expect(overlap.body.detail).to.equal(
+        `a unit grid belongs to one collector area: 990001001001001, 990001001001002 already belong to collector area "东湖片" (#${areaId})`,
+      );
+      expect(overlap.body.conflicts).to.deep.equal([
+        { id: areaId, name: '东湖片', grid_codes: ['990001001001001', '990001001001002'] },
+      ]);
+      const name = await call('POST', '/api/collector-areas', {
+        token: env.tokens.admin,
+        body: { name: '东湖片', grid_codes: ['990001001002001'] },
+      });
       expect(name.status).to.equal(409);
       expect(name.body.detail).to.equal(`a collector area named "东湖片" already exists (#${areaId})`);
       const unknown = await call('POST', '/api/collector-areas', {
-        token: env.tokens.admin, body: { name: '新片', grid_codes: ['990001001002001', '990001001002009', '990001009001001'], collector_ids: [ids[0], 777] },
+        token: env.tokens.admin,
+        body: {
+          name: '新片',
+          grid_codes: ['990001001002001', '990001001002009', '990001009001001'],
+          collector_ids: [ids[0], 777],
+        },
       });
       expect(unknown.status).to.equal(422);
       expect(unknown.body.errors).to.deep.equal([
-        { location: 'body.grid_codes', message: 'grid_codes: no live unit grid with code 990001001002009, 990001009001001' },
+        {
+          location: 'body.grid_codes',
+          message: 'grid_codes: no live unit grid with code 990001001002009, 990001009001001',
+        },
         { location: 'body.collector_ids', message: 'collector_ids: no collector with id 777' },
       ]);
-      expect((await call('POST', '/api/collector-areas', { token: env.tokens.admin, body: { name: 'x', grid_codes: ['990001001002'] } })).status).to.equal(400);
-      expect((await call('POST', '/api/collector-areas', { token: env.tokens.admin, body: { name: 'x', grid_codes: [] } })).status).to.equal(400);
+      expect(
+        (
+          await call('POST', '/api/collector-areas', {
+            token: env.tokens.admin,
+            body: { name: 'x', grid_codes: ['990001001002'] },
+          })
+        ).status,
+      ).to.equal(400);
+      expect(
+        (await call('POST', '/api/collector-areas', { token: env.tokens.admin, body: { name: 'x', grid_codes: [] } }))
+          .status,
+      ).to.equal(400);
       expect(await count(env, 'collector_area')).to.equal(1);
       await expectWrites(before, 0);
     });
 
     it('concurrent writers claiming the same grid: one wins, the other gets 409', async () => {
       const before = await ledger(env);
-      const claim = (name: string) => call('POST', '/api/collector-areas', { token: env.tokens.admin, body: { name, grid_codes: ['990001002001002'] } });
+      const claim = (name: string) =>
+        call('POST', '/api/collector-areas', {
+          token: env.tokens.admin,
+          body: { name, grid_codes: ['990001002001002'] },
+        });
       const replies = await Promise.all([claim('公园甲'), claim('公园乙'), claim('公园丙')]);
       expect(replies.map((r) => r.status).sort()).to.deep.equal([201, 409, 409]);
       await expectWrites(before, 1);
       const winner = replies.find((r) => r.status === 201)!.body;
-      expect((await call('DELETE', `/api/collector-areas/${winner.id}`, { token: env.tokens.admin })).status).to.equal(204);
+      expect((await call('DELETE', `/api/collector-areas/${winner.id}`, { token: env.tokens.admin })).status).to.equal(
+        204,
+      );
     });
 
     it('a scoped gis_editor assigns only grids in the scope', async () => {
       const t = env.tokens.scoped; // 990001001
       const before = await ledger(env);
-      const out = await call('POST', '/api/collector-areas', { token: t, body: { name: '山前片', grid_codes: ['990001001002003', '990001002002002'] } });
+      const out = await call('POST', '/api/collector-areas', {
+        token: t,
+        body: { name: '山前片', grid_codes: ['990001001002003', '990001002002002'] },
+      });
       expect(out.status).to.equal(403);
       expect(out.body.detail).to.equal('grid_codes: 990001002002002 is outside your region scope 990001001');
       await expectWrites(before, 0);
-      const ok = await call('POST', '/api/collector-areas', { token: t, body: { name: '西湖片', grid_codes: ['990001001002001', '990001001002002', '990001001002003'] } });
+      const ok = await call('POST', '/api/collector-areas', {
+        token: t,
+        body: { name: '西湖片', grid_codes: ['990001001002001', '990001001002002', '990001001002003'] },
+      });
       expect(ok.status).to.equal(201);
       await expectWrites(before, 1);
-      const foreign = await call('POST', '/api/collector-areas', { token: env.tokens.admin, body: { name: '河东片', grid_codes: ['990001002002001'] } });
-      expect((await call('PATCH', `/api/collector-areas/${foreign.body.id}`, { token: t, body: { name: '河东' } })).status).to.equal(403);
+      const foreign = await call('POST', '/api/collector-areas', {
+        token: env.tokens.admin,
+        body: { name: '河东片', grid_codes: ['990001002002001'] },
+      });
+      expect(
+        (await call('PATCH', `/api/collector-areas/${foreign.body.id}`, { token: t, body: { name: '河东' } })).status,
+      ).to.equal(403);
       expect((await call('DELETE', `/api/collector-areas/${foreign.body.id}`, { token: t })).status).to.equal(403);
     });
 
@@ -132,31 +248,67 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
       let before = await ledger(env);
       const refused = await call('DELETE', `/api/collectors/${c2}`, { token: env.tokens.admin });
       expect(refused.status).to.equal(409);
-      expect(refused.body.detail).to.equal(`collector C02 is still in collector area "东湖片" (#${areaId}); remove it there first`);
+      expect(refused.body.detail).to.equal(
+        `collector C02 is still in collector area "东湖片" (#${areaId}); remove it there first`,
+      );
       await expectWrites(before, 0);
 
-      const p = await call('PATCH', `/api/collector-areas/${areaId}`, { token: env.tokens.admin, body: { grid_codes: ['990001001001003'], collector_ids: [c1] } });
+      const p = await call('PATCH', `/api/collector-areas/${areaId}`, {
+        token: env.tokens.admin,
+        body: { grid_codes: ['990001001001003'], collector_ids: [c1] },
+      });
       expect(p.status).to.equal(200);
       expect(p.body).to.deep.include({ name: '东湖片', grid_codes: ['990001001001003'], collector_ids: [c1] });
       expect(p.body.collectors.map((c: any) => c.code)).to.deep.equal(['C01']);
       await expectWrites(before, 1);
       const audit = await lastAudit(env);
-      expect([audit.action, audit.detail.old.grid_codes, audit.detail.new.grid_codes]).to.deep.equal(['update', ['990001001001001', '990001001001002'], ['990001001001003']]);
+      expect([audit.action, audit.detail.old.grid_codes, audit.detail.new.grid_codes]).to.deep.equal([
+        'update',
+        ['990001001001001', '990001001001002'],
+        ['990001001001003'],
+      ]);
 
       // The freed grids can go to another area now; a taken one still cannot.
-      expect((await call('POST', '/api/collector-areas', { token: env.tokens.admin, body: { name: '东湖北', grid_codes: ['990001001001001'] } })).status).to.equal(201);
-      expect((await call('PATCH', `/api/collector-areas/${areaId}`, { token: env.tokens.admin, body: { grid_codes: ['990001001001003', '990001001001001'] } })).status).to.equal(409);
+      expect(
+        (
+          await call('POST', '/api/collector-areas', {
+            token: env.tokens.admin,
+            body: { name: '东湖北', grid_codes: ['990001001001001'] },
+          })
+        ).status,
+      ).to.equal(201);
+      expect(
+        (
+          await call('PATCH', `/api/collector-areas/${areaId}`, {
+            token: env.tokens.admin,
+            body: { grid_codes: ['990001001001003', '990001001001001'] },
+          })
+        ).status,
+      ).to.equal(409);
       // Keeping its own grids is no conflict.
-      expect((await call('PATCH', `/api/collector-areas/${areaId}`, { token: env.tokens.admin, body: { name: '东湖南', grid_codes: ['990001001001003'] } })).status).to.equal(200);
+      expect(
+        (
+          await call('PATCH', `/api/collector-areas/${areaId}`, {
+            token: env.tokens.admin,
+            body: { name: '东湖南', grid_codes: ['990001001001003'] },
+          })
+        ).status,
+      ).to.equal(200);
 
       before = await ledger(env);
       expect((await call('DELETE', `/api/collectors/${c2}`, { token: env.tokens.admin })).status).to.equal(204);
       await expectWrites(before, 1);
       expect((await call('GET', `/api/collectors/${c2}`)).status).to.equal(404);
       before = await ledger(env);
-      expect((await call('DELETE', `/api/collector-areas/${areaId}`, { token: env.tokens.admin })).status).to.equal(204);
+      expect((await call('DELETE', `/api/collector-areas/${areaId}`, { token: env.tokens.admin })).status).to.equal(
+        204,
+      );
       await expectWrites(before, 1);
-      expect(await lastAudit(env)).to.deep.include({ action: 'delete', entity: 'collector_area', entity_key: String(areaId) });
+      expect(await lastAudit(env)).to.deep.include({
+        action: 'delete',
+        entity: 'collector_area',
+        entity_key: String(areaId),
+      });
       expect((await call('GET', `/api/collector-areas/${areaId}`)).status).to.equal(404);
     });
   });
@@ -168,30 +320,74 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
       let before = await ledger(env);
       const r = await call('POST', '/api/components', {
         token: env.tokens.admin,
-        body: { code, category_code: '01001', name: '东湖1号井盖', owner_code: 'SZ', maintainer_code: 'YL', location: { lon: 100.0005, lat: 20.0025 } },
+        body: {
+          code,
+          category_code: '01001',
+          name: '东湖1号井盖',
+          owner_code: 'SZ',
+          maintainer_code: 'YL',
+          location: { lon: 100.0005, lat: 20.0025 },
+        },
       });
       expect(r.status).to.equal(201);
       expect(r.body).to.deep.equal({
-        code, category_code: '01001', category_name: '供水井盖', name: '东湖1号井盖', owner_code: 'SZ', maintainer_code: 'YL',
-        status: '完好', location: { lon: 100.0005, lat: 20.0025 }, version: 1,
+        code,
+        category_code: '01001',
+        category_name: '供水井盖',
+        name: '东湖1号井盖',
+        owner_code: 'SZ',
+        maintainer_code: 'YL',
+        status: '完好',
+        location: { lon: 100.0005, lat: 20.0025 },
+        version: 1,
       });
       await expectWrites(before, 1);
       expect(await lastAudit(env)).to.deep.include({ action: 'create', entity: 'component', entity_key: code });
-      const geom = await sql<{ t: string; srid: number }>`select ST_AsText(geom) as t, ST_SRID(geom) as srid from component where code = ${code}`.execute(env.database.db);
+      const geom = await sql<{
+        t: string;
+        srid: number;
+      }>`select ST_AsText(geom) as t, ST_SRID(geom) as srid from component where code = ${code}`.execute(
+        env.database.db,
+      );
       expect(geom.rows[0]).to.deep.equal({ t: 'POINT(100.0005 20.0025)', srid: 4326 });
       expect((await call('GET', `/api/components/${code}`)).body).to.deep.equal(r.body);
-      const short = await call('POST', '/api/components', { token: env.tokens.editor, body: { code: '9900010101000002', category_code: '01002' } });
-      expect(short.body).to.deep.equal({
-        code: '9900010101000002', category_code: '01002', category_name: '污水井盖', name: '', owner_code: null, maintainer_code: null, status: '完好', location: null, version: 1,
+      const short = await call('POST', '/api/components', {
+        token: env.tokens.editor,
+        body: { code: '9900010101000002', category_code: '01002' },
       });
-      expect((await call('GET', '/api/components')).body.map((c: any) => c.code)).to.deep.equal([code, '9900010101000002']);
+      expect(short.body).to.deep.equal({
+        code: '9900010101000002',
+        category_code: '01002',
+        category_name: '污水井盖',
+        name: '',
+        owner_code: null,
+        maintainer_code: null,
+        status: '完好',
+        location: null,
+        version: 1,
+      });
+      expect((await call('GET', '/api/components')).body.map((c: any) => c.code)).to.deep.equal([
+        code,
+        '9900010101000002',
+      ]);
 
       before = await ledger(env);
-      const p = await call('PATCH', `/api/components/${code}`, { token: env.tokens.admin, body: { status: '破损', maintainer_code: null, location: { lon: 100.0015, lat: 20.0005 } } });
+      const p = await call('PATCH', `/api/components/${code}`, {
+        token: env.tokens.admin,
+        body: { status: '破损', maintainer_code: null, location: { lon: 100.0015, lat: 20.0005 } },
+      });
       expect(p.status).to.equal(200);
-      expect(p.body).to.deep.include({ status: '破损', maintainer_code: null, owner_code: 'SZ', location: { lon: 100.0015, lat: 20.0005 } });
+      expect(p.body).to.deep.include({
+        status: '破损',
+        maintainer_code: null,
+        owner_code: 'SZ',
+        location: { lon: 100.0015, lat: 20.0005 },
+      });
       await expectWrites(before, 1);
-      const cleared = await call('PATCH', `/api/components/${code}`, { token: env.tokens.admin, body: { location: null } });
+      const cleared = await call('PATCH', `/api/components/${code}`, {
+        token: env.tokens.admin,
+        body: { location: null },
+      });
       expect(cleared.body.location).to.equal(null);
 
       before = await ledger(env);
@@ -202,14 +398,20 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
 
     it('unknown component category or department is 422; a taken code 409; shapes 400; nothing stored', async () => {
       const before = await ledger(env);
-      const r = await call('POST', '/api/components', { token: env.tokens.admin, body: { code, category_code: '06010', owner_code: 'NOPE', maintainer_code: 'GONE' } });
+      const r = await call('POST', '/api/components', {
+        token: env.tokens.admin,
+        body: { code, category_code: '06010', owner_code: 'NOPE', maintainer_code: 'GONE' },
+      });
       expect(r.status).to.equal(422);
       expect(r.body.errors).to.deep.equal([
         { location: 'body.category_code', message: 'component category 06010 is not in the category dictionary' },
         { location: 'body.owner_code', message: 'owner_code: department NOPE does not exist' },
         { location: 'body.maintainer_code', message: 'maintainer_code: department GONE does not exist' },
       ]);
-      const taken = await call('POST', '/api/components', { token: env.tokens.admin, body: { code: '9900010101000002', category_code: '01001' } });
+      const taken = await call('POST', '/api/components', {
+        token: env.tokens.admin,
+        body: { code: '9900010101000002', category_code: '01001' },
+      });
       expect(taken.status).to.equal(409);
       expect(taken.body.detail).to.equal('component 9900010101000002 already exists');
       for (const body of [
@@ -217,8 +419,14 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
         { code, category_code: '0100' },
         { code, category_code: '01001', location: { lon: 200, lat: 20 } },
         { code, category_code: '01001', location: { lon: 100 } },
-      ]) expect((await call('POST', '/api/components', { token: env.tokens.admin, body })).status, JSON.stringify(body)).to.equal(400);
-      expect((await call('PATCH', `/api/components/${code}`, { token: env.tokens.admin, body: { status: '丢失' } })).status).to.equal(404);
+      ])
+        expect(
+          (await call('POST', '/api/components', { token: env.tokens.admin, body })).status,
+          JSON.stringify(body),
+        ).to.equal(400);
+      expect(
+        (await call('PATCH', `/api/components/${code}`, { token: env.tokens.admin, body: { status: '丢失' } })).status,
+      ).to.equal(404);
       expect(await count(env, 'component')).to.equal(1);
       await expectWrites(before, 0);
     });
@@ -226,14 +434,27 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
     it('a scoped gis_editor places components only inside the scope; a component named by a case is not deleted', async () => {
       const t = env.tokens.scoped;
       let before = await ledger(env);
-      const out = await call('POST', '/api/components', { token: t, body: { code, category_code: '01001', location: { lon: 100.0045, lat: 20.0005 } } });
+      const out = await call('POST', '/api/components', {
+        token: t,
+        body: { code, category_code: '01001', location: { lon: 100.0045, lat: 20.0005 } },
+      });
       expect(out.status).to.equal(403);
       expect(out.body.detail).to.equal('location lies outside your region scope 990001001');
       await expectWrites(before, 0);
-      const inside = await call('POST', '/api/components', { token: t, body: { code, category_code: '01001', location: { lon: 100.0025, lat: 20.0005 } } });
+      const inside = await call('POST', '/api/components', {
+        token: t,
+        body: { code, category_code: '01001', location: { lon: 100.0025, lat: 20.0005 } },
+      });
       expect(inside.status).to.equal(201);
       await expectWrites(before, 1);
-      expect((await call('PATCH', `/api/components/${code}`, { token: t, body: { location: { lon: 100.006, lat: 20.001 } } })).status).to.equal(403);
+      expect(
+        (
+          await call('PATCH', `/api/components/${code}`, {
+            token: t,
+            body: { location: { lon: 100.006, lat: 20.001 } },
+          })
+        ).status,
+      ).to.equal(403);
 
       await sql`insert into case_record (id, case_no, channel, category_kind, category_code, description, lon, lat, geom,
           input_crs, input_lon, input_lat, state, area_class, assignment, assignment_version, component_code)

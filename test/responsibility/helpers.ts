@@ -23,7 +23,10 @@ export interface LibraryEnv {
   ids: { admin: number; editor: number; scoped: number; viewer: number; collector: number };
 }
 
-export interface Reply { status: number; body: any }
+export interface Reply {
+  status: number;
+  body: any;
+}
 
 /** Mocha hooks: fresh database + micro-city + users + server for one describe block. */
 export function useLibraryServer(): LibraryEnv {
@@ -38,8 +41,20 @@ export function useLibraryServer(): LibraryEnv {
     const scoped = await createUser(db, 'hubin-editor', 'gis_editor', '990001001');
     const viewer = await createUser(db, 'watcher', 'viewer');
     const collector = await createUser(db, 'walker', 'collector');
-    env.tokens = { admin: admin.token, editor: editor.token, scoped: scoped.token, viewer: viewer.token, collector: collector.token };
-    env.ids = { admin: admin.user.id, editor: editor.user.id, scoped: scoped.user.id, viewer: viewer.user.id, collector: collector.user.id };
+    env.tokens = {
+      admin: admin.token,
+      editor: editor.token,
+      scoped: scoped.token,
+      viewer: viewer.token,
+      collector: collector.token,
+    };
+    env.ids = {
+      admin: admin.user.id,
+      editor: editor.user.id,
+      scoped: scoped.user.id,
+      viewer: viewer.user.id,
+      collector: collector.user.id,
+    };
     const api = new Api({ db, publicRead: true, bodyLimitBytes: 1e6 });
     responsibilityRoutes(api, db);
     const app = new Koa();
@@ -65,14 +80,19 @@ export function caller(env: LibraryEnv) {
     if (opts.body !== undefined) headers['Content-Type'] = 'application/json';
     if (opts.token) headers.Authorization = `Bearer ${opts.token}`;
     const r = await fetch(env.url + path, {
-      method, headers, body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
     });
     const text = await r.text();
     return { status: r.status, body: text ? JSON.parse(text) : undefined };
   };
 }
 
-export interface Ledger { audits: number; version: number }
+export interface Ledger {
+  audits: number;
+  version: number;
+}
 
 export async function ledger(env: LibraryEnv): Promise<Ledger> {
   const r = await sql<Ledger>`
@@ -83,8 +103,17 @@ export async function ledger(env: LibraryEnv): Promise<Ledger> {
 
 /** The newest audit_event row. */
 export async function lastAudit(env: LibraryEnv) {
-  const r = await sql<{ actor_id: number | null; actor_name: string; action: string; entity: string; entity_key: string; detail: any }>`
-    select actor_id, actor_name, action, entity, entity_key, detail from audit_event order by id desc limit 1`.execute(env.database.db);
+  const r = await sql<{
+    actor_id: number | null;
+    actor_name: string;
+    action: string;
+    entity: string;
+    entity_key: string;
+    detail: any;
+  }>`
+    select actor_id, actor_name, action, entity, entity_key, detail from audit_event order by id desc limit 1`.execute(
+    env.database.db,
+  );
   const row = r.rows[0];
   return { ...row, detail: typeof row.detail === 'string' ? JSON.parse(row.detail) : row.detail };
 }
@@ -95,5 +124,10 @@ export async function count(env: LibraryEnv, table: string): Promise<number> {
 }
 
 /** A closed CCW rectangle ring. */
-export const box = (w: number, s: number, e: number, n: number): [number, number][] =>
-  [[w, s], [e, s], [e, n], [w, n], [w, s]];
+export const box = (w: number, s: number, e: number, n: number): [number, number][] => [
+  [w, s],
+  [e, s],
+  [e, n],
+  [w, n],
+  [w, s],
+];

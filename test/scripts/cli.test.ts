@@ -34,7 +34,18 @@ describe(`command-line tools (${DRIVER})`, () => {
 
   it('npm run import rejects a bad file with every problem, exit 2, and imports a good one with a summary', async () => {
     const bad = microCity();
-    bad.features[8].geometry = { type: 'Polygon', coordinates: [[[100.001, 20.002], [100.002, 20.003], [100.002, 20.002], [100.001, 20.003], [100.001, 20.002]]] };
+    bad.features[8].geometry = {
+      type: 'Polygon',
+      coordinates: [
+        [
+          [100.001, 20.002],
+          [100.002, 20.003],
+          [100.002, 20.002],
+          [100.001, 20.003],
+          [100.001, 20.002],
+        ],
+      ],
+    };
     fs.writeFileSync(file('bad.geojson'), JSON.stringify(bad));
     const r1 = await runTs('scripts/import.ts', [file('bad.geojson')], env);
     expect(r1.code).to.equal(2);
@@ -54,7 +65,12 @@ describe(`command-line tools (${DRIVER})`, () => {
     const r = await runTs('scripts/export.ts', ['--layer', 'communities', '--out', file('c.geojson')], env);
     expect(r.code, r.stderr).to.equal(0);
     const fc = JSON.parse(fs.readFileSync(file('c.geojson'), 'utf8'));
-    expect(fc.features.map((f: any) => f.properties.code)).to.deep.equal(['990001001001', '990001001002', '990001002001', '990001002002']);
+    expect(fc.features.map((f: any) => f.properties.code)).to.deep.equal([
+      '990001001001',
+      '990001001002',
+      '990001002001',
+      '990001002002',
+    ]);
     const bad = await runTs('scripts/export.ts', ['--layer', 'roads'], env);
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.equal('error: --layer must be one of districts, streets, communities, grids, all\n');
@@ -66,7 +82,9 @@ describe(`command-line tools (${DRIVER})`, () => {
   it('npm run user creates a user and prints the token once', async () => {
     const r = await runTs('scripts/user.ts', ['李四', 'dispatcher', '990001001'], env);
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/^created user 李四 \(#\d+, dispatcher, scope 990001001\)\ntoken \(shown once\): wg_[A-Za-z0-9_-]{32}\n$/);
+    expect(r.stdout).to.match(
+      /^created user 李四 \(#\d+, dispatcher, scope 990001001\)\ntoken \(shown once\): wg_[A-Za-z0-9_-]{32}\n$/,
+    );
     const bad = await runTs('scripts/user.ts', ['x', 'boss'], env);
     expect(bad.code).to.equal(1);
     expect(bad.stderr).to.contain('role must be one of admin, gis_editor');
@@ -78,6 +96,8 @@ describe(`command-line tools (${DRIVER})`, () => {
     expect(handler.stderr).to.contain('a department_handler needs a department code (4th argument)');
     const r = await runTs('scripts/reassign.ts', ['--all'], env);
     expect(r.code, r.stderr).to.equal(0);
-    expect(r.stdout).to.match(/^library version \d+: examined 0 open cases, changed 0 \(department moved on 0, proposed for 0 already dispatched\) in \d+ ms\n$/);
+    expect(r.stdout).to.match(
+      /^library version \d+: examined 0 open cases, changed 0 \(department moved on 0, proposed for 0 already dispatched\) in \d+ ms\n$/,
+    );
   });
 });

@@ -12,7 +12,12 @@ import type { Database } from '../../server/db/index.js';
 import { DRIVER, openTestDatabase } from '../helpers/db.js';
 import { childEnv, spawnTs } from '../helpers/run.js';
 
-interface Started { child: ChildProcess; url: string; tokenFile?: string; log: { text: string } }
+interface Started {
+  child: ChildProcess;
+  url: string;
+  tokenFile?: string;
+  log: { text: string };
+}
 
 /** Starts server/main.ts; `log.text` keeps growing (pino writes asynchronously: read it after the process ends). */
 function startMain(env: NodeJS.ProcessEnv): Promise<Started> {
@@ -31,8 +36,14 @@ function startMain(env: NodeJS.ProcessEnv): Promise<Started> {
       }
     };
     child.stdout!.on('data', onData);
-    child.stderr!.on('data', (d) => { output += d; log.text += d; });
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${output}`)); });
+    child.stderr!.on('data', (d) => {
+      output += d;
+      log.text += d;
+    });
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code}:\n${output}`));
+    });
   });
 }
 
@@ -70,20 +81,24 @@ describe(`npm start (${DRIVER})`, function () {
       expect(fs.statSync(first.tokenFile!).mode & 0o777).to.equal(0o600);
       token = fs.readFileSync(first.tokenFile!, 'utf8').trim();
       expect(token).to.match(/^wg_[A-Za-z0-9_-]{32}$/);
-      const health = await (await fetch(`${first.url}api/health`)).json() as any;
+      const health = (await (await fetch(`${first.url}api/health`)).json()) as any;
       expect(health).to.deep.include({ status: 'ok', driver: DRIVER });
-      const me = await (await fetch(`${first.url}api/me`, { headers: { Authorization: `Bearer ${token}` } })).json() as any;
+      const me = (await (
+        await fetch(`${first.url}api/me`, { headers: { Authorization: `Bearer ${token}` } })
+      ).json()) as any;
       expect(me).to.include({ name: 'admin', role: 'admin' });
-      const streets = await (await fetch(`${first.url}api/regions?level=street&geometry=false`)).json() as any;
+      const streets = (await (await fetch(`${first.url}api/regions?level=street&geometry=false`)).json()) as any;
       expect(streets.features.length).to.be.within(3, 5);
-      const page = await (await fetch(`${first.url}api/grids?limit=1`)).json() as any;
+      const page = (await (await fetch(`${first.url}api/grids?limit=1`)).json()) as any;
       expect(page.features[0].id).to.match(/^990101\d{9}$/);
       const html = await (await fetch(first.url)).text();
       expect(html).to.contain('<html');
       // …with its dispatch data: departments, and a year of cases replayed through intake and workflow.
-      const departments = await (await fetch(`${first.url}api/departments`)).json() as any;
+      const departments = (await (await fetch(`${first.url}api/departments`)).json()) as any;
       expect(departments.length).to.be.greaterThan(10);
-      const cases = await (await fetch(`${first.url}api/cases?state=closed&limit=1`, { headers: { Authorization: `Bearer ${token}` } })).json() as any;
+      const cases = (await (
+        await fetch(`${first.url}api/cases?state=closed&limit=1`, { headers: { Authorization: `Bearer ${token}` } })
+      ).json()) as any;
       expect(cases.items[0].events ?? cases.items[0].state).to.equal('closed');
     } finally {
       expect(await stop(first.child)).to.equal(0);
@@ -109,7 +124,13 @@ describe(`npm start (${DRIVER})`, function () {
     // A fresh database for the child: a new PostgreSQL database on pg; on PGlite the child makes its own in DATA_DIR.
     const fresh = DRIVER === 'pg' ? await openTestDatabase() : ({} as Database & { url?: string });
     const pipeDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wangge-pipe-'));
-    const pipeEnv = childEnv(fresh, { DATA_DIR: pipeDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', DEMO_CITY: 'false' });
+    const pipeEnv = childEnv(fresh, {
+      DATA_DIR: pipeDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'debug',
+      DEMO_CITY: 'false',
+    });
     try {
       const s = await startMain(pipeEnv);
       const file = path.join(pipeDir, 'admin-token');
@@ -139,21 +160,38 @@ describe(`npm start (${DRIVER})`, function () {
     if (!fs.existsSync('/usr/bin/script')) this.skip(); // util-linux script(1) gives the server a pseudo-terminal
     const fresh = DRIVER === 'pg' ? await openTestDatabase() : ({} as Database & { url?: string });
     const ttyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wangge-tty-'));
-    const ttyEnv = childEnv(fresh, { DATA_DIR: ttyDir, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', DEMO_CITY: 'false' });
+    const ttyEnv = childEnv(fresh, {
+      DATA_DIR: ttyDir,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      DEMO_CITY: 'false',
+    });
     try {
-      const child = spawn('/usr/bin/script', ['-qfec', `exec ${process.execPath} --import tsx server/main.ts`, '/dev/null'],
-        { env: ttyEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+      const child = spawn(
+        '/usr/bin/script',
+        ['-qfec', `exec ${process.execPath} --import tsx server/main.ts`, '/dev/null'],
+        { env: ttyEnv, stdio: ['pipe', 'pipe', 'pipe'] },
+      );
       let output = '';
       child.stdout!.on('data', (d) => (output += d));
       child.stderr!.on('data', (d) => (output += d));
       const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
       const deadline = Date.now() + 170_000;
-      while (!/admin token[^\n]*\n/.test(output) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 200));
+      while (!/admin token[^\n]*\n/.test(output) && Date.now() < deadline && child.exitCode === null)
+        await new Promise((r) => setTimeout(r, 200));
       // The server is script's child (exec): stop it with SIGTERM for a clean shutdown.
-      const pid = Number(execFileSync('pgrep', ['-P', String(child.pid)]).toString().trim().split('\n')[0]);
+      const pid = Number(
+        execFileSync('pgrep', ['-P', String(child.pid)])
+          .toString()
+          .trim()
+          .split('\n')[0],
+      );
       process.kill(pid, 'SIGTERM');
       await closed;
-      const printed = [...output.matchAll(/admin token \(shown once, keep it\): (wg_[A-Za-z0-9_-]+)/g)].map((m) => m[1]);
+      const printed = [...output.matchAll(/admin token \(shown once, keep it\): (wg_[A-Za-z0-9_-]+)/g)].map(
+        (m) => m[1],
+      );
       expect(printed, output).to.have.length(1);
       expect(fs.existsSync(path.join(ttyDir, 'admin-token'))).to.equal(false);
     } finally {

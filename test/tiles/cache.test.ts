@@ -5,7 +5,8 @@ import { ByteLru, ENTRY_OVERHEAD } from '../../server/tiles/cache.js';
 const buf = (n: number) => Buffer.alloc(n);
 
 describe('tile cache (ByteLru)', () => {
-  const lru = (budget: number) => new ByteLru<{ data: Buffer; extra?: Buffer }>(budget, (v) => v.data.length + (v.extra?.length ?? 0));
+  const lru = (budget: number) =>
+    new ByteLru<{ data: Buffer; extra?: Buffer }>(budget, (v) => v.data.length + (v.extra?.length ?? 0));
 
   it('evicts the least recently used entries once the byte budget is exceeded', () => {
     const c = lru(4 * (1000 + ENTRY_OVERHEAD));

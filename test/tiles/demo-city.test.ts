@@ -63,7 +63,9 @@ describe(`tiles of the demo city (${DRIVER})`, function () {
     it(`${name}: interior meets the tile ⇒ in it ⇒ meets the buffered tile, on a sample of tiles at z8–z17`, async () => {
       let features = 0;
       for (const layer of POLYGON_LAYERS) {
-        for (const z of [layer.minzoom, layer.minzoom + 1, 14, 15, 17].filter((v, i, a) => v >= layer.minzoom && a.indexOf(v) === i)) {
+        for (const z of [layer.minzoom, layer.minzoom + 1, 14, 15, 17].filter(
+          (v, i, a) => v >= layer.minzoom && a.indexOf(v) === i,
+        )) {
           for (const [, x, y] of spread(tilesCovering(bbox, z), 8)) {
             const got = codesOf(await ENCODERS[name](database.tileDb, layer, z, x, y), layer.id, z, x, y);
             const { must, may } = await expectedCodes(database.db, layer.id, z, x, y);
@@ -83,9 +85,13 @@ describe(`tiles of the demo city (${DRIVER})`, function () {
       const grids = TILE_LAYERS.find((l) => l.id === 'grids')!;
       for (const z of [13, 15, 17]) {
         for (const [, x, y] of spread(tilesCovering(bbox, z), 6)) {
-          const [a, b] = await Promise.all((['st_asmvt', 'geojson-vt'] as const)
-            .map(async (e) => codesOf(await ENCODERS[e](database.tileDb, grids, z, x, y), 'grids', z, x, y)));
-          const onlyA = a.filter((c) => !b.includes(c)), onlyB = b.filter((c) => !a.includes(c));
+          const [a, b] = await Promise.all(
+            (['st_asmvt', 'geojson-vt'] as const).map(async (e) =>
+              codesOf(await ENCODERS[e](database.tileDb, grids, z, x, y), 'grids', z, x, y),
+            ),
+          );
+          const onlyA = a.filter((c) => !b.includes(c)),
+            onlyB = b.filter((c) => !a.includes(c));
           expect([onlyA, onlyB], `grids ${z}/${x}/${y}`).to.deep.equal([[], []]);
         }
       }

@@ -53,37 +53,60 @@ describe(`tile encoders on the micro-city (${DRIVER})`, () => {
       it('z16 west tile: the 9 grids of 湖滨街道 and the ring grid poking 5 m in from the east', async () => {
         const bytes = await encode('grids', 16, 50972, 29050);
         expect(codesOf(bytes, 'grids', 16, 50972, 29050)).to.deep.equal([
-          ...range(1, 6, '990001001001'), ...range(1, 3, '990001001002'), '990001002001001',
+          ...range(1, 6, '990001001001'),
+          ...range(1, 3, '990001001002'),
+          '990001002001001',
         ]);
       });
 
       it('z16 east tile: 山前街道 grids plus the 西湖 column inside the buffer', async () => {
         const bytes = await encode('grids', 16, 50973, 29050);
         expect(codesOf(bytes, 'grids', 16, 50973, 29050)).to.deep.equal([
-          ...range(1, 3, '990001001002'), '990001002001001', '990001002001002', '990001002002001', '990001002002002',
+          ...range(1, 3, '990001001002'),
+          '990001002001001',
+          '990001002001002',
+          '990001002002001',
+          '990001002002002',
         ]);
       });
 
       it('z17 and z18 tiles hold exactly the grids under them', async () => {
         expect(codesOf(await encode('grids', 17, 101945, 58101), 'grids', 17, 101945, 58101)).to.deep.equal([
-          '990001001001003', '990001001001004', '990001001001005', '990001001001006',
-          '990001001002002', '990001001002003', '990001002001001',
+          '990001001001003',
+          '990001001001004',
+          '990001001001005',
+          '990001001001006',
+          '990001001002002',
+          '990001001002003',
+          '990001002001001',
         ]);
         // The centre cell is the ring's hole: both come, as two features.
-        expect(codesOf(await encode('grids', 18, 203892, 116202), 'grids', 18, 203892, 116202))
-          .to.deep.equal(['990001002001001', '990001002001002']);
+        expect(codesOf(await encode('grids', 18, 203892, 116202), 'grids', 18, 203892, 116202)).to.deep.equal([
+          '990001002001001',
+          '990001002001002',
+        ]);
         // North-west corner tile: cells (0,2) and (0,1) only.
-        expect(codesOf(await encode('grids', 18, 203889, 116201), 'grids', 18, 203889, 116201))
-          .to.deep.equal(['990001001001001', '990001001001003']);
+        expect(codesOf(await encode('grids', 18, 203889, 116201), 'grids', 18, 203889, 116201)).to.deep.equal([
+          '990001001001001',
+          '990001001001003',
+        ]);
       });
 
       it('communities and streets at z16', async () => {
-        expect(codesOf(await encode('communities', 16, 50972, 29050), 'communities', 16, 50972, 29050))
-          .to.deep.equal(['990001001001', '990001001002', '990001002001']);
-        expect(codesOf(await encode('communities', 16, 50973, 29050), 'communities', 16, 50973, 29050))
-          .to.deep.equal(['990001001002', '990001002001', '990001002002']);
-        expect(codesOf(await encode('streets', 16, 50972, 29050), 'streets', 16, 50972, 29050))
-          .to.deep.equal(['990001001', '990001002']);
+        expect(codesOf(await encode('communities', 16, 50972, 29050), 'communities', 16, 50972, 29050)).to.deep.equal([
+          '990001001001',
+          '990001001002',
+          '990001002001',
+        ]);
+        expect(codesOf(await encode('communities', 16, 50973, 29050), 'communities', 16, 50973, 29050)).to.deep.equal([
+          '990001001002',
+          '990001002001',
+          '990001002002',
+        ]);
+        expect(codesOf(await encode('streets', 16, 50972, 29050), 'streets', 16, 50972, 29050)).to.deep.equal([
+          '990001001',
+          '990001002',
+        ]);
       });
 
       it('an empty tile is zero bytes', async () => {
@@ -154,15 +177,19 @@ describe(`tile encoders on the micro-city (${DRIVER})`, () => {
         for (let z = Math.max(13, layer.minzoom); z <= 18; z++) {
           const unit = 360 / 2 ** z / 4096;
           for (const [, x, y] of tilesCovering(CITY, z)) {
-            const [a, b] = await Promise.all((['st_asmvt', 'geojson-vt'] as const)
-              .map((e) => ENCODERS[e](database.tileDb, layer, z, x, y)));
+            const [a, b] = await Promise.all(
+              (['st_asmvt', 'geojson-vt'] as const).map((e) => ENCODERS[e](database.tileDb, layer, z, x, y)),
+            );
             const fa = a.length ? decode(a, z, x, y)[layer.id].features : [];
             const fb = b.length ? decode(b, z, x, y)[layer.id].features : [];
             const key = (f: { properties: Record<string, unknown> }) => String(f.properties.code);
             fa.sort((p, q) => key(p).localeCompare(key(q)));
             fb.sort((p, q) => key(p).localeCompare(key(q)));
             const where = `${layer.id} ${z}/${x}/${y}`;
-            expect(fb.map((f) => [f.id, f.properties]), where).to.deep.equal(fa.map((f) => [f.id, f.properties]));
+            expect(
+              fb.map((f) => [f.id, f.properties]),
+              where,
+            ).to.deep.equal(fa.map((f) => [f.id, f.properties]));
             fa.forEach((f, i) => f.bbox.forEach((v, k) => expect(fb[i].bbox[k], where).to.be.closeTo(v, 1.01 * unit)));
           }
         }

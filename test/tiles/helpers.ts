@@ -31,9 +31,12 @@ export function decode(bytes: Uint8Array, z: number, x: number, y: number): Reco
         else if (Array.isArray(c)) c.forEach(walk);
       };
       walk((gj.geometry as { coordinates: unknown }).coordinates);
-      const xs = coords.map((c) => c[0]), ys = coords.map((c) => c[1]);
+      const xs = coords.map((c) => c[0]),
+        ys = coords.map((c) => c[1]);
       features.push({
-        id: f.id, type: f.type, properties: f.properties,
+        id: f.id,
+        type: f.type,
+        properties: f.properties,
         bbox: [Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)],
       });
     }
@@ -59,7 +62,13 @@ export const SOURCES: Record<string, string> = {
  * must: codes whose interior meets the tile's interior (ST_Relate 'T********' with the tile envelope in 4326);
  * may: codes that intersect the envelope grown by the 64/4096 buffer.
  */
-export async function expectedCodes(db: Kysely<DB>, layer: string, z: number, x: number, y: number): Promise<{ must: string[]; may: string[] }> {
+export async function expectedCodes(
+  db: Kysely<DB>,
+  layer: string,
+  z: number,
+  x: number,
+  y: number,
+): Promise<{ must: string[]; may: string[] }> {
   const r = await sql<{ code: string; must: boolean; may: boolean }>`
     with env as (
       select ST_Transform(ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int), 4326) as e,

@@ -20,15 +20,17 @@ interface Raw {
 /** A request without fetch's automatic decompression, so the bytes on the wire can be checked. */
 function raw(base: string, path: string, headers: Record<string, string> = {}): Promise<Raw> {
   return new Promise((resolve, reject) => {
-    http.get(base + path, { headers: { 'accept-encoding': 'identity', ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const body = Buffer.concat(chunks);
-        const json = /json/.test(res.headers['content-type'] ?? '') ? JSON.parse(body.toString('utf8')) : undefined;
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json });
-      });
-    }).on('error', reject);
+    http
+      .get(base + path, { headers: { 'accept-encoding': 'identity', ...headers } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const body = Buffer.concat(chunks);
+          const json = /json/.test(res.headers['content-type'] ?? '') ? JSON.parse(body.toString('utf8')) : undefined;
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json });
+        });
+      })
+      .on('error', reject);
   });
 }
 
@@ -74,13 +76,18 @@ describe(`tile HTTP API (${DRIVER})`, () => {
       expect(gz.headers['content-encoding']).to.equal('gzip');
       expect(gz.headers['content-type']).to.equal('application/vnd.mapbox-vector-tile');
       expect(gz.headers.vary).to.equal('Accept-Encoding');
-      expect(gz.headers.etag).to.match(/^"[A-Za-z0-9_-]{20,}"$/).and.not.equal(plain.headers.etag);
+      expect(gz.headers.etag)
+        .to.match(/^"[A-Za-z0-9_-]{20,}"$/)
+        .and.not.equal(plain.headers.etag);
       expect(gz.body.subarray(0, 2).toString('hex')).to.equal('1f8b');
       expect(zlib.gunzipSync(gz.body).equals(plain.body)).to.equal(true);
       // 304 only for the ETag of the representation that would be sent.
       const c = await get(`/tiles/grids/${W16}.mvt`, { 'accept-encoding': 'gzip', 'if-none-match': gz.headers.etag! });
       expect(c.status).to.equal(304);
-      const d = await get(`/tiles/grids/${W16}.mvt`, { 'accept-encoding': 'gzip', 'if-none-match': plain.headers.etag! });
+      const d = await get(`/tiles/grids/${W16}.mvt`, {
+        'accept-encoding': 'gzip',
+        'if-none-match': plain.headers.etag!,
+      });
       expect(d.status).to.equal(200);
       const e = await get(`/tiles/grids/${W16}.mvt`, { 'accept-encoding': 'gzip;q=0' });
       expect(e.headers['content-encoding']).to.equal(undefined);
@@ -89,7 +96,7 @@ describe(`tile HTTP API (${DRIVER})`, () => {
       expect(Buffer.from(await f.arrayBuffer()).equals(plain.body)).to.equal(true);
     });
 
-    it('answers 204 for a tile without features and below the layer\'s minzoom', async () => {
+    it("answers 204 for a tile without features and below the layer's minzoom", async () => {
       const empty = await get('/tiles/grids/16/50980/29050.mvt');
       expect(empty.status).to.equal(204);
       expect(empty.body.length).to.equal(0);
@@ -150,16 +157,25 @@ describe(`tile HTTP API (${DRIVER})`, () => {
       expect(tj.tilejson).to.equal('3.0.0');
       expect(tj.name).to.equal('grids');
       expect(tj.scheme).to.equal('xyz');
-      const v = (await sql<{ version: number }>`select version from tile_layer_version where layer = 'grids'`.execute(env.database.db)).rows[0].version;
+      const v = (
+        await sql<{ version: number }>`select version from tile_layer_version where layer = 'grids'`.execute(
+          env.database.db,
+        )
+      ).rows[0].version;
       expect(v).to.be.greaterThan(1_700_000_000); // versions start at the database's creation time (epoch seconds)
       expect(tj.tiles).to.deep.equal([`${env.server.url}/tiles/grids/{z}/{x}/{y}.mvt?v=${v}`]);
       expect([tj.minzoom, tj.maxzoom]).to.deep.equal([13, 18]);
       expect(tj.bounds).to.deep.equal([100, 20, 100.007, 20.003]);
       expect(tj.center).to.deep.equal([100.0035, 20.0015, 16]);
-      expect(tj.vector_layers).to.deep.equal([{
-        id: 'grids', description: tj.description, minzoom: 13, maxzoom: 18,
-        fields: { code: 'String', name: 'String', area_m2: 'Number' },
-      }]);
+      expect(tj.vector_layers).to.deep.equal([
+        {
+          id: 'grids',
+          description: tj.description,
+          minzoom: 13,
+          maxzoom: 18,
+          fields: { code: 'String', name: 'String', area_m2: 'Number' },
+        },
+      ]);
       const c = (await get('/tiles/communities.json')).json;
       expect(c.vector_layers[0]).to.include({ id: 'communities', minzoom: 10 });
       expect(c.vector_layers[0].fields).to.deep.equal({ code: 'String', name: 'String' });
@@ -170,17 +186,27 @@ describe(`tile HTTP API (${DRIVER})`, () => {
     it('builds the tiles URL from the forwarded host and protocol behind a proxy (TRUST_PROXY=true)', async () => {
       const proxied = await startTestServer(env.database, { TRUST_PROXY: 'true' });
       try {
-        const r = await raw(proxied.url, '/tiles/streets.json', { 'x-forwarded-host': 'map.example.org', 'x-forwarded-proto': 'https' });
-        expect(r.json.tiles[0]).to.match(/^https:\/\/map\.example\.org\/tiles\/streets\/\{z\}\/\{x\}\/\{y\}\.mvt\?v=\d+$/);
+        const r = await raw(proxied.url, '/tiles/streets.json', {
+          'x-forwarded-host': 'map.example.org',
+          'x-forwarded-proto': 'https',
+        });
+        expect(r.json.tiles[0]).to.match(
+          /^https:\/\/map\.example\.org\/tiles\/streets\/\{z\}\/\{x\}\/\{y\}\.mvt\?v=\d+$/,
+        );
       } finally {
         await proxied.close();
       }
     });
 
-    it('ignores X-Forwarded-Host/-Proto without TRUST_PROXY (the default): the URL is the request\'s own host', async () => {
-      const r = await get('/tiles/streets.json', { 'x-forwarded-host': 'evil.example.com', 'x-forwarded-proto': 'https' });
+    it("ignores X-Forwarded-Host/-Proto without TRUST_PROXY (the default): the URL is the request's own host", async () => {
+      const r = await get('/tiles/streets.json', {
+        'x-forwarded-host': 'evil.example.com',
+        'x-forwarded-proto': 'https',
+      });
       const host = new URL(env.server.url).host;
-      expect(r.json.tiles[0]).to.match(new RegExp(`^http://${host.replace(/\./g, '\\.')}/tiles/streets/\\{z\\}/\\{x\\}/\\{y\\}\\.mvt\\?v=\\d+$`));
+      expect(r.json.tiles[0]).to.match(
+        new RegExp(`^http://${host.replace(/\./g, '\\.')}/tiles/streets/\\{z\\}/\\{x\\}/\\{y\\}\\.mvt\\?v=\\d+$`),
+      );
     });
   });
 
@@ -199,8 +225,8 @@ describe(`tile HTTP API (${DRIVER})`, () => {
     });
 
     it('an import bumps the version: new TileJSON URL, new cache key, the new name in the tile', async () => {
-      const name = (bytes: Buffer) => decode(bytes, ...Z17).grids.features
-        .find((f) => f.properties.code === '990001001001004')!.properties.name;
+      const name = (bytes: Buffer) =>
+        decode(bytes, ...Z17).grids.features.find((f) => f.properties.code === '990001001001004')!.properties.name;
       const before = (await get('/tiles/grids.json')).json.tiles[0] as string;
       const tileUrl = (tiles: string) => tiles.replace(env.server.url, '').replace('{z}/{x}/{y}', Z17.join('/'));
       const old = await get(tileUrl(before));
@@ -209,7 +235,11 @@ describe(`tile HTTP API (${DRIVER})`, () => {
       const city = microCity();
       const grid = city.features.find((f) => f.properties.code === '990001001001004')!;
       grid.properties.name = '东湖社区第4网格（更名）';
-      await importRegions(env.database, { type: 'FeatureCollection', features: [grid] }, { actor: { id: null, name: 'test' } });
+      await importRegions(
+        env.database,
+        { type: 'FeatureCollection', features: [grid] },
+        { actor: { id: null, name: 'test' } },
+      );
 
       const after = (await get('/tiles/grids.json')).json.tiles[0] as string;
       expect(after).to.not.equal(before);

@@ -76,9 +76,18 @@ export function fetchTileJson(layer: string, fresh = false): Promise<TileJson> {
 
 // --- dispatch: cases, workflow, departments, categories, heat
 
-export interface Named { code: string; name: string }
+export interface Named {
+  code: string;
+  name: string;
+}
 
-export interface CaseCategory { kind: 'component' | 'matter'; code: string; name: string; major_name: string; key: string }
+export interface CaseCategory {
+  kind: 'component' | 'matter';
+  code: string;
+  name: string;
+  major_name: string;
+  key: string;
+}
 
 export interface Candidate {
   rule_id: number;
@@ -100,7 +109,13 @@ export interface Assignment {
   collector_area: { id: number; name: string } | null;
   collectors: { id: number; code: string; name?: string; phone?: string | null }[];
   department: { code: string; name: string; kind: string } | null;
-  matched?: { source: 'component' | 'rule' | 'fallback'; rule_id?: number; rule_version?: number; rule_name?: string; component_code?: string };
+  matched?: {
+    source: 'component' | 'rule' | 'fallback';
+    rule_id?: number;
+    rule_version?: number;
+    rule_name?: string;
+    component_code?: string;
+  };
   why: string;
   candidates: Candidate[];
   version?: number;
@@ -146,17 +161,53 @@ export interface Case {
 export interface WorkflowData {
   states: { state: string; label: string; stage: string | null }[];
   actions: {
-    action: string; label: string; from: string[]; to: string; roles: string[]; note: boolean;
-    department: 'optional' | 'required' | null; own_department: boolean;
+    action: string;
+    label: string;
+    from: string[];
+    to: string;
+    roles: string[];
+    note: boolean;
+    department: 'optional' | 'required' | null;
+    own_department: boolean;
   }[];
 }
 
-export interface Me { id: number; name: string; role: string; regionScope?: string; departmentCode?: string | null }
-export interface Department { code: string; name: string; kind: string }
-export interface Category { key: string; kind: 'component' | 'matter'; code: string; major_code: string; major_name: string; name: string }
-export interface ActionBody { action: string; note?: string; department_code?: string }
-export interface CaseQuery { state?: string[]; overdue?: boolean; limit?: number; department?: string }
-export interface HeatQuery { category?: string; from?: string; to?: string }
+export interface Me {
+  id: number;
+  name: string;
+  role: string;
+  regionScope?: string;
+  departmentCode?: string | null;
+}
+export interface Department {
+  code: string;
+  name: string;
+  kind: string;
+}
+export interface Category {
+  key: string;
+  kind: 'component' | 'matter';
+  code: string;
+  major_code: string;
+  major_name: string;
+  name: string;
+}
+export interface ActionBody {
+  action: string;
+  note?: string;
+  department_code?: string;
+}
+export interface CaseQuery {
+  state?: string[];
+  overdue?: boolean;
+  limit?: number;
+  department?: string;
+}
+export interface HeatQuery {
+  category?: string;
+  from?: string;
+  to?: string;
+}
 
 /** The signed-in user, or null without a (valid) token. */
 export async function fetchMe(): Promise<Me | null> {

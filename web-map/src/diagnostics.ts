@@ -27,7 +27,11 @@ export function markers(points: [number, number][], id = 'diagnostic-markers') {
  * The colour the map drew at a screen point (CSS pixels from the canvas's top-left), read from the WebGL drawing
  * buffer right after the next frame — deck.gl layers included, since they draw interleaved in MapLibre's frame.
  */
-export function pixelAt(map: import('maplibre-gl').Map, x: number, y: number): Promise<[number, number, number, number]> {
+export function pixelAt(
+  map: import('maplibre-gl').Map,
+  x: number,
+  y: number,
+): Promise<[number, number, number, number]> {
   return new Promise((resolve, reject) => {
     map.once('render', () => {
       const canvas = map.getCanvas();
@@ -37,7 +41,15 @@ export function pixelAt(map: import('maplibre-gl').Map, x: number, y: number): P
       const out = new Uint8Array(4);
       const bound = gl.getParameter(gl.FRAMEBUFFER_BINDING) as WebGLFramebuffer | null;
       gl.bindFramebuffer(gl.FRAMEBUFFER, null);
-      gl.readPixels(Math.round(x * scale), canvas.height - 1 - Math.round(y * scale), 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, out);
+      gl.readPixels(
+        Math.round(x * scale),
+        canvas.height - 1 - Math.round(y * scale),
+        1,
+        1,
+        gl.RGBA,
+        gl.UNSIGNED_BYTE,
+        out,
+      );
       gl.bindFramebuffer(gl.FRAMEBUFFER, bound);
       resolve([out[0], out[1], out[2], out[3]]);
     });

@@ -6,7 +6,11 @@ type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | null | undefined | EventListener>;
 
 /** Builds an element: attributes as given (`on…` functions become listeners), children as nodes or text. */
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = {}, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === null || v === undefined || v === false) continue;
@@ -23,7 +27,8 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Attrs = 
 }
 
 /** The page element for a selector, or null. */
-export const find = <T extends HTMLElement = HTMLElement>(selector: string): T | null => document.querySelector<T>(selector);
+export const find = <T extends HTMLElement = HTMLElement>(selector: string): T | null =>
+  document.querySelector<T>(selector);
 
 /** The page element for a selector; throws when the page lacks it. */
 export function $<T extends HTMLElement = HTMLElement>(selector: string): T {

@@ -6,11 +6,23 @@ export type BBox = [number, number, number, number];
 function eachPosition(g: Geometry | null, fn: (p: Position) => void): void {
   if (!g) return;
   switch (g.type) {
-    case 'Point': fn(g.coordinates); break;
-    case 'MultiPoint': case 'LineString': g.coordinates.forEach(fn); break;
-    case 'MultiLineString': case 'Polygon': g.coordinates.forEach((l) => l.forEach(fn)); break;
-    case 'MultiPolygon': g.coordinates.forEach((p) => p.forEach((l) => l.forEach(fn))); break;
-    case 'GeometryCollection': g.geometries.forEach((x) => eachPosition(x, fn)); break;
+    case 'Point':
+      fn(g.coordinates);
+      break;
+    case 'MultiPoint':
+    case 'LineString':
+      g.coordinates.forEach(fn);
+      break;
+    case 'MultiLineString':
+    case 'Polygon':
+      g.coordinates.forEach((l) => l.forEach(fn));
+      break;
+    case 'MultiPolygon':
+      g.coordinates.forEach((p) => p.forEach((l) => l.forEach(fn)));
+      break;
+    case 'GeometryCollection':
+      g.geometries.forEach((x) => eachPosition(x, fn));
+      break;
   }
 }
 
@@ -31,7 +43,8 @@ export function bboxOf(x: Geometry | Feature | FeatureCollection): BBox | null {
 
 function ringArea(ring: Position[]): number {
   let a = 0;
-  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) a += (ring[j][0] - ring[i][0]) * (ring[j][1] + ring[i][1]);
+  for (let i = 0, j = ring.length - 1; i < ring.length; j = i++)
+    a += (ring[j][0] - ring[i][0]) * (ring[j][1] + ring[i][1]);
   return Math.abs(a / 2);
 }
 
@@ -42,8 +55,9 @@ export function insideStretches(polygons: Position[][][], y: number): [number, n
     const xs: number[] = [];
     for (const ring of poly) {
       for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-        const [x1, y1] = ring[j], [x2, y2] = ring[i];
-        if ((y1 > y) !== (y2 > y)) xs.push(x1 + ((y - y1) / (y2 - y1)) * (x2 - x1));
+        const [x1, y1] = ring[j],
+          [x2, y2] = ring[i];
+        if (y1 > y !== y2 > y) xs.push(x1 + ((y - y1) / (y2 - y1)) * (x2 - x1));
       }
     }
     xs.sort((a, b) => a - b);
@@ -70,18 +84,28 @@ export function labelPoint(g: Geometry | null): Position | null {
   for (const t of [0.5, 0.4, 0.6, 0.3, 0.7]) {
     const y = b[1] + (b[3] - b[1]) * t;
     for (const [x0, x1] of insideStretches([poly], y)) {
-      if (x1 - x0 > bestWidth) { bestWidth = x1 - x0; best = [(x0 + x1) / 2, y]; }
+      if (x1 - x0 > bestWidth) {
+        bestWidth = x1 - x0;
+        best = [(x0 + x1) / 2, y];
+      }
     }
   }
   return best ?? [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];
 }
 
 /** One labelled point per region feature, for the street and community name layers. */
-export function labelPoints<P extends { code: string; name: string }>(fc: FeatureCollection<Geometry, P>): FeatureCollection {
+export function labelPoints<P extends { code: string; name: string }>(
+  fc: FeatureCollection<Geometry, P>,
+): FeatureCollection {
   const features: Feature[] = [];
   for (const f of fc.features) {
     const p = labelPoint(f.geometry);
-    if (p) features.push({ type: 'Feature', properties: { code: f.properties.code, name: f.properties.name }, geometry: { type: 'Point', coordinates: p } });
+    if (p)
+      features.push({
+        type: 'Feature',
+        properties: { code: f.properties.code, name: f.properties.name },
+        geometry: { type: 'Point', coordinates: p },
+      });
   }
   return { type: 'FeatureCollection', features };
 }

@@ -7,7 +7,11 @@ import { authHeaders } from './token.js';
 
 /** An API call that failed: `message` is for people (Chinese), `detail` is the server's own words. */
 export class ApiError extends Error {
-  constructor(public status: number, message: string, public detail?: string) {
+  constructor(
+    public status: number,
+    message: string,
+    public detail?: string,
+  ) {
     super(message);
     this.name = 'ApiError';
   }
@@ -65,9 +69,11 @@ export async function request<T>(url: string, opts: RequestOptions = {}): Promis
   if (res.ok) return res.json() as Promise<T>;
   let detail: string | undefined;
   try {
-    const problem = await res.json() as { detail?: unknown; title?: unknown };
+    const problem = (await res.json()) as { detail?: unknown; title?: unknown };
     if (typeof problem.detail === 'string') detail = problem.detail;
     else if (typeof problem.title === 'string') detail = problem.title;
-  } catch { /* not problem+json: keep the status only */ }
+  } catch {
+    /* not problem+json: keep the status only */
+  }
   throw new ApiError(res.status, describe?.(res.status) ?? statusText(res.status), detail);
 }

@@ -75,8 +75,11 @@ async function start(): Promise<void> {
   ]);
   const tiles = await loadTileJsons(config.layers);
   ui.setMinzooms({
-    streets: tiles.streets?.minzoom, communities: tiles.communities?.minzoom, grids: tiles.grids?.minzoom,
-    cases: tiles.cases?.minzoom, gridLabels: Math.max(GRID_LABEL_MINZOOM, tiles.grids?.minzoom ?? 0),
+    streets: tiles.streets?.minzoom,
+    communities: tiles.communities?.minzoom,
+    grids: tiles.grids?.minzoom,
+    cases: tiles.cases?.minzoom,
+    gridLabels: Math.max(GRID_LABEL_MINZOOM, tiles.grids?.minzoom ?? 0),
   });
   const extent = districts && districts.features.length ? bboxOf(districts) : null;
   const districtName = districts?.features.map((f) => f.properties.name).join('、') ?? '';
@@ -103,8 +106,13 @@ async function start(): Promise<void> {
 
   let resolveReady!: () => void;
   let rejectReady!: (e: Error) => void;
-  const ready = new Promise<void>((res, rej) => { resolveReady = res; rejectReady = rej; });
-  ready.catch(() => { /* reported through data-state and the status line */ });
+  const ready = new Promise<void>((res, rej) => {
+    resolveReady = res;
+    rejectReady = rej;
+  });
+  ready.catch(() => {
+    /* reported through data-state and the status line */
+  });
 
   // --- errors: tile, TileJSON or style errors go to the console and the status line
   map.on('error', (e) => {
@@ -145,21 +153,28 @@ async function start(): Promise<void> {
   // --- grid-code labels follow the loaded tiles; the map counts as settled once they have caught up too
   const gridLabels = gridLabelTracker(map);
   let labelsDirty = false;
-  map.on('idle', () => { labelsDirty = gridLabels.update(); });
-  const settle = () => new Promise<void>((resolve) => {
-    const check = () => (labelsDirty ? map.once('idle', check) : resolve());
-    map.once('idle', check);
-    map.triggerRepaint();
+  map.on('idle', () => {
+    labelsDirty = gridLabels.update();
   });
+  const settle = () =>
+    new Promise<void>((resolve) => {
+      const check = () => (labelsDirty ? map.once('idle', check) : resolve());
+      map.once('idle', check);
+      map.triggerRepaint();
+    });
 
   window.__wangge = {
-    map, overlay, ready, settle,
+    map,
+    overlay,
+    ready,
+    settle,
     selectGrid: (code) => selectGrid(code, true),
     diagnostics: () => import('./diagnostics.js'),
     heat: startHeat(overlay),
   };
   const hasCases = !!tiles.cases;
-  if (!hasCases) document.querySelector('#layers input[data-group="cases"]')?.closest('label')?.setAttribute('hidden', '');
+  if (!hasCases)
+    document.querySelector('#layers input[data-group="cases"]')?.closest('label')?.setAttribute('hidden', '');
 
   // --- controls
   ui.onLayerToggle((group, visible) => setGroupVisible(map, group, visible));
@@ -170,9 +185,11 @@ async function start(): Promise<void> {
   ui.onSearch(async (code) => {
     if (!code) return ui.setSearchMessage('请输入 15 位单元网格编码');
     if (!GRID_CODE.test(code)) {
-      return ui.setSearchMessage(/^\d+$/.test(code)
-        ? `网格编码应为 15 位数字（社区编码 12 位 + 序号 3 位），当前输入为 ${code.length} 位`
-        : '网格编码只能包含数字');
+      return ui.setSearchMessage(
+        /^\d+$/.test(code)
+          ? `网格编码应为 15 位数字（社区编码 12 位 + 序号 3 位），当前输入为 ${code.length} 位`
+          : '网格编码只能包含数字',
+      );
     }
     ui.setSearchMessage('');
     ui.setSearchBusy(true);
@@ -194,11 +211,15 @@ async function start(): Promise<void> {
         ui.setStatus(`街道、社区名称加载失败：${e instanceof Error ? e.message : e}`, 'error');
         return null;
       });
-      if (districtName && counts) ui.setDistrictName(`${districtName} · ${counts.streets} 个街道 · ${counts.communities} 个社区`);
+      if (districtName && counts)
+        ui.setDistrictName(`${districtName} · ${counts.streets} 个街道 · ${counts.communities} 个社区`);
       const linked = /^#grid=(\d{15})$/.exec(location.hash)?.[1];
       if (linked) await selectGrid(linked, true);
       window.__wangge!.dispatch = await startDispatch({
-        map, casesLayer: hasCases, selectGrid: (code) => selectGrid(code), clearGrid: clearSelection,
+        map,
+        casesLayer: hasCases,
+        selectGrid: (code) => selectGrid(code),
+        clearGrid: clearSelection,
       }).catch((e: unknown) => {
         ui.setStatus(`案件调度面板加载失败：${e instanceof Error ? e.message : e}`, 'error');
         return null;

@@ -44,7 +44,8 @@ export function createOverlay(map: MaplibreMap, opts: { beforeId?: string } = {}
 
   const flat = () => [...groups.values()].flat();
   // Layers without a place of their own go under the labels (the anchor layer is part of the style).
-  const place = (layer: Layer) => ((layer.props as { beforeId?: string }).beforeId ? layer : layer.clone({ beforeId } as never));
+  const place = (layer: Layer) =>
+    (layer.props as { beforeId?: string }).beforeId ? layer : layer.clone({ beforeId } as never);
   const update = () => control.setProps({ layers: flat() });
 
   return {

@@ -5,7 +5,15 @@
  */
 import type { Map as MaplibreMap } from 'maplibre-gl';
 import type { WebConfig } from './api.js';
-import { BANDS, COLORS, type LayerGroup, type LayerSpec, type StyleContext, type StylePart, type StyleSpec } from './layers/common.js';
+import {
+  BANDS,
+  COLORS,
+  type LayerGroup,
+  type LayerSpec,
+  type StyleContext,
+  type StylePart,
+  type StyleSpec,
+} from './layers/common.js';
 import { casesStyle } from './layers/cases.js';
 import { gridsStyle } from './layers/grids.js';
 import { labelsStyle } from './layers/labels.js';
@@ -15,9 +23,16 @@ export function buildStyle(config: WebConfig, tiles: StyleContext['tiles']): Sty
   const ctx: StyleContext = { tiles, basemap: !!config.basemap };
   const parts: StylePart[] = [regionsStyle(ctx), gridsStyle(ctx), labelsStyle(ctx), casesStyle(ctx)];
   const sources: StyleSpec['sources'] = Object.assign({}, ...parts.map((p) => p.sources));
-  const layers: LayerSpec[] = [{ id: 'background', type: 'background', paint: { 'background-color': COLORS.background } }];
+  const layers: LayerSpec[] = [
+    { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },
+  ];
   if (config.basemap) {
-    sources.basemap = { type: 'raster', tiles: [config.basemap.url], tileSize: 256, attribution: config.basemap.attribution };
+    sources.basemap = {
+      type: 'raster',
+      tiles: [config.basemap.url],
+      tileSize: 256,
+      attribution: config.basemap.attribution,
+    };
     layers.push({ id: 'basemap', type: 'raster', source: 'basemap', paint: { 'raster-opacity': 0.9 } });
   }
   const all = parts.flatMap((p) => p.layers);

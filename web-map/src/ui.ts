@@ -33,7 +33,9 @@ export function onLayerToggle(fn: (group: LayerGroup, visible: boolean) => void)
 
 export function showGrid(p: GridProperties): void {
   const panel = $('#info');
-  const set = (field: string, text: string) => { panel.querySelector(`[data-field="${field}"]`)!.textContent = text; };
+  const set = (field: string, text: string) => {
+    panel.querySelector(`[data-field="${field}"]`)!.textContent = text;
+  };
   set('code', p.code);
   set('name', p.name);
   set('area', formatArea(p.area_m2));

@@ -21,7 +21,8 @@ export class VertexStore {
 export function signedArea(ring: number[], xs: number[], ys: number[]): number {
   let s = 0;
   for (let i = 0, n = ring.length; i < n; i++) {
-    const a = ring[i], b = ring[(i + 1) % n];
+    const a = ring[i],
+      b = ring[(i + 1) % n];
     s += xs[a] * ys[b] - xs[b] * ys[a];
   }
   return s / 2;
@@ -30,8 +31,11 @@ export function signedArea(ring: number[], xs: number[], ys: number[]): number {
 function pointInRing(px: number, py: number, ring: number[], xs: number[], ys: number[]): boolean {
   let inside = false;
   for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
-    const xi = xs[ring[i]], yi = ys[ring[i]], xj = xs[ring[j]], yj = ys[ring[j]];
-    if ((yi > py) !== (yj > py) && px < ((xj - xi) * (py - yi)) / (yj - yi) + xi) inside = !inside;
+    const xi = xs[ring[i]],
+      yi = ys[ring[i]],
+      xj = xs[ring[j]],
+      yj = ys[ring[j]];
+    if (yi > py !== yj > py && px < ((xj - xi) * (py - yi)) / (yj - yi) + xi) inside = !inside;
   }
   return inside;
 }
@@ -40,11 +44,17 @@ function pointInRing(px: number, py: number, ring: number[], xs: number[], ys: n
  * Boundary of a union of consistently (CCW) oriented faces given by their directed edges (flat [a0,b0,a1,b1,…]).
  * Returns the rings (open: first vertex not repeated) and the remaining boundary edges (for the parent level).
  */
-export function assemble(edges: ArrayLike<number>, nVertices: number, xs: number[], ys: number[]): { rings: Rings; boundary: number[] } {
+export function assemble(
+  edges: ArrayLike<number>,
+  nVertices: number,
+  xs: number[],
+  ys: number[],
+): { rings: Rings; boundary: number[] } {
   const M = nVertices;
   const live = new Map<number, true>();
   for (let e = 0; e < edges.length; e += 2) {
-    const a = edges[e], b = edges[e + 1];
+    const a = edges[e],
+      b = edges[e + 1];
     const back = b * M + a;
     if (live.has(back)) live.delete(back);
     else live.set(a * M + b, true);
@@ -52,7 +62,8 @@ export function assemble(edges: ArrayLike<number>, nVertices: number, xs: number
   const out = new Map<number, number[]>();
   const boundary: number[] = [];
   for (const key of live.keys()) {
-    const a = Math.floor(key / M), b = key - a * M;
+    const a = Math.floor(key / M),
+      b = key - a * M;
     boundary.push(a, b);
     const l = out.get(a);
     if (l) l.push(b);

@@ -29,12 +29,30 @@ import { groupRegions } from './communities.js';
 import { buildGeometry, project } from './geometry.js';
 import { cutGrids } from './grids.js';
 import { districtMask, makeLattice, outline } from './lattice.js';
-import { DEFAULT_SEED, DEFAULT_TARGET_GRIDS, MAX_TARGET_GRIDS, type City, type CityOptions, type CityStats } from './params.js';
+import {
+  DEFAULT_SEED,
+  DEFAULT_TARGET_GRIDS,
+  MAX_TARGET_GRIDS,
+  type City,
+  type CityOptions,
+  type CityStats,
+} from './params.js';
 import { layRoads, roadFeatures } from './roads.js';
 
 export {
-  DEFAULT_SEED, DEFAULT_TARGET_GRIDS, DEMO_CENTER, DEMO_DISTRICT_CODE, DEMO_DISTRICT_NAME, MAX_TARGET_GRIDS,
-  type City, type CityFeature, type CityFeatureProps, type CityLevel, type CityOptions, type CityStats, type RoadFeature,
+  DEFAULT_SEED,
+  DEFAULT_TARGET_GRIDS,
+  DEMO_CENTER,
+  DEMO_DISTRICT_CODE,
+  DEMO_DISTRICT_NAME,
+  MAX_TARGET_GRIDS,
+  type City,
+  type CityFeature,
+  type CityFeatureProps,
+  type CityLevel,
+  type CityOptions,
+  type CityStats,
+  type RoadFeature,
   type RoadProps,
 } from './params.js';
 
@@ -67,7 +85,11 @@ export function generateCity(opts: CityOptions = {}): City {
   const totalArea = gridAreas.reduce((s, a) => s + a, 0);
   const perCommunity = gridsOfCommunity.map((l) => l.length);
   const perStreet = streets.map((s) => s.communities!.length);
-  const summary = (a: number[]) => ({ min: Math.min(...a), mean: Math.round((a.reduce((s, x) => s + x, 0) / a.length) * 10) / 10, max: Math.max(...a) });
+  const summary = (a: number[]) => ({
+    min: Math.min(...a),
+    mean: Math.round((a.reduce((s, x) => s + x, 0) / a.length) * 10) / 10,
+    max: Math.max(...a),
+  });
   const stats: CityStats = {
     seed,
     targetGrids,
@@ -88,10 +110,19 @@ export function generateCity(opts: CityOptions = {}): City {
     },
     gridsPerCommunity: summary(perCommunity),
     communitiesPerStreet: summary(perStreet),
-    lattice: { columns: NC, rows: NR, cells: NC * NR, districtCells: mask.reduce((s, m) => s + m, 0), blocks: nBlocks, vertices: NV },
+    lattice: {
+      columns: NC,
+      rows: NR,
+      cells: NC * NR,
+      districtCells: mask.reduce((s, m) => s + m, 0),
+      blocks: nBlocks,
+      vertices: NV,
+    },
     bbox: geometry.bbox,
   };
   return {
-    features: [geometry.district, ...geometry.streets, ...geometry.communities, ...geometry.grids], roads: road.features, stats,
+    features: [geometry.district, ...geometry.streets, ...geometry.communities, ...geometry.grids],
+    roads: road.features,
+    stats,
   };
 }

@@ -26,7 +26,8 @@ export function project({ xs, ys }: VertexStore): Projection {
   const [lon0, lat0] = DEMO_CENTER;
   const degY = 180 / (Math.PI * EARTH_RADIUS);
   const degX = degY / Math.cos((lat0 * Math.PI) / 180);
-  const lon = new Float64Array(NV), lat = new Float64Array(NV);
+  const lon = new Float64Array(NV),
+    lat = new Float64Array(NV);
   for (let v = 0; v < NV; v++) {
     lon[v] = Math.round((lon0 + xs[v] * degX) * ROUND) / ROUND;
     lat[v] = Math.round((lat0 + ys[v] * degY) * ROUND) / ROUND;
@@ -50,26 +51,42 @@ export interface CityGeometry {
 
 // --- 8. geometry ---------------------------------------------------------------------------------------------
 export function buildGeometry(
-  lattice: Lattice, verts: VertexStore, { lon, lat, pos }: Projection, grids: Grid[],
+  lattice: Lattice,
+  verts: VertexStore,
+  { lon, lat, pos }: Projection,
+  grids: Grid[],
   { streets, communities, gridsOfCommunity }: Hierarchy,
 ): CityGeometry {
   const { NC, vid } = lattice;
   const NV = verts.xs.length;
   const { xs, ys } = verts;
-  const closed = (ring: number[]): Position[] => { const r = ring.map(pos); r.push(r[0]); return r; };
+  const closed = (ring: number[]): Position[] => {
+    const r = ring.map(pos);
+    r.push(r[0]);
+    return r;
+  };
   const toGeometry = (rings: Rings): Polygon | MultiPolygon => {
     const polys = rings.shells.map((s, k) => [closed(s), ...rings.holes[k].map(closed)]);
-    return polys.length === 1 ? { type: 'Polygon', coordinates: polys[0] } : { type: 'MultiPolygon', coordinates: polys };
+    return polys.length === 1
+      ? { type: 'Polygon', coordinates: polys[0] }
+      : { type: 'MultiPolygon', coordinates: polys };
   };
   const ringArea = (rings: Rings) => {
     let a = 0;
-    rings.shells.forEach((s, k) => { a += signedArea(s, xs, ys); for (const h of rings.holes[k]) a += signedArea(h, xs, ys); });
+    rings.shells.forEach((s, k) => {
+      a += signedArea(s, xs, ys);
+      for (const h of rings.holes[k]) a += signedArea(h, xs, ys);
+    });
     return a;
   };
   const gridEdges = (g: Grid, out: number[]) => {
     for (const c of g.cells) {
-      const i = c % NC, j = (c - i) / NC;
-      const sw = vid(i, j + 1), se = vid(i + 1, j + 1), ne = vid(i + 1, j), nw = vid(i, j);
+      const i = c % NC,
+        j = (c - i) / NC;
+      const sw = vid(i, j + 1),
+        se = vid(i + 1, j + 1),
+        ne = vid(i + 1, j),
+        nw = vid(i, j);
       out.push(sw, se, se, ne, ne, nw, nw, sw);
     }
     if (g.quad) {
@@ -81,7 +98,9 @@ export function buildGeometry(
 
   const gridFeatures: CityFeature[] = [];
   const gridAreas: number[] = [];
-  let multiGrids = 0, holedGrids = 0, parkGrids = 0;
+  let multiGrids = 0,
+    holedGrids = 0,
+    parkGrids = 0;
   const communityFeatures: CityFeature[] = [];
   const communityBoundary: number[][] = [];
   const edgeBuf: number[] = [];
@@ -101,13 +120,21 @@ export function buildGeometry(
       const serial = String(g.serial).padStart(3, '0');
       gridFeatures.push({
         type: 'Feature',
-        properties: { code: cm.code + serial, name: `${cm.name}第${serial}网格${g.kind === 'park' ? '（公园）' : ''}`, level: 'grid' },
+        properties: {
+          code: cm.code + serial,
+          name: `${cm.name}第${serial}网格${g.kind === 'park' ? '（公园）' : ''}`,
+          level: 'grid',
+        },
         geometry,
       });
     }
     const { rings, boundary } = assemble(all, NV, xs, ys);
     communityBoundary.push(boundary);
-    communityFeatures.push({ type: 'Feature', properties: { code: cm.code, name: cm.name, level: 'community' }, geometry: toGeometry(rings) });
+    communityFeatures.push({
+      type: 'Feature',
+      properties: { code: cm.code, name: cm.name, level: 'community' },
+      geometry: toGeometry(rings),
+    });
   });
   gridFeatures.sort((a, b) => (a.properties.code < b.properties.code ? -1 : 1));
   const streetFeatures: CityFeature[] = [];
@@ -117,18 +144,38 @@ export function buildGeometry(
     for (const ci of st.communities!) for (const e of communityBoundary[ci]) all.push(e);
     const { rings, boundary } = assemble(all, NV, xs, ys);
     for (const e of boundary) districtEdges.push(e);
-    streetFeatures.push({ type: 'Feature', properties: { code: st.code, name: st.name, level: 'street' }, geometry: toGeometry(rings) });
+    streetFeatures.push({
+      type: 'Feature',
+      properties: { code: st.code, name: st.name, level: 'street' },
+      geometry: toGeometry(rings),
+    });
   }
   const district = assemble(districtEdges, NV, xs, ys);
   const districtFeature: CityFeature = {
-    type: 'Feature', properties: { code: DEMO_DISTRICT_CODE, name: DEMO_DISTRICT_NAME, level: 'district' }, geometry: toGeometry(district.rings),
+    type: 'Feature',
+    properties: { code: DEMO_DISTRICT_CODE, name: DEMO_DISTRICT_NAME, level: 'district' },
+    geometry: toGeometry(district.rings),
   };
-  let west = Infinity, south = Infinity, east = -Infinity, north = -Infinity;
-  for (const s of district.rings.shells) for (const v of s) {
-    west = Math.min(west, lon[v]); east = Math.max(east, lon[v]); south = Math.min(south, lat[v]); north = Math.max(north, lat[v]);
-  }
+  let west = Infinity,
+    south = Infinity,
+    east = -Infinity,
+    north = -Infinity;
+  for (const s of district.rings.shells)
+    for (const v of s) {
+      west = Math.min(west, lon[v]);
+      east = Math.max(east, lon[v]);
+      south = Math.min(south, lat[v]);
+      north = Math.max(north, lat[v]);
+    }
   return {
-    district: districtFeature, streets: streetFeatures, communities: communityFeatures, grids: gridFeatures,
-    gridAreas, multiGrids, holedGrids, parkGrids, bbox: [west, south, east, north],
+    district: districtFeature,
+    streets: streetFeatures,
+    communities: communityFeatures,
+    grids: gridFeatures,
+    gridAreas,
+    multiGrids,
+    holedGrids,
+    parkGrids,
+    bbox: [west, south, east, north],
   };
 }

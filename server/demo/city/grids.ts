@@ -11,20 +11,106 @@ import { shuffle } from './names.js';
 import type { Roads } from './roads.js';
 
 // Shapes of unit grids, as cell offsets [di, dj] (j grows southwards) from the anchor (first cell in row-major order)
-interface Shape { w: number; cells: [number, number][]; /** cells that must be in the same block (corner pairs) */ also?: [number, number][] }
+interface Shape {
+  w: number;
+  cells: [number, number][];
+  /** cells that must be in the same block (corner pairs) */ also?: [number, number][];
+}
 const SHAPES: Shape[] = [
   { w: 17, cells: [[0, 0]] },
-  { w: 20, cells: [[0, 0], [1, 0]] },
-  { w: 20, cells: [[0, 0], [0, 1]] },
-  { w: 1.5, cells: [[0, 0], [1, 0], [2, 0]] },
-  { w: 1.5, cells: [[0, 0], [0, 1], [0, 2]] },
-  { w: 2.5, cells: [[0, 0], [1, 0], [0, 1]] },
-  { w: 2.5, cells: [[0, 0], [1, 0], [1, 1]] },
-  { w: 2.5, cells: [[0, 0], [0, 1], [1, 1]] },
-  { w: 2.5, cells: [[0, 0], [0, 1], [-1, 1]] },
-  { w: 9, cells: [[0, 0], [1, 0], [0, 1], [1, 1]] },
-  { w: 0.35, cells: [[0, 0], [1, 1]], also: [[1, 0], [0, 1]] },
-  { w: 0.35, cells: [[0, 0], [-1, 1]], also: [[-1, 0], [0, 1]] },
+  {
+    w: 20,
+    cells: [
+      [0, 0],
+      [1, 0],
+    ],
+  },
+  {
+    w: 20,
+    cells: [
+      [0, 0],
+      [0, 1],
+    ],
+  },
+  {
+    w: 1.5,
+    cells: [
+      [0, 0],
+      [1, 0],
+      [2, 0],
+    ],
+  },
+  {
+    w: 1.5,
+    cells: [
+      [0, 0],
+      [0, 1],
+      [0, 2],
+    ],
+  },
+  {
+    w: 2.5,
+    cells: [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+    ],
+  },
+  {
+    w: 2.5,
+    cells: [
+      [0, 0],
+      [1, 0],
+      [1, 1],
+    ],
+  },
+  {
+    w: 2.5,
+    cells: [
+      [0, 0],
+      [0, 1],
+      [1, 1],
+    ],
+  },
+  {
+    w: 2.5,
+    cells: [
+      [0, 0],
+      [0, 1],
+      [-1, 1],
+    ],
+  },
+  {
+    w: 9,
+    cells: [
+      [0, 0],
+      [1, 0],
+      [0, 1],
+      [1, 1],
+    ],
+  },
+  {
+    w: 0.35,
+    cells: [
+      [0, 0],
+      [1, 1],
+    ],
+    also: [
+      [1, 0],
+      [0, 1],
+    ],
+  },
+  {
+    w: 0.35,
+    cells: [
+      [0, 0],
+      [-1, 1],
+    ],
+    also: [
+      [-1, 0],
+      [0, 1],
+    ],
+  },
 ];
 const SQUARE = 9;
 
@@ -43,7 +129,13 @@ export interface Grid {
 
 // --- 6. unit grids: polyominoes within blocks ------------------------------------------------------------------
 /** Cuts the blocks into unit grids; adds the park quads' vertices to `verts`. */
-export function cutGrids(seed: number, lat: Lattice, { blockOf, blockCells }: Blocks, open: Roads['open'], verts: VertexStore): Grid[] {
+export function cutGrids(
+  seed: number,
+  lat: Lattice,
+  { blockOf, blockCells }: Blocks,
+  open: Roads['open'],
+  verts: VertexStore,
+): Grid[] {
   const { NC, NR, vid, cellAt } = lat;
   const nBlocks = blockCells.length;
   const rg = stream(seed, 'grids');
@@ -68,21 +160,33 @@ export function cutGrids(seed: number, lat: Lattice, { blockOf, blockCells }: Bl
       // The 2×2 window must have no road inside.
       for (const p of all) for (const q of all) if (p < q && (q - p === 1 || q - p === NC) && !open(p, q)) return null;
     } else {
-      for (const p of cs) for (const q of cs) if (p < q && (q - p === NC || (q - p === 1 && q % NC !== 0)) && !open(p, q)) return null;
+      for (const p of cs)
+        for (const q of cs) if (p < q && (q - p === NC || (q - p === 1 && q % NC !== 0)) && !open(p, q)) return null;
     }
     return cs;
   };
   for (let b = 0; b < nBlocks; b++) {
     for (const c of blockCells[b]) {
       if (gridOf[c] !== -1) continue;
-      const i = c % NC, j = (c - i) / NC;
-      let cand = SHAPES.map((_, k) => k), sumW = totalW, chosen: number[] | null = null, shapeIx = 0;
+      const i = c % NC,
+        j = (c - i) / NC;
+      let cand = SHAPES.map((_, k) => k),
+        sumW = totalW,
+        chosen: number[] | null = null,
+        shapeIx = 0;
       while (!chosen) {
-        let t = rg() * sumW, k = 0;
-        while (k < cand.length - 1 && t >= SHAPES[cand[k]].w) { t -= SHAPES[cand[k]].w; k++; }
+        let t = rg() * sumW,
+          k = 0;
+        while (k < cand.length - 1 && t >= SHAPES[cand[k]].w) {
+          t -= SHAPES[cand[k]].w;
+          k++;
+        }
         shapeIx = cand[k];
         chosen = fits(SHAPES[shapeIx], i, j, b);
-        if (!chosen) { sumW -= SHAPES[shapeIx].w; cand = cand.filter((x) => x !== shapeIx); }
+        if (!chosen) {
+          sumW -= SHAPES[shapeIx].w;
+          cand = cand.filter((x) => x !== shapeIx);
+        }
       }
       const g = grids.length;
       for (const x of chosen) gridOf[x] = g;
@@ -98,7 +202,8 @@ export function cutGrids(seed: number, lat: Lattice, { blockOf, blockCells }: Bl
   let sq = 0;
   for (let h = 0; h < wantHoled && sq < squares.length; h++, sq++) {
     const ring = grids[squares[sq]];
-    const i = ring.col, j = ring.row;
+    const i = ring.col,
+      j = ring.row;
     const ctr = vid(i + 1, j + 1);
     const corners = [vid(i, j + 2), vid(i + 2, j + 2), vid(i + 2, j), vid(i, j)]; // SW, SE, NE, NW (CCW)
     const quad = corners.map((v) => verts.add((verts.xs[ctr] + verts.xs[v]) / 2, (verts.ys[ctr] + verts.ys[v]) / 2));
@@ -112,7 +217,8 @@ export function cutGrids(seed: number, lat: Lattice, { blockOf, blockCells }: Bl
     g.cells = [nw, se];
     g.kind = 'multi';
     const g2 = grids.length;
-    gridOf[ne] = g2; gridOf[sw] = g2;
+    gridOf[ne] = g2;
+    gridOf[sw] = g2;
     grids.push({ cells: [ne, sw], block: g.block, row: g.row, col: g.col + 1, kind: 'multi' });
     nMulti += 2;
   }

@@ -38,7 +38,8 @@ export interface Lattice {
 export function outline(seed: number, targetGrids: number): Outline {
   const rb = stream(seed, 'blob');
   const harm: { k: number; a: number; phi: number }[] = [];
-  for (let k = 2; k <= 6; k++) harm.push({ k, a: (0.05 + 0.12 * rb()) / Math.pow(k - 1, 0.7), phi: rb() * 2 * Math.PI });
+  for (let k = 2; k <= 6; k++)
+    harm.push({ k, a: (0.05 + 0.12 * rb()) / Math.pow(k - 1, 0.7), phi: rb() * 2 * Math.PI });
   const stretch = 1 + 0.35 * rb();
   const rot = rb() * Math.PI;
   const sumA = harm.reduce((s, h) => s + Math.abs(h.a), 0);
@@ -46,9 +47,11 @@ export function outline(seed: number, targetGrids: number): Outline {
   const targetCells = targetGrids * CELLS_PER_GRID;
   const r0 = Math.sqrt((targetCells * CELL_MEAN * CELL_MEAN) / (Math.PI * (1 + sumA2 / 2)));
   const half = 1.2 * r0 * (1 + sumA) * stretch + 3 * CELL_MAX;
-  const cosR = Math.cos(rot), sinR = Math.sin(rot);
+  const cosR = Math.cos(rot),
+    sinR = Math.sin(rot);
   const inBlob = (x: number, y: number, radius: number) => {
-    const u = (x * cosR + y * sinR) / stretch, v = (-x * sinR + y * cosR) * stretch;
+    const u = (x * cosR + y * sinR) / stretch,
+      v = (-x * sinR + y * cosR) * stretch;
     const t = Math.atan2(v, u);
     let f = 1;
     for (const h of harm) f += h.a * Math.cos(h.k * t + h.phi);
@@ -62,19 +65,32 @@ export function makeLattice(seed: number, half: number): Lattice {
   const sizes = (extent: number) => {
     const s: number[] = [];
     let sum = 0;
-    while (sum < extent) { const d = CELL_MIN + (CELL_MAX - CELL_MIN) * rl(); s.push(d); sum += d; }
+    while (sum < extent) {
+      const d = CELL_MIN + (CELL_MAX - CELL_MIN) * rl();
+      s.push(d);
+      sum += d;
+    }
     return s;
   };
-  const colW = sizes(2 * half), rowH = sizes(2 * half);
-  const NC = colW.length, NR = rowH.length;
-  const colX = new Float64Array(NC + 1), rowY = new Float64Array(NR + 1);
+  const colW = sizes(2 * half),
+    rowH = sizes(2 * half);
+  const NC = colW.length,
+    NR = rowH.length;
+  const colX = new Float64Array(NC + 1),
+    rowY = new Float64Array(NR + 1);
   colX[0] = -colW.reduce((a, b) => a + b, 0) / 2;
   for (let i = 0; i < NC; i++) colX[i + 1] = colX[i] + colW[i];
   rowY[0] = rowH.reduce((a, b) => a + b, 0) / 2;
   for (let j = 0; j < NR; j++) rowY[j + 1] = rowY[j] - rowH[j];
   const cellIdx = (i: number, j: number) => j * NC + i;
   return {
-    NC, NR, colW, rowH, colX, rowY, cellIdx,
+    NC,
+    NR,
+    colW,
+    rowH,
+    colX,
+    rowY,
+    cellIdx,
     cellAt: (i, j) => (i >= 0 && j >= 0 && i < NC && j < NR ? cellIdx(i, j) : -1),
     vid: (i, j) => j * (NC + 1) + i,
     cellCx: (i) => (colX[i] + colX[i + 1]) / 2,
@@ -90,16 +106,20 @@ export function districtMask(lat: Lattice, { inBlob, r0: radius, targetCells }: 
   const mask = new Uint8Array(NC * NR);
   const fillMask = (radius: number) => {
     let n = 0;
-    for (let j = 0; j < NR; j++) for (let i = 0; i < NC; i++) {
-      const inside = inBlob(cellCx(i), cellCy(j), radius) ? 1 : 0;
-      mask[cellIdx(i, j)] = inside;
-      n += inside;
-    }
+    for (let j = 0; j < NR; j++)
+      for (let i = 0; i < NC; i++) {
+        const inside = inBlob(cellCx(i), cellCy(j), radius) ? 1 : 0;
+        mask[cellIdx(i, j)] = inside;
+        n += inside;
+      }
     return n;
   };
   for (let it = 0; it < 3; it++) {
     const n = fillMask(r0);
-    if (n === 0) { r0 *= 2; continue; }
+    if (n === 0) {
+      r0 *= 2;
+      continue;
+    }
     r0 *= Math.sqrt(targetCells / n);
   }
   if (fillMask(r0) === 0) mask[cellIdx(NC >> 1, NR >> 1)] = 1;
@@ -112,24 +132,36 @@ export function districtMask(lat: Lattice, { inBlob, r0: radius, targetCells }: 
     while (stack.length) {
       const c = stack.pop()!;
       size++;
-      const i = c % NC, j = (c - i) / NC;
+      const i = c % NC,
+        j = (c - i) / NC;
       const nb = [i > 0 ? c - 1 : -1, i < NC - 1 ? c + 1 : -1, j > 0 ? c - NC : -1, j < NR - 1 ? c + NC : -1];
-      for (const m of nb) if (m >= 0 && target[m] === -1 && accept(m)) { target[m] = label; stack.push(m); }
+      for (const m of nb)
+        if (m >= 0 && target[m] === -1 && accept(m)) {
+          target[m] = label;
+          stack.push(m);
+        }
     }
     return size;
   };
-  let bestLabel = -1, bestSize = 0, label = 0;
+  let bestLabel = -1,
+    bestSize = 0,
+    label = 0;
   for (let c = 0; c < NC * NR; c++) {
     if (!mask[c] || comp[c] !== -1) continue;
     const size = flood(c, label, (m) => mask[m] === 1, comp);
-    if (size > bestSize) { bestSize = size; bestLabel = label; }
+    if (size > bestSize) {
+      bestSize = size;
+      bestLabel = label;
+    }
     label++;
   }
   for (let c = 0; c < NC * NR; c++) mask[c] = comp[c] === bestLabel ? 1 : 0;
   const outside = new Int32Array(NC * NR).fill(-1);
   for (let c = 0; c < NC * NR; c++) {
-    const i = c % NC, j = (c - i) / NC;
-    if ((i === 0 || j === 0 || i === NC - 1 || j === NR - 1) && !mask[c] && outside[c] === -1) flood(c, 1, (m) => mask[m] === 0, outside);
+    const i = c % NC,
+      j = (c - i) / NC;
+    if ((i === 0 || j === 0 || i === NC - 1 || j === NR - 1) && !mask[c] && outside[c] === -1)
+      flood(c, 1, (m) => mask[m] === 0, outside);
   }
   for (let c = 0; c < NC * NR; c++) if (!mask[c] && outside[c] === -1) mask[c] = 1;
   return mask;

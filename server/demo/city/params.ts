@@ -4,9 +4,15 @@ import type { Feature, LineString, MultiPolygon, Polygon } from 'geojson';
 
 /** Shipped parameters: data/demo-city.json. */
 const PARAMS = JSON.parse(fs.readFileSync(new URL('../../../data/demo-city.json', import.meta.url), 'utf8')) as {
-  districtCode: string; districtName: string; seed: number; targetGrids: number; center: [number, number];
-  latticeCellMetres: { min: number; max: number }; arterialSpacingMetres: { min: number; max: number };
-  gridsPerCommunity: number; communitiesPerStreet: number;
+  districtCode: string;
+  districtName: string;
+  seed: number;
+  targetGrids: number;
+  center: [number, number];
+  latticeCellMetres: { min: number; max: number };
+  arterialSpacingMetres: { min: number; max: number };
+  gridsPerCommunity: number;
+  communitiesPerStreet: number;
 };
 
 export const DEMO_DISTRICT_CODE = PARAMS.districtCode;

@@ -9,7 +9,13 @@ import type { Lattice } from './lattice.js';
 import { COMMUNITY_WORDS, namePool, PLACE_WORDS } from './names.js';
 import { ARTERIAL_MAX, ARTERIAL_MIN, type RoadFeature } from './params.js';
 
-interface RoadDef { orient: 'v' | 'h'; line: number; from: number; to: number; kind: 'arterial' | 'local' }
+interface RoadDef {
+  orient: 'v' | 'h';
+  line: number;
+  from: number;
+  to: number;
+  kind: 'arterial' | 'local';
+}
 
 export interface Roads {
   /** Barrier edges. vBar[j*(NC+1)+c]: edge on column line c in row j; hBar[r*NC+i]: row line r, column i. */
@@ -29,7 +35,8 @@ export function layRoads(seed: number, lat: Lattice): Roads {
   const rr = stream(seed, 'roads');
   const arterialLines = (widths: number[]) => {
     const lines = [0];
-    let acc = 0, gap = ARTERIAL_MIN + (ARTERIAL_MAX - ARTERIAL_MIN) * rr();
+    let acc = 0,
+      gap = ARTERIAL_MIN + (ARTERIAL_MAX - ARTERIAL_MIN) * rr();
     for (let c = 1; c < widths.length; c++) {
       acc += widths[c - 1];
       if (acc >= gap && widths.length - c >= 3) {
@@ -41,7 +48,8 @@ export function layRoads(seed: number, lat: Lattice): Roads {
     lines.push(widths.length);
     return lines;
   };
-  const artC = arterialLines(colW), artR = arterialLines(rowH);
+  const artC = arterialLines(colW),
+    artR = arterialLines(rowH);
   const markV = (c: number, r0: number, r1: number, kind: RoadDef['kind']) => {
     for (let j = r0; j < r1; j++) vBar[j * (NC + 1) + c] = 1;
     roadDefs.push({ orient: 'v', line: c, from: r0, to: r1, kind });
@@ -52,14 +60,23 @@ export function layRoads(seed: number, lat: Lattice): Roads {
   };
   for (let a = 1; a < artC.length - 1; a++) markV(artC[a], 0, NR, 'arterial');
   for (let a = 1; a < artR.length - 1; a++) markH(artR[a], 0, NC, 'arterial');
-  const span = (w: number[], a: number, b: number) => { let s = 0; for (let i = a; i < b; i++) s += w[i]; return s; };
+  const span = (w: number[], a: number, b: number) => {
+    let s = 0;
+    for (let i = a; i < b; i++) s += w[i];
+    return s;
+  };
   const pick = (a: number, b: number) => a + 2 + Math.floor(rr() * (b - a - 3)); // a line strictly inside, ≥2 cells each side
   for (let bj = 0; bj + 1 < artR.length; bj++) {
     for (let bi = 0; bi + 1 < artC.length; bi++) {
-      const c0 = artC[bi], c1 = artC[bi + 1], r0 = artR[bj], r1 = artR[bj + 1];
+      const c0 = artC[bi],
+        c1 = artC[bi + 1],
+        r0 = artR[bj],
+        r1 = artR[bj + 1];
       if (rr() > 0.55) continue;
-      const wide = span(colW, c0, c1), tall = span(rowH, r0, r1);
-      const canV = c1 - c0 >= 4, canH = r1 - r0 >= 4;
+      const wide = span(colW, c0, c1),
+        tall = span(rowH, r0, r1);
+      const canV = c1 - c0 >= 4,
+        canH = r1 - r0 >= 4;
       const vertical = canV && (!canH || wide > tall * 1.25 || (tall <= wide * 1.25 && rr() < 0.5));
       if (vertical) {
         const c = pick(c0, c1);
@@ -67,20 +84,27 @@ export function layRoads(seed: number, lat: Lattice): Roads {
         // Sometimes a T-junction road across one half only.
         if (canH && rr() < 0.35) {
           const r = pick(r0, r1);
-          if (rr() < 0.5) { if (c - c0 >= 2) markH(r, c0, c, 'local'); } else if (c1 - c >= 2) markH(r, c, c1, 'local');
+          if (rr() < 0.5) {
+            if (c - c0 >= 2) markH(r, c0, c, 'local');
+          } else if (c1 - c >= 2) markH(r, c, c1, 'local');
         }
       } else if (canH) {
         const r = pick(r0, r1);
         markH(r, c0, c1, 'local');
         if (canV && rr() < 0.35) {
           const c = pick(c0, c1);
-          if (rr() < 0.5) { if (r - r0 >= 2) markV(c, r0, r, 'local'); } else if (r1 - r >= 2) markV(c, r, r1, 'local');
+          if (rr() < 0.5) {
+            if (r - r0 >= 2) markV(c, r0, r, 'local');
+          } else if (r1 - r >= 2) markV(c, r, r1, 'local');
         }
       }
     }
   }
   const open = (a: number, b: number) => {
-    const ai = a % NC, aj = (a - ai) / NC, bi = b % NC, bj = (b - bi) / NC;
+    const ai = a % NC,
+      aj = (a - ai) / NC,
+      bi = b % NC,
+      bj = (b - bi) / NC;
     if (aj === bj) return !vBar[aj * (NC + 1) + Math.max(ai, bi)];
     return !hBar[Math.max(aj, bj) * NC + ai];
   };
@@ -90,31 +114,45 @@ export function layRoads(seed: number, lat: Lattice): Roads {
 // --- 9. roads as LineStrings -----------------------------------------------------------------------------------
 /** The roads' runs over the district (a road leaving the district and coming back is two LineStrings), named. */
 export function roadFeatures(
-  seed: number, lat: Lattice, roads: Roads, mask: Uint8Array, pos: (v: number) => Position,
+  seed: number,
+  lat: Lattice,
+  roads: Roads,
+  mask: Uint8Array,
+  pos: (v: number) => Position,
 ): { features: RoadFeature[]; arterial: number; local: number } {
   const { vid, cellAt } = lat;
   const features: RoadFeature[] = [];
   const rq = stream(seed, 'road-names');
   const arterialName = namePool(PLACE_WORDS, rq);
   const localName = namePool(COMMUNITY_WORDS, rq);
-  let nArterial = 0, nLocal = 0, artIx = 0, locIx = 0;
+  let nArterial = 0,
+    nLocal = 0,
+    artIx = 0,
+    locIx = 0;
   for (const def of roads.defs) {
-    const name = def.kind === 'arterial'
-      ? arterialName(artIx++) + (def.orient === 'v' ? '路' : '大道')
-      : localName(locIx++) + (def.orient === 'v' ? '巷' : '街');
+    const name =
+      def.kind === 'arterial'
+        ? arterialName(artIx++) + (def.orient === 'v' ? '路' : '大道')
+        : localName(locIx++) + (def.orient === 'v' ? '巷' : '街');
     let run: number[] = [];
     const flush = () => {
       if (run.length >= 2) {
-        features.push({ type: 'Feature', properties: { name, kind: def.kind }, geometry: { type: 'LineString', coordinates: run.map(pos) } });
-        if (def.kind === 'arterial') nArterial++; else nLocal++;
+        features.push({
+          type: 'Feature',
+          properties: { name, kind: def.kind },
+          geometry: { type: 'LineString', coordinates: run.map(pos) },
+        });
+        if (def.kind === 'arterial') nArterial++;
+        else nLocal++;
       }
       run = [];
     };
     for (let t = def.from; t < def.to; t++) {
       // Edge t along the line, and the two cells beside it.
-      const [a, b, c1, c2] = def.orient === 'v'
-        ? [vid(def.line, t), vid(def.line, t + 1), cellAt(def.line - 1, t), cellAt(def.line, t)]
-        : [vid(t, def.line), vid(t + 1, def.line), cellAt(t, def.line - 1), cellAt(t, def.line)];
+      const [a, b, c1, c2] =
+        def.orient === 'v'
+          ? [vid(def.line, t), vid(def.line, t + 1), cellAt(def.line - 1, t), cellAt(def.line, t)]
+          : [vid(t, def.line), vid(t + 1, def.line), cellAt(t, def.line - 1), cellAt(t, def.line)];
       if ((c1 >= 0 && mask[c1]) || (c2 >= 0 && mask[c2])) {
         if (!run.length) run.push(a);
         run.push(b);

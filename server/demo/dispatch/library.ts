@@ -10,7 +10,16 @@ import { write } from '../../db/write.js';
 import type { Database } from '../../db/open.js';
 import type { DB } from '../../db/schema.js';
 import { between, Choice, pick, stream } from '../prng.js';
-import { M_PER_DEG_LAT, mPerDegLon, randomPointIn, readCity, round7, streetByRef, type City, type Grid } from './city.js';
+import {
+  M_PER_DEG_LAT,
+  mPerDegLon,
+  randomPointIn,
+  readCity,
+  round7,
+  streetByRef,
+  type City,
+  type Grid,
+} from './city.js';
 import { DISPATCH_PARAMS, type DispatchParams, type HotspotParam } from './params.js';
 
 export interface Library {
@@ -27,7 +36,13 @@ export interface Library {
   counts: { departments: number; rules: number; zones: number; collectors: number; areas: number; components: number };
 }
 
-async function buildLibrary(trx: Transaction<DB>, city: City, P: DispatchParams, seed: number, areasWanted: number): Promise<Library> {
+async function buildLibrary(
+  trx: Transaction<DB>,
+  city: City,
+  P: DispatchParams,
+  seed: number,
+  areasWanted: number,
+): Promise<Library> {
   const rng = stream(seed, 'library');
   const departments = new Map<string, { code: string; name: string; kind: string }>();
   const streetOffice = new Map<string, string>();
@@ -35,15 +50,31 @@ async function buildLibrary(trx: Transaction<DB>, city: City, P: DispatchParams,
   // Departments (parents first: the parameter file lists them in that order).
   for (const d of P.departments) {
     const rows = d.perStreet
-      ? city.streets.map((s, i) => ({ ...d, code: `${d.code}${String(i + 1).padStart(2, '0')}`, name: d.name.replace('{street}', s.name),
-        phone: (d.phone ?? '').replace('{n}', String(i + 1)), fallbackFor: s.code, street: s.code, region: s.code }))
-      : [{ ...d, name: d.name.replace('{street}', d.street === undefined ? '' : streetByRef(city, d.street).name),
-        phone: d.phone ?? '', fallbackFor: d.fallback === 'everywhere' ? '' : null, street: undefined as string | undefined,
-        // A street squad belongs to its street, so that the street's editors manage it; city bureaus to the city.
-        region: d.street === undefined ? '' : streetByRef(city, d.street).code }];
+      ? city.streets.map((s, i) => ({
+          ...d,
+          code: `${d.code}${String(i + 1).padStart(2, '0')}`,
+          name: d.name.replace('{street}', s.name),
+          phone: (d.phone ?? '').replace('{n}', String(i + 1)),
+          fallbackFor: s.code,
+          street: s.code,
+          region: s.code,
+        }))
+      : [
+          {
+            ...d,
+            name: d.name.replace('{street}', d.street === undefined ? '' : streetByRef(city, d.street).name),
+            phone: d.phone ?? '',
+            fallbackFor: d.fallback === 'everywhere' ? '' : null,
+            street: undefined as string | undefined,
+            // A street squad belongs to its street, so that the street's editors manage it; city bureaus to the city.
+            region: d.street === undefined ? '' : streetByRef(city, d.street).code,
+          },
+        ];
     for (const r of rows) {
       await sql`insert into department (code, name, parent_code, kind, contact, phone, fallback_for, region_code)
-        values (${r.code}, ${r.name}, ${r.parent ?? null}, ${r.kind}, ${r.contact ?? ''}, ${r.phone}, ${r.fallbackFor}, ${r.region})`.execute(trx);
+        values (${r.code}, ${r.name}, ${r.parent ?? null}, ${r.kind}, ${r.contact ?? ''}, ${r.phone}, ${r.fallbackFor}, ${r.region})`.execute(
+        trx,
+      );
       departments.set(r.code, { code: r.code, name: r.name, kind: r.kind });
       if (r.street) streetOffice.set(r.street, r.code);
     }
@@ -67,11 +98,16 @@ async function buildLibrary(trx: Transaction<DB>, city: City, P: DispatchParams,
 
   // Rules, one per pattern.
   let rules = 0;
-  const categoryName = new Map((await sql<{ key: string; name: string }>`
-    select kind || ':' || code as key, name from category`.execute(trx)).rows.map((r) => [r.key, r.name]));
+  const categoryName = new Map(
+    (
+      await sql<{ key: string; name: string }>`
+    select kind || ':' || code as key, name from category`.execute(trx)
+    ).rows.map((r) => [r.key, r.name]),
+  );
   for (const r of P.rules) {
     for (const pattern of r.patterns) {
-      const cat = categoryName.get(`${r.kind ?? 'matter'}:${pattern}`) ?? categoryName.get(`component:${pattern}`) ?? pattern;
+      const cat =
+        categoryName.get(`${r.kind ?? 'matter'}:${pattern}`) ?? categoryName.get(`component:${pattern}`) ?? pattern;
       let name = r.name.replace('{category}', cat).replace('{park}', P.park.name);
       let area = sql`'anywhere', '{}'::text[], null::geometry, null::float8`;
       if (r.area === 'park') {
@@ -94,7 +130,8 @@ async function buildLibrary(trx: Transaction<DB>, city: City, P: DispatchParams,
   const gridsByCommunity = new Map<string, Grid[]>();
   for (const g of city.grids) {
     const list = gridsByCommunity.get(g.community);
-    if (list) list.push(g); else gridsByCommunity.set(g.community, [g]);
+    if (list) list.push(g);
+    else gridsByCommunity.set(g.community, [g]);
   }
   const streetGrids = city.streets.map((s) => city.grids.filter((g) => g.street === s.code).length);
   const nAreas = Math.max(city.streets.length, Math.min(areasWanted, city.communities.length));
@@ -110,7 +147,9 @@ async function buildLibrary(trx: Transaction<DB>, city: City, P: DispatchParams,
     const comms = city.communities.filter((c) => c.street === s.code && gridsByCommunity.has(c.code));
     const k = Math.min(perStreet[si], comms.length);
     const total = comms.reduce((sum, c) => sum + gridsByCommunity.get(c.code)!.length, 0);
-    let group: string[] = [], done = 0, made = 0;
+    let group: string[] = [],
+      done = 0,
+      made = 0;
     comms.forEach((c, ci) => {
       group.push(...gridsByCommunity.get(c.code)!.map((g) => g.code));
       done += gridsByCommunity.get(c.code)!.length;
@@ -118,7 +157,8 @@ async function buildLibrary(trx: Transaction<DB>, city: City, P: DispatchParams,
       const target = (total * (made + 1)) / k;
       if (made < k - 1 && (done >= target - gridsByCommunity.get(c.code)!.length / 2 || left === k - made - 1)) {
         areaGrids.push({ name: `${s.name}第${made + 1}监督责任区`, codes: group });
-        group = []; made++;
+        group = [];
+        made++;
       }
     });
     if (group.length) areaGrids.push({ name: `${s.name}第${made + 1}监督责任区`, codes: group });
@@ -131,14 +171,19 @@ async function buildLibrary(trx: Transaction<DB>, city: City, P: DispatchParams,
     const name = P.collectors.names[i % P.collectors.names.length];
     const code = `JC${String(i + 1).padStart(2, '0')}`;
     const phone = `139${String(20260000 + i * 7919).padStart(8, '0')}`;
-    const r = await sql<{ id: number }>`insert into collector (code, name, phone) values (${code}, ${name}, ${phone}) returning id`.execute(trx);
+    const r = await sql<{
+      id: number;
+    }>`insert into collector (code, name, phone) values (${code}, ${name}, ${phone}) returning id`.execute(trx);
     collectors.push({ id: r.rows[0].id, code, name });
   }
-  const areaCollectors = areaGrids.map((_, i) => (P.collectors.sharedAreas.includes(i) && areaGrids.length > 1
-    ? [i, (i + 1) % areaGrids.length] : [i]));
+  const areaCollectors = areaGrids.map((_, i) =>
+    P.collectors.sharedAreas.includes(i) && areaGrids.length > 1 ? [i, (i + 1) % areaGrids.length] : [i],
+  );
   for (let i = 0; i < areaGrids.length; i++) {
     await sql`insert into collector_area (name, grid_codes, collector_ids)
-      values (${areaGrids[i].name}, ${areaGrids[i].codes}::text[], ${areaCollectors[i].map((c) => collectors[c].id)}::int[])`.execute(trx);
+      values (${areaGrids[i].name}, ${areaGrids[i].codes}::text[], ${areaCollectors[i].map((c) => collectors[c].id)}::int[])`.execute(
+      trx,
+    );
   }
 
   // Components: manhole covers at random points of random grids, with their owner and maintainer.
@@ -174,10 +219,20 @@ async function buildLibrary(trx: Transaction<DB>, city: City, P: DispatchParams,
   }
 
   return {
-    departments, streetOffice, areaOfGrid, collectors, areaCollectors, components, hotspots,
+    departments,
+    streetOffice,
+    areaOfGrid,
+    collectors,
+    areaCollectors,
+    components,
+    hotspots,
     counts: {
-      departments: departments.size, rules, zones: P.areaClasses.length, collectors: collectors.length,
-      areas: areaGrids.length, components: components.length,
+      departments: departments.size,
+      rules,
+      zones: P.areaClasses.length,
+      collectors: collectors.length,
+      areas: areaGrids.length,
+      components: components.length,
     },
   };
 }
@@ -185,12 +240,22 @@ async function buildLibrary(trx: Transaction<DB>, city: City, P: DispatchParams,
 export type DemoLibraryCounts = Library['counts'];
 
 /** Writes the responsibility library through the write path: one transaction, its audit row, an assignment_version bump. */
-export async function setUpLibrary(database: Database, seed: number, areas: number): Promise<{ city: City; lib: Library }> {
+export async function setUpLibrary(
+  database: Database,
+  seed: number,
+  areas: number,
+): Promise<{ city: City; lib: Library }> {
   const db = database.db;
   const city = await readCity(db);
   const lib = await write(db, { actor: { id: null, name: 'demo-city' }, assignment: true }, async (trx) => {
     const l = await buildLibrary(trx, city, DISPATCH_PARAMS, seed, areas);
-    return { result: l, action: 'create', entity: 'demo_dispatch', key: city.district.code, detail: { seed, ...l.counts } };
+    return {
+      result: l,
+      action: 'create',
+      entity: 'demo_dispatch',
+      key: city.district.code,
+      detail: { seed, ...l.counts },
+    };
   });
   return { city, lib };
 }
@@ -200,8 +265,13 @@ export async function setUpLibrary(database: Database, seed: number, areas: numb
  * scales the number of collector areas (default from the parameters file: 11).
  */
 export async function loadDemoLibrary(
-  database: Database, opts: { seed?: number; collectorAreas?: number } = {},
+  database: Database,
+  opts: { seed?: number; collectorAreas?: number } = {},
 ): Promise<DemoLibraryCounts> {
-  const { lib } = await setUpLibrary(database, opts.seed ?? DISPATCH_PARAMS.seed, opts.collectorAreas ?? DISPATCH_PARAMS.collectors.areas);
+  const { lib } = await setUpLibrary(
+    database,
+    opts.seed ?? DISPATCH_PARAMS.seed,
+    opts.collectorAreas ?? DISPATCH_PARAMS.collectors.areas,
+  );
   return lib.counts;
 }

@@ -6,14 +6,33 @@ export type StreetRef = 'A' | 'B' | number;
 type AreaSpec = { street: StreetRef } | 'park' | undefined;
 
 interface DeptParam {
-  code: string; name: string; kind: string; parent?: string; contact?: string; phone?: string;
-  fallback?: 'everywhere' | 'street'; perStreet?: boolean; street?: StreetRef;
+  code: string;
+  name: string;
+  kind: string;
+  parent?: string;
+  contact?: string;
+  phone?: string;
+  fallback?: 'everywhere' | 'street';
+  perStreet?: boolean;
+  street?: StreetRef;
 }
 interface RuleParam {
-  name: string; kind: 'component' | 'matter' | null; patterns: string[]; department: string; area?: AreaSpec;
-  priority?: number; valid_from?: string; valid_to?: string;
+  name: string;
+  kind: 'component' | 'matter' | null;
+  patterns: string[];
+  department: string;
+  area?: AreaSpec;
+  priority?: number;
+  valid_from?: string;
+  valid_to?: string;
 }
-export interface HotspotParam { name: string; kind: string; street: StreetRef; weight: number; radius_m: number }
+export interface HotspotParam {
+  name: string;
+  kind: string;
+  street: StreetRef;
+  weight: number;
+  radius_m: number;
+}
 export type Weights = Record<string, number>;
 
 export interface DispatchParams {
@@ -27,7 +46,11 @@ export interface DispatchParams {
   areaClasses: { name: string; class: 'A' | 'B' | 'C'; street: StreetRef }[];
   collectors: { areas: number; names: string[]; sharedAreas: number[] };
   components: {
-    count: number; categories: Weights; owner: Record<string, string>; maintainer: Record<string, string>; caseShare: number;
+    count: number;
+    categories: Weights;
+    owner: Record<string, string>;
+    maintainer: Record<string, string>;
+    caseShare: number;
   };
   channels: Weights;
   categories: Weights;
@@ -40,10 +63,20 @@ export interface DispatchParams {
   hotspots: HotspotParam[];
   hotspotMix: Record<string, Weights>;
   workflow: {
-    verifyShare: number; voidShare: number; voidDuplicateShare: number; voidAfterVerifyShare: number;
-    returnShare: number; reassignShare: number; parkShare: number; parkWorkdays: [number, number];
-    lateDisposeShare: number; urgeLateShare: number; reworkShare: number; slowCentreShare: number;
-    alternatives: Record<string, string>; staff: Record<string, string>;
+    verifyShare: number;
+    voidShare: number;
+    voidDuplicateShare: number;
+    voidAfterVerifyShare: number;
+    returnShare: number;
+    reassignShare: number;
+    parkShare: number;
+    parkWorkdays: [number, number];
+    lateDisposeShare: number;
+    urgeLateShare: number;
+    reworkShare: number;
+    slowCentreShare: number;
+    alternatives: Record<string, string>;
+    staff: Record<string, string>;
   };
 }
 

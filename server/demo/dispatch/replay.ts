@@ -33,8 +33,23 @@ import { setUpLibrary } from './library.js';
 import { DISPATCH_PARAMS, type DemoDispatchOptions, type DemoDispatchSummary } from './params.js';
 import { CST_MS, description, localInstant, planReports, SURNAMES, type Report } from './reports.js';
 
-type Step = 'intake' | 'accept' | 'request_verify' | 'verify' | 'void' | 'file' | 'dispatch' | 'return' | 'reassign'
-  | 'park' | 'unpark' | 'urge' | 'dispose' | 'check' | 'rework' | 'close';
+type Step =
+  | 'intake'
+  | 'accept'
+  | 'request_verify'
+  | 'verify'
+  | 'void'
+  | 'file'
+  | 'dispatch'
+  | 'return'
+  | 'reassign'
+  | 'park'
+  | 'unpark'
+  | 'urge'
+  | 'dispose'
+  | 'check'
+  | 'rework'
+  | 'close';
 
 interface Sim {
   i: number;
@@ -54,7 +69,12 @@ interface Sim {
   next?: { action: string; note?: string; department_code?: string };
 }
 
-interface Event { t: number; i: number; seq: number; step: Step }
+interface Event {
+  t: number;
+  i: number;
+  seq: number;
+  step: Step;
+}
 
 const DISPOSE_NOTES: Record<string, string[]> = {
   '06': ['已清理完毕，现场恢复整洁', '已组织人员清运', '已督促责任单位整改到位'],
@@ -65,10 +85,14 @@ const DISPOSE_NOTES: Record<string, string[]> = {
   component: ['已更换', '已修复', '已维修恢复正常使用', '已补齐缺失部件'],
 };
 
-export async function loadDemoDispatch(database: Database, opts: DemoDispatchOptions = {}): Promise<DemoDispatchSummary> {
+export async function loadDemoDispatch(
+  database: Database,
+  opts: DemoDispatchOptions = {},
+): Promise<DemoDispatchSummary> {
   const P = DISPATCH_PARAMS;
   const seed = opts.seed ?? P.seed;
-  const from = opts.from ?? P.from, to = opts.to ?? P.to;
+  const from = opts.from ?? P.from,
+    to = opts.to ?? P.to;
   const nCases = opts.cases ?? P.cases;
   const W = P.workflow;
   const db = database.db;
@@ -77,37 +101,61 @@ export async function loadDemoDispatch(database: Database, opts: DemoDispatchOpt
 
   const { city, lib } = await setUpLibrary(database, seed, P.collectors.areas);
   const calendar = await loadCalendar(db);
-  const stageMinutes = Object.fromEntries((await sql<{ stage: string; minutes: number }>`
-    select stage, minutes::float8 as minutes from stage_limit`.execute(db)).rows.map((r) => [r.stage, r.minutes]));
-  const categoryName = new Map((await sql<{ key: string; name: string }>`
-    select kind || ':' || code as key, name from category`.execute(db)).rows.map((r) => [r.key, r.name]));
+  const stageMinutes = Object.fromEntries(
+    (
+      await sql<{ stage: string; minutes: number }>`
+    select stage, minutes::float8 as minutes from stage_limit`.execute(db)
+    ).rows.map((r) => [r.stage, r.minutes]),
+  );
+  const categoryName = new Map(
+    (
+      await sql<{ key: string; name: string }>`
+    select kind || ':' || code as key, name from category`.execute(db)
+    ).rows.map((r) => [r.key, r.name]),
+  );
 
   const reports = planReports(city, lib, P, seed, nCases, from, to, calendar);
   // The demo's "now": 10:00 on the day after the last day of reports, so that the night's reports wait for the
   // centre and the morning's work is under way.
   const end = localInstant(to, 24 * 60 + 10 * 60).getTime();
-  log?.info(`demo dispatch: ${lib.counts.departments} departments, ${lib.counts.rules} rules, ${lib.counts.collectors} collectors; replaying ${reports.length} reports ${from} … ${to}`);
+  log?.info(
+    `demo dispatch: ${lib.counts.departments} departments, ${lib.counts.rules} rules, ${lib.counts.collectors} collectors; replaying ${reports.length} reports ${from} … ${to}`,
+  );
 
   // Actors: system users (no app_user row; role admin so that one actor may take each step).
-  const actor = (name: string, role: User['role'] = 'admin'): User =>
-    ({ id: null as unknown as number, name, role, regionScope: '', departmentCode: null });
+  const actor = (name: string, role: User['role'] = 'admin'): User => ({
+    id: null as unknown as number,
+    name,
+    role,
+    regionScope: '',
+    departmentCode: null,
+  });
   const staff = (k: string) => actor(W.staff[k] ?? '指挥中心');
   const collectorOf = (g: Grid | undefined) => {
     const area = g ? lib.areaOfGrid.get(g.code) : undefined;
     return area === undefined ? undefined : lib.collectors[lib.areaCollectors[area][0]];
   };
-  const deptName = (code: string | null) => (code ? lib.departments.get(code)?.name ?? code : '指挥中心');
+  const deptName = (code: string | null) => (code ? (lib.departments.get(code)?.name ?? code) : '指挥中心');
   const alternative = (s: Sim): string => {
     const office = s.street ? lib.streetOffice.get(s.street) : undefined;
     const isOffice = !!s.department && [...lib.streetOffice.values()].includes(s.department);
-    const alt = W.alternatives[isOffice ? 'street' : s.department ?? 'JK'] ?? 'street';
-    const code = alt === 'street' ? office ?? 'JK' : alt;
+    const alt = W.alternatives[isOffice ? 'street' : (s.department ?? 'JK')] ?? 'street';
+    const code = alt === 'street' ? (office ?? 'JK') : alt;
     return code === s.department ? 'JK' : code;
   };
 
   const sims: Sim[] = reports.map((r, i) => ({
-    i, rng: stream(seed, `case:${i}`), r, id: 0, department: null, street: null, duplicates: 0,
-    reworks: 0, returned: false, reassigned: false, parked: false,
+    i,
+    rng: stream(seed, `case:${i}`),
+    r,
+    id: 0,
+    department: null,
+    street: null,
+    duplicates: 0,
+    reworks: 0,
+    returned: false,
+    reassigned: false,
+    parked: false,
   }));
   // Events in (time, case, sequence) order: seq is unique, so the order is total.
   const queue = new TinyQueue<Event>([], (x, y) => x.t - y.t || x.i - y.i || x.seq - y.seq);
@@ -116,14 +164,22 @@ export async function loadDemoDispatch(database: Database, opts: DemoDispatchOpt
   for (const s of sims) schedule(s, 'intake', s.r.t);
 
   /** `minutes` working minutes after t (centre and departments work in the calendar's working time). */
-  const work = (t: number, minutes: number) => calendar.addWorkingMinutes(new Date(t), Math.max(0, minutes)).getTime() + 1000;
+  const work = (t: number, minutes: number) =>
+    calendar.addWorkingMinutes(new Date(t), Math.max(0, minutes)).getTime() + 1000;
   /** A centre stage: usually well inside its limit, sometimes slow. */
   const centreDelay = (s: Sim, stage: string) => {
     const limit = stageMinutes[stage] ?? 30;
     return s.rng() < W.slowCentreShare ? between(s.rng, 1.05, 3) * limit : between(s.rng, 0.1, 0.85) * limit;
   };
-  const row = async (id: number) => (await sql<{ stage_deadline: Date | null; department_code: string | null; street_code: string | null;
-    duplicates: unknown[] }>`select stage_deadline, department_code, street_code, duplicates from case_record where id = ${id}`.execute(db)).rows[0];
+  const row = async (id: number) =>
+    (
+      await sql<{
+        stage_deadline: Date | null;
+        department_code: string | null;
+        street_code: string | null;
+        duplicates: unknown[];
+      }>`select stage_deadline, department_code, street_code, duplicates from case_record where id = ${id}`.execute(db)
+    ).rows[0];
 
   /** Plans the disposal (on time or late, maybe urged first) after the case entered 'dispatched' at t. */
   const planDisposal = async (s: Sim, t: number) => {
@@ -132,7 +188,9 @@ export async function loadDemoDispatch(database: Database, opts: DemoDispatchOpt
     const deadline = c.stage_deadline ? new Date(c.stage_deadline).getTime() : work(t, 16 * 60);
     const limit = Math.max(30, calendar.workingMinutesBetween(new Date(t), new Date(deadline)));
     s.late = s.rng() < W.lateDisposeShare;
-    const minutes = s.late ? limit * between(s.rng, 1.05, 2.2) + between(s.rng, 20, 240) : limit * Math.min(0.97, logNormal(s.rng, 0.45, 0.6));
+    const minutes = s.late
+      ? limit * between(s.rng, 1.05, 2.2) + between(s.rng, 20, 240)
+      : limit * Math.min(0.97, logNormal(s.rng, 0.45, 0.6));
     s.disposeAt = work(t, minutes);
     if (!s.parked && s.rng() < W.parkShare) return schedule(s, 'park', work(t, between(s.rng, 30, 600)));
     if (!s.returned && s.rng() < W.returnShare) return schedule(s, 'return', work(t, between(s.rng, 10, 180)));
@@ -149,7 +207,12 @@ export async function loadDemoDispatch(database: Database, opts: DemoDispatchOpt
   let failures = 0;
   let applied = 0;
   let lastLog = Date.now();
-  const act = async (s: Sim, t: number, input: { action: string; note?: string; department_code?: string }, user: User) => {
+  const act = async (
+    s: Sim,
+    t: number,
+    input: { action: string; note?: string; department_code?: string },
+    user: User,
+  ) => {
     await applyAction(db, s.id, input, user, { now: new Date(t) });
     applied++;
   };
@@ -171,18 +234,34 @@ export async function loadDemoDispatch(database: Database, opts: DemoDispatchOpt
           const community = g ? city.communities.find((c) => c.code === g.community) : undefined;
           const street = g ? city.streets.find((x) => x.code === g.street) : undefined;
           const input: ReportInput = {
-            channel: s.r.channel, category: s.r.category, description: description(s.r, catName),
+            channel: s.r.channel,
+            category: s.r.category,
+            description: description(s.r, catName),
             location: { lon: round7(at.lon), lat: round7(at.lat), crs },
-            address: s.r.hotspot ? `${street?.name ?? ''}${s.r.hotspot}` : g ? `${street?.name ?? ''}${community?.name ?? ''}${g.name.replace(community?.name ?? '', '')}` : '',
+            address: s.r.hotspot
+              ? `${street?.name ?? ''}${s.r.hotspot}`
+              : g
+                ? `${street?.name ?? ''}${community?.name ?? ''}${g.name.replace(community?.name ?? '', '')}`
+                : '',
             ...(s.r.condition ? { condition: s.r.condition } : {}),
             ...(s.r.component ? { component_code: s.r.component } : {}),
             ...(s.r.channel.startsWith('hotline') || s.r.channel === 'wechat' || s.r.channel === 'app'
-              ? { reporter: { name: `${pick(rng, SURNAMES)}${rng() < 0.5 ? '先生' : '女士'}`, phone: `1${String(30 + Math.floor(rng() * 60))}****${String(Math.floor(rng() * 10000)).padStart(4, '0')}` } }
+              ? {
+                  reporter: {
+                    name: `${pick(rng, SURNAMES)}${rng() < 0.5 ? '先生' : '女士'}`,
+                    phone: `1${String(30 + Math.floor(rng() * 60))}****${String(Math.floor(rng() * 10000)).padStart(4, '0')}`,
+                  },
+                }
               : {}),
             client_time: new Date(t - Math.floor(rng() * 120) * 1000).toISOString(),
           };
-          const user = s.r.channel === 'collector' ? actor(coll ? `监督员 ${coll.name}` : '监督员', 'collector') : undefined;
-          const res = await intakeCase(db, input, { user, now: new Date(t), duplicates: { radiusM: 50, windowHours: 72 } });
+          const user =
+            s.r.channel === 'collector' ? actor(coll ? `监督员 ${coll.name}` : '监督员', 'collector') : undefined;
+          const res = await intakeCase(db, input, {
+            user,
+            now: new Date(t),
+            duplicates: { radiusM: 50, windowHours: 72 },
+          });
           s.id = res.id;
           applied++;
           const c = await row(s.id);
@@ -200,7 +279,10 @@ export async function loadDemoDispatch(database: Database, opts: DemoDispatchOpt
           break;
         }
         case 'void': {
-          const note = s.duplicates > 0 ? '重复上报，已合并至在办案件' : pick(rng, ['不属于城市管理范畴，已告知来电人', '描述不清且无法联系上报人', '同一问题已由其他渠道受理']);
+          const note =
+            s.duplicates > 0
+              ? '重复上报，已合并至在办案件'
+              : pick(rng, ['不属于城市管理范畴，已告知来电人', '描述不清且无法联系上报人', '同一问题已由其他渠道受理']);
           await act(s, t, { action: 'void', note }, staff('accept'));
           break;
         }
@@ -210,7 +292,12 @@ export async function loadDemoDispatch(database: Database, opts: DemoDispatchOpt
           break;
         case 'verify': {
           const exists = rng() >= W.voidAfterVerifyShare;
-          await act(s, t, { action: 'verify', note: exists ? '现场核实，问题属实' : '现场核实，未发现所述问题' }, collUser);
+          await act(
+            s,
+            t,
+            { action: 'verify', note: exists ? '现场核实，问题属实' : '现场核实，未发现所述问题' },
+            collUser,
+          );
           schedule(s, exists ? 'file' : 'void', work(t, centreDelay(s, 'file')));
           if (!exists) s.duplicates = 0;
           break;
@@ -232,7 +319,12 @@ export async function loadDemoDispatch(database: Database, opts: DemoDispatchOpt
         }
         case 'return': {
           s.returned = true;
-          await act(s, t, { action: 'return', note: '经核查不属于本单位职责，申请回退' }, actor(`${deptName(s.department)} 处置员`));
+          await act(
+            s,
+            t,
+            { action: 'return', note: '经核查不属于本单位职责，申请回退' },
+            actor(`${deptName(s.department)} 处置员`),
+          );
           s.next = { action: 'dispatch', department_code: alternative(s) };
           schedule(s, 'dispatch', work(t, centreDelay(s, 'dispatch')));
           break;
@@ -240,13 +332,26 @@ export async function loadDemoDispatch(database: Database, opts: DemoDispatchOpt
         case 'reassign': {
           s.reassigned = true;
           const dept = alternative(s);
-          await act(s, t, { action: 'reassign', note: `派遣有误，改派${deptName(dept)}`, department_code: dept }, staff('dispatch'));
+          await act(
+            s,
+            t,
+            { action: 'reassign', note: `派遣有误，改派${deptName(dept)}`, department_code: dept },
+            staff('dispatch'),
+          );
           await planDisposal(s, t);
           break;
         }
         case 'park':
           s.parked = true;
-          await act(s, t, { action: 'park', note: pick(rng, ['需协调专项维修资金，暂列挂账', '涉及产权争议，待相关部门协调', '需办理施工许可后处置']) }, staff('dispatch'));
+          await act(
+            s,
+            t,
+            {
+              action: 'park',
+              note: pick(rng, ['需协调专项维修资金，暂列挂账', '涉及产权争议，待相关部门协调', '需办理施工许可后处置']),
+            },
+            staff('dispatch'),
+          );
           schedule(s, 'unpark', work(t, between(rng, W.parkWorkdays[0], W.parkWorkdays[1]) * 8 * 60));
           break;
         case 'unpark':
@@ -268,7 +373,12 @@ export async function loadDemoDispatch(database: Database, opts: DemoDispatchOpt
         }
         case 'rework':
           s.reworks++;
-          await act(s, t, { action: 'rework', note: pick(rng, ['现场核查未处置到位，问题仍然存在', '处置不彻底，需返工']) }, collUser);
+          await act(
+            s,
+            t,
+            { action: 'rework', note: pick(rng, ['现场核查未处置到位，问题仍然存在', '处置不彻底，需返工']) },
+            collUser,
+          );
           await planDisposal(s, t);
           break;
         case 'check':
@@ -281,7 +391,8 @@ export async function loadDemoDispatch(database: Database, opts: DemoDispatchOpt
       }
     } catch (err) {
       failures++;
-      if (failures <= 5) log?.warn(`demo dispatch: case ${s.i} (${s.id}) step ${e.step} failed: ${(err as Error).message}`);
+      if (failures <= 5)
+        log?.warn(`demo dispatch: case ${s.i} (${s.id}) step ${e.step} failed: ${(err as Error).message}`);
     }
     if (log && Date.now() - lastLog > 10_000) {
       lastLog = Date.now();
@@ -289,10 +400,15 @@ export async function loadDemoDispatch(database: Database, opts: DemoDispatchOpt
     }
   }
 
-  const stats = (await sql<{ state: string; n: number }>`select state, count(*)::int as n from case_record group by state order by state`
-    .execute(db)).rows;
+  const stats = (
+    await sql<{
+      state: string;
+      n: number;
+    }>`select state, count(*)::int as n from case_record group by state order by state`.execute(db)
+  ).rows;
   const byState = Object.fromEntries(stats.map((r) => [r.state, r.n]));
-  const figures = (await sql<{ cases: number; events: number; reworked: number; late: number; open_overdue: number; parked: number }>`
+  const figures = (
+    await sql<{ cases: number; events: number; reworked: number; late: number; open_overdue: number; parked: number }>`
     select (select count(*)::int from case_record) as cases,
            (select count(*)::int from case_event) as events,
            (select count(*)::int from case_record where rework_count > 0) as reworked,
@@ -301,18 +417,36 @@ export async function loadDemoDispatch(database: Database, opts: DemoDispatchOpt
             where action = 'dispose' and due is not null and at > due) as late,
            (select count(*)::int from case_record where state not in ('closed', 'voided', 'parked')
               and stage_deadline < ${new Date(end)}) as open_overdue,
-           (select count(distinct case_id)::int from case_event where action = 'park') as parked`.execute(db)).rows[0];
+           (select count(distinct case_id)::int from case_event where action = 'park') as parked`.execute(db)
+  ).rows[0];
   const summary: DemoDispatchSummary = {
-    departments: lib.counts.departments, rules: lib.counts.rules, areaClassZones: lib.counts.zones,
-    collectors: lib.counts.collectors, collectorAreas: lib.counts.areas, components: lib.counts.components,
-    cases: figures.cases, events: figures.events, byState, voided: byState.voided ?? 0, reworked: figures.reworked,
-    parked: figures.parked, disposedLate: figures.late, openOverdue: figures.open_overdue, failures,
-    end: new Date(end).toISOString(), seconds: (Date.now() - started) / 1000,
+    departments: lib.counts.departments,
+    rules: lib.counts.rules,
+    areaClassZones: lib.counts.zones,
+    collectors: lib.counts.collectors,
+    collectorAreas: lib.counts.areas,
+    components: lib.counts.components,
+    cases: figures.cases,
+    events: figures.events,
+    byState,
+    voided: byState.voided ?? 0,
+    reworked: figures.reworked,
+    parked: figures.parked,
+    disposedLate: figures.late,
+    openOverdue: figures.open_overdue,
+    failures,
+    end: new Date(end).toISOString(),
+    seconds: (Date.now() - started) / 1000,
   };
-  const open = Object.entries(byState).filter(([k]) => k !== 'closed' && k !== 'voided').map(([k, n]) => `${n} ${k}`).join(', ');
-  log?.info(`demo dispatch: ${summary.cases} cases (${summary.events} events) in ${summary.seconds.toFixed(1)} s: `
-    + `${byState.closed ?? 0} closed, open ${open || 'none'}; `
-    + `${summary.disposedLate} disposed late, ${summary.openOverdue} open past deadline, ${summary.reworked} reworked, `
-    + `${summary.voided} voided, ${summary.parked} parked (${summary.byState.parked ?? 0} still)${failures ? `, ${failures} failed actions` : ''}`);
+  const open = Object.entries(byState)
+    .filter(([k]) => k !== 'closed' && k !== 'voided')
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ');
+  log?.info(
+    `demo dispatch: ${summary.cases} cases (${summary.events} events) in ${summary.seconds.toFixed(1)} s: ` +
+      `${byState.closed ?? 0} closed, open ${open || 'none'}; ` +
+      `${summary.disposedLate} disposed late, ${summary.openOverdue} open past deadline, ${summary.reworked} reworked, ` +
+      `${summary.voided} voided, ${summary.parked} parked (${summary.byState.parked ?? 0} still)${failures ? `, ${failures} failed actions` : ''}`,
+  );
   return summary;
 }

@@ -7,13 +7,23 @@
 export const DANGER_ACTIONS = new Set(['void', 'return', 'rework']);
 
 export const CHANNEL_LABELS: Record<string, string> = {
-  collector: '监督员上报', hotline_12345: '12345 热线', hotline_12319: '12319 热线', video: '视频监控',
-  leader: '领导交办', app: '公众 App', wechat: '微信', open311: 'Open311',
+  collector: '监督员上报',
+  hotline_12345: '12345 热线',
+  hotline_12319: '12319 热线',
+  video: '视频监控',
+  leader: '领导交办',
+  app: '公众 App',
+  wechat: '微信',
+  open311: 'Open311',
 };
 
 export const ROLE_LABELS: Record<string, string> = {
-  admin: '管理员', gis_editor: '地理信息编辑', dispatcher: '调度员', department_handler: '专业部门',
-  collector: '监督员', viewer: '只读用户',
+  admin: '管理员',
+  gis_editor: '地理信息编辑',
+  dispatcher: '调度员',
+  department_handler: '专业部门',
+  collector: '监督员',
+  viewer: '只读用户',
 };
 
 /** The states of the 待处理 tab for a role: what that role acts on next. */
@@ -24,9 +34,14 @@ export function pendingStates(role: string): string[] {
 }
 
 /** The deadline that matters now: disposal once with a department, else the centre's stage limit. */
-export function currentDeadline(c: { state: string; deadlines: { stage: string | null; dispose: string | null } }): string | null {
+export function currentDeadline(c: {
+  state: string;
+  deadlines: { stage: string | null; dispose: string | null };
+}): string | null {
   const withDepartment = c.state === 'dispatched' || c.state === 'parked';
-  return (withDepartment ? c.deadlines.dispose ?? c.deadlines.stage : c.deadlines.stage ?? c.deadlines.dispose) ?? null;
+  return (
+    (withDepartment ? (c.deadlines.dispose ?? c.deadlines.stage) : (c.deadlines.stage ?? c.deadlines.dispose)) ?? null
+  );
 }
 
 function span(ms: number): string {
@@ -44,7 +59,12 @@ export function relativeDeadline(iso: string, now = Date.now()): { text: string;
 }
 
 const dateTime = new Intl.DateTimeFormat('zh-CN', {
-  year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false,
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hour12: false,
 });
 export function formatTime(iso: string | null | undefined): string {
   if (!iso) return '—';

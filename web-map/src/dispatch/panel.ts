@@ -5,7 +5,16 @@
  * Shown to signed-in users only; users whose role cannot act (viewer, gis_editor) see it without action buttons.
  */
 import type { Map as MaplibreMap } from 'maplibre-gl';
-import { fetchMe, getCase, listCases, listDepartments, postAction, type Case, type Department, type Me } from '../api.js';
+import {
+  fetchMe,
+  getCase,
+  listCases,
+  listDepartments,
+  postAction,
+  type Case,
+  type Department,
+  type Me,
+} from '../api.js';
 import { h } from '../dom.js';
 import { errorText } from '../http.js';
 import { markCase, onCaseClick, reloadCaseTiles, syncCaseTiles } from '../layers/cases.js';
@@ -52,20 +61,36 @@ export async function startDispatch(opts: DispatchOptions): Promise<DispatchHand
   const workflow = await loadWorkflow();
   const { map } = opts;
   const canAct = workflow.acts(me.role);
-  const lists: Record<Tab, { items: Case[]; more: boolean }> = { pending: { items: [], more: false }, overdue: { items: [], more: false } };
+  const lists: Record<Tab, { items: Case[]; more: boolean }> = {
+    pending: { items: [], more: false },
+    overdue: { items: [], more: false },
+  };
   let tab: Tab = 'pending';
   let current: Case | null = null;
   let signature: string | null = null;
   let refreshes = 0;
   let departments: Promise<Department[]> | null = null;
 
-  const queue = createQueue((t) => { tab = t; draw(); }, (id) => void open(id));
+  const queue = createQueue(
+    (t) => {
+      tab = t;
+      draw();
+    },
+    (id) => void open(id),
+  );
   const detail = h('div', { class: 'detail-slot', hidden: true });
-  const panel = h('aside', { id: 'dispatch', class: 'card', 'aria-labelledby': 'dispatch-title', 'data-role': me.role },
-    h('header', {},
+  const panel = h(
+    'aside',
+    { id: 'dispatch', class: 'card', 'aria-labelledby': 'dispatch-title', 'data-role': me.role },
+    h(
+      'header',
+      {},
       h('h2', { id: 'dispatch-title' }, '案件调度'),
-      h('span', { class: 'muted user' }, `${me.name} · ${ROLE_LABELS[me.role] ?? me.role}${canAct ? '' : '（只读）'}`)),
-    queue.el, detail);
+      h('span', { class: 'muted user' }, `${me.name} · ${ROLE_LABELS[me.role] ?? me.role}${canAct ? '' : '（只读）'}`),
+    ),
+    queue.el,
+    detail,
+  );
   document.body.append(panel);
   document.body.classList.add('with-dispatch');
 
@@ -79,7 +104,11 @@ export async function startDispatch(opts: DispatchOptions): Promise<DispatchHand
     try {
       const [pending, overdue] = await Promise.all([
         // A department handler's queue is its own department's cases.
-        listCases({ state: pendingStates(me!.role), limit: LIMIT, ...(me!.role === 'department_handler' && me!.departmentCode ? { department: me!.departmentCode } : {}) }),
+        listCases({
+          state: pendingStates(me!.role),
+          limit: LIMIT,
+          ...(me!.role === 'department_handler' && me!.departmentCode ? { department: me!.departmentCode } : {}),
+        }),
         listCases({ overdue: true, limit: LIMIT }),
       ]);
       lists.pending = { items: pending.items, more: !!pending.next };
@@ -105,17 +134,24 @@ export async function startDispatch(opts: DispatchOptions): Promise<DispatchHand
 
   function show(c: Case) {
     current = c;
-    detail.replaceChildren(renderDetail(c, {
-      canAct, workflow,
-      departments: () => (departments ??= listDepartments().catch((e: unknown) => { departments = null; throw e; })),
-      act: async (body) => {
-        const updated = await postAction(c, body);
-        show(updated.events ? updated : await getCase(updated.id));
-        reloadCaseTiles(map);
-        await refresh(true);
-      },
-      close,
-    }));
+    detail.replaceChildren(
+      renderDetail(c, {
+        canAct,
+        workflow,
+        departments: () =>
+          (departments ??= listDepartments().catch((e: unknown) => {
+            departments = null;
+            throw e;
+          })),
+        act: async (body) => {
+          const updated = await postAction(c, body);
+          show(updated.events ? updated : await getCase(updated.id));
+          reloadCaseTiles(map);
+          await refresh(true);
+        },
+        close,
+      }),
+    );
     detail.hidden = false;
     panel.classList.add('has-detail');
     markCase(map, c.id);
@@ -141,7 +177,13 @@ export async function startDispatch(opts: DispatchOptions): Promise<DispatchHand
       return;
     }
     show(c);
-    map.flyTo({ center: [c.location.lon, c.location.lat], zoom: Math.max(map.getZoom(), 17), offset: offset(), duration: 800, essential: true });
+    map.flyTo({
+      center: [c.location.lon, c.location.lat],
+      zoom: Math.max(map.getZoom(), 17),
+      offset: offset(),
+      duration: 800,
+      essential: true,
+    });
     const grid = c.assignment?.grid?.code;
     if (grid) await opts.selectGrid(grid);
     else opts.clearGrid();
@@ -149,7 +191,9 @@ export async function startDispatch(opts: DispatchOptions): Promise<DispatchHand
 
   if (opts.casesLayer) onCaseClick(map, (id) => void open(id));
   await refresh();
-  setInterval(() => { if (!document.hidden) void refresh(); }, REFRESH_MS);
+  setInterval(() => {
+    if (!document.hidden) void refresh();
+  }, REFRESH_MS);
 
   return { me, canAct, refresh: () => refresh(), open, current: () => current, refreshes: () => refreshes };
 }

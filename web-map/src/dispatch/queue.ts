@@ -16,7 +16,7 @@ export interface QueueView {
 
 const placeOf = (c: Case): string => {
   const a = c.assignment;
-  const name = (v: unknown) => (typeof v === 'string' ? v : (v as { name?: string } | null)?.name ?? '');
+  const name = (v: unknown) => (typeof v === 'string' ? v : ((v as { name?: string } | null)?.name ?? ''));
   return [name(a?.street), name(a?.community)].filter(Boolean).join(' · ');
 };
 
@@ -24,27 +24,57 @@ function row(c: Case, selected: boolean, onSelect: (id: string) => void): HTMLEl
   const deadline = currentDeadline(c);
   const rel = deadline ? relativeDeadline(deadline) : null;
   const late = c.overdue || !!rel?.late;
-  return h('li', {},
-    h('button', {
-      type: 'button', class: `case-row${selected ? ' selected' : ''}${late ? ' late' : ''}`,
-      'data-id': String(c.id), 'data-case-no': c.case_no, 'data-state': c.state,
-      'aria-current': selected ? 'true' : null,
-      onclick: () => onSelect(String(c.id)),
-    },
-    h('span', { class: 'row-top' },
-      h('span', { class: 'case-no mono' }, c.case_no),
-      h('span', { class: 'badge', style: `--badge:${caseColor(c)}` }, c.state_label),
-      c.outside_coverage && h('span', { class: 'tag-outside', title: '上报位置不在任何单元网格内' }, '越界')),
-    h('span', { class: 'row-category' }, c.category.name),
-    h('span', { class: 'row-bottom' },
-      h('span', { class: 'row-place muted' }, placeOf(c) || '—'),
-      rel && h('time', { class: `deadline${late ? ' late' : ''}`, datetime: deadline, title: `时限 ${formatTime(deadline)}` }, rel.text))));
+  return h(
+    'li',
+    {},
+    h(
+      'button',
+      {
+        type: 'button',
+        class: `case-row${selected ? ' selected' : ''}${late ? ' late' : ''}`,
+        'data-id': String(c.id),
+        'data-case-no': c.case_no,
+        'data-state': c.state,
+        'aria-current': selected ? 'true' : null,
+        onclick: () => onSelect(String(c.id)),
+      },
+      h(
+        'span',
+        { class: 'row-top' },
+        h('span', { class: 'case-no mono' }, c.case_no),
+        h('span', { class: 'badge', style: `--badge:${caseColor(c)}` }, c.state_label),
+        c.outside_coverage && h('span', { class: 'tag-outside', title: '上报位置不在任何单元网格内' }, '越界'),
+      ),
+      h('span', { class: 'row-category' }, c.category.name),
+      h(
+        'span',
+        { class: 'row-bottom' },
+        h('span', { class: 'row-place muted' }, placeOf(c) || '—'),
+        rel &&
+          h(
+            'time',
+            { class: `deadline${late ? ' late' : ''}`, datetime: deadline, title: `时限 ${formatTime(deadline)}` },
+            rel.text,
+          ),
+      ),
+    ),
+  );
 }
 
 export function createQueue(onTab: (tab: Tab) => void, onSelect: (id: string) => void): QueueView {
   const tabs: Record<Tab, HTMLButtonElement> = {
-    pending: h('button', { type: 'button', role: 'tab', 'data-tab': 'pending', 'aria-selected': 'true' }, '待处理', h('span', { class: 'count' })),
-    overdue: h('button', { type: 'button', role: 'tab', 'data-tab': 'overdue', 'aria-selected': 'false' }, '超期', h('span', { class: 'count' })),
+    pending: h(
+      'button',
+      { type: 'button', role: 'tab', 'data-tab': 'pending', 'aria-selected': 'true' },
+      '待处理',
+      h('span', { class: 'count' }),
+    ),
+    overdue: h(
+      'button',
+      { type: 'button', role: 'tab', 'data-tab': 'overdue', 'aria-selected': 'false' },
+      '超期',
+      h('span', { class: 'count' }),
+    ),
   };
   const list = h('ol', { class: 'case-queue', 'aria-live': 'polite' });
   const message = h('p', { class: 'queue-message', hidden: true });
@@ -54,7 +84,13 @@ export function createQueue(onTab: (tab: Tab) => void, onSelect: (id: string) =>
       onTab(tab);
     });
   }
-  const el = h('div', { class: 'queue' }, h('div', { class: 'tabs', role: 'tablist' }, tabs.pending, tabs.overdue), list, message);
+  const el = h(
+    'div',
+    { class: 'queue' },
+    h('div', { class: 'tabs', role: 'tablist' }, tabs.pending, tabs.overdue),
+    list,
+    message,
+  );
 
   return {
     el,

@@ -12,22 +12,40 @@ export const CASE_SELECTED_LAYER = 'case-selected';
 
 /** Map and badge colour per state; overdue cases are drawn in OVERDUE_COLOR whatever their state. */
 export const STATE_COLORS: Record<string, string> = {
-  reported: '#f08c00', verifying: '#e8b100', accepted: '#1c7ed6', filed: '#4263eb', dispatched: '#7048e8',
-  disposed: '#0ca678', checked: '#2f9e44', closed: '#868e96', voided: '#adb5bd', parked: '#a0622d',
+  reported: '#f08c00',
+  verifying: '#e8b100',
+  accepted: '#1c7ed6',
+  filed: '#4263eb',
+  dispatched: '#7048e8',
+  disposed: '#0ca678',
+  checked: '#2f9e44',
+  closed: '#868e96',
+  voided: '#adb5bd',
+  parked: '#a0622d',
 };
 export const OVERDUE_COLOR = '#e03131';
 export const OTHER_STATE_COLOR = '#495057';
 
 /** The colour of a case's point and badge. */
 export const caseColor = (c: { state: string; overdue: boolean }): string =>
-  (c.overdue ? OVERDUE_COLOR : STATE_COLORS[c.state] ?? OTHER_STATE_COLOR);
+  c.overdue ? OVERDUE_COLOR : (STATE_COLORS[c.state] ?? OTHER_STATE_COLOR);
 
 export function casesStyle(ctx: StyleContext): StylePart {
   const cases = ctx.tiles.cases;
   if (!cases) return { sources: {}, layers: [] };
-  const color = ['case', ['==', ['get', 'overdue'], true], OVERDUE_COLOR,
-    ['match', ['get', 'state'], ...Object.entries(STATE_COLORS).flat(), OTHER_STATE_COLOR]];
-  const base = { type: 'circle' as const, source: 'cases', 'source-layer': 'cases', minzoom: cases.minzoom, ...inGroup('cases') };
+  const color = [
+    'case',
+    ['==', ['get', 'overdue'], true],
+    OVERDUE_COLOR,
+    ['match', ['get', 'state'], ...Object.entries(STATE_COLORS).flat(), OTHER_STATE_COLOR],
+  ];
+  const base = {
+    type: 'circle' as const,
+    source: 'cases',
+    'source-layer': 'cases',
+    minzoom: cases.minzoom,
+    ...inGroup('cases'),
+  };
   // On top of everything, labels included (a label must not hide a case).
   return {
     sources: { cases: tileSource(tileJsonUrl('cases')) },
@@ -35,7 +53,8 @@ export function casesStyle(ctx: StyleContext): StylePart {
       {
         band: 'top',
         layer: {
-          id: CASE_LAYER, ...base,
+          id: CASE_LAYER,
+          ...base,
           paint: {
             'circle-color': color as never,
             'circle-radius': ['interpolate', ['linear'], ['zoom'], 10, 2.5, 14, 4.5, 18, 8],
@@ -48,7 +67,8 @@ export function casesStyle(ctx: StyleContext): StylePart {
       {
         band: 'top',
         layer: {
-          id: CASE_SELECTED_LAYER, ...base,
+          id: CASE_SELECTED_LAYER,
+          ...base,
           filter: ['==', ['to-string', ['get', 'id']], ''],
           paint: {
             'circle-color': 'rgba(0,0,0,0)',
@@ -64,7 +84,8 @@ export function casesStyle(ctx: StyleContext): StylePart {
 
 /** Rings the case with this id (none with null). */
 export function markCase(map: MaplibreMap, id: string | number | null): void {
-  if (map.getLayer(CASE_SELECTED_LAYER)) map.setFilter(CASE_SELECTED_LAYER, ['==', ['to-string', ['get', 'id']], id === null ? '' : String(id)]);
+  if (map.getLayer(CASE_SELECTED_LAYER))
+    map.setFilter(CASE_SELECTED_LAYER, ['==', ['to-string', ['get', 'id']], id === null ? '' : String(id)]);
 }
 
 /**
@@ -73,7 +94,8 @@ export function markCase(map: MaplibreMap, id: string | number | null): void {
  * then it tries once more a little later.
  */
 export function reloadCaseTiles(map: MaplibreMap, retry = true): void {
-  const source = map.getSource('cases') as { setUrl?: (url: string) => unknown; url?: string; tiles?: string[] } | undefined;
+  const source = map.getSource('cases') as
+    { setUrl?: (url: string) => unknown; url?: string; tiles?: string[] } | undefined;
   if (!source?.setUrl || !source.url) return;
   const before = source.tiles?.[0];
   const onData = (e: MapSourceDataEvent) => {
@@ -90,12 +112,15 @@ export function reloadCaseTiles(map: MaplibreMap, retry = true): void {
  * request, no tile traffic when nothing changed.
  */
 export async function syncCaseTiles(map: MaplibreMap): Promise<void> {
-  const source = map.getSource('cases') as { setUrl?: (url: string) => unknown; url?: string; tiles?: string[] } | undefined;
+  const source = map.getSource('cases') as
+    { setUrl?: (url: string) => unknown; url?: string; tiles?: string[] } | undefined;
   if (!source?.setUrl || !source.url) return;
   try {
     const tilejson = await fetchTileJson('cases', true);
     if (tilejson.tiles?.[0] && tilejson.tiles[0] !== source.tiles?.[0]) source.setUrl(source.url);
-  } catch { /* try again at the next refresh */ }
+  } catch {
+    /* try again at the next refresh */
+  }
 }
 
 /** Calls back with the id of a clicked case point; pointer cursor over points. Only when the style has the layer. */
@@ -104,6 +129,10 @@ export function onCaseClick(map: MaplibreMap, fn: (id: string) => void): void {
     const id = e.features?.[0]?.properties?.id as string | number | undefined;
     if (id !== undefined) fn(String(id));
   });
-  map.on('mouseenter', CASE_LAYER, () => { map.getCanvas().style.cursor = 'pointer'; });
-  map.on('mouseleave', CASE_LAYER, () => { map.getCanvas().style.cursor = ''; });
+  map.on('mouseenter', CASE_LAYER, () => {
+    map.getCanvas().style.cursor = 'pointer';
+  });
+  map.on('mouseleave', CASE_LAYER, () => {
+    map.getCanvas().style.cursor = '';
+  });
 }

@@ -28,7 +28,14 @@ export const COLORS = {
 };
 
 /** CSS font families for the labels (no glyph server: MapLibre draws them with the browser's fonts). */
-export const FONT = ['Noto Sans CJK SC', 'Source Han Sans SC', 'Microsoft YaHei', 'PingFang SC', 'WenQuanYi Micro Hei', 'sans-serif'];
+export const FONT = [
+  'Noto Sans CJK SC',
+  'Source Han Sans SC',
+  'Microsoft YaHei',
+  'PingFang SC',
+  'WenQuanYi Micro Hei',
+  'sans-serif',
+];
 /** The first name is only read by MapLibre to pick the weight (bold); the browser skips it as an unknown family. */
 export const FONT_BOLD = ['Noto Sans CJK SC Bold', ...FONT];
 
@@ -40,7 +47,7 @@ export type LayerGroup = 'streets' | 'communities' | 'grids' | 'cases';
  * must never be hidden (case points). Within a band layers draw in the order the modules add them.
  */
 export const BANDS = ['fill', 'mesh', 'boundary', 'selection', 'label', 'top'] as const;
-export type Band = typeof BANDS[number];
+export type Band = (typeof BANDS)[number];
 
 /** What a module adds to the style. */
 export interface StylePart {
@@ -57,8 +64,11 @@ export interface StyleContext {
 export const emptyFc = { type: 'FeatureCollection' as const, features: [] };
 
 /** A vector source of a server tile layer: MapLibre loads its TileJSON (and re-reads it for a new layer version). */
-export const tileSource = (url: string, promoteId?: string): SourceSpecification =>
-  ({ type: 'vector', url, ...(promoteId ? { promoteId } : {}) });
+export const tileSource = (url: string, promoteId?: string): SourceSpecification => ({
+  type: 'vector',
+  url,
+  ...(promoteId ? { promoteId } : {}),
+});
 
 /** The switcher entry of a style layer. */
 export const inGroup = (group: LayerGroup) => ({ metadata: { group } });

@@ -12,37 +12,64 @@ export function gridsStyle(ctx: StyleContext): StylePart {
   const part: StylePart = {
     sources: { selection: { type: 'geojson', data: emptyFc } },
     layers: [
-      { band: 'selection', layer: { id: 'selection-fill', type: 'fill', source: 'selection', paint: { 'fill-color': COLORS.selectedFill, 'fill-opacity': 0.4 } } },
       {
         band: 'selection',
-        layer: { id: 'selection-line', type: 'line', source: 'selection', layout: { 'line-join': 'round' }, paint: { 'line-color': COLORS.selected, 'line-width': 3 } },
+        layer: {
+          id: 'selection-fill',
+          type: 'fill',
+          source: 'selection',
+          paint: { 'fill-color': COLORS.selectedFill, 'fill-opacity': 0.4 },
+        },
+      },
+      {
+        band: 'selection',
+        layer: {
+          id: 'selection-line',
+          type: 'line',
+          source: 'selection',
+          layout: { 'line-join': 'round' },
+          paint: { 'line-color': COLORS.selected, 'line-width': 3 },
+        },
       },
     ],
   };
   const grids = ctx.tiles.grids;
   if (!grids) return part;
   part.sources.grids = tileSource(tileJsonUrl('grids'), 'code');
-  part.layers.push({
-    band: 'fill',
-    layer: {
-      id: GRID_FILL, type: 'fill', source: 'grids', 'source-layer': 'grids', minzoom: grids.minzoom, ...inGroup('grids'),
-      paint: {
-        'fill-color': COLORS.gridFill,
-        'fill-opacity': ['case', ['boolean', ['feature-state', 'hover'], false], 0.55, 0.18],
+  part.layers.push(
+    {
+      band: 'fill',
+      layer: {
+        id: GRID_FILL,
+        type: 'fill',
+        source: 'grids',
+        'source-layer': 'grids',
+        minzoom: grids.minzoom,
+        ...inGroup('grids'),
+        paint: {
+          'fill-color': COLORS.gridFill,
+          'fill-opacity': ['case', ['boolean', ['feature-state', 'hover'], false], 0.55, 0.18],
+        },
       },
     },
-  }, {
-    band: 'mesh',
-    layer: {
-      id: 'grid-line', type: 'line', source: 'grids', 'source-layer': 'grids', minzoom: grids.minzoom, ...inGroup('grids'),
-      layout: { 'line-join': 'round' },
-      paint: {
-        'line-color': COLORS.grid,
-        'line-width': ['interpolate', ['linear'], ['zoom'], 13, 0.3, 15, 0.7, 18, 1.4],
-        'line-opacity': ['interpolate', ['linear'], ['zoom'], 13, 0.45, 15, 0.85],
+    {
+      band: 'mesh',
+      layer: {
+        id: 'grid-line',
+        type: 'line',
+        source: 'grids',
+        'source-layer': 'grids',
+        minzoom: grids.minzoom,
+        ...inGroup('grids'),
+        layout: { 'line-join': 'round' },
+        paint: {
+          'line-color': COLORS.grid,
+          'line-width': ['interpolate', ['linear'], ['zoom'], 13, 0.3, 15, 0.7, 18, 1.4],
+          'line-opacity': ['interpolate', ['linear'], ['zoom'], 13, 0.45, 15, 0.85],
+        },
       },
     },
-  });
+  );
   return part;
 }
 

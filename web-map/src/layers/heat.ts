@@ -50,10 +50,12 @@ async function fillCategories(): Promise<void> {
   try {
     const categories = await listCategories();
     const majors = new Map<string, { kind: 'component' | 'matter'; code: string; name: string }>();
-    for (const c of categories) majors.set(`${c.kind}:${c.major_code}`, { kind: c.kind, code: c.major_code, name: c.major_name });
+    for (const c of categories)
+      majors.set(`${c.kind}:${c.major_code}`, { kind: c.kind, code: c.major_code, name: c.major_name });
     for (const kind of ['matter', 'component'] as const) {
       const group = h('optgroup', { label: KIND_LABELS[kind] });
-      for (const [key, m] of majors) if (m.kind === kind) group.append(h('option', { value: key }, `${m.code} ${m.name}`));
+      for (const [key, m] of majors)
+        if (m.kind === kind) group.append(h('option', { value: key }, `${m.code} ${m.name}`));
       if (group.children.length) select.append(group);
     }
   } catch {
@@ -90,7 +92,14 @@ export interface HeatState {
 export function startHeat(overlay: Overlay): HeatState {
   let seq = 0;
   const state: HeatState = {
-    visible: false, points: 0, total: 0, loading: false, error: null, query: {}, layer: null, loads: 0,
+    visible: false,
+    points: 0,
+    total: 0,
+    loading: false,
+    error: null,
+    query: {},
+    layer: null,
+    loads: 0,
     refresh,
   };
 
@@ -122,7 +131,13 @@ export function startHeat(overlay: Overlay): HeatState {
       overlay.setLayers(HEAT_GROUP, [layer]);
       // The overlay may place a copy of the layer (with its beforeId): keep the one deck.gl draws.
       const drawn = overlay.layers().find((l) => l.id === layer.id) as HeatmapLayer<Point> | undefined;
-      Object.assign(state, { visible: true, points: r.points.length, total: r.total, layer: drawn ?? layer, error: null });
+      Object.assign(state, {
+        visible: true,
+        points: r.points.length,
+        total: r.total,
+        layer: drawn ?? layer,
+        error: null,
+      });
       setHeatMessage(r.points.length ? `共 ${r.total} 件案件` : '所选范围内没有案件');
     } catch (e) {
       if (mine !== seq) return;

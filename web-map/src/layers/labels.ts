@@ -11,7 +11,16 @@ import type { Map as MaplibreMap, GeoJSONSource } from 'maplibre-gl';
 import type { Feature, Geometry, Position } from 'geojson';
 import { fetchRegions } from '../api.js';
 import { insideStretches, labelPoints } from '../geo.js';
-import { COLORS, emptyFc, FONT, FONT_BOLD, inGroup, type LayerGroup, type StyleContext, type StylePart } from './common.js';
+import {
+  COLORS,
+  emptyFc,
+  FONT,
+  FONT_BOLD,
+  inGroup,
+  type LayerGroup,
+  type StyleContext,
+  type StylePart,
+} from './common.js';
 
 /** Grid codes show from this zoom (a choice of the map, not a server fact), never below the grid tiles. */
 export const GRID_LABEL_MINZOOM = 16;
@@ -19,11 +28,24 @@ export const GRID_LABEL_MINZOOM = 16;
 export const DECK_BEFORE_ID = 'grid-label';
 
 /** A region-name layer; `sizes` are the text-size curve's zoom/size stops. */
-function nameLayer(id: string, group: LayerGroup, zoom: [number, number], font: string[], sizes: number[], color: string, halo: number) {
+function nameLayer(
+  id: string,
+  group: LayerGroup,
+  zoom: [number, number],
+  font: string[],
+  sizes: number[],
+  color: string,
+  halo: number,
+) {
   return {
     band: 'label' as const,
     layer: {
-      id, type: 'symbol' as const, source: `${id}s`, minzoom: zoom[0], maxzoom: zoom[1], ...inGroup(group),
+      id,
+      type: 'symbol' as const,
+      source: `${id}s`,
+      minzoom: zoom[0],
+      maxzoom: zoom[1],
+      ...inGroup(group),
       layout: {
         'text-field': ['get', 'name'] as never,
         'text-font': font,
@@ -48,10 +70,20 @@ export function labelsStyle(ctx: StyleContext): StylePart {
       {
         band: 'label',
         layer: {
-          id: DECK_BEFORE_ID, type: 'symbol', source: 'grid-labels', minzoom: gridMin, ...inGroup('grids'),
+          id: DECK_BEFORE_ID,
+          type: 'symbol',
+          source: 'grid-labels',
+          minzoom: gridMin,
+          ...inGroup('grids'),
           layout: {
             // The 15-digit code; its name on a second line one zoom level later.
-            'text-field': ['step', ['zoom'], ['get', 'code'], gridMin + 1, ['concat', ['get', 'code'], '\n', ['get', 'name']]],
+            'text-field': [
+              'step',
+              ['zoom'],
+              ['get', 'code'],
+              gridMin + 1,
+              ['concat', ['get', 'code'], '\n', ['get', 'name']],
+            ],
             'text-font': FONT,
             'text-size': ['interpolate', ['linear'], ['zoom'], gridMin, 10, gridMin + 2, 13],
             'text-line-height': 1.3,
@@ -73,10 +105,15 @@ function widest(stretches: [number, number][]): [number, number] | null {
   stretches.sort((a, b) => a[0] - b[0]);
   let best: [number, number] | null = null;
   let cur: [number, number] = [...stretches[0]];
-  const consider = (s: [number, number]) => { if (!best || s[1] - s[0] > best[1] - best[0]) best = s; };
+  const consider = (s: [number, number]) => {
+    if (!best || s[1] - s[0] > best[1] - best[0]) best = s;
+  };
   for (const s of stretches.slice(1)) {
     if (s[0] <= cur[1] + 1e-9) cur[1] = Math.max(cur[1], s[1]);
-    else { consider(cur); cur = [...s]; }
+    else {
+      consider(cur);
+      cur = [...s];
+    }
   }
   consider(cur);
   return best;
@@ -91,20 +128,28 @@ export function gridLabelPoints(map: MaplibreMap): Feature[] {
     if (!code) continue;
     const polys = g.type === 'Polygon' ? [g.coordinates] : g.type === 'MultiPolygon' ? g.coordinates : [];
     let entry = pieces.get(code);
-    if (!entry) pieces.set(code, entry = { name: String(f.properties?.name ?? ''), polygons: [] });
+    if (!entry) pieces.set(code, (entry = { name: String(f.properties?.name ?? ''), polygons: [] }));
     entry.polygons.push(...polys);
   }
   const out: Feature[] = [];
   for (const [code, { name, polygons }] of pieces) {
-    let s = Infinity, n = -Infinity;
-    for (const p of polygons) for (const [, y] of p[0]) { if (y < s) s = y; if (y > n) n = y; }
+    let s = Infinity,
+      n = -Infinity;
+    for (const p of polygons)
+      for (const [, y] of p[0]) {
+        if (y < s) s = y;
+        if (y > n) n = y;
+      }
     if (!Number.isFinite(s)) continue;
     let best: Position | null = null;
     let bestWidth = -1;
     for (const t of [0.5, 0.4, 0.6, 0.3, 0.7]) {
       const y = s + (n - s) * t;
       const w = widest(insideStretches(polygons, y));
-      if (w && w[1] - w[0] > bestWidth) { bestWidth = w[1] - w[0]; best = [(w[0] + w[1]) / 2, y]; }
+      if (w && w[1] - w[0] > bestWidth) {
+        bestWidth = w[1] - w[0];
+        best = [(w[0] + w[1]) / 2, y];
+      }
     }
     if (best) out.push({ type: 'Feature', properties: { code, name }, geometry: { type: 'Point', coordinates: best } });
   }
@@ -123,10 +168,13 @@ export function gridLabelTracker(map: MaplibreMap): { update(): boolean } {
       if (!layer || map.getZoom() < layer.minzoom - 0.5 || !map.getSource('grids')) return false;
       const features = gridLabelPoints(map);
       // Skip the upload when nothing changed (idle fires after every hover repaint too).
-      const key = features.map((f) => {
-        const [x, y] = (f.geometry as { coordinates: number[] }).coordinates;
-        return `${(f.properties as { code: string }).code}@${x.toFixed(6)},${y.toFixed(6)}`;
-      }).sort().join(';');
+      const key = features
+        .map((f) => {
+          const [x, y] = (f.geometry as { coordinates: number[] }).coordinates;
+          return `${(f.properties as { code: string }).code}@${x.toFixed(6)},${y.toFixed(6)}`;
+        })
+        .sort()
+        .join(';');
       if (key === last) return false;
       last = key;
       (map.getSource('grid-labels') as GeoJSONSource).setData({ type: 'FeatureCollection', features });
