@@ -86,13 +86,11 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
 
   const renderedCases = () =>
     page.evaluate(() =>
-      window
-        .__wangge!.map.queryRenderedFeatures({ layers: ['case-point'] })
-        .map((f) => ({
-          id: f.properties.id as number,
-          state: f.properties.state as string,
-          overdue: f.properties.overdue as boolean,
-        })),
+      window.__wangge!.map.queryRenderedFeatures({ layers: ['case-point'] }).map((f) => ({
+        id: f.properties.id as number,
+        state: f.properties.state as string,
+        overdue: f.properties.overdue as boolean,
+      })),
     );
 
   before(async function () {
