@@ -7,6 +7,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { Api } from '../http/api.js';
 import { areaClassRoutes } from './area-classes.js';
+import { collectorAreaRoutes } from './collector-areas.js';
 import { collectorRoutes } from './collectors.js';
 import { componentRoutes } from './components.js';
 import { departmentRoutes } from './departments.js';
@@ -17,5 +18,6 @@ export function responsibilityRoutes(api: Api, db: Kysely<DB>): void {
   ruleRoutes(api, db);
   areaClassRoutes(api, db);
   collectorRoutes(api, db);
+  collectorAreaRoutes(api, db);
   componentRoutes(api, db);
 }
