@@ -288,8 +288,13 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
     } finally {
       browser!.ignore = null;
     }
+    // The panel sent the version it showed (If-Match): the server refuses the stale view with 412 and its detail.
     const message = await page.textContent(`${detail} .action-error`);
-    expect(message).to.match(/^操作失败：当前状态不允许此操作：.*parked/);
+    expect(message).to.match(
+      /^操作失败：数据已被他人修改，请刷新后重试：case \d+ was changed by someone else: it is at version \d+/,
+    );
+    const stored = await api<{ state: string }>('GET', `/api/cases/${reported.id}`);
+    expect(stored.state, 'the stale 改派 changed nothing').to.equal('parked');
     expect(await page.isEnabled(`${detail} .action-form button[type="submit"]`), 'the form can be sent again').to.equal(
       true,
     );
