@@ -33,9 +33,11 @@
 #   PG_DIR    cluster directory (see above)
 #   PG_PORT   preferred port (default 54329; another free port is chosen if busy)
 #   PG_BIN    PostgreSQL binaries (default /usr/lib/postgresql/15/bin)
+#   PG_DURABLE=1  keep fsync, synchronous_commit and full_page_writes on (the
+#             fault script: an acknowledged commit must survive a crash)
 #
 # Settings are for a disposable cluster: fsync, synchronous_commit and
-# full_page_writes are off.  Never put data you care about in it.
+# full_page_writes are off unless PG_DURABLE=1.  Never put data you care about in it.
 # Role `wangge` (password `wangge`) is a SUPERUSER: tests create databases.
 # PostGIS is installed in template1 too, so every new database has it.
 
@@ -195,10 +197,10 @@ listen_addresses = '127.0.0.1'
 port = $1
 unix_socket_directories = '$SOCK_DIR'
 max_connections = 100
-fsync = off
-synchronous_commit = off
-full_page_writes = off
 EOF
+  if [[ "${PG_DURABLE:-}" != 1 ]]; then
+    printf 'fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n' | as_owner tee -a "$DATA/wangge.conf" >/dev/null
+  fi
 }
 
 start_cluster() {  # start on a free port (retrying if it is grabbed meanwhile); sets PORT

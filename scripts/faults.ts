@@ -58,7 +58,12 @@ function startServer(env: NodeJS.ProcessEnv): Promise<Server> {
       if (m && /wangge is running: .*\n( {2}admin token.*\n)?\n/.test(s.output) && !s.url) {
         clearTimeout(timer);
         s.url = m[1].replace(/\/$/, '');
-        s.token = /admin token \(shown once, keep it\): (\S+)/.exec(s.output)?.[1];
+        // Not a terminal: the server writes the admin token to a 0600 file and prints only its path.
+        const file = /admin token written to (\S+) \(mode 0600;/.exec(s.output)?.[1];
+        s.token = file
+          ? fs.readFileSync(file, 'utf8').trim()
+          : /admin token \(shown once, keep it\): (\S+)/.exec(s.output)?.[1];
+        if (file) fs.rmSync(file);
         resolve(s);
       }
     };
@@ -161,7 +166,8 @@ async function postgresScenario(): Promise<void> {
   const pgDir = fs.mkdtempSync(path.join(os.tmpdir(), 'wangge-faults-pg-'));
   fs.chmodSync(pgDir, 0o777); // the server runs as `postgres` when we are root
   const port = await freePort();
-  const env = { ...process.env, PG_DIR: pgDir, PG_PORT: String(port) };
+  // Durable settings: with synchronous_commit off an acknowledged commit may be lost by `-m immediate`.
+  const env = { ...process.env, PG_DIR: pgDir, PG_PORT: String(port), PG_DURABLE: '1' };
   const url = execFileSync('bash', ['scripts/db-up.sh'], {
     cwd: ROOT,
     env,
