@@ -235,6 +235,10 @@ export async function randomLibrary(db: Kysely<DB>, seed: number): Promise<strin
       validFrom: rng() < 0.2 ? pick(rng, DATES) : null,
       validTo: rng() < 0.2 ? pick(rng, DATES) : null,
     };
+    // A validity period ends on or after its start (the table checks it): order a drawn pair.
+    if (spec.validFrom && spec.validTo && spec.validTo < spec.validFrom) {
+      [spec.validFrom, spec.validTo] = [spec.validTo, spec.validFrom];
+    }
     await insertRule(db, spec);
     last = spec;
   }
