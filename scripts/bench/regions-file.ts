@@ -54,7 +54,9 @@ export function regionsFile(o: RegionsFileOptions): { type: 'FeatureCollection';
   for (let si = 0; si < streets; si++)
     for (let sj = 0; sj < streets; sj++) {
       const street = `${o.district}${pad(si * streets + sj + 1, 3)}`;
-      features.push(feature(street, `基准街道${street.slice(-3)}`, poly(si * 60, sj * 60, si * 60 + 60, sj * 60 + 60, 0)));
+      features.push(
+        feature(street, `基准街道${street.slice(-3)}`, poly(si * 60, sj * 60, si * 60 + 60, sj * 60 + 60, 0)),
+      );
       for (let ci = 0; ci < 6; ci++)
         for (let cj = 0; cj < 6; cj++) {
           const community = `${street}${pad(ci * 6 + cj + 1, 3)}`;

@@ -68,7 +68,10 @@ describe(`a large import does not hold the database (${DRIVER})`, function () {
     expect(summary.counts.community.inserted).to.equal(36);
     // One transaction holding the session from the first staged row to the end would let none through.
     expect(during, 'reads answered between the first staged batch and the end').to.be.greaterThan(5);
-    expect([...new Set(seen)].filter((n) => n !== 0 && n !== 3600), 'partial states seen').to.deep.equal([]);
+    expect(
+      [...new Set(seen)].filter((n) => n !== 0 && n !== 3600),
+      'partial states seen',
+    ).to.deep.equal([]);
     expect(await liveGrids(database)).to.equal(3600);
     expect(await stageTables(database)).to.deep.equal([]);
   });
