@@ -41,7 +41,7 @@ export function buildApp({ config, database, log }: AppDeps): Koa {
   healthRoutes(api, database, VERSION);
   gridRoutes(api, database.db);
   tileRoutes(api, database, config, config.tileEncoder);
-  importExportRoutes(api, database);
+  importExportRoutes(api, database, config.bodyLimitBytes);
   webConfigRoutes(api, config);
   userRoutes(api, database.db);
   categoryRoutes(api, database.db);

@@ -32,6 +32,8 @@ export interface RouteSpec {
   produces?: string;
   /** Schema of the success response, for the OpenAPI document. */
   response?: JsonSchema;
+  /** The handler reads and checks the body itself (e.g. off the main thread); `body` only documents it. */
+  rawBody?: boolean;
   /** Largest accepted body for this route (default: BODY_LIMIT_MB). */
   bodyLimitBytes?: number;
   /** Extra documented statuses, e.g. { 404: 'unknown code' }. */
@@ -82,7 +84,7 @@ export class Api {
       const params = spec.params ? check(spec.params, { ...ctx.params }, 'path') : ctx.params;
       const query = spec.query ? check(spec.query, { ...ctx.query }, 'query') : ctx.query;
       let body: unknown;
-      if (spec.body)
+      if (spec.body && !spec.rawBody)
         body = check(spec.body, await readJson(ctx, spec.bodyLimitBytes ?? this.opts.bodyLimitBytes), 'body');
       await handler(ctx, { query, params, body, user: user as UserOf<S>, ifMatch: parseIfMatch(ctx.get('If-Match')) });
     });

@@ -3,11 +3,14 @@ import { Readable } from 'node:stream';
 import type { Database } from '../db/open.js';
 import { scopePrefix } from '../auth/policy.js';
 import type { Api } from '../http/api.js';
-import { HttpError, forbidden } from '../http/problem.js';
+import { readJsonBytes } from '../http/body.js';
+import { HttpError, badRequest, forbidden, validationError } from '../http/problem.js';
 import { EXPORT_LAYERS, exportGeoJson, type ExportLayer } from './export.js';
-import { ImportRejected, describeIssue, importRegions } from './import.js';
+import { ImportRejected, describeIssue, importFeatures } from './import.js';
+import { MAX_ISSUES } from './checks.js';
+import { parseRegionsFile } from './parse.js';
 
-export function importExportRoutes(api: Api, database: Database): void {
+export function importExportRoutes(api: Api, database: Database, bodyLimitBytes: number): void {
   api.route(
     {
       method: 'post',
@@ -23,11 +26,17 @@ export function importExportRoutes(api: Api, database: Database): void {
         required: ['type', 'features'],
         properties: { type: { const: 'FeatureCollection' }, features: { type: 'array' } },
       },
+      // Parsed and checked in a worker thread: a whole city's file must not stall every other request.
+      rawBody: true,
       errors: { 403: 'a feature lies outside your region scope', 422: 'the file has problems; nothing was stored' },
     },
-    async (ctx, { body, user }) => {
+    async (ctx, { user }) => {
+      const parsed = await parseRegionsFile(await readJsonBytes(ctx, bodyLimitBytes));
+      if (parsed.kind === 'not-json') throw badRequest(parsed.message);
+      if (parsed.kind === 'edges') throw validationError(parsed.errors.map((e) => e.message).join('; '), parsed.errors);
       try {
-        const summary = await importRegions(database, body, {
+        if (parsed.issues.length) throw new ImportRejected(parsed.issues.slice(0, MAX_ISSUES));
+        const summary = await importFeatures(database, parsed.features, {
           actor: user,
           scope: scopePrefix(user) || undefined,
         });

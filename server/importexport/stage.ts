@@ -81,7 +81,7 @@ export async function fillStage(
         from (select s.idx, s.code, s.name, s.level, ST_SetSRID(ST_GeomFromGeoJSON(s.g), 4326) as g
               from unnest(${batch.map((f) => f.index)}::int[], ${batch.map((f) => f.code)}::text[],
                           ${batch.map((f) => f.name)}::text[], ${batch.map((f) => f.level)}::text[],
-                          ${batch.map((f) => JSON.stringify(f.geometry))}::text[]) as s(idx, code, name, level, g)) f`.execute(
+                          ${batch.map((f) => (typeof f.geometry === 'string' ? f.geometry : JSON.stringify(f.geometry)))}::text[]) as s(idx, code, name, level, g)) f`.execute(
         stage.db,
       ),
     );

@@ -18,7 +18,8 @@ export interface StagedFeature {
   code: string;
   name: string;
   level: Level;
-  geometry: { type: 'Polygon' | 'MultiPolygon'; coordinates: unknown };
+  /** The GeoJSON geometry, or its JSON text (as the parsing worker sends it). */
+  geometry: { type: 'Polygon' | 'MultiPolygon'; coordinates: unknown } | string;
 }
 
 const LEVEL_ALIASES: Record<string, Level> = {

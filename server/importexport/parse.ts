@@ -1,0 +1,34 @@
+/**
+ * Parsing and checking an import file off the main thread: a 50 MB GeoJSON takes a second or more to parse and walk,
+ * and the server must keep answering meanwhile. The worker (parse-worker.ts) runs the same checks as an ordinary JSON
+ * body (edge checks) and the import's structure checks, and sends back only the features, each geometry already
+ * serialised for staging.
+ */
+import { Worker } from 'node:worker_threads';
+import type { ProblemFieldError } from '../http/problem.js';
+import type { ImportIssue, StagedFeature } from './validate.js';
+
+export type ParsedFile =
+  | { kind: 'not-json'; message: string }
+  | { kind: 'edges'; errors: ProblemFieldError[] }
+  | { kind: 'checked'; features: StagedFeature[]; issues: ImportIssue[] };
+
+/** Parses and checks the bytes of an import file in a worker thread. */
+export function parseRegionsFile(bytes: Buffer): Promise<ParsedFile> {
+  return new Promise((resolve, reject) => {
+    // A copy the worker owns (transferred, not cloned): the request's buffer may be a slice of a pooled one.
+    const own = new Uint8Array(bytes);
+    const worker = new Worker(new URL('./parse-boot.mjs', import.meta.url), {
+      workerData: own,
+      transferList: [own.buffer],
+    });
+    worker.once('message', (m: ParsedFile) => {
+      resolve(m);
+      void worker.terminate();
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`the import parser stopped with exit code ${code}`));
+    });
+  });
+}
