@@ -5,6 +5,7 @@
 import { expect } from 'chai';
 import { sql } from 'kysely';
 import { createUser } from '../../server/auth/tokens.js';
+import { STATES } from '../../server/cases/workflow.js';
 import { wgs84ToGcj02 } from '../../server/geo/crs.js';
 import { useMicroCityServer } from '../helpers/micro-server.js';
 import { DRIVER } from '../helpers/db.js';
@@ -279,18 +280,7 @@ describe(`case intake (${DRIVER})`, () => {
 
   it('GET /api/workflow describes states and actions as data', async () => {
     const w = (await (await fetch(`${env.server.url}/api/workflow`)).json()) as any;
-    expect(w.states.map((s: any) => s.state)).to.deep.equal([
-      'reported',
-      'verifying',
-      'accepted',
-      'filed',
-      'dispatched',
-      'parked',
-      'disposed',
-      'checked',
-      'closed',
-      'voided',
-    ]);
+    expect(w.states.map((s: any) => s.state)).to.deep.equal([...STATES]);
     expect(w.states.find((s: any) => s.state === 'dispatched')).to.deep.equal({
       state: 'dispatched',
       label: '处置中',
