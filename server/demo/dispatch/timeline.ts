@@ -50,7 +50,7 @@ export interface Sim {
   /** The planned disposal (after an urge). */
   disposeAt?: number;
   late?: boolean;
-  next?: { action: string; note?: string; department_code?: string };
+  next?: ActionInput;
 }
 
 export interface Event {
