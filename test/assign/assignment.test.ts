@@ -8,11 +8,13 @@ import { assign, type Assignment } from '../../server/assign/assign.js';
 import { wgs84ToBd09, wgs84ToGcj02 } from '../../server/geo/crs.js';
 import { useMicroCityServer } from '../helpers/micro-server.js';
 import { DRIVER } from '../helpers/db.js';
+import { request } from '../helpers/http.js';
 import { cell, handMadeLibrary } from './library.js';
 
 describe(`assignment and precedence on the micro-city (${DRIVER})`, () => {
   const env = useMicroCityServer();
   const ids: Record<string, number> = {};
+  const get = (path: string) => request(env.server, 'GET', path);
 
   before(async () => {
     Object.assign(ids, await handMadeLibrary(env.database.db));
@@ -141,11 +143,9 @@ describe(`assignment and precedence on the micro-city (${DRIVER})`, () => {
       ['bd09', bd],
       ['wgs84', wgs],
     ] as const) {
-      const r = await fetch(
-        `${env.server.url}/api/assign/preview?lon=${p[0]}&lat=${p[1]}&crs=${crs}&category=matter:06010`,
-      );
+      const r = await get(`/api/assign/preview?lon=${p[0]}&lat=${p[1]}&crs=${crs}&category=matter:06010`);
       expect(r.status).to.equal(200);
-      const body = (await r.json()) as any;
+      const body = r.body;
       expect(body.assignment.grid.code, crs).to.equal('990001001001001');
       expect(body.assignment.department.code).to.equal('SZ');
       expect(Math.abs(body.location.lon - wgs[0])).to.be.below(1e-8);
@@ -153,23 +153,21 @@ describe(`assignment and precedence on the micro-city (${DRIVER})`, () => {
       expect(body.time_limit).to.include({ pattern: '06010', hours: 2, area_class: 'A' });
     }
     // Read as WGS84, the GCJ-02 coordinates land somewhere else: the conversion matters.
-    const raw = await fetch(`${env.server.url}/api/assign/preview?lon=${gcj[0]}&lat=${gcj[1]}&category=matter:06010`);
-    expect(((await raw.json()) as any).assignment.grid?.code).to.not.equal('990001001001001');
+    const raw = await get(`/api/assign/preview?lon=${gcj[0]}&lat=${gcj[1]}&category=matter:06010`);
+    expect(raw.body.assignment.grid?.code).to.not.equal('990001001001001');
   });
 
   it('preview refusals: unknown category 422, bad coordinates 400', async () => {
-    const unknown = await fetch(`${env.server.url}/api/assign/preview?lon=100&lat=20&category=matter:06099`);
+    const unknown = await get('/api/assign/preview?lon=100&lat=20&category=matter:06099');
     expect(unknown.status).to.equal(422);
-    expect(((await unknown.json()) as any).detail).to.equal(
+    expect(unknown.body.detail).to.equal(
       "unknown category 'matter:06099': not in the GB/T 47678.5 dictionary (see /api/categories)",
     );
-    const bad = await fetch(`${env.server.url}/api/assign/preview?lon=100&lat=95&category=matter:06010`);
+    const bad = await get('/api/assign/preview?lon=100&lat=95&category=matter:06010');
     expect(bad.status).to.equal(400);
-    expect(((await bad.json()) as any).detail).to.equal("query parameter 'lat' must be <= 90");
-    const legacy = await fetch(
-      `${env.server.url}/api/assign/preview?lon=${cell(0, 2)[0]}&lat=${cell(0, 2)[1]}&category=matter:01-10`,
-    );
-    expect(((await legacy.json()) as any).category).to.deep.include({
+    expect(bad.body.detail).to.equal("query parameter 'lat' must be <= 90");
+    const legacy = await get(`/api/assign/preview?lon=${cell(0, 2)[0]}&lat=${cell(0, 2)[1]}&category=matter:01-10`);
+    expect(legacy.body.category).to.deep.include({
       kind: 'matter',
       code: '06010',
       name: '暴露垃圾',

@@ -56,9 +56,9 @@ describe(`auth (${DRIVER})`, () => {
     const none = await call(open, '/api/me');
     expect(none.status).to.equal(401);
     expect(none.headers.get('www-authenticate')).to.equal('Bearer realm="wangge"');
-    const malformed = await fetch(`${open.url}/api/me`, { headers: { Authorization: 'Basic abc' } });
+    const malformed = await request(open, 'GET', '/api/me', { headers: { Authorization: 'Basic abc' } });
     expect(malformed.status).to.equal(401);
-    expect(((await malformed.json()) as any).detail).to.equal('the Authorization header must be "Bearer <token>"');
+    expect(malformed.body.detail).to.equal('the Authorization header must be "Bearer <token>"');
   });
 
   it('POST /api/users: 401 → 400 → 403 → 201, then 409 for a taken name; the new token works', async () => {

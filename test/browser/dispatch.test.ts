@@ -14,6 +14,7 @@ import { RESULTS, openBrowser, skipReason, type BrowserSession } from '../helper
 import type { Database } from '../../server/db/index.js';
 import { importRegions } from '../../server/importexport/import.js';
 import { DRIVER, openTestDatabase } from '../helpers/db.js';
+import { request } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { createUser } from '../../server/auth/tokens.js';
 import { bumpLayers } from '../../server/db/write.js';
@@ -60,14 +61,9 @@ describe(`dispatcher panel and heat map in chromium (${DRIVER}, micro-city)`, fu
   /** While set, failed requests whose URL matches are expected (the 409 the error test provokes). */
 
   const api = async <T>(method: string, p: string, body?: unknown, status = 200): Promise<T> => {
-    const res = await fetch(server!.url + p, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    const json = (await res.json()) as T;
-    expect(res.status, `${method} ${p}: ${JSON.stringify(json)}`).to.equal(status);
-    return json;
+    const res = await request<T>(server!, method, p, { token, body: body || undefined });
+    expect(res.status, `${method} ${p}: ${res.text}`).to.equal(status);
+    return res.body;
   };
 
   const idle = (p = page) =>

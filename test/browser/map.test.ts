@@ -18,6 +18,7 @@ import type { Feature, Geometry } from 'geojson';
 import type { Database } from '../../server/db/index.js';
 import { importRegions } from '../../server/importexport/import.js';
 import { DRIVER, openTestDatabase } from '../helpers/db.js';
+import { request } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { createUser } from '../../server/auth/tokens.js';
 import { microCity } from '../fixtures/micro-city.js';
@@ -41,9 +42,9 @@ describe(`web map in chromium (${DRIVER}, ${HAVE_DEMO_CITY ? 'demo city' : 'micr
   /** While true, failed loads of /api/grids/ (the 404/400 the search test provokes) are expected. */
 
   const api = async <T>(p: string): Promise<T> => {
-    const res = await fetch(server!.url + p);
+    const res = await request<T>(server!, 'GET', p);
     expect(res.status, `GET ${p}`).to.equal(200);
-    return res.json() as Promise<T>;
+    return res.body;
   };
 
   /** Waits until the map has drawn everything of the current view (tiles loaded, labels placed, no transition). */

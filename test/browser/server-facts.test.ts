@@ -12,6 +12,7 @@ import { openBrowser, skipReason, type BrowserSession } from '../helpers/browser
 import type { Database } from '../../server/db/index.js';
 import { importRegions } from '../../server/importexport/import.js';
 import { DRIVER, openTestDatabase } from '../helpers/db.js';
+import { request } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { createUser } from '../../server/auth/tokens.js';
 import { microCity } from '../fixtures/micro-city.js';
@@ -48,13 +49,9 @@ describe(`web map reads min zooms and workflow labels from the server (${DRIVER}
   let caseId = 0;
 
   const api = async <T>(method: string, p: string, body?: unknown): Promise<T> => {
-    const res = await fetch(server!.url + p, {
-      method,
-      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    expect(res.ok, `${method} ${p}: ${res.status}`).to.equal(true);
-    return res.json() as Promise<T>;
+    const res = await request<T>(server!, method, p, { token, body: body || undefined });
+    expect(res.status >= 200 && res.status < 300, `${method} ${p}: ${res.status}`).to.equal(true);
+    return res.body;
   };
 
   const jumpTo = (zoom: number) =>

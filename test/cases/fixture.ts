@@ -14,6 +14,7 @@ import { intakeCase, type ReportInput } from '../../server/cases/intake.js';
 import { applyAction } from '../../server/cases/actions.js';
 import { microCity } from '../fixtures/micro-city.js';
 import { openTestDatabase } from '../helpers/db.js';
+import { request, type Reply } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 
 /** Cell centres of the micro-city (column, row) and the grid each lies in. */
@@ -43,28 +44,17 @@ export interface World {
   u: Record<'admin' | 'disp' | 'disp2' | 'hA' | 'hB' | 'coll' | 'viewer', Account>;
 }
 
-export interface Reply<T = any> {
-  status: number;
-  body: T;
-}
+export type { Reply } from '../helpers/http.js';
 
-export async function call<T = any>(
+/** One request as a user of the world (the one request helper, test/helpers/http.ts). */
+export function call<T = any>(
   w: World,
   method: string,
   path: string,
   token?: string,
   body?: unknown,
 ): Promise<Reply<T>> {
-  const headers: Record<string, string> = {};
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const res = await fetch(`${w.server.url}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  return request<T>(w.server, method, path, { token, body });
 }
 
 export async function setUpWorld(): Promise<World> {

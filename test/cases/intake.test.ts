@@ -5,9 +5,11 @@
 import { expect } from 'chai';
 import { sql } from 'kysely';
 import { createUser } from '../../server/auth/tokens.js';
+import { STATES } from '../../server/cases/workflow.js';
 import { wgs84ToGcj02 } from '../../server/geo/crs.js';
 import { useMicroCityServer } from '../helpers/micro-server.js';
 import { DRIVER } from '../helpers/db.js';
+import { request } from '../helpers/http.js';
 import { decode } from '../tiles/helpers.js';
 
 const cell = (c: number, r: number) => ({ lon: 100 + (c + 0.5) * 0.001, lat: 20 + (r + 0.5) * 0.001 });
@@ -33,11 +35,7 @@ describe(`case intake (${DRIVER})`, () => {
   });
 
   const post = (body: unknown, headers: Record<string, string> = {}, token = collector) =>
-    fetch(`${env.server.url}/api/cases`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, ...headers },
-      body: typeof body === 'string' ? body : JSON.stringify(body),
-    }).then(async (r) => ({ status: r.status, headers: r.headers, body: (await r.json()) as any }));
+    request(env.server, 'POST', '/api/cases', { token, body, headers });
   const count = async () =>
     (await sql<{ n: number }>`select count(*)::int as n from case_record`.execute(env.database.db)).rows[0].n;
   const report = (over: Record<string, unknown> = {}) => ({
@@ -88,10 +86,8 @@ describe(`case intake (${DRIVER})`, () => {
     expect(c.events.map((e: any) => [e.action, e.from_state, e.to_state, e.actor_name])).to.deep.equal([
       ['report', null, 'reported', 'collector-1'],
     ]);
-    const stored = await fetch(`${env.server.url}/api/cases/${c.id}`, {
-      headers: { Authorization: `Bearer ${viewer}` },
-    });
-    expect(((await stored.json()) as any).case_no).to.equal(c.case_no);
+    const stored = await request(env.server, 'GET', `/api/cases/${c.id}`, { token: viewer });
+    expect(stored.body.case_no).to.equal(c.case_no);
   });
 
   it('a legacy 4-digit code resolves; a missing category is fine when a component is named', async () => {
@@ -121,10 +117,8 @@ describe(`case intake (${DRIVER})`, () => {
     expect(r.body.outside_coverage).to.equal(true);
     expect(r.body.assignment.grid).to.equal(null);
     expect(r.body.assignment.department.code).to.equal('CENTER');
-    const q = await fetch(`${env.server.url}/api/cases?outside_coverage=true`, {
-      headers: { Authorization: `Bearer ${viewer}` },
-    });
-    expect(((await q.json()) as any).items.map((i: any) => i.id)).to.deep.equal([r.body.id]);
+    const q = await request(env.server, 'GET', '/api/cases?outside_coverage=true', { token: viewer });
+    expect(q.body.items.map((i: any) => i.id)).to.deep.equal([r.body.id]);
   });
 
   it('bad input: a specific 4xx and nothing stored', async () => {
@@ -184,11 +178,7 @@ describe(`case intake (${DRIVER})`, () => {
 
   it('401 without a token, 403 for a viewer; nothing stored', async () => {
     const before = await count();
-    const anon = await fetch(`${env.server.url}/api/cases`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(report()),
-    });
+    const anon = await request(env.server, 'POST', '/api/cases', { body: report() });
     expect(anon.status).to.equal(401);
     const v = await post(report(), {}, viewer);
     expect(v.status).to.equal(403);
@@ -267,10 +257,9 @@ describe(`case intake (${DRIVER})`, () => {
       channel: 'collector',
     });
     const admin = (await createUser(env.database.db, 'admin-tiles', 'admin')).token;
-    const v = await fetch(`${env.server.url}/api/cases/${open.rows[0].id}/actions`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${admin}` },
-      body: JSON.stringify({ action: 'void', note: '重复上报' }),
+    const v = await request(env.server, 'POST', `/api/cases/${open.rows[0].id}/actions`, {
+      token: admin,
+      body: { action: 'void', note: '重复上报' },
     });
     expect(v.status).to.equal(200);
     await new Promise((resolve) => setTimeout(resolve, 1100)); // the tile service re-reads layer versions every second
@@ -278,19 +267,8 @@ describe(`case intake (${DRIVER})`, () => {
   });
 
   it('GET /api/workflow describes states and actions as data', async () => {
-    const w = (await (await fetch(`${env.server.url}/api/workflow`)).json()) as any;
-    expect(w.states.map((s: any) => s.state)).to.deep.equal([
-      'reported',
-      'verifying',
-      'accepted',
-      'filed',
-      'dispatched',
-      'parked',
-      'disposed',
-      'checked',
-      'closed',
-      'voided',
-    ]);
+    const w = (await request(env.server, 'GET', '/api/workflow')).body;
+    expect(w.states.map((s: any) => s.state)).to.deep.equal([...STATES]);
     expect(w.states.find((s: any) => s.state === 'dispatched')).to.deep.equal({
       state: 'dispatched',
       label: '处置中',

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { createUser } from '../../server/auth/tokens.js';
 import { disposalLimit, findCategory } from '../../server/categories/catalog.js';
 import { DRIVER, openTestDatabase } from '../helpers/db.js';
+import { request } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import type { Database } from '../../server/db/index.js';
 
@@ -21,14 +22,8 @@ describe(`categories and time limits (${DRIVER})`, () => {
     await server?.close();
     await database?.close();
   });
-  const get = (path: string) =>
-    fetch(server.url + path).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
-  const put = (body: unknown, token = admin) =>
-    fetch(`${server.url}/api/time-limits`, {
-      method: 'PUT',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-      body: JSON.stringify(body),
-    }).then(async (r) => ({ status: r.status, body: (await r.json()) as any }));
+  const get = (path: string) => request(server, 'GET', path);
+  const put = (body: unknown, token = admin) => request(server, 'PUT', '/api/time-limits', { token, body });
 
   it('loads the GB/T 47678.5 catalogs: 153 components, 250 matters, keyed by kind and code', async () => {
     expect((await get('/api/categories?kind=component')).body).to.have.length(153);

@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { sql } from 'kysely';
 import { DRIVER } from '../helpers/db.js';
+import { request } from '../helpers/http.js';
 import { P, call, intake, setUpWorld, steps, tearDownWorld, type World } from '../cases/fixture.js';
 
 interface Resource {
@@ -46,15 +47,8 @@ describe(`optimistic concurrency: ETag and If-Match (${DRIVER})`, () => {
     headers: Record<string, string> = {},
     token = admin(),
   ) => {
-    const h: Record<string, string> = { Authorization: `Bearer ${token}`, ...headers };
-    if (body !== undefined) h['Content-Type'] = 'application/json';
-    const r = await fetch(w.server.url + path, {
-      method,
-      headers: h,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await r.text();
-    return { status: r.status, etag: r.headers.get('etag'), body: text ? JSON.parse(text) : undefined };
+    const r = await request(w.server, method, path, { token, body, headers });
+    return { status: r.status, etag: r.headers.get('etag'), body: r.body };
   };
   const audits = async () =>
     (await sql<{ n: number }>`select count(*)::int as n from audit_event`.execute(w.database.db)).rows[0].n;

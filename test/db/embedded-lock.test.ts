@@ -12,6 +12,7 @@ import { sql } from 'kysely';
 import { migrate, openDatabase, type Database } from '../../server/db/index.js';
 import { DataDirLocked, LOCK_FILE, SOCKET_FILE, lockDataDir, readLock } from '../../server/db/lock.js';
 import { DRIVER } from '../helpers/db.js';
+import { request } from '../helpers/http.js';
 import { runTs } from '../helpers/run.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { microCity } from '../fixtures/micro-city.js';
@@ -96,21 +97,21 @@ describe('DATA_DIR lock', () => {
       );
       await sleep(300);
       expect(seen, "the server's query waits for the tool's transaction").to.equal(undefined);
-      const health = await fetch(`${server.url}/api/health`);
+      const health = await request(server, 'GET', '/api/health');
       expect(health.status).to.equal(503);
-      expect(((await health.json()) as any).status).to.equal('degraded');
+      expect(health.body.status).to.equal('degraded');
       await c.query('commit');
       await count;
       expect(seen === -1 ? 'timed out' : seen).to.equal(1); // queued after the commit, within the acquire timeout
       await c.query('begin'); // a tool that keeps the session longer than DB_ACQUIRE_TIMEOUT_MS: 503, not a hang
-      const grids = await fetch(`${server.url}/api/grids?limit=1`);
+      const grids = await request(server, 'GET', '/api/grids?limit=1');
       expect(grids.status).to.equal(503);
       expect(grids.headers.get('retry-after')).to.equal('5');
       await c.query('rollback');
     } finally {
       await c.end();
     }
-    expect((await fetch(`${server.url}/api/health`)).status).to.equal(200);
+    expect((await request(server, 'GET', '/api/health')).status).to.equal(200);
   });
 
   it('a tool that dies mid-transaction is rolled back and the session freed; concurrent clients never interleave', async () => {
@@ -170,14 +171,14 @@ describe('DATA_DIR lock', () => {
       database.db,
     );
     expect(me.rows[0].n).to.equal(1);
-    const grids = (await (await fetch(`${server.url}/api/grids?limit=1000`)).json()) as any;
+    const grids = (await request(server, 'GET', '/api/grids?limit=1000')).body;
     expect(grids.features.length).to.equal(13);
     await server.close();
     await database.close();
     expect(fs.existsSync(path.join(dir, LOCK_FILE))).to.equal(false);
     database = await openDatabase({ dataDir: path.join(dir, 'db'), serveSocketIn: dir });
     server = await startTestServer(database);
-    const again = (await (await fetch(`${server.url}/api/grids?limit=1000`)).json()) as any;
+    const again = (await request(server, 'GET', '/api/grids?limit=1000')).body;
     expect(again.features.length).to.equal(13);
     const u = await sql<{ n: number }>`select count(*)::int as n from app_user where name = '赵六'`.execute(
       database.db,

@@ -10,6 +10,7 @@ import pg from 'pg';
 import { openDatabase, type Database } from '../../server/db/index.js';
 import { DatabaseBusyError, isUnavailable } from '../../server/db/faults.js';
 import { DRIVER, openTestDatabase } from '../helpers/db.js';
+import { request } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
 
@@ -61,13 +62,13 @@ describe('isUnavailable() classifies database faults', () => {
   const faults: string[] = [];
   const get = async (path: string) => {
     const t = Date.now();
-    const r = await fetch(`${server.url}${path}`);
+    const r = await request(server, 'GET', path);
     return {
       status: r.status,
       ms: Date.now() - t,
       retryAfter: r.headers.get('retry-after'),
       type: r.headers.get('content-type'),
-      body: (await r.json()) as any,
+      body: r.body,
     };
   };
   const waitHealthy = async () => {

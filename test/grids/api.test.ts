@@ -1,14 +1,18 @@
 /** Regions, unit grids and point location over HTTP, on the micro-city where every answer is known. */
 import { expect } from 'chai';
 import { DRIVER } from '../helpers/db.js';
+import { request } from '../helpers/http.js';
 import { useMicroCityServer } from '../helpers/micro-server.js';
 
 describe(`grids API (${DRIVER})`, () => {
   const env = useMicroCityServer();
   const get = async (path: string) => {
-    const res = await fetch(env.server.url + path);
-    const body = res.headers.get('content-type')?.includes('json') ? await res.json() : await res.text();
-    return { status: res.status, type: res.headers.get('content-type') ?? '', body: body as any };
+    const r = await request(env.server, 'GET', path);
+    return {
+      status: r.status,
+      type: r.headers.get('content-type') ?? '',
+      body: r.body === undefined ? r.text : r.body,
+    };
   };
 
   describe('GET /api/regions', () => {

@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { sql } from 'kysely';
 import { DRIVER } from '../helpers/db.js';
+import { request } from '../helpers/http.js';
 import { intake, P, setUpWorld, tearDownWorld, type World } from '../cases/fixture.js';
 
 interface Reply {
@@ -26,11 +27,8 @@ describe(`bad input is a 400 naming the field (${DRIVER})`, function () {
 
   /** Sends a raw path (already percent-encoded) and a raw JSON text body as the admin. */
   async function send(method: string, path: string, body?: string): Promise<Reply> {
-    const headers: Record<string, string> = { Authorization: `Bearer ${w.u.admin.token}` };
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
-    const r = await fetch(w.server.url + path, { method, headers, body });
-    const text = await r.text();
-    return { status: r.status, type: r.headers.get('content-type') ?? '', body: text ? JSON.parse(text) : undefined };
+    const r = await request(w.server, method, path, { token: w.u.admin.token, body });
+    return { status: r.status, type: r.headers.get('content-type') ?? '', body: r.body };
   }
 
   async function counts(): Promise<string> {
@@ -169,7 +167,7 @@ describe(`bad input is a 400 naming the field (${DRIVER})`, function () {
       );
     });
     it('the OpenAPI document shows the generic bound', async () => {
-      const doc = await (await fetch(`${w.server.url}/api/openapi.json`)).json();
+      const doc = (await request(w.server, 'GET', '/api/openapi.json')).body;
       const id = doc.paths['/api/cases/{id}'].get.parameters.find((p: { name: string }) => p.name === 'id');
       expect(id.schema).to.include({ type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
     });

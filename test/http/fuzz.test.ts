@@ -9,6 +9,7 @@ import { expect } from 'chai';
 import fc from 'fast-check';
 import { sql } from 'kysely';
 import { DRIVER } from '../helpers/db.js';
+import { request } from '../helpers/http.js';
 import { intake, P, setUpWorld, tearDownWorld, type World } from '../cases/fixture.js';
 import { encodeParam, paramFor, toJsonText, valueFor, type Schema } from './arbitraries.js';
 
@@ -120,7 +121,7 @@ describe(`fuzz: every route from the OpenAPI document (${DRIVER}, seed ${SEED})`
       lat: [20.0025, 20.0015],
       category: ['matter:06010'],
     });
-    const doc = await (await fetch(`${w.server.url}/api/openapi.json`)).json();
+    const doc = (await request(w.server, 'GET', '/api/openapi.json')).body;
     ops = operations(doc);
   });
   after(async () => tearDownWorld(w));
@@ -145,15 +146,11 @@ describe(`fuzz: every route from the OpenAPI document (${DRIVER}, seed ${SEED})`
           await fc.assert(
             fc.asyncProperty(requestArb(op, known, hostile, token), async (req) => {
               sent++;
-              const headers: Record<string, string> = {};
-              if (req.token) headers.Authorization = `Bearer ${req.token}`;
-              if (req.body !== undefined) headers['Content-Type'] = 'application/json';
-              const res = await fetch(w.server.url + req.path, {
-                method: op.method.toUpperCase(),
-                headers,
+              const res = await request(w.server, op.method.toUpperCase(), req.path, {
+                token: req.token,
                 body: req.body,
               });
-              const text = await res.text();
+              const text = res.text;
               const where = `${who}: ${req.asText} → ${res.status} ${text.slice(0, 300)}`;
               expect(res.status, where).to.be.below(500);
               if (res.status >= 400) {

@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Database } from '../../server/db/index.js';
 import { DRIVER, openTestDatabase } from '../helpers/db.js';
+import { request } from '../helpers/http.js';
 import { childEnv, spawnTs } from '../helpers/run.js';
 
 interface Started {
@@ -81,24 +82,20 @@ describe(`npm start (${DRIVER})`, function () {
       expect(fs.statSync(first.tokenFile!).mode & 0o777).to.equal(0o600);
       token = fs.readFileSync(first.tokenFile!, 'utf8').trim();
       expect(token).to.match(/^wg_[A-Za-z0-9_-]{32}$/);
-      const health = (await (await fetch(`${first.url}api/health`)).json()) as any;
+      const health = (await request(first.url, 'GET', 'api/health')).body;
       expect(health).to.deep.include({ status: 'ok', driver: DRIVER });
-      const me = (await (
-        await fetch(`${first.url}api/me`, { headers: { Authorization: `Bearer ${token}` } })
-      ).json()) as any;
+      const me = (await request(first.url, 'GET', 'api/me', { token })).body;
       expect(me).to.include({ name: 'admin', role: 'admin' });
-      const streets = (await (await fetch(`${first.url}api/regions?level=street&geometry=false`)).json()) as any;
+      const streets = (await request(first.url, 'GET', 'api/regions?level=street&geometry=false')).body;
       expect(streets.features.length).to.be.within(3, 5);
-      const page = (await (await fetch(`${first.url}api/grids?limit=1`)).json()) as any;
+      const page = (await request(first.url, 'GET', 'api/grids?limit=1')).body;
       expect(page.features[0].id).to.match(/^990101\d{9}$/);
-      const html = await (await fetch(first.url)).text();
+      const html = (await request(first.url, 'GET', '')).text;
       expect(html).to.contain('<html');
       // …with its dispatch data: departments, and a year of cases replayed through intake and workflow.
-      const departments = (await (await fetch(`${first.url}api/departments`)).json()) as any;
+      const departments = (await request(first.url, 'GET', 'api/departments')).body;
       expect(departments.length).to.be.greaterThan(10);
-      const cases = (await (
-        await fetch(`${first.url}api/cases?state=closed&limit=1`, { headers: { Authorization: `Bearer ${token}` } })
-      ).json()) as any;
+      const cases = (await request(first.url, 'GET', 'api/cases?state=closed&limit=1', { token })).body;
       expect(cases.items[0].events ?? cases.items[0].state).to.equal('closed');
     } finally {
       expect(await stop(first.child)).to.equal(0);
@@ -111,7 +108,7 @@ describe(`npm start (${DRIVER})`, function () {
     try {
       expect(second.tokenFile).to.equal(undefined);
       expect(fs.existsSync(path.join(dir, 'admin-token'))).to.equal(false);
-      const me = await fetch(`${second.url}api/me`, { headers: { Authorization: `Bearer ${token}` } });
+      const me = await request(second.url, 'GET', 'api/me', { token });
       expect(me.status).to.equal(200);
     } finally {
       expect(await stop(second.child)).to.equal(0);
@@ -141,7 +138,7 @@ describe(`npm start (${DRIVER})`, function () {
         token = fs.readFileSync(file, 'utf8').trim();
         expect(token).to.match(/^wg_[A-Za-z0-9_-]{32}$/);
         // A request with the token, logged at debug level: neither the header nor the token is in the log.
-        expect((await fetch(`${s.url}api/me`, { headers: { Authorization: `Bearer ${token}` } })).status).to.equal(200);
+        expect((await request(s.url, 'GET', 'api/me', { token })).status).to.equal(200);
       } finally {
         expect(await stop(s.child)).to.equal(0);
       }

@@ -1,21 +1,14 @@
 /** The server calls the web map makes, all through the one client (http.ts), and the shapes they answer with. */
 import type { Feature, FeatureCollection, Geometry } from 'geojson';
+// Type-only: esbuild erases it, so no server code reaches the bundle.
+import type { GridRow } from '../../server/grids/queries.js';
 import { ApiError, request } from './http.js';
 import { hasToken } from './token.js';
 
 // --- regions, grids, settings and tiles
 
-export interface GridProperties {
-  code: string;
-  name: string;
-  area_m2: number;
-  community_code: string;
-  community_name: string | null;
-  street_code: string;
-  street_name: string | null;
-  district_code: string;
-  district_name: string | null;
-}
+/** A unit grid's properties as `GET /api/grids/{code}` answers them: the server's row without its geometry. */
+export type GridProperties = Omit<GridRow, 'geometry'>;
 export type GridFeature = Feature<Geometry, GridProperties>;
 
 export interface RegionProperties {

@@ -58,6 +58,9 @@ export function layRoads(seed: number, lat: Lattice): Roads {
     for (let i = c0; i < c1; i++) hBar[r * NC + i] = 1;
     roadDefs.push({ orient: 'h', line: r, from: c0, to: c1, kind });
   };
+  /** A local road: vertical on column line `line` or horizontal on row line `line`, from cell `from` to `to`. */
+  const mark = (vertical: boolean, line: number, from: number, to: number) =>
+    vertical ? markV(line, from, to, 'local') : markH(line, from, to, 'local');
   for (let a = 1; a < artC.length - 1; a++) markV(artC[a], 0, NR, 'arterial');
   for (let a = 1; a < artR.length - 1; a++) markH(artR[a], 0, NC, 'arterial');
   const span = (w: number[], a: number, b: number) => {
@@ -78,25 +81,17 @@ export function layRoads(seed: number, lat: Lattice): Roads {
       const canV = c1 - c0 >= 4,
         canH = r1 - r0 >= 4;
       const vertical = canV && (!canH || wide > tall * 1.25 || (tall <= wide * 1.25 && rr() < 0.5));
-      if (vertical) {
-        const c = pick(c0, c1);
-        markV(c, r0, r1, 'local');
-        // Sometimes a T-junction road across one half only.
-        if (canH && rr() < 0.35) {
-          const r = pick(r0, r1);
-          if (rr() < 0.5) {
-            if (c - c0 >= 2) markH(r, c0, c, 'local');
-          } else if (c1 - c >= 2) markH(r, c, c1, 'local');
-        }
-      } else if (canH) {
-        const r = pick(r0, r1);
-        markH(r, c0, c1, 'local');
-        if (canV && rr() < 0.35) {
-          const c = pick(c0, c1);
-          if (rr() < 0.5) {
-            if (r - r0 >= 2) markV(c, r0, r, 'local');
-          } else if (r1 - r >= 2) markV(c, r, r1, 'local');
-        }
+      if (!vertical && !canH) continue;
+      // One local road through the block on line `at` (a column line when vertical, else a row line) from b0 to b1;
+      // sometimes a T-junction road across one half only.
+      const [a0, a1, b0, b1, canCross] = vertical ? [c0, c1, r0, r1, canH] : [r0, r1, c0, c1, canV];
+      const at = pick(a0, a1);
+      mark(vertical, at, b0, b1);
+      if (canCross && rr() < 0.35) {
+        const cross = pick(b0, b1);
+        if (rr() < 0.5) {
+          if (at - a0 >= 2) mark(!vertical, cross, a0, at);
+        } else if (a1 - at >= 2) mark(!vertical, cross, at, a1);
       }
     }
   }
