@@ -10,7 +10,12 @@
  * case keeps its department — moving work between departments is the dispatcher's decision (改派) — and the new
  * proposal is recorded as assignment.proposed_department. Closed and voided cases keep what they had.
  * Each changed case gets a `reassess` event (system actor) in the same transaction, with the rule version used.
+ *
+ * The cases are redone in batches of REASSIGN_BATCH (by id), one transaction each, so that on the embedded database
+ * other requests are answered between batches. Each case is re-placed atomically with its event; a run that stops
+ * half-way is finished by the next (cases record the library version they were placed with).
  */
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { write, type Actor } from '../db/write.js';
@@ -28,6 +33,9 @@ export interface ReassignResult {
 
 const BEFORE_DISPATCH = ['reported', 'verifying', 'accepted', 'filed'];
 
+/** Open cases re-placed per transaction. */
+export const REASSIGN_BATCH = 2000;
+
 export interface ReassignOptions {
   /** Every open case, not only those assigned with an older library version. */
   all?: boolean;
@@ -35,9 +43,33 @@ export interface ReassignOptions {
   now?: Date;
   /** Only cases whose region lies in this region-code prefix (the caller's scope; '' or unset = all). */
   scope?: string;
+  /** Cases per transaction (default REASSIGN_BATCH). */
+  batch?: number;
 }
 
 export async function reassignOpenCases(db: Kysely<DB>, opts: ReassignOptions = {}): Promise<ReassignResult> {
+  const batch = opts.batch ?? REASSIGN_BATCH;
+  const total: ReassignResult = { version: 0, examined: 0, changed: 0, department_changed: 0, proposed: 0 };
+  for (let after = 0; ;) {
+    const r = await reassignBatch(db, opts, after, batch);
+    total.version = r.version;
+    total.examined += r.examined;
+    total.changed += r.changed;
+    total.department_changed += r.department_changed;
+    total.proposed += r.proposed;
+    if (r.examined < batch) return total;
+    after = r.lastId;
+    await yieldToEventLoop();
+  }
+}
+
+/** Redoes up to `batch` open cases with ids above `after`, in one transaction. */
+async function reassignBatch(
+  db: Kysely<DB>,
+  opts: ReassignOptions,
+  after: number,
+  batch: number,
+): Promise<ReassignResult & { lastId: number }> {
   const now = opts.now ?? new Date();
   const actor = opts.actor ?? { id: null, name: 'system:reassign' };
   const scope = opts.scope ?? '';
@@ -60,7 +92,9 @@ export async function reassignOpenCases(db: Kysely<DB>, opts: ReassignOptions = 
         order by g.code limit 1) g on true
       where c.closed_at is null and c.state <> 'voided'
         and starts_with(coalesce(c.grid_code, c.community_code, c.street_code, c.district_code, ''), ${scope})
-        ${opts.all ? sql`` : sql`and c.assignment_version < ${version}`}`.execute(trx);
+        and c.id > ${after}
+        ${opts.all ? sql`` : sql`and c.assignment_version < ${version}`}
+      order by c.id limit ${batch}`.execute(trx);
     // 2. Outside coverage: the deepest region that covers the point.
     await sql`alter table reassign_work add column place text, add column street_code text, add column district_code text,
       add column community_code text`.execute(trx);
@@ -160,8 +194,8 @@ export async function reassignOpenCases(db: Kysely<DB>, opts: ReassignOptions = 
                'proposed_department', n.proposed))
       from reassign_new n join case_record c on c.id = n.id where n.changed`.execute(trx);
     const counts = (
-      await sql<{ examined: number; changed: number; moved: number; proposed: number }>`
-      select count(*)::int as examined, count(*) filter (where changed)::int as changed,
+      await sql<{ examined: number; changed: number; moved: number; proposed: number; last: number | null }>`
+      select count(*)::int as examined, count(*) filter (where changed)::int as changed, max(id)::float8 as last,
              count(*) filter (where move)::int as moved,
              count(*) filter (where changed and proposed is not null)::int as proposed
       from reassign_new`.execute(trx)
@@ -173,11 +207,12 @@ export async function reassignOpenCases(db: Kysely<DB>, opts: ReassignOptions = 
         changed: counts.changed,
         department_changed: counts.moved,
         proposed: counts.proposed,
+        lastId: counts.last ?? after,
       },
       action: 'reassign',
       entity: 'cases',
       key: scope || null,
-      detail: { version, all: !!opts.all, scope, ...counts },
+      detail: { version, all: !!opts.all, scope, after, ...counts },
     };
   });
 }
