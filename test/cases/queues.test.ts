@@ -417,8 +417,7 @@ describe('re-assignment of open cases', function () {
   });
 
   it('a rerun that finds nothing new (all=true, or after an unrelated version bump) records nothing — a pending proposal is not a change', async () => {
-    // BUG (server/assign/reassign.ts, `changed`): a dispatched case whose proposal (CG ≠ HW) is already recorded counts
-    // as changed again on every rerun and gets another 'reassess' event.
+    // A dispatched case whose proposal (CG ≠ HW) is already recorded is not changed again by a rerun.
     const n = await eventCount();
     const r = await call(w, 'POST', '/api/assign/rerun', w.u.disp.token, { all: true });
     expect(r.body).to.deep.equal({ version: v1, examined: 5, changed: 0, department_changed: 0, proposed: 0 });
@@ -435,7 +434,7 @@ describe('re-assignment of open cases', function () {
   });
 
   it('改派 to the proposed department settles the proposal', async () => {
-    // BUG (server/cases/actions.ts): reassign/dispatch change department_code but leave assignment.proposed_department.
+    // 改派 or dispatch to another department clears assignment.proposed_department.
     const r = await call(w, 'POST', `/api/cases/${r2}/actions`, w.u.disp.token, {
       action: 'reassign',
       note: '按新责权库改派',

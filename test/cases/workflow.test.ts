@@ -324,7 +324,7 @@ describe('case workflow', function () {
       const c = await caseRow(w, id);
       expect(c).to.include({ state: 'parked', urge_count: 1, stage_deadline: null });
       expect(iso(c.dispose_deadline)).to.equal('2026-11-24T01:00:00.000Z');
-      // BUG (server/cases/actions.ts): `parked_from = to === 'parked' ? c.state : null` writes 'parked' on an urge.
+      // An urge of a parked case keeps the state it was parked from.
       expect(c.parked_from).to.equal('dispatched');
     });
 
