@@ -6,7 +6,7 @@ import { feature, parseBbox } from '../http/geo.js';
 import { badRequest, notFound } from '../http/problem.js';
 import { codeProblem, levelOfCode } from './codes.js';
 import { locatePoint, round1 } from './locate.js';
-import { getGrid, getRegion, listGrids, listRegions, type GridRow } from './queries.js';
+import { getGrid, getRegion, listGrids, listRegions, type GridRow, type RegionRow } from './queries.js';
 import * as S from './schema.js';
 
 function gridFeature(g: GridRow) {
@@ -24,6 +24,17 @@ function gridFeature(g: GridRow) {
   });
 }
 
+function regionFeature(r: RegionRow, withGeometry = true) {
+  return feature(r.code, withGeometry ? r.geometry : null, {
+    code: r.code,
+    name: r.name,
+    level: r.level,
+    parent_code: r.parent_code,
+    area_m2: round1(r.area_m2),
+    initial_date: r.initial_date,
+  });
+}
+
 export function gridRoutes(api: Api, db: Kysely<DB>): void {
   api.route(
     {
@@ -34,23 +45,13 @@ export function gridRoutes(api: Api, db: Kysely<DB>): void {
       query: S.regionsQuery,
       produces: 'application/geo+json',
     },
-    async (ctx, { query }) => {
-      const q = query as S.RegionsQuery;
+    async (ctx, { query: q }) => {
       const rows = await listRegions(db, q.level, q.parent, q.geometry);
       ctx.type = 'application/geo+json';
       ctx.body = {
         type: 'FeatureCollection',
         numberReturned: rows.length,
-        features: rows.map((r) =>
-          feature(r.code, q.geometry ? r.geometry : null, {
-            code: r.code,
-            name: r.name,
-            level: r.level,
-            parent_code: r.parent_code,
-            area_m2: round1(r.area_m2),
-            initial_date: r.initial_date,
-          }),
-        ),
+        features: rows.map((r) => regionFeature(r, q.geometry)),
       };
     },
   );
@@ -61,12 +62,11 @@ export function gridRoutes(api: Api, db: Kysely<DB>): void {
       path: '/api/regions/:code',
       tag: 'grids',
       summary: 'One district, street or community',
-      params: S.regionParams,
+      params: S.codeParams,
       produces: 'application/geo+json',
       errors: { 404: 'no live region with this code' },
     },
-    async (ctx, { params }) => {
-      const code = params.code as string;
+    async (ctx, { params: { code } }) => {
       const problem = codeProblem(code);
       if (problem) throw badRequest(problem);
       if (levelOfCode(code) === 'grid')
@@ -74,14 +74,7 @@ export function gridRoutes(api: Api, db: Kysely<DB>): void {
       const r = await getRegion(db, code);
       if (!r) throw notFound(`no ${levelOfCode(code)} with code ${code}`);
       ctx.type = 'application/geo+json';
-      ctx.body = feature(r.code, r.geometry, {
-        code: r.code,
-        name: r.name,
-        level: r.level,
-        parent_code: r.parent_code,
-        area_m2: round1(r.area_m2),
-        initial_date: r.initial_date,
-      });
+      ctx.body = regionFeature(r);
     },
   );
 
@@ -94,8 +87,7 @@ export function gridRoutes(api: Api, db: Kysely<DB>): void {
       query: S.gridsQuery,
       produces: 'application/geo+json',
     },
-    async (ctx, { query }) => {
-      const q = query as S.GridsQuery;
+    async (ctx, { query: q }) => {
       const bbox = q.bbox ? parseBbox(q.bbox) : undefined;
       const rows = await listGrids(db, { bbox, community: q.community, after: q.cursor, limit: q.limit + 1 });
       const more = rows.length > q.limit;
@@ -123,12 +115,11 @@ export function gridRoutes(api: Api, db: Kysely<DB>): void {
       path: '/api/grids/:code',
       tag: 'grids',
       summary: 'One unit grid with its area, community and street',
-      params: S.gridParams,
+      params: S.codeParams,
       produces: 'application/geo+json',
       errors: { 404: 'no live unit grid with this code' },
     },
-    async (ctx, { params }) => {
-      const code = params.code as string;
+    async (ctx, { params: { code } }) => {
       const problem = codeProblem(code, 'grid');
       if (problem) throw badRequest(problem);
       const g = await getGrid(db, code);
@@ -149,8 +140,7 @@ export function gridRoutes(api: Api, db: Kysely<DB>): void {
       query: S.locateQuery,
     },
     async (ctx, { query }) => {
-      const q = query as S.LocateQuery;
-      ctx.body = await locatePoint(db, q.lon, q.lat);
+      ctx.body = await locatePoint(db, query.lon, query.lat);
     },
   );
 }

@@ -5,6 +5,7 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
 import type { Kysely } from 'kysely';
+import type { Static, TSchema } from 'typebox';
 import type { DB } from '../db/schema.js';
 import { findUserByToken, type User } from '../auth/tokens.js';
 import { requirePermission, type Permission } from '../auth/policy.js';
@@ -20,9 +21,10 @@ export interface RouteSpec {
   tag: string;
   summary: string;
   description?: string;
-  params?: JsonSchema;
-  query?: JsonSchema;
-  body?: JsonSchema;
+  /** TypeBox schemas (plain JSON Schema at run time): the handler's input types are inferred from them. */
+  params?: SpecSchema;
+  query?: SpecSchema;
+  body?: SpecSchema;
   /** The policy permission the route needs (server/auth/policy.ts); when set, a bearer token is required.
    *  Reads without one follow PUBLIC_READ. */
   permission?: Permission;
@@ -31,16 +33,26 @@ export interface RouteSpec {
   /** Response media type for the 200 (default application/json). */
   produces?: string;
   /** Schema of the success response, for the OpenAPI document. */
-  response?: JsonSchema;
+  response?: SpecSchema;
   /** Largest accepted body for this route (default: BODY_LIMIT_MB). */
   bodyLimitBytes?: number;
   /** Extra documented statuses, e.g. { 404: 'unknown code' }. */
   errors?: Record<number, string>;
 }
 
-// Handlers cast their ajv-validated input to the route's own type; typing it from the schemas is left to issue 7 §5.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface Input<Q = any, P = any, B = any, U extends User | undefined = User | undefined> {
+/** A TypeBox schema (its type says what it validates) or, for a route not converted yet, a plain JSON Schema. */
+export type SpecSchema = TypeBoxSchema | JsonSchema;
+type TypeBoxSchema = TSchema & ({ '~kind': string } | { '~unsafe': unknown });
+
+/** What a validated part of the request holds: the schema's static type (after coercion and defaults). */
+type Validated<T, Otherwise> = [T] extends [TypeBoxSchema] ? Static<T> : Otherwise;
+
+export interface Input<
+  Q = Record<string, unknown>,
+  P = Record<string, unknown>,
+  B = unknown,
+  U extends User | undefined = User | undefined,
+> {
   query: Q;
   params: P;
   body: B;
@@ -53,9 +65,15 @@ export interface Input<Q = any, P = any, B = any, U extends User | undefined = U
 /** The user a handler sees: non-null where the route names a permission. */
 type UserOf<S extends RouteSpec> = S['permission'] extends Permission ? User : User | undefined;
 
-export type Handler<S extends RouteSpec = RouteSpec> =
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see Input
-  (ctx: Koa.Context, input: Input<any, any, any, UserOf<S>>) => Promise<void> | void;
+/** The input of a route's handler, typed from the route's schemas. */
+export type InputOf<S extends RouteSpec> = Input<
+  Validated<S['query'], Record<string, unknown>>,
+  Validated<S['params'], Record<string, unknown>>,
+  Validated<S['body'], unknown>,
+  UserOf<S>
+>;
+
+export type Handler<S extends RouteSpec = RouteSpec> = (ctx: Koa.Context, input: InputOf<S>) => Promise<void> | void;
 
 export interface ApiOptions {
   db: Kysely<DB>;
@@ -84,7 +102,14 @@ export class Api {
       let body: unknown;
       if (spec.body)
         body = check(spec.body, await readJson(ctx, spec.bodyLimitBytes ?? this.opts.bodyLimitBytes), 'body');
-      await handler(ctx, { query, params, body, user: user as UserOf<S>, ifMatch: parseIfMatch(ctx.get('If-Match')) });
+      // The one place where validated values meet their static types: check() has just proved them.
+      await handler(ctx, {
+        query,
+        params,
+        body,
+        user: user as UserOf<S>,
+        ifMatch: parseIfMatch(ctx.get('If-Match')),
+      } as InputOf<S>);
     });
   }
 
