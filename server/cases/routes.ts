@@ -24,13 +24,13 @@ type CaseQuery = Static<typeof CASE_QUERY>;
 function filterFrom(q: CaseQuery, scope: string): CaseFilter {
   let category: CaseFilter['category'];
   if (q.category) {
-    const [kind, pattern] = String(q.category).split(':');
+    const [kind, pattern] = q.category.split(':');
     category = { kind, pattern };
   }
   if (q.from && q.to && new Date(q.from) >= new Date(q.to))
     throw badRequest("query parameter 'from' must be before 'to'");
   return {
-    states: q.state ? String(q.state).split(',') : undefined,
+    states: q.state ? q.state.split(',') : undefined,
     department: q.department,
     overdue: q.overdue,
     bbox: q.bbox ? parseBbox(q.bbox) : undefined,

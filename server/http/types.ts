@@ -22,3 +22,6 @@ export function Defaulted<T extends TSchema>(schema: T): T {
   if (!('default' in schema)) throw new Error('Defaulted() needs a schema with a default');
   return Type.Optional(schema) as unknown as T;
 }
+
+/** The path of a row with an int4 serial id: /…/:id. */
+export const idParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });

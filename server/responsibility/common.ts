@@ -9,7 +9,7 @@ import type { DB } from '../db/schema.js';
 import type { User } from '../auth/tokens.js';
 import { etag, lockVersion, write, type Change, type VersionedTable } from '../db/write.js';
 import { notFound, unprocessable, type ProblemFieldError } from '../http/problem.js';
-import { Nullable } from '../http/types.js';
+import { Nullable, idParams } from '../http/types.js';
 
 export type { Change };
 
@@ -65,7 +65,7 @@ export class Problems {
 
 export const REGION_CODE = '^([0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15})$';
 export const DEPT_CODE = '^[A-Za-z0-9_.-]{1,40}$';
-export const idParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2147483647 }) });
+export { idParams };
 export const nullableDate = Nullable(Type.String({ format: 'date' }), { description: 'a date YYYY-MM-DD, or null' });
 
 /** Audit-friendly copy: Dates as ISO strings. */
