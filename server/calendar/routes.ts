@@ -2,9 +2,8 @@
 import type { Kysely } from 'kysely';
 import Type, { type TProperties } from 'typebox';
 import type { DB } from '../db/schema.js';
-import type { Api } from '../http/api.js';
+import { sendVersioned, type Api } from '../http/api.js';
 import { requireUnscoped } from '../auth/policy.js';
-import { etag } from '../db/write.js';
 import { badRequest } from '../http/problem.js';
 import { loadCalendar, readCalendar, saveCalendar } from './store.js';
 
@@ -64,11 +63,7 @@ export function calendarRoutes(api: Api, db: Kysely<DB>): void {
       tag: 'calendar',
       summary: 'The working calendar (工作时间): working periods per weekday, holidays and make-up workdays',
     },
-    async (ctx) => {
-      const c = await readCalendar(db);
-      ctx.set('ETag', etag(c.version));
-      ctx.body = c;
-    },
+    async (ctx) => sendVersioned(ctx, await readCalendar(db)),
   );
 
   api.route(
@@ -83,9 +78,7 @@ export function calendarRoutes(api: Api, db: Kysely<DB>): void {
     },
     async (ctx, { body, user, ifMatch }) => {
       requireUnscoped(user, 'the working calendar');
-      const c = await saveCalendar(db, body, user, ifMatch);
-      ctx.set('ETag', etag(c.version));
-      ctx.body = c;
+      sendVersioned(ctx, await saveCalendar(db, body, user, ifMatch));
     },
   );
 

@@ -8,6 +8,7 @@ import type { Kysely } from 'kysely';
 import type { Static, TSchema } from 'typebox';
 import type { DB } from '../db/schema.js';
 import { findUserByToken, type User } from '../auth/tokens.js';
+import { etag } from '../db/write.js';
 import { requirePermission, type Permission } from '../auth/policy.js';
 import { readJson } from './body.js';
 import { badRequest, unauthorized } from './problem.js';
@@ -122,6 +123,13 @@ export class Api {
     if (!user) throw unauthorized('the bearer token is unknown or disabled');
     return user;
   }
+}
+
+/** Answers with a versioned resource: its strong ETag (what If-Match names later) and the body. */
+export function sendVersioned(ctx: Koa.Context, row: { version: number }, status = 200): void {
+  ctx.status = status;
+  ctx.set('ETag', etag(row.version));
+  ctx.body = row;
 }
 
 /** The entity tags of an If-Match header. Weak tags never match (RFC 9110 §13.1.1 uses strong comparison). */

@@ -4,17 +4,7 @@ import Type from 'typebox';
 import type { DB } from '../db/schema.js';
 import type { User } from '../auth/tokens.js';
 import type { Api } from '../http/api.js';
-import {
-  areaJson,
-  areaSchema,
-  checkAreaShape,
-  requireAreaInScope,
-  resolveArea,
-  storedAreaColumns,
-  storedAreaOf,
-  storedGeom,
-  type AreaInput,
-} from './areas.js';
+import * as areas from './areas.js';
 import { Problems, idParams } from './common.js';
 import { versionedCrudRoutes } from './crud.js';
 
@@ -22,7 +12,7 @@ const createBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100 }),
     class: Type.Enum(['A', 'B', 'C'], { type: 'string' }),
-    area: areaSchema(['polygon', 'regions']),
+    area: areas.areaSchema(['polygon', 'regions']),
   },
   { additionalProperties: false },
 );
@@ -44,7 +34,7 @@ const present = (z: ZoneRow) => ({
   id: z.id,
   name: z.name,
   class: z.class,
-  area: areaJson(z.area_kind, z.area_codes, z.geometry),
+  area: areas.areaJson(z.area_kind, z.area_codes, z.geometry),
   version: z.version,
   created_at: z.created_at,
   updated_at: z.updated_at,
@@ -73,16 +63,16 @@ export function areaClassRoutes(api: Api, db: Kysely<DB>): void {
   );
 
   versionedCrudRoutes(api, db, tag, {
-    entity: 'area_class',
-    table: 'area_class_zone',
-    path: '/api/area-classes',
-    key: 'id',
-    params: idParams,
-    noun: 'area-class zone',
-    create: createBody,
-    patch: patchBody,
+    names: {
+      entity: 'area_class',
+      table: 'area_class_zone',
+      path: '/api/area-classes',
+      key: 'id',
+      noun: 'area-class zone',
+    },
+    schemas: { params: idParams, create: createBody, patch: patchBody },
     routes: {
-      get: { summary: 'One area-class zone', errors: { 404: 'no zone with this id' } },
+      get: { summary: 'One area-class zone' },
       create: {
         summary:
           'Create an area-class zone: {name, class A|B|C, area {kind:"polygon", geometry} | {kind:"regions", codes}}',
@@ -90,21 +80,17 @@ export function areaClassRoutes(api: Api, db: Kysely<DB>): void {
       },
       patch: {
         summary: 'Change an area-class zone (partial; area replaced as a whole)',
-        errors: { 404: 'no zone with this id', 422: 'invalid polygon or unknown region code' },
+        errors: { 422: 'invalid polygon or unknown region code' },
       },
-      delete: { summary: 'Delete an area-class zone', errors: { 404: 'no zone with this id' } },
+      delete: { summary: 'Delete an area-class zone' },
     },
     get: getZone,
-    precheck(b) {
-      if (b.area) checkAreaShape(b.area, 'body.area');
-    },
-    scope: (trx, user, old, id, change) =>
-      requireAreaInScope(trx, user, storedAreaOf(old.area), `zone ${id}'s ${change === 'patch' ? 'current ' : ''}area`),
+    ...areas.areaHooks('zone'),
     async insert(trx, b, user) {
       const area = await checkedArea(trx, b.area, user);
       const r = await sql<{ id: number }>`
         insert into area_class_zone (name, class, area_kind, area_codes, area_geom)
-        values (${b.name}, ${b.class}, ${area!.kind}, ${area!.codes}::text[], ${storedGeom(area!)}) returning id`.execute(
+        values (${b.name}, ${b.class}, ${area!.kind}, ${area!.codes}::text[], ${areas.storedGeom(area!)}) returning id`.execute(
         trx,
       );
       return r.rows[0].id;
@@ -114,7 +100,7 @@ export function areaClassRoutes(api: Api, db: Kysely<DB>): void {
       const set: Record<string, unknown> = { updated_at: sql`now()` };
       if (b.name !== undefined) set.name = b.name;
       if (b.class !== undefined) set.class = b.class;
-      if (area) Object.assign(set, storedAreaColumns(area));
+      if (area) Object.assign(set, areas.storedAreaColumns(area));
       await trx
         .updateTable('area_class_zone')
         .set(set as never)
@@ -125,10 +111,10 @@ export function areaClassRoutes(api: Api, db: Kysely<DB>): void {
 }
 
 /** The resolved area (422 when it is not valid), in the user's scope (403). */
-async function checkedArea(trx: Transaction<DB>, input: AreaInput, user: User) {
+async function checkedArea(trx: Transaction<DB>, input: areas.AreaInput, user: User) {
   const problems = new Problems();
-  const area = await resolveArea(trx, input, 'body.area', problems);
+  const area = await areas.resolveArea(trx, input, 'body.area', problems);
   problems.throwIfAny();
-  await requireAreaInScope(trx, user, area!, 'the zone area');
+  await areas.requireAreaInScope(trx, user, area!, 'the zone area');
   return area!;
 }

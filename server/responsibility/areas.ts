@@ -194,3 +194,16 @@ function coordinateProblem(g: Geometry): string | undefined {
   }
   return undefined;
 }
+
+/** The CRUD hooks of an entity with an area (rules, area-class zones): the shape check and the scope of its area. */
+export function areaHooks(label: string) {
+  return {
+    precheck(b: { area?: AreaInput }): void {
+      if (b.area) checkAreaShape(b.area, 'body.area');
+    },
+    scope(trx: Transaction<DB>, user: User, old: { area: AreaJson }, key: number, change: 'patch' | 'delete') {
+      const what = `${label} ${key}'s ${change === 'patch' ? 'current ' : ''}area`;
+      return requireAreaInScope(trx, user, storedAreaOf(old.area), what);
+    },
+  };
+}

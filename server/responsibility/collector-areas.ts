@@ -109,16 +109,16 @@ export function collectorAreaRoutes(api: Api, db: Kysely<DB>): void {
   );
 
   versionedCrudRoutes(api, db, tag, {
-    entity: 'collector_area',
-    table: 'collector_area',
-    path: '/api/collector-areas',
-    key: 'id',
-    params: idParams,
-    noun: 'collector area',
-    create: areaCreate,
-    patch: areaPatch,
+    names: {
+      entity: 'collector_area',
+      table: 'collector_area',
+      path: '/api/collector-areas',
+      key: 'id',
+      noun: 'collector area',
+    },
+    schemas: { params: idParams, create: areaCreate, patch: areaPatch },
     routes: {
-      get: { summary: 'One collector area', description: WHO_SEES, errors: { 404: 'no collector area with this id' } },
+      get: { summary: 'One collector area', description: WHO_SEES },
       create: {
         summary: 'Create a collector area {name, grid_codes, collector_ids?}',
         errors: {
@@ -129,12 +129,11 @@ export function collectorAreaRoutes(api: Api, db: Kysely<DB>): void {
       patch: {
         summary: 'Change a collector area (partial; grid_codes and collector_ids are replaced as a whole)',
         errors: {
-          404: 'no collector area with this id',
           409: 'the name is taken or a grid is in another collector area',
           422: 'unknown grid codes or collector ids',
         },
       },
-      delete: { summary: 'Delete a collector area', errors: { 404: 'no collector area with this id' } },
+      delete: { summary: 'Delete a collector area' },
     },
     get: getArea,
     present: visibleArea,

@@ -88,27 +88,21 @@ export function collectorRoutes(api: Api, db: Kysely<DB>): void {
   );
 
   versionedCrudRoutes(api, db, tag, {
-    entity: 'collector',
-    table: 'collector',
-    path: '/api/collectors',
-    key: 'id',
-    params: idParams,
-    noun: 'collector',
-    create: collectorCreate,
-    patch: collectorPatch,
+    names: { entity: 'collector', table: 'collector', path: '/api/collectors', key: 'id', noun: 'collector' },
+    schemas: { params: idParams, create: collectorCreate, patch: collectorPatch },
     routes: {
-      get: { summary: 'One collector', description: WHO_SEES, errors: { 404: 'no collector with this id' } },
+      get: { summary: 'One collector', description: WHO_SEES },
       create: {
         summary: 'Create a collector {code, name, phone?, user_id?}',
         errors: { 409: 'the code is taken', 422: 'user_id is not a collector user' },
       },
       patch: {
         summary: 'Change a collector (partial)',
-        errors: { 404: 'no collector with this id', 409: 'the code is taken', 422: 'user_id is not a collector user' },
+        errors: { 409: 'the code is taken', 422: 'user_id is not a collector user' },
       },
       delete: {
         summary: 'Delete a collector that no collector area lists',
-        errors: { 404: 'no collector with this id', 409: 'still in collector areas' },
+        errors: { 409: 'still in collector areas' },
       },
     },
     get: getCollector,

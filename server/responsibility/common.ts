@@ -2,12 +2,11 @@
  * Shared pieces of the responsibility-library admin API: the library write (the write path with an
  * assignment_version bump), 422 problem lists and small JSON-schema fragments. Scope checks live in the policy.
  */
-import type Koa from 'koa';
 import type { Kysely, Transaction } from 'kysely';
 import Type from 'typebox';
 import type { DB } from '../db/schema.js';
 import type { User } from '../auth/tokens.js';
-import { etag, lockVersion, write, type Change, type VersionedTable } from '../db/write.js';
+import { lockVersion, write, type Change, type VersionedTable } from '../db/write.js';
 import { notFound, unprocessable, type ProblemFieldError } from '../http/problem.js';
 import { Nullable, idParams } from '../http/types.js';
 
@@ -34,13 +33,6 @@ export async function lockOrNotFound(
   what: string,
 ): Promise<void> {
   if ((await lockVersion(trx, table, key, ifMatch)) === undefined) throw notFound(`no ${what}`);
-}
-
-/** Answers with a versioned resource: its ETag and the body. */
-export function sendVersioned(ctx: Koa.Context, row: { version: number }, status = 200): void {
-  ctx.status = status;
-  ctx.set('ETag', etag(row.version));
-  ctx.body = row;
 }
 
 /** Collects semantic problems (422) so that one answer lists every one of them. */

@@ -109,27 +109,21 @@ export function componentRoutes(api: Api, db: Kysely<DB>): void {
   );
 
   versionedCrudRoutes(api, db, tag, {
-    entity: 'component',
-    table: 'component',
-    path: '/api/components',
-    key: 'code',
-    params: codeParams,
-    noun: 'component',
-    create: createBody,
-    patch: patchBody,
+    names: { entity: 'component', table: 'component', path: '/api/components', key: 'code', noun: 'component' },
+    schemas: { params: codeParams, create: createBody, patch: patchBody },
     routes: {
-      get: { summary: 'One component', errors: { 404: 'no component with this code' } },
+      get: { summary: 'One component' },
       create: {
         summary: 'Create a component {code, category_code, name?, owner_code?, maintainer_code?, status?, location?}',
         errors: { 409: 'the code exists', 422: 'unknown component category or department' },
       },
       patch: {
         summary: 'Change a component (partial; null clears owner, maintainer or location)',
-        errors: { 404: 'no component with this code', 422: 'unknown component category or department' },
+        errors: { 422: 'unknown component category or department' },
       },
       delete: {
         summary: 'Delete a component no case names',
-        errors: { 404: 'no component with this code', 409: 'cases name it' },
+        errors: { 409: 'cases name it' },
       },
     },
     get: getComponent,

@@ -10,9 +10,9 @@ import type { Static, TObject } from 'typebox';
 import type { DB } from '../db/schema.js';
 import type { User } from '../auth/tokens.js';
 import { bumpVersion, type VersionedTable } from '../db/write.js';
-import type { Api, RouteSpec } from '../http/api.js';
+import { sendVersioned, type Api, type RouteSpec } from '../http/api.js';
 import { notFound } from '../http/problem.js';
-import { libraryWrite, lockOrNotFound, plain, sendVersioned } from './common.js';
+import { libraryWrite, lockOrNotFound, plain } from './common.js';
 
 type Db = Kysely<DB> | Transaction<DB>;
 type Route = Pick<RouteSpec, 'summary' | 'description' | 'errors'>;
@@ -23,18 +23,19 @@ export interface VersionedEntity<
   Create extends TObject,
   Patch extends TObject,
 > {
-  /** The audit_event entity name, e.g. 'rule'. */
-  entity: string;
-  table: VersionedTable;
-  /** The collection path, e.g. /api/rules; the routes of one are `${path}/:key`. */
-  path: string;
-  /** The path parameter and key column, and its schema. */
-  key: 'id' | 'code';
-  params: TObject;
-  /** What the 404s name, e.g. 'area-class zone' → "no area-class zone with id 7". */
-  noun: string;
-  create: Create;
-  patch: Patch;
+  names: {
+    /** The audit_event entity name, e.g. 'rule'. */
+    entity: string;
+    table: VersionedTable;
+    /** The collection path, e.g. /api/rules; one row is `${path}/:${key}`. */
+    path: string;
+    /** The path parameter and key column. */
+    key: 'id' | 'code';
+    /** What the 404s name, e.g. 'area-class zone' → "no area-class zone with id 7". */
+    noun: string;
+  };
+  schemas: { params: TObject; create: Create; patch: Patch };
+  /** Summaries, descriptions and the statuses beyond 404 (which the helper documents). */
   routes: { get: Route; create: Route; patch: Route; delete: Route };
   get(db: Db, key: Key): Promise<Row | undefined>;
   /** What the caller sees of a row (default: the row). */
@@ -46,7 +47,13 @@ export interface VersionedEntity<
   /** Checks and updates the fields sent (the helper bumps the version). */
   update(trx: Transaction<DB>, key: Key, body: Static<Patch>, old: Row, user: User): Promise<void>;
   /** 403 unless the user's scope covers the row as it is (before a change or a deletion). */
-  scope(trx: Transaction<DB>, user: User, old: Row, key: Key, change: 'patch' | 'delete'): Promise<void> | void;
+  scope(
+    trx: Transaction<DB>,
+    user: User,
+    old: NoInfer<Row>,
+    key: Key,
+    change: 'patch' | 'delete',
+  ): Promise<void> | void;
   /** 409 when something still refers to the row. */
   references?(trx: Transaction<DB>, key: Key, old: Row): Promise<void>;
 }
@@ -57,8 +64,12 @@ export function versionedCrudRoutes<
   Create extends TObject,
   Patch extends TObject,
 >(api: Api, db: Kysely<DB>, tag: string, e: VersionedEntity<Row, Key, Create, Patch>): void {
-  const one = `${e.path}/:${e.key}`;
-  const what = (key: Key) => `${e.noun} with ${e.key} ${key}`;
+  const { entity, table, path, key: keyName, noun } = e.names;
+  const { params: paramsSchema, create, patch } = e.schemas;
+  const one = `${path}/:${keyName}`;
+  const what = (key: Key) => `${noun} with ${keyName} ${key}`;
+  /** A route's documentation, with the 404 of a route that names one row. */
+  const doc = (route: Route) => ({ ...route, errors: { 404: `no ${noun} with this ${keyName}`, ...route.errors } });
   const show = (row: Row, user: User | undefined) => (e.present ? e.present(row, user) : row);
   // TypeScript cannot resolve the static type of a generic schema: the input of these routes is named here, once.
   const typed = (i: { params: unknown; body: unknown }) => i as { params: Record<string, Key>; body: never };
@@ -70,61 +81,72 @@ export function versionedCrudRoutes<
     ifMatch: string[] | undefined,
     change: 'patch' | 'delete',
   ) => {
-    await lockOrNotFound(trx, e.table, key, ifMatch, what(key));
+    await lockOrNotFound(trx, table, key, ifMatch, what(key));
     const old = (await e.get(trx, key))!;
     await e.scope(trx, user, old, key, change);
     return old;
   };
 
-  api.route({ method: 'get', path: one, tag, params: e.params, ...e.routes.get }, async (ctx, { params, user }) => {
-    const key = typed({ params, body: undefined }).params[e.key];
-    const row = await e.get(db, key);
-    if (!row) throw notFound(`no ${what(key)}`);
-    sendVersioned(ctx, show(row, user));
-  });
+  api.route(
+    { method: 'get', path: one, tag, params: paramsSchema, ...doc(e.routes.get) },
+    async (ctx, { params, user }) => {
+      const key = typed({ params, body: undefined }).params[keyName];
+      const row = await e.get(db, key);
+      if (!row) throw notFound(`no ${what(key)}`);
+      sendVersioned(ctx, show(row, user));
+    },
+  );
 
   api.route(
-    { method: 'post', path: e.path, tag, permission: 'editLibrary', body: e.create, ...e.routes.create },
+    { method: 'post', path, tag, permission: 'editLibrary', body: create, ...e.routes.create },
     async (ctx, { body, user }) => {
       const b: Static<Create> = typed({ params: {}, body }).body;
       e.precheck?.(b);
       const row = await libraryWrite(db, user, async (trx) => {
         const key = await e.insert(trx, b, user);
         const row = (await e.get(trx, key))!;
-        return { result: row, action: 'create', entity: e.entity, key: String(key), detail: { new: plain(row) } };
+        return { result: row, action: 'create', entity, key: String(key), detail: { new: plain(row) } };
       });
       sendVersioned(ctx, show(row, user), 201);
     },
   );
 
   api.route(
-    { method: 'patch', path: one, tag, permission: 'editLibrary', params: e.params, body: e.patch, ...e.routes.patch },
+    {
+      method: 'patch',
+      path: one,
+      tag,
+      permission: 'editLibrary',
+      params: paramsSchema,
+      body: patch,
+      ...doc(e.routes.patch),
+    },
     async (ctx, { params, body, user, ifMatch }) => {
       const input = typed({ params, body });
-      const key = input.params[e.key];
+      const key = input.params[keyName];
       const b: Static<Patch> = input.body;
       e.precheck?.(b);
       const row = await libraryWrite(db, user, async (trx) => {
         const old = await lockOld(trx, user, key, ifMatch, 'patch');
         await e.update(trx, key, b, old, user);
-        await bumpVersion(trx, e.table, key);
+        await bumpVersion(trx, table, key);
         const row = (await e.get(trx, key))!;
         const detail = { old: plain(old), new: plain(row) };
-        return { result: row, action: 'update', entity: e.entity, key: String(key), detail };
+        return { result: row, action: 'update', entity, key: String(key), detail };
       });
       sendVersioned(ctx, show(row, user));
     },
   );
 
   api.route(
-    { method: 'delete', path: one, tag, permission: 'editLibrary', params: e.params, ...e.routes.delete },
+    { method: 'delete', path: one, tag, permission: 'editLibrary', params: paramsSchema, ...doc(e.routes.delete) },
     async (ctx, { params, user, ifMatch }) => {
-      const key = typed({ params, body: undefined }).params[e.key];
+      const key = typed({ params, body: undefined }).params[keyName];
       await libraryWrite(db, user, async (trx) => {
         const old = await lockOld(trx, user, key, ifMatch, 'delete');
         await e.references?.(trx, key, old);
-        await sql`delete from ${sql.table(e.table)} where ${sql.ref(e.key)} = ${key}`.execute(trx);
-        return { result: undefined, action: 'delete', entity: e.entity, key: String(key), detail: { old: plain(old) } };
+        await sql`delete from ${sql.table(table)} where ${sql.ref(keyName)} = ${key}`.execute(trx);
+        return { result: undefined, action: 'delete', entity, key: String(key), detail: { old: plain(old) } };
       });
       ctx.status = 204;
     },

@@ -132,12 +132,9 @@ async function checkFallbackFree(
   self: string,
 ): Promise<void> {
   if (fallback === null || fallback === undefined) return;
-  const holder = await trx
-    .selectFrom('department')
-    .select(['code', 'name'])
-    .where('fallback_for', '=', fallback)
-    .where('code', '<>', self)
-    .executeTakeFirst();
+  const r = await sql<{ code: string; name: string }>`
+    select code, name from department where fallback_for = ${fallback} and code <> ${self}`.execute(trx);
+  const holder = r.rows[0];
   if (holder) {
     const where = fallback === '' ? 'everywhere' : `region ${fallback}`;
     throw conflict(
@@ -146,6 +143,10 @@ async function checkFallbackFree(
     );
   }
 }
+
+/** "2 rules (#1, #2)", or '' for none. */
+const counted = (noun: string, items: (string | number)[]) =>
+  items.length && `${items.length} ${noun}${items.length === 1 ? '' : 's'} (${listText(items)})`;
 
 export function departmentRoutes(api: Api, db: Kysely<DB>): void {
   const tag = 'responsibility';
@@ -162,16 +163,10 @@ export function departmentRoutes(api: Api, db: Kysely<DB>): void {
   );
 
   versionedCrudRoutes(api, db, tag, {
-    entity: 'department',
-    table: 'department',
-    path: '/api/departments',
-    key: 'code',
-    params: codeParams,
-    noun: 'department',
-    create: createBody,
-    patch: patchBody,
+    names: { entity: 'department', table: 'department', path: '/api/departments', key: 'code', noun: 'department' },
+    schemas: { params: codeParams, create: createBody, patch: patchBody },
     routes: {
-      get: { summary: 'One department', errors: { 404: 'no department with this code' } },
+      get: { summary: 'One department' },
       create: {
         summary: 'Create a department',
         errors: { 409: 'the code exists or the fallback region is taken', 422: 'unknown parent or region' },
@@ -179,14 +174,13 @@ export function departmentRoutes(api: Api, db: Kysely<DB>): void {
       patch: {
         summary: 'Change a department (partial: only the fields sent; null clears parent_code or fallback_for)',
         errors: {
-          404: 'no department with this code',
           409: 'the fallback region is taken',
           422: 'unknown parent or region, or a cycle',
         },
       },
       delete: {
         summary: 'Delete a department nothing refers to (rules, sub-departments, components, cases, users)',
-        errors: { 404: 'no department with this code', 409: 'still referenced; the answer lists by what' },
+        errors: { 409: 'still referenced; the answer lists by what' },
       },
     },
     get: getDepartment,
@@ -235,14 +229,14 @@ export function departmentRoutes(api: Api, db: Kysely<DB>): void {
     async references(trx, code) {
       const refs = await references(trx, code);
       const parts = [
-        refs.rules.length &&
-          `${refs.rules.length} rule${refs.rules.length === 1 ? '' : 's'} (${listText(refs.rules.map((id) => `#${id}`))})`,
-        refs.departments.length &&
-          `${refs.departments.length} sub-department${refs.departments.length === 1 ? '' : 's'} (${listText(refs.departments)})`,
-        refs.components.length &&
-          `${refs.components.length} component${refs.components.length === 1 ? '' : 's'} (${listText(refs.components)})`,
+        counted(
+          'rule',
+          refs.rules.map((id) => `#${id}`),
+        ),
+        counted('sub-department', refs.departments),
+        counted('component', refs.components),
         refs.cases && `${refs.cases} case${refs.cases === 1 ? '' : 's'}`,
-        refs.users.length && `${refs.users.length} user${refs.users.length === 1 ? '' : 's'} (${listText(refs.users)})`,
+        counted('user', refs.users),
       ].filter(Boolean);
       if (parts.length) {
         throw conflict(`department ${code} is still referenced by ${parts.join(', ')}; move or delete them first`, {
@@ -253,39 +247,14 @@ export function departmentRoutes(api: Api, db: Kysely<DB>): void {
   });
 }
 
+/** What refers to a department, each list ordered. */
 async function references(trx: Transaction<DB>, code: string) {
-  const rules = await trx
-    .selectFrom('resp_rule')
-    .select('id')
-    .where('department_code', '=', code)
-    .orderBy('id')
-    .execute();
-  const departments = await trx
-    .selectFrom('department')
-    .select('code')
-    .where('parent_code', '=', code)
-    .orderBy('code')
-    .execute();
-  const components = await trx
-    .selectFrom('component')
-    .select('code')
-    .where((eb) => eb.or([eb('owner_code', '=', code), eb('maintainer_code', '=', code)]))
-    .orderBy('code')
-    .execute();
-  const cases = await sql<{
-    n: number;
-  }>`select count(*)::int as n from case_record where department_code = ${code}`.execute(trx);
-  const users = await trx
-    .selectFrom('app_user')
-    .select('name')
-    .where('department_code', '=', code)
-    .orderBy('id')
-    .execute();
-  return {
-    rules: rules.map((r) => r.id),
-    departments: departments.map((d) => d.code),
-    components: components.map((c) => c.code),
-    cases: cases.rows[0].n,
-    users: users.map((u) => u.name),
-  };
+  const r = await sql<{ rules: number[]; departments: string[]; components: string[]; cases: number; users: string[] }>`
+    select array(select id from resp_rule where department_code = ${code} order by id) as rules,
+           array(select d.code from department d where d.parent_code = ${code} order by d.code) as departments,
+           array(select c.code from component c where ${code} in (c.owner_code, c.maintainer_code) order by c.code)
+             as components,
+           (select count(*)::int from case_record where department_code = ${code}) as cases,
+           array(select name from app_user where department_code = ${code} order by id) as users`.execute(trx);
+  return r.rows[0];
 }

@@ -4,13 +4,12 @@ import Type, { type Static } from 'typebox';
 import type { DB } from '../db/schema.js';
 import type { Api } from '../http/api.js';
 import {
+  areaHooks,
   areaJson,
   areaSchema,
-  checkAreaShape,
   requireAreaInScope,
   resolveArea,
   storedAreaColumns,
-  storedAreaOf,
   storedGeom,
   type AreaKind,
 } from './areas.js';
@@ -181,16 +180,10 @@ export function ruleRoutes(api: Api, db: Kysely<DB>): void {
   );
 
   versionedCrudRoutes(api, db, tag, {
-    entity: 'rule',
-    table: 'resp_rule',
-    path: '/api/rules',
-    key: 'id',
-    params: idParams,
-    noun: 'rule',
-    create: createBody,
-    patch: patchBody,
+    names: { entity: 'rule', table: 'resp_rule', path: '/api/rules', key: 'id', noun: 'rule' },
+    schemas: { params: idParams, create: createBody, patch: patchBody },
     routes: {
-      get: { summary: 'One responsibility rule', errors: { 404: 'no rule with this id' } },
+      get: { summary: 'One responsibility rule' },
       create: {
         summary: 'Create a responsibility rule',
         description:
@@ -200,18 +193,13 @@ export function ruleRoutes(api: Api, db: Kysely<DB>): void {
       patch: {
         summary: 'Change a rule (partial: only the fields sent; area is replaced as a whole); version + 1',
         errors: {
-          404: 'no rule with this id',
           422: 'unknown category, department or region code; invalid polygon; bad dates',
         },
       },
-      delete: { summary: 'Delete a rule', errors: { 404: 'no rule with this id' } },
+      delete: { summary: 'Delete a rule' },
     },
     get: getRule,
-    precheck(b) {
-      if (b.area) checkAreaShape(b.area, 'body.area');
-    },
-    scope: (trx, user, old, id, change) =>
-      requireAreaInScope(trx, user, storedAreaOf(old.area), `rule ${id}'s ${change === 'patch' ? 'current ' : ''}area`),
+    ...areaHooks('rule'),
     async insert(trx, b, user) {
       const problems = new Problems();
       const area = await checkRule(trx, b, { from: b.valid_from ?? null, to: b.valid_to ?? null }, problems);
