@@ -71,21 +71,14 @@ export function areaClassRoutes(api: Api, db: Kysely<DB>): void {
       noun: 'area-class zone',
     },
     schemas: { params: idParams, create: createBody, patch: patchBody },
-    routes: {
-      get: { summary: 'One area-class zone' },
-      create: {
-        summary:
-          'Create an area-class zone: {name, class A|B|C, area {kind:"polygon", geometry} | {kind:"regions", codes}}',
-        errors: { 422: 'invalid polygon or unknown region code' },
-      },
-      patch: {
-        summary: 'Change an area-class zone (partial; area replaced as a whole)',
-        errors: { 422: 'invalid polygon or unknown region code' },
-      },
-      delete: { summary: 'Delete an area-class zone' },
-    },
-    get: getZone,
+    get: { summary: 'One area-class zone' },
+    read: getZone,
     ...areas.areaHooks('zone'),
+    post: {
+      summary:
+        'Create an area-class zone: {name, class A|B|C, area {kind:"polygon", geometry} | {kind:"regions", codes}}',
+      errors: { 422: 'invalid polygon or unknown region code' },
+    },
     async insert(trx, b, user) {
       const area = await checkedArea(trx, b.area, user);
       const r = await sql<{ id: number }>`
@@ -95,18 +88,19 @@ export function areaClassRoutes(api: Api, db: Kysely<DB>): void {
       );
       return r.rows[0].id;
     },
+    patch: {
+      summary: 'Change an area-class zone (partial; area replaced as a whole)',
+      errors: { 422: 'invalid polygon or unknown region code' },
+    },
     async update(trx, id, b, _old, user) {
       const area = b.area && (await checkedArea(trx, b.area, user));
       const set: Record<string, unknown> = { updated_at: sql`now()` };
       if (b.name !== undefined) set.name = b.name;
       if (b.class !== undefined) set.class = b.class;
       if (area) Object.assign(set, areas.storedAreaColumns(area));
-      await trx
-        .updateTable('area_class_zone')
-        .set(set as never)
-        .where('id', '=', id)
-        .execute();
+      return set;
     },
+    delete: { summary: 'Delete an area-class zone' },
   });
 }
 

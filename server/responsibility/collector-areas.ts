@@ -117,25 +117,8 @@ export function collectorAreaRoutes(api: Api, db: Kysely<DB>): void {
       noun: 'collector area',
     },
     schemas: { params: idParams, create: areaCreate, patch: areaPatch },
-    routes: {
-      get: { summary: 'One collector area', description: WHO_SEES },
-      create: {
-        summary: 'Create a collector area {name, grid_codes, collector_ids?}',
-        errors: {
-          409: 'the name is taken or a grid is in another collector area',
-          422: 'unknown grid codes or collector ids',
-        },
-      },
-      patch: {
-        summary: 'Change a collector area (partial; grid_codes and collector_ids are replaced as a whole)',
-        errors: {
-          409: 'the name is taken or a grid is in another collector area',
-          422: 'unknown grid codes or collector ids',
-        },
-      },
-      delete: { summary: 'Delete a collector area' },
-    },
-    get: getArea,
+    get: { summary: 'One collector area', description: WHO_SEES },
+    read: getArea,
     present: visibleArea,
     scope: (_trx, user, old, id, change) =>
       requireCodesInScope(
@@ -143,6 +126,13 @@ export function collectorAreaRoutes(api: Api, db: Kysely<DB>): void {
         old.grid_codes,
         `collector area ${id}'s ${change === 'patch' ? 'current ' : ''}grid_codes`,
       ),
+    post: {
+      summary: 'Create a collector area {name, grid_codes, collector_ids?}',
+      errors: {
+        409: 'the name is taken or a grid is in another collector area',
+        422: 'unknown grid codes or collector ids',
+      },
+    },
     async insert(trx, body, user) {
       const b = normalise(body);
       await checkArea(trx, b, null, user);
@@ -151,6 +141,13 @@ export function collectorAreaRoutes(api: Api, db: Kysely<DB>): void {
         values (${b.name}, ${b.grid_codes}::text[], ${b.collector_ids ?? []}::int[]) returning id`.execute(trx);
       return r.rows[0].id;
     },
+    patch: {
+      summary: 'Change a collector area (partial; grid_codes and collector_ids are replaced as a whole)',
+      errors: {
+        409: 'the name is taken or a grid is in another collector area',
+        422: 'unknown grid codes or collector ids',
+      },
+    },
     async update(trx, id, body, _old, user) {
       const b = normalise(body);
       await checkArea(trx, b, id, user);
@@ -158,12 +155,9 @@ export function collectorAreaRoutes(api: Api, db: Kysely<DB>): void {
       if (b.name !== undefined) set.name = b.name;
       if (b.grid_codes !== undefined) set.grid_codes = sql`${b.grid_codes}::text[]`;
       if (b.collector_ids !== undefined) set.collector_ids = sql`${b.collector_ids}::int[]`;
-      await trx
-        .updateTable('collector_area')
-        .set(set as never)
-        .where('id', '=', id)
-        .execute();
+      return set;
     },
+    delete: { summary: 'Delete a collector area' },
   });
 }
 

@@ -90,24 +90,14 @@ export function collectorRoutes(api: Api, db: Kysely<DB>): void {
   versionedCrudRoutes(api, db, tag, {
     names: { entity: 'collector', table: 'collector', path: '/api/collectors', key: 'id', noun: 'collector' },
     schemas: { params: idParams, create: collectorCreate, patch: collectorPatch },
-    routes: {
-      get: { summary: 'One collector', description: WHO_SEES },
-      create: {
-        summary: 'Create a collector {code, name, phone?, user_id?}',
-        errors: { 409: 'the code is taken', 422: 'user_id is not a collector user' },
-      },
-      patch: {
-        summary: 'Change a collector (partial)',
-        errors: { 409: 'the code is taken', 422: 'user_id is not a collector user' },
-      },
-      delete: {
-        summary: 'Delete a collector that no collector area lists',
-        errors: { 409: 'still in collector areas' },
-      },
-    },
-    get: getCollector,
+    get: { summary: 'One collector', description: WHO_SEES },
+    read: getCollector,
     present: visibleCollector,
     scope: (trx, user, old, id) => requireCollectorInScope(trx, user, id, `collector ${old.code}'s collector areas`),
+    post: {
+      summary: 'Create a collector {code, name, phone?, user_id?}',
+      errors: { 409: 'the code is taken', 422: 'user_id is not a collector user' },
+    },
     async insert(trx, b) {
       await checkCollector(trx, b, null);
       const row = await trx
@@ -117,9 +107,17 @@ export function collectorRoutes(api: Api, db: Kysely<DB>): void {
         .executeTakeFirstOrThrow();
       return row.id;
     },
+    patch: {
+      summary: 'Change a collector (partial)',
+      errors: { 409: 'the code is taken', 422: 'user_id is not a collector user' },
+    },
     async update(trx, id, b) {
       await checkCollector(trx, b, id);
-      await trx.updateTable('collector').set(b).where('id', '=', id).execute();
+      return b;
+    },
+    delete: {
+      summary: 'Delete a collector that no collector area lists',
+      errors: { 409: 'still in collector areas' },
     },
     async references(trx, id, old) {
       const areas = await sql<{ id: number; name: string }>`

@@ -111,22 +111,8 @@ export function componentRoutes(api: Api, db: Kysely<DB>): void {
   versionedCrudRoutes(api, db, tag, {
     names: { entity: 'component', table: 'component', path: '/api/components', key: 'code', noun: 'component' },
     schemas: { params: codeParams, create: createBody, patch: patchBody },
-    routes: {
-      get: { summary: 'One component' },
-      create: {
-        summary: 'Create a component {code, category_code, name?, owner_code?, maintainer_code?, status?, location?}',
-        errors: { 409: 'the code exists', 422: 'unknown component category or department' },
-      },
-      patch: {
-        summary: 'Change a component (partial; null clears owner, maintainer or location)',
-        errors: { 422: 'unknown component category or department' },
-      },
-      delete: {
-        summary: 'Delete a component no case names',
-        errors: { 409: 'cases name it' },
-      },
-    },
-    get: getComponent,
+    get: { summary: 'One component' },
+    read: getComponent,
     scope: (trx, user, old, code, change) =>
       requireGeometryInScope(
         trx,
@@ -134,6 +120,10 @@ export function componentRoutes(api: Api, db: Kysely<DB>): void {
         old.location ? point(old.location) : null,
         `component ${code}'s ${change === 'patch' ? 'current ' : ''}location`,
       ),
+    post: {
+      summary: 'Create a component {code, category_code, name?, owner_code?, maintainer_code?, status?, location?}',
+      errors: { 409: 'the code exists', 422: 'unknown component category or department' },
+    },
     async insert(trx, b, user) {
       await checkComponent(trx, { ...b, location: b.location ?? null }, user);
       if (await getComponent(trx, b.code)) throw conflict(`component ${b.code} already exists`);
@@ -142,16 +132,20 @@ export function componentRoutes(api: Api, db: Kysely<DB>): void {
                 ${b.status ?? '完好'}, ${b.location ? point(b.location) : sql`null`})`.execute(trx);
       return b.code;
     },
+    patch: {
+      summary: 'Change a component (partial; null clears owner, maintainer or location)',
+      errors: { 422: 'unknown component category or department' },
+    },
     async update(trx, code, b, _old, user) {
       await checkComponent(trx, b, user);
       const { location: loc, ...rest } = b;
       const set: Record<string, unknown> = { ...rest };
       if (loc !== undefined) set.geom = loc === null ? null : point(loc);
-      await trx
-        .updateTable('component')
-        .set(set as never)
-        .where('code', '=', code)
-        .execute();
+      return set;
+    },
+    delete: {
+      summary: 'Delete a component no case names',
+      errors: { 409: 'cases name it' },
     },
     async references(trx, code) {
       const cases = await sql<{

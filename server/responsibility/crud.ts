@@ -35,17 +35,21 @@ export interface VersionedEntity<
     noun: string;
   };
   schemas: { params: TObject; create: Create; patch: Patch };
-  /** Summaries, descriptions and the statuses beyond 404 (which the helper documents). */
-  routes: { get: Route; create: Route; patch: Route; delete: Route };
-  get(db: Db, key: Key): Promise<Row | undefined>;
+  /** Each route's summary, description and statuses beyond 404 (which the helper documents), by method. */
+  get: Route;
+  post: Route;
+  patch: Route;
+  delete: Route;
+  /** Reads one row. */
+  read(db: Db, key: Key): Promise<Row | undefined>;
   /** What the caller sees of a row (default: the row). */
   present?(row: Row, user: User | undefined): { version: number };
   /** Checks before the transaction (e.g. 400 for an area whose members do not fit its kind). */
   precheck?(body: Static<Create> | Static<Patch>): void;
   /** Checks and inserts; returns the new row's key. */
   insert(trx: Transaction<DB>, body: Static<Create>, user: User): Promise<Key>;
-  /** Checks and updates the fields sent (the helper bumps the version). */
-  update(trx: Transaction<DB>, key: Key, body: Static<Patch>, old: Row, user: User): Promise<void>;
+  /** Checks the fields sent; returns the columns to set (the helper updates the row and bumps its version). */
+  update(trx: Transaction<DB>, key: Key, body: Static<Patch>, old: Row, user: User): Promise<Record<string, unknown>>;
   /** 403 unless the user's scope covers the row as it is (before a change or a deletion). */
   scope(
     trx: Transaction<DB>,
@@ -82,29 +86,26 @@ export function versionedCrudRoutes<
     change: 'patch' | 'delete',
   ) => {
     await lockOrNotFound(trx, table, key, ifMatch, what(key));
-    const old = (await e.get(trx, key))!;
+    const old = (await e.read(trx, key))!;
     await e.scope(trx, user, old, key, change);
     return old;
   };
 
-  api.route(
-    { method: 'get', path: one, tag, params: paramsSchema, ...doc(e.routes.get) },
-    async (ctx, { params, user }) => {
-      const key = typed({ params, body: undefined }).params[keyName];
-      const row = await e.get(db, key);
-      if (!row) throw notFound(`no ${what(key)}`);
-      sendVersioned(ctx, show(row, user));
-    },
-  );
+  api.route({ method: 'get', path: one, tag, params: paramsSchema, ...doc(e.get) }, async (ctx, { params, user }) => {
+    const key = typed({ params, body: undefined }).params[keyName];
+    const row = await e.read(db, key);
+    if (!row) throw notFound(`no ${what(key)}`);
+    sendVersioned(ctx, show(row, user));
+  });
 
   api.route(
-    { method: 'post', path, tag, permission: 'editLibrary', body: create, ...e.routes.create },
+    { method: 'post', path, tag, permission: 'editLibrary', body: create, ...e.post },
     async (ctx, { body, user }) => {
       const b: Static<Create> = typed({ params: {}, body }).body;
       e.precheck?.(b);
       const row = await libraryWrite(db, user, async (trx) => {
         const key = await e.insert(trx, b, user);
-        const row = (await e.get(trx, key))!;
+        const row = (await e.read(trx, key))!;
         return { result: row, action: 'create', entity, key: String(key), detail: { new: plain(row) } };
       });
       sendVersioned(ctx, show(row, user), 201);
@@ -119,7 +120,7 @@ export function versionedCrudRoutes<
       permission: 'editLibrary',
       params: paramsSchema,
       body: patch,
-      ...doc(e.routes.patch),
+      ...doc(e.patch),
     },
     async (ctx, { params, body, user, ifMatch }) => {
       const input = typed({ params, body });
@@ -128,9 +129,10 @@ export function versionedCrudRoutes<
       e.precheck?.(b);
       const row = await libraryWrite(db, user, async (trx) => {
         const old = await lockOld(trx, user, key, ifMatch, 'patch');
-        await e.update(trx, key, b, old, user);
+        const set = await e.update(trx, key, b, old, user);
+        if (Object.keys(set).length) await trx.updateTable(table).set(set).where(sql.ref(keyName), '=', key).execute();
         await bumpVersion(trx, table, key);
-        const row = (await e.get(trx, key))!;
+        const row = (await e.read(trx, key))!;
         const detail = { old: plain(old), new: plain(row) };
         return { result: row, action: 'update', entity, key: String(key), detail };
       });
@@ -139,7 +141,7 @@ export function versionedCrudRoutes<
   );
 
   api.route(
-    { method: 'delete', path: one, tag, permission: 'editLibrary', params: paramsSchema, ...doc(e.routes.delete) },
+    { method: 'delete', path: one, tag, permission: 'editLibrary', params: paramsSchema, ...doc(e.delete) },
     async (ctx, { params, user, ifMatch }) => {
       const key = typed({ params, body: undefined }).params[keyName];
       await libraryWrite(db, user, async (trx) => {

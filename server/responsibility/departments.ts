@@ -165,26 +165,13 @@ export function departmentRoutes(api: Api, db: Kysely<DB>): void {
   versionedCrudRoutes(api, db, tag, {
     names: { entity: 'department', table: 'department', path: '/api/departments', key: 'code', noun: 'department' },
     schemas: { params: codeParams, create: createBody, patch: patchBody },
-    routes: {
-      get: { summary: 'One department' },
-      create: {
-        summary: 'Create a department',
-        errors: { 409: 'the code exists or the fallback region is taken', 422: 'unknown parent or region' },
-      },
-      patch: {
-        summary: 'Change a department (partial: only the fields sent; null clears parent_code or fallback_for)',
-        errors: {
-          409: 'the fallback region is taken',
-          422: 'unknown parent or region, or a cycle',
-        },
-      },
-      delete: {
-        summary: 'Delete a department nothing refers to (rules, sub-departments, components, cases, users)',
-        errors: { 409: 'still referenced; the answer lists by what' },
-      },
-    },
-    get: getDepartment,
+    get: { summary: 'One department' },
+    read: getDepartment,
     scope: (_trx, user, old, code) => requireDepartmentInScope(user, old, `department ${code}`),
+    post: {
+      summary: 'Create a department',
+      errors: { 409: 'the code exists or the fallback region is taken', 422: 'unknown parent or region' },
+    },
     async insert(trx, b, user) {
       const problems = new Problems();
       await checkFields(trx, b, b.code, problems, b.region_code ?? '');
@@ -207,6 +194,13 @@ export function departmentRoutes(api: Api, db: Kysely<DB>): void {
         .execute();
       return b.code;
     },
+    patch: {
+      summary: 'Change a department (partial: only the fields sent; null clears parent_code or fallback_for)',
+      errors: {
+        409: 'the fallback region is taken',
+        422: 'unknown parent or region, or a cycle',
+      },
+    },
     async update(trx, code, b, old, user) {
       const problems = new Problems();
       await checkFields(
@@ -220,11 +214,11 @@ export function departmentRoutes(api: Api, db: Kysely<DB>): void {
       if (b.region_code !== undefined) requireDepartmentInScope(user, b, 'the new region_code');
       if (b.fallback_for !== undefined && b.fallback_for !== old.fallback_for)
         await checkFallbackFree(trx, b.fallback_for, code);
-      await trx
-        .updateTable('department')
-        .set({ ...b, updated_at: sql`now()` })
-        .where('code', '=', code)
-        .execute();
+      return { ...b, updated_at: sql`now()` };
+    },
+    delete: {
+      summary: 'Delete a department nothing refers to (rules, sub-departments, components, cases, users)',
+      errors: { 409: 'still referenced; the answer lists by what' },
     },
     async references(trx, code) {
       const refs = await references(trx, code);

@@ -182,24 +182,15 @@ export function ruleRoutes(api: Api, db: Kysely<DB>): void {
   versionedCrudRoutes(api, db, tag, {
     names: { entity: 'rule', table: 'resp_rule', path: '/api/rules', key: 'id', noun: 'rule' },
     schemas: { params: idParams, create: createBody, patch: patchBody },
-    routes: {
-      get: { summary: 'One responsibility rule' },
-      create: {
-        summary: 'Create a responsibility rule',
-        description:
-          'area: {kind:"anywhere"} | {kind:"polygon", geometry} | {kind:"regions", codes}. area_m2 is the polygon\'s geodesic area or the sum of the listed regions\' areas (nested codes counted once).',
-        errors: { 422: 'unknown category, department or region code; invalid polygon; valid_to before valid_from' },
-      },
-      patch: {
-        summary: 'Change a rule (partial: only the fields sent; area is replaced as a whole); version + 1',
-        errors: {
-          422: 'unknown category, department or region code; invalid polygon; bad dates',
-        },
-      },
-      delete: { summary: 'Delete a rule' },
-    },
-    get: getRule,
+    get: { summary: 'One responsibility rule' },
+    read: getRule,
     ...areaHooks('rule'),
+    post: {
+      summary: 'Create a responsibility rule',
+      description:
+        'area: {kind:"anywhere"} | {kind:"polygon", geometry} | {kind:"regions", codes}. area_m2 is the polygon\'s geodesic area or the sum of the listed regions\' areas (nested codes counted once).',
+      errors: { 422: 'unknown category, department or region code; invalid polygon; valid_to before valid_from' },
+    },
     async insert(trx, b, user) {
       const problems = new Problems();
       const area = await checkRule(trx, b, { from: b.valid_from ?? null, to: b.valid_to ?? null }, problems);
@@ -213,6 +204,12 @@ export function ruleRoutes(api: Api, db: Kysely<DB>): void {
                 ${area!.area_m2}, ${b.department_code}, ${b.priority ?? 0}, ${b.valid_from ?? null}::date, ${b.valid_to ?? null}::date)
         returning id`.execute(trx);
       return r.rows[0].id;
+    },
+    patch: {
+      summary: 'Change a rule (partial: only the fields sent; area is replaced as a whole); version + 1',
+      errors: {
+        422: 'unknown category, department or region code; invalid polygon; bad dates',
+      },
     },
     async update(trx, id, b, old, user) {
       const problems = new Problems();
@@ -235,11 +232,8 @@ export function ruleRoutes(api: Api, db: Kysely<DB>): void {
       if (b.priority !== undefined) set.priority = b.priority;
       if (b.valid_from !== undefined) set.valid_from = b.valid_from;
       if (b.valid_to !== undefined) set.valid_to = b.valid_to;
-      await trx
-        .updateTable('resp_rule')
-        .set(set as never)
-        .where('id', '=', id)
-        .execute();
+      return set;
     },
+    delete: { summary: 'Delete a rule' },
   });
 }
