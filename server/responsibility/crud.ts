@@ -75,8 +75,9 @@ export function versionedCrudRoutes<
   /** A route's documentation, with the 404 of a route that names one row. */
   const doc = (route: Route) => ({ ...route, errors: { 404: `no ${noun} with this ${keyName}`, ...route.errors } });
   const show = (row: Row, user: User | undefined) => (e.present ? e.present(row, user) : row);
-  // TypeScript cannot resolve the static type of a generic schema: the input of these routes is named here, once.
-  const typed = (i: { params: unknown; body: unknown }) => i as { params: Record<string, Key>; body: never };
+  // Api.route cannot resolve Static<> of a generic schema: these routes' validated input gets its type here, once.
+  const keyOf = (params: unknown) => (params as Record<string, Key>)[keyName];
+  const bodyOf = <T extends TObject>(_schema: T, body: unknown) => body as Static<T>;
   /** Locks the row (412 on a stale If-Match, 404 when gone), reads it and checks the scope. */
   const lockOld = async (
     trx: Transaction<DB>,
@@ -92,7 +93,7 @@ export function versionedCrudRoutes<
   };
 
   api.route({ method: 'get', path: one, tag, params: paramsSchema, ...doc(e.get) }, async (ctx, { params, user }) => {
-    const key = typed({ params, body: undefined }).params[keyName];
+    const key = keyOf(params);
     const row = await e.read(db, key);
     if (!row) throw notFound(`no ${what(key)}`);
     sendVersioned(ctx, show(row, user));
@@ -101,7 +102,7 @@ export function versionedCrudRoutes<
   api.route(
     { method: 'post', path, tag, permission: 'editLibrary', body: create, ...e.post },
     async (ctx, { body, user }) => {
-      const b: Static<Create> = typed({ params: {}, body }).body;
+      const b = bodyOf(create, body);
       e.precheck?.(b);
       const row = await libraryWrite(db, user, async (trx) => {
         const key = await e.insert(trx, b, user);
@@ -123,9 +124,8 @@ export function versionedCrudRoutes<
       ...doc(e.patch),
     },
     async (ctx, { params, body, user, ifMatch }) => {
-      const input = typed({ params, body });
-      const key = input.params[keyName];
-      const b: Static<Patch> = input.body;
+      const key = keyOf(params);
+      const b = bodyOf(patch, body);
       e.precheck?.(b);
       const row = await libraryWrite(db, user, async (trx) => {
         const old = await lockOld(trx, user, key, ifMatch, 'patch');
@@ -143,7 +143,7 @@ export function versionedCrudRoutes<
   api.route(
     { method: 'delete', path: one, tag, permission: 'editLibrary', params: paramsSchema, ...doc(e.delete) },
     async (ctx, { params, user, ifMatch }) => {
-      const key = typed({ params, body: undefined }).params[keyName];
+      const key = keyOf(params);
       await libraryWrite(db, user, async (trx) => {
         const old = await lockOld(trx, user, key, ifMatch, 'delete');
         await e.references?.(trx, key, old);
