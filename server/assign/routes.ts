@@ -1,12 +1,14 @@
 /** Assignment preview ("what would a report here get, and why") and the re-assignment command. */
 import type { Kysely } from 'kysely';
+import Type from 'typebox';
 import { visibleCollectors } from '../auth/visibility.js';
 import type { DB } from '../db/schema.js';
 import { scopePrefix } from '../auth/policy.js';
 import type { Api } from '../http/api.js';
 import { unprocessable } from '../http/problem.js';
 import { CATEGORY_KEY_PATTERN, findCategory } from '../categories/catalog.js';
-import { CRS_NAMES, toWgs84, type CrsName } from '../geo/crs.js';
+import { CRS_NAMES, toWgs84 } from '../geo/crs.js';
+import { Defaulted } from '../http/types.js';
 import { deadlineRules, stageDeadline } from '../calendar/deadlines.js';
 import { assign } from './assign.js';
 import { reassignOpenCases } from './reassign.js';
@@ -19,19 +21,17 @@ export function assignRoutes(api: Api, db: Kysely<DB>): void {
       tag: 'assign',
       summary:
         'What a report of this category at this point would get: grid, area class, collectors, department, deadlines — and why',
-      query: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['lon', 'lat', 'category'],
-        properties: {
-          lon: { type: 'number', minimum: -180, maximum: 180 },
-          lat: { type: 'number', minimum: -90, maximum: 90 },
-          crs: { type: 'string', enum: CRS_NAMES, default: 'wgs84' },
-          category: { type: 'string', pattern: CATEGORY_KEY_PATTERN, description: 'kind:code, e.g. matter:06010' },
-          component: { type: 'string', pattern: '^[0-9]{16,17}$' },
-          condition: { type: 'string', maxLength: 100 },
+      query: Type.Object(
+        {
+          lon: Type.Number({ minimum: -180, maximum: 180 }),
+          lat: Type.Number({ minimum: -90, maximum: 90 }),
+          crs: Defaulted(Type.Enum(CRS_NAMES, { type: 'string', default: 'wgs84' })),
+          category: Type.String({ pattern: CATEGORY_KEY_PATTERN, description: 'kind:code, e.g. matter:06010' }),
+          component: Type.Optional(Type.String({ pattern: '^[0-9]{16,17}$' })),
+          condition: Type.Optional(Type.String({ maxLength: 100 })),
         },
-      },
+        { additionalProperties: false },
+      ),
       description:
         "The collectors of the point's collector area carry names only for signed-in staff and phone numbers only for admin and dispatcher.",
       errors: { 422: 'unknown category' },
@@ -42,7 +42,7 @@ export function assignRoutes(api: Api, db: Kysely<DB>): void {
         throw unprocessable(
           `unknown category '${query.category}': not in the GB/T 47678.5 dictionary (see /api/categories)`,
         );
-      const { lon, lat } = toWgs84(query.lon, query.lat, query.crs as CrsName);
+      const { lon, lat } = toWgs84(query.lon, query.lat, query.crs);
       const now = new Date();
       const assignment = await assign(db, {
         lon,
@@ -80,7 +80,7 @@ export function assignRoutes(api: Api, db: Kysely<DB>): void {
       summary: 'Re-run assignment for open cases after grids or the responsibility library changed',
       description:
         "Only cases in the caller's region scope, and only those assigned with an older library version unless all=true. Departments change only for cases not yet dispatched; others get a proposed_department.",
-      body: { type: 'object', additionalProperties: false, properties: { all: { type: 'boolean', default: false } } },
+      body: Type.Object({ all: Defaulted(Type.Boolean({ default: false })) }, { additionalProperties: false }),
     },
     async (ctx, { body, user }) => {
       ctx.body = await reassignOpenCases(db, { all: body.all, actor: user, scope: scopePrefix(user) });

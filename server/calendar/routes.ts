@@ -1,55 +1,59 @@
 /** Working calendar endpoints: read it, replace it (admin), and compute a deadline with it. */
 import type { Kysely } from 'kysely';
+import Type, { type TProperties } from 'typebox';
 import type { DB } from '../db/schema.js';
-import type { Api } from '../http/api.js';
+import { sendVersioned, type Api } from '../http/api.js';
 import { requireUnscoped } from '../auth/policy.js';
-import { etag } from '../db/write.js';
 import { badRequest } from '../http/problem.js';
-import type { JsonSchema } from '../http/validate.js';
 import { loadCalendar, readCalendar, saveCalendar } from './store.js';
 
-const period: JsonSchema = {
-  type: 'array',
+const period = Type.Array(Type.String(), {
   minItems: 2,
   maxItems: 2,
-  items: { type: 'string' },
   description: 'a local period ["HH:MM", "HH:MM"], start inclusive, end exclusive (end may be "24:00")',
-};
-const dayList = (extra: Record<string, JsonSchema> = {}): JsonSchema => ({
-  type: 'array',
-  maxItems: 10000,
-  items: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['date', 'name'],
-    properties: { date: { type: 'string' }, name: { type: 'string' }, ...extra },
-  },
 });
+const WEEKDAYS = ['1', '2', '3', '4', '5', '6', '7'];
+const dayList = <T extends TProperties>(extra: T, description: string) =>
+  Type.Array(Type.Object({ date: Type.String(), name: Type.String(), ...extra }, { additionalProperties: false }), {
+    maxItems: 10000,
+    description,
+  });
 
 /** The shape of a definition; validateCalendar() then checks times, dates, order and overlaps (422). */
-export const CALENDAR_SCHEMA: JsonSchema = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['utc_offset_minutes', 'weekdays', 'holidays', 'workdays'],
-  properties: {
-    note: { type: 'string' },
-    utc_offset_minutes: { type: 'integer', description: 'minutes east of UTC; 480 = China Standard Time' },
-    weekdays: {
-      type: 'object',
+export const CALENDAR_SCHEMA = Type.Object(
+  {
+    note: Type.Optional(Type.String()),
+    utc_offset_minutes: Type.Integer({ description: 'minutes east of UTC; 480 = China Standard Time' }),
+    weekdays: Type.Object(Object.fromEntries(WEEKDAYS.map((d) => [d, Type.Array(period, { maxItems: 48 })])), {
       additionalProperties: false,
-      required: ['1', '2', '3', '4', '5', '6', '7'],
       description: 'ISO weekday "1" (Monday) … "7" (Sunday) → sorted periods; [] = day off',
-      properties: Object.fromEntries(
-        ['1', '2', '3', '4', '5', '6', '7'].map((d) => [d, { type: 'array', maxItems: 48, items: period }]),
-      ),
-    },
-    holidays: { ...dayList(), description: 'public holidays: no working time' },
-    workdays: {
-      ...dayList({ hours_of: { type: 'integer', description: 'ISO weekday whose hours apply (default 1 = Monday)' } }),
-      description: 'make-up workdays (调休上班), worked with the hours of weekday hours_of (default Monday)',
-    },
+    }),
+    holidays: dayList({}, 'public holidays: no working time'),
+    workdays: dayList(
+      {
+        hours_of: Type.Optional(Type.Integer({ description: 'ISO weekday whose hours apply (default 1 = Monday)' })),
+      },
+      'make-up workdays (调休上班), worked with the hours of weekday hours_of (default Monday)',
+    ),
   },
-};
+  { additionalProperties: false },
+);
+
+/** An amount of working time in the deadline query: hours or minutes, exactly one of them. */
+const workingTime = (unit: 'hours' | 'minutes', maximum: number) =>
+  Type.Optional(
+    Type.Number({ minimum: 0, maximum, description: `working ${unit} (exactly one of hours and minutes)` }),
+  );
+const deadlineQuery = Type.Object(
+  {
+    start: Type.Optional(
+      Type.String({ description: 'ISO 8601 instant (default now); without an offset it is local calendar time' }),
+    ),
+    hours: workingTime('hours', 100000),
+    minutes: workingTime('minutes', 6000000),
+  },
+  { additionalProperties: false },
+);
 
 export function calendarRoutes(api: Api, db: Kysely<DB>): void {
   api.route(
@@ -59,11 +63,7 @@ export function calendarRoutes(api: Api, db: Kysely<DB>): void {
       tag: 'calendar',
       summary: 'The working calendar (工作时间): working periods per weekday, holidays and make-up workdays',
     },
-    async (ctx) => {
-      const c = await readCalendar(db);
-      ctx.set('ETag', etag(c.version));
-      ctx.body = c;
-    },
+    async (ctx) => sendVersioned(ctx, await readCalendar(db)),
   );
 
   api.route(
@@ -78,9 +78,7 @@ export function calendarRoutes(api: Api, db: Kysely<DB>): void {
     },
     async (ctx, { body, user, ifMatch }) => {
       requireUnscoped(user, 'the working calendar');
-      const c = await saveCalendar(db, body, user, ifMatch);
-      ctx.set('ETag', etag(c.version));
-      ctx.body = c;
+      sendVersioned(ctx, await saveCalendar(db, body, user, ifMatch));
     },
   );
 
@@ -91,31 +89,9 @@ export function calendarRoutes(api: Api, db: Kysely<DB>): void {
       tag: 'calendar',
       summary:
         'The instant a given number of working hours or minutes after start (counting from the next working period)',
-      query: {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          start: {
-            type: 'string',
-            description: 'ISO 8601 instant (default now); without an offset it is local calendar time',
-          },
-          hours: {
-            type: 'number',
-            minimum: 0,
-            maximum: 100000,
-            description: 'working hours (exactly one of hours and minutes)',
-          },
-          minutes: {
-            type: 'number',
-            minimum: 0,
-            maximum: 6000000,
-            description: 'working minutes (exactly one of hours and minutes)',
-          },
-        },
-      },
+      query: deadlineQuery,
     },
-    async (ctx, { query }) => {
-      const q = query as { start?: string; hours?: number; minutes?: number };
+    async (ctx, { query: q }) => {
       if ((q.hours === undefined) === (q.minutes === undefined)) {
         throw badRequest('give exactly one of the query parameters hours and minutes', {
           errors: [{ location: 'query.hours', message: 'give exactly one of hours and minutes' }],

@@ -12,10 +12,12 @@ import { inScope } from '../auth/policy.js';
 import { write } from '../db/write.js';
 import { conflict, forbidden, unprocessable } from '../http/problem.js';
 import { findCategory } from '../categories/catalog.js';
-import { toWgs84, type CrsName } from '../geo/crs.js';
+import type { Static } from 'typebox';
+import { toWgs84 } from '../geo/crs.js';
 import { assign } from '../assign/assign.js';
 import { deadlineRules, stageDeadline } from '../calendar/deadlines.js';
 import { findDuplicates, type DuplicateOptions } from './duplicates.js';
+import type { REPORT_SCHEMA } from './schema.js';
 import { STAGE_OF } from './workflow.js';
 
 export const CHANNELS = [
@@ -30,18 +32,8 @@ export const CHANNELS = [
 ] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-export interface ReportInput {
-  channel: Channel;
-  category?: string;
-  description: string;
-  location: { lon: number; lat: number; crs?: CrsName };
-  condition?: string;
-  address?: string;
-  component_code?: string;
-  photos?: string[];
-  reporter?: { name?: string; phone?: string };
-  client_time?: string;
-}
+/** A report as POST /api/cases takes it (REPORT_SCHEMA validates it). */
+export type ReportInput = Static<typeof REPORT_SCHEMA>;
 
 export interface IntakeOptions {
   user?: User;

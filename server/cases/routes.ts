@@ -1,6 +1,7 @@
 /** Cases: intake, one case with its history, queues, workflow actions and the heat map. */
 import type Koa from 'koa';
 import type { Kysely } from 'kysely';
+import type { Static } from 'typebox';
 import type { Config } from '../config.js';
 import type { DB } from '../db/schema.js';
 import { inScope, scopePrefix } from '../auth/policy.js';
@@ -9,103 +10,27 @@ import type { Api } from '../http/api.js';
 import { canSeeExactHeat, HEAT_PUBLIC, visibleActorName } from '../auth/visibility.js';
 import { parseBbox } from '../http/geo.js';
 import { badRequest, notFound } from '../http/problem.js';
-import { CATEGORY_KEY_PATTERN } from '../categories/catalog.js';
-import { CRS_NAMES } from '../geo/crs.js';
 import { applyAction } from './actions.js';
-import { CHANNELS, intakeCase, type ReportInput } from './intake.js';
+import { intakeCase } from './intake.js';
 import { publicHeatWindow } from './heat.js';
 import { presentCase } from './present.js';
 import { caseEvents, getCase, heatPoints, listCases, type CaseFilter } from './queries.js';
+import { ACTION_BODY, CASE_QUERY, HEAT_QUERY, ID, REPORT_SCHEMA } from './schema.js';
 import { ACTIONS, ACTION_NAMES, STATES, STATE_LABEL, STAGE_OF } from './workflow.js';
 
-export const REPORT_SCHEMA = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['channel', 'description', 'location'],
-  properties: {
-    channel: { type: 'string', enum: CHANNELS },
-    category: {
-      type: 'string',
-      pattern: CATEGORY_KEY_PATTERN,
-      description: 'kind:code, e.g. matter:06010 (legacy 4-digit codes accepted)',
-    },
-    description: { type: 'string', minLength: 1, maxLength: 2000 },
-    location: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['lon', 'lat'],
-      properties: {
-        lon: { type: 'number', minimum: -180, maximum: 180 },
-        lat: { type: 'number', minimum: -90, maximum: 90 },
-        crs: { type: 'string', enum: CRS_NAMES, default: 'wgs84' },
-      },
-    },
-    condition: { type: 'string', maxLength: 100, description: '立案条件, e.g. 缺失' },
-    address: { type: 'string', maxLength: 256 },
-    component_code: { type: 'string', pattern: '^[0-9]{16,17}$', description: 'a 16- or 17-digit component code' },
-    photos: { type: 'array', maxItems: 20, items: { type: 'string', minLength: 1, maxLength: 500 } },
-    reporter: {
-      type: 'object',
-      additionalProperties: false,
-      properties: { name: { type: 'string', maxLength: 100 }, phone: { type: 'string', maxLength: 40 } },
-    },
-    client_time: { type: 'string', format: 'date-time' },
-  },
-};
-
-const ID = { type: 'object', required: ['id'], properties: { id: { type: 'integer', minimum: 1 } } };
-
-export const CASE_QUERY = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    state: {
-      type: 'string',
-      pattern: `^(${STATES.join('|')})(,(${STATES.join('|')}))*$`,
-      description: 'comma-separated states',
-    },
-    department: { type: 'string', maxLength: 40 },
-    overdue: { type: 'boolean' },
-    bbox: { type: 'string', description: 'west,south,east,north in degrees' },
-    category: {
-      type: 'string',
-      pattern: '^(component|matter):([0-9]{2}|[0-9]{5})$',
-      description: 'kind:code (5 digits) or kind:major (2 digits)',
-    },
-    channel: { type: 'string', enum: CHANNELS },
-    from: { type: 'string', format: 'date-time' },
-    to: { type: 'string', format: 'date-time' },
-    outside_coverage: { type: 'boolean' },
-    limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 },
-    cursor: { type: 'integer', minimum: 1 },
-  },
-};
-
-/** The queue's query parameters, as CASE_QUERY above validates them. */
-interface CaseQuery {
-  state?: string;
-  department?: string;
-  overdue?: boolean;
-  bbox?: string;
-  category?: string;
-  channel?: string;
-  from?: string;
-  to?: string;
-  outside_coverage?: boolean;
-  limit: number;
-  cursor?: number;
-}
+/** The queue's query parameters, as CASE_QUERY validates them. */
+type CaseQuery = Static<typeof CASE_QUERY>;
 
 function filterFrom(q: CaseQuery, scope: string): CaseFilter {
   let category: CaseFilter['category'];
   if (q.category) {
-    const [kind, pattern] = String(q.category).split(':');
+    const [kind, pattern] = q.category.split(':');
     category = { kind, pattern };
   }
   if (q.from && q.to && new Date(q.from) >= new Date(q.to))
     throw badRequest("query parameter 'from' must be before 'to'");
   return {
-    states: q.state ? String(q.state).split(',') : undefined,
+    states: q.state ? q.state.split(',') : undefined,
     department: q.department,
     overdue: q.overdue,
     bbox: q.bbox ? parseBbox(q.bbox) : undefined,
@@ -183,7 +108,7 @@ export function caseRoutes(api: Api, db: Kysely<DB>, config: Config): void {
       if (key !== undefined && !/^[\x21-\x7e]{1,200}$/.test(key)) {
         throw badRequest('the Idempotency-Key header must be 1–200 visible ASCII characters');
       }
-      const r = await intakeCase(db, body as ReportInput, {
+      const r = await intakeCase(db, body, {
         user,
         idempotencyKey: key,
         duplicates: { radiusM: config.duplicateRadiusM, windowHours: config.duplicateWindowHours },
@@ -231,13 +156,7 @@ export function caseRoutes(api: Api, db: Kysely<DB>, config: Config): void {
         `cells of ${HEAT_PUBLIC.CELL_DEG}° (about 200 m) holding at least ${HEAT_PUBLIC.MIN_COUNT} cases, from/to widened to ` +
         `whole days in China time and a period of at least ${HEAT_PUBLIC.MIN_DAYS} days (a shorter one is a 400); ` +
         '`aggregation` says which.',
-      query: {
-        ...CASE_QUERY,
-        properties: {
-          ...CASE_QUERY.properties,
-          limit: { type: 'integer', minimum: 1, maximum: 200000, default: 50000 },
-        },
-      },
+      query: HEAT_QUERY,
       errors: { 400: 'a period shorter than the public minimum' },
     },
     async (ctx, { query, user }) => {
@@ -294,16 +213,7 @@ export function caseRoutes(api: Api, db: Kysely<DB>, config: Config): void {
       summary: 'Move a case through the workflow (accept, file, dispatch, dispose, check, close, …)',
       description:
         "A 409 lists the actions the current state allows. Send the case's ETag (its version) as If-Match: when someone else moved the case since you read it, the answer is a 412 with the current version and nothing changes.",
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['action'],
-        properties: {
-          action: { type: 'string', enum: ACTION_NAMES },
-          note: { type: 'string', maxLength: 2000 },
-          department_code: { type: 'string', minLength: 1, maxLength: 40 },
-        },
-      },
+      body: ACTION_BODY,
       errors: {
         404: 'unknown case',
         409: 'not allowed in the current state',

@@ -1,22 +1,50 @@
 /** Read-only dictionary endpoints: categories, time limits and stage limits. */
 import { sql, type Kysely } from 'kysely';
+import Type from 'typebox';
 import type { DB } from '../db/schema.js';
 import type { Api } from '../http/api.js';
 import { requireUnscoped } from '../auth/policy.js';
 import { bumpVersion, etag, lockVersion, write } from '../db/write.js';
 import { notFound, unprocessable } from '../http/problem.js';
+import { Defaulted } from '../http/types.js';
 import { CATEGORY_KEY_PATTERN, findCategory, stageLimits } from './catalog.js';
 
-/** A row of PUT /api/time-limits (as its schema validates it). */
-interface TimeLimitRow {
-  kind: string;
-  pattern: string;
-  condition: string;
-  hours_a: number;
-  hours_b: number;
-  hours_c: number;
-  close_condition: string;
-}
+const positive = () => Type.Number({ exclusiveMinimum: 0, maximum: 100000 });
+/** The body of PUT /api/time-limits: stage minutes and the disposal-hours table. */
+const timeLimitsBody = Type.Object(
+  {
+    stages: Type.Object(
+      {
+        accept: positive(),
+        verify: positive(),
+        file: positive(),
+        dispatch: positive(),
+        check: positive(),
+        close: positive(),
+      },
+      { additionalProperties: false },
+    ),
+    limits: Type.Array(
+      Type.Object(
+        {
+          kind: Type.Enum(['component', 'matter', '*'], { type: 'string' }),
+          pattern: Type.String({
+            pattern: '^([0-9]{2}|[0-9]{5}|\\*)$',
+            description: "a 5-digit class, a 2-digit major or '*'",
+          }),
+          condition: Defaulted(Type.String({ maxLength: 100, default: '' })),
+          hours_a: positive(),
+          hours_b: positive(),
+          hours_c: positive(),
+          close_condition: Defaulted(Type.String({ maxLength: 500, default: '' })),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 10000 },
+    ),
+  },
+  { additionalProperties: false },
+);
 
 export function categoryRoutes(api: Api, db: Kysely<DB>): void {
   api.route(
@@ -25,14 +53,13 @@ export function categoryRoutes(api: Api, db: Kysely<DB>): void {
       path: '/api/categories',
       tag: 'categories',
       summary: 'The GB/T 47678.5 category dictionary (components and matters), with legacy 4-digit aliases',
-      query: {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          kind: { type: 'string', enum: ['component', 'matter'] },
-          major: { type: 'string', pattern: '^[0-9]{2}$', description: '2-digit major class' },
+      query: Type.Object(
+        {
+          kind: Type.Optional(Type.Enum(['component', 'matter'], { type: 'string' })),
+          major: Type.Optional(Type.String({ pattern: '^[0-9]{2}$', description: '2-digit major class' })),
         },
-      },
+        { additionalProperties: false },
+      ),
     },
     async (ctx, { query }) => {
       let q = db.selectFrom('category').select(['kind', 'code', 'major_code', 'major_name', 'name', 'legacy_codes']);
@@ -49,11 +76,7 @@ export function categoryRoutes(api: Api, db: Kysely<DB>): void {
       path: '/api/categories/:key',
       tag: 'categories',
       summary: 'One category by kind:code (legacy 4-digit codes resolve to their GB/T 47678.5 class)',
-      params: {
-        type: 'object',
-        properties: { key: { type: 'string', pattern: CATEGORY_KEY_PATTERN } },
-        required: ['key'],
-      },
+      params: Type.Object({ key: Type.String({ pattern: CATEGORY_KEY_PATTERN }) }),
       errors: { 404: 'unknown category' },
     },
     async (ctx, { params }) => {
@@ -93,52 +116,12 @@ export function categoryRoutes(api: Api, db: Kysely<DB>): void {
       permission: 'editSettings',
       summary:
         'Replace the local time-limit table (disposal hours per category × condition × area class, and stage minutes)',
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['stages', 'limits'],
-        properties: {
-          stages: {
-            type: 'object',
-            additionalProperties: false,
-            required: ['accept', 'verify', 'file', 'dispatch', 'check', 'close'],
-            properties: Object.fromEntries(
-              ['accept', 'verify', 'file', 'dispatch', 'check', 'close'].map((k) => [
-                k,
-                { type: 'number', exclusiveMinimum: 0, maximum: 100000 },
-              ]),
-            ),
-          },
-          limits: {
-            type: 'array',
-            minItems: 1,
-            maxItems: 10000,
-            items: {
-              type: 'object',
-              additionalProperties: false,
-              required: ['kind', 'pattern', 'hours_a', 'hours_b', 'hours_c'],
-              properties: {
-                kind: { type: 'string', enum: ['component', 'matter', '*'] },
-                pattern: {
-                  type: 'string',
-                  pattern: '^([0-9]{2}|[0-9]{5}|\\*)$',
-                  description: "a 5-digit class, a 2-digit major or '*'",
-                },
-                condition: { type: 'string', maxLength: 100, default: '' },
-                hours_a: { type: 'number', exclusiveMinimum: 0, maximum: 100000 },
-                hours_b: { type: 'number', exclusiveMinimum: 0, maximum: 100000 },
-                hours_c: { type: 'number', exclusiveMinimum: 0, maximum: 100000 },
-                close_condition: { type: 'string', maxLength: 500, default: '' },
-              },
-            },
-          },
-        },
-      },
+      body: timeLimitsBody,
       errors: { 422: 'unknown category pattern, duplicate rows or no catch-all row' },
     },
     async (ctx, { body, user, ifMatch }) => {
       requireUnscoped(user, 'the time-limit table');
-      const { stages, limits } = body as { stages: Record<string, number>; limits: TimeLimitRow[] };
+      const { stages, limits } = body;
       const known = await sql<{ k: string }>`select kind || ':' || code as k from category
       union select kind || ':' || major_code from category union select '*:' || code from category
       union select '*:' || major_code from category`.execute(db);

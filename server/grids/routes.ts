@@ -6,8 +6,10 @@ import { feature, parseBbox } from '../http/geo.js';
 import { badRequest, notFound } from '../http/problem.js';
 import { codeProblem, levelOfCode } from './codes.js';
 import { locatePoint, round1 } from './locate.js';
-import { getGrid, getRegion, listGrids, listRegions, type GridRow } from './queries.js';
+import { getGrid, getRegion, listGrids, listRegions, type GridRow, type RegionRow } from './queries.js';
 import * as S from './schema.js';
+
+const GEOJSON = 'application/geo+json';
 
 function gridFeature(g: GridRow) {
   return feature(g.code, g.geometry, {
@@ -24,6 +26,17 @@ function gridFeature(g: GridRow) {
   });
 }
 
+function regionFeature(r: RegionRow, withGeometry = true) {
+  return feature(r.code, withGeometry ? r.geometry : null, {
+    code: r.code,
+    name: r.name,
+    level: r.level,
+    parent_code: r.parent_code,
+    area_m2: round1(r.area_m2),
+    initial_date: r.initial_date,
+  });
+}
+
 export function gridRoutes(api: Api, db: Kysely<DB>): void {
   api.route(
     {
@@ -32,56 +45,42 @@ export function gridRoutes(api: Api, db: Kysely<DB>): void {
       tag: 'grids',
       summary: 'List districts, streets or communities',
       query: S.regionsQuery,
-      produces: 'application/geo+json',
+      produces: GEOJSON,
     },
-    async (ctx, { query }) => {
-      const q = query as S.RegionsQuery;
+    async (ctx, { query: q }) => {
       const rows = await listRegions(db, q.level, q.parent, q.geometry);
-      ctx.type = 'application/geo+json';
+      ctx.type = GEOJSON;
       ctx.body = {
         type: 'FeatureCollection',
         numberReturned: rows.length,
-        features: rows.map((r) =>
-          feature(r.code, q.geometry ? r.geometry : null, {
-            code: r.code,
-            name: r.name,
-            level: r.level,
-            parent_code: r.parent_code,
-            area_m2: round1(r.area_m2),
-            initial_date: r.initial_date,
-          }),
-        ),
+        features: rows.map((r) => regionFeature(r, q.geometry)),
       };
     },
   );
 
-  api.route(
-    {
-      method: 'get',
-      path: '/api/regions/:code',
-      tag: 'grids',
-      summary: 'One district, street or community',
-      params: S.regionParams,
-      produces: 'application/geo+json',
-      errors: { 404: 'no live region with this code' },
-    },
-    async (ctx, { params }) => {
-      const code = params.code as string;
+  /** GET one feature by its code: 400 for a code that is not one of the kind, 404 when there is none. */
+  const oneByCode = (path: string, summary: string, missing: string, find: (code: string) => Promise<unknown>) =>
+    api.route(
+      { method: 'get', path, tag: 'grids', summary, params: S.codeParams, produces: GEOJSON, errors: { 404: missing } },
+      async (ctx, { params }) => {
+        const body = await find(params.code);
+        ctx.type = GEOJSON;
+        ctx.body = body;
+      },
+    );
+
+  oneByCode(
+    '/api/regions/:code',
+    'One district, street or community',
+    'no live region with this code',
+    async (code) => {
       const problem = codeProblem(code);
       if (problem) throw badRequest(problem);
       if (levelOfCode(code) === 'grid')
         throw badRequest(`"${code}" is a 15-digit unit-grid code; use /api/grids/${code}`);
       const r = await getRegion(db, code);
       if (!r) throw notFound(`no ${levelOfCode(code)} with code ${code}`);
-      ctx.type = 'application/geo+json';
-      ctx.body = feature(r.code, r.geometry, {
-        code: r.code,
-        name: r.name,
-        level: r.level,
-        parent_code: r.parent_code,
-        area_m2: round1(r.area_m2),
-        initial_date: r.initial_date,
-      });
+      return regionFeature(r);
     },
   );
 
@@ -92,10 +91,9 @@ export function gridRoutes(api: Api, db: Kysely<DB>): void {
       tag: 'grids',
       summary: 'Unit grids in a bbox and/or community, paged by code',
       query: S.gridsQuery,
-      produces: 'application/geo+json',
+      produces: GEOJSON,
     },
-    async (ctx, { query }) => {
-      const q = query as S.GridsQuery;
+    async (ctx, { query: q }) => {
       const bbox = q.bbox ? parseBbox(q.bbox) : undefined;
       const rows = await listGrids(db, { bbox, community: q.community, after: q.cursor, limit: q.limit + 1 });
       const more = rows.length > q.limit;
@@ -106,7 +104,7 @@ export function gridRoutes(api: Api, db: Kysely<DB>): void {
       if (q.community) params.set('community', q.community);
       params.set('limit', String(q.limit));
       if (next) params.set('cursor', next);
-      ctx.type = 'application/geo+json';
+      ctx.type = GEOJSON;
       ctx.body = {
         type: 'FeatureCollection',
         numberReturned: page.length,
@@ -117,24 +115,16 @@ export function gridRoutes(api: Api, db: Kysely<DB>): void {
     },
   );
 
-  api.route(
-    {
-      method: 'get',
-      path: '/api/grids/:code',
-      tag: 'grids',
-      summary: 'One unit grid with its area, community and street',
-      params: S.gridParams,
-      produces: 'application/geo+json',
-      errors: { 404: 'no live unit grid with this code' },
-    },
-    async (ctx, { params }) => {
-      const code = params.code as string;
+  oneByCode(
+    '/api/grids/:code',
+    'One unit grid with its area, community and street',
+    'no live unit grid with this code',
+    async (code) => {
       const problem = codeProblem(code, 'grid');
       if (problem) throw badRequest(problem);
       const g = await getGrid(db, code);
       if (!g) throw notFound(`no unit grid with code ${code}`);
-      ctx.type = 'application/geo+json';
-      ctx.body = gridFeature(g);
+      return gridFeature(g);
     },
   );
 
@@ -149,8 +139,7 @@ export function gridRoutes(api: Api, db: Kysely<DB>): void {
       query: S.locateQuery,
     },
     async (ctx, { query }) => {
-      const q = query as S.LocateQuery;
-      ctx.body = await locatePoint(db, q.lon, q.lat);
+      ctx.body = await locatePoint(db, query.lon, query.lat);
     },
   );
 }

@@ -5,8 +5,10 @@
 import Router from '@koa/router';
 import type Koa from 'koa';
 import type { Kysely } from 'kysely';
+import type { Static, TSchema } from 'typebox';
 import type { DB } from '../db/schema.js';
 import { findUserByToken, type User } from '../auth/tokens.js';
+import { etag } from '../db/write.js';
 import { requirePermission, type Permission } from '../auth/policy.js';
 import { readJson } from './body.js';
 import { badRequest, unauthorized } from './problem.js';
@@ -20,9 +22,10 @@ export interface RouteSpec {
   tag: string;
   summary: string;
   description?: string;
-  params?: JsonSchema;
-  query?: JsonSchema;
-  body?: JsonSchema;
+  /** TypeBox schemas (plain JSON Schema at run time): the handler's input types are inferred from them. */
+  params?: SpecSchema;
+  query?: SpecSchema;
+  body?: SpecSchema;
   /** The policy permission the route needs (server/auth/policy.ts); when set, a bearer token is required.
    *  Reads without one follow PUBLIC_READ. */
   permission?: Permission;
@@ -31,7 +34,7 @@ export interface RouteSpec {
   /** Response media type for the 200 (default application/json). */
   produces?: string;
   /** Schema of the success response, for the OpenAPI document. */
-  response?: JsonSchema;
+  response?: SpecSchema;
   /** The handler reads and checks the body itself (e.g. off the main thread); `body` only documents it. */
   rawBody?: boolean;
   /** Largest accepted body for this route (default: BODY_LIMIT_MB). */
@@ -40,9 +43,19 @@ export interface RouteSpec {
   errors?: Record<number, string>;
 }
 
-// Handlers cast their ajv-validated input to the route's own type; typing it from the schemas is left to issue 7 §5.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export interface Input<Q = any, P = any, B = any, U extends User | undefined = User | undefined> {
+/** A TypeBox schema (its type says what it validates) or, for a route not converted yet, a plain JSON Schema. */
+export type SpecSchema = TypeBoxSchema | JsonSchema;
+type TypeBoxSchema = TSchema & ({ '~kind': string } | { '~unsafe': unknown });
+
+/** What a validated part of the request holds: the schema's static type (after coercion and defaults). */
+type Validated<T, Otherwise> = [T] extends [TypeBoxSchema] ? Static<T> : Otherwise;
+
+export interface Input<
+  Q = Record<string, unknown>,
+  P = Record<string, unknown>,
+  B = unknown,
+  U extends User | undefined = User | undefined,
+> {
   query: Q;
   params: P;
   body: B;
@@ -55,9 +68,15 @@ export interface Input<Q = any, P = any, B = any, U extends User | undefined = U
 /** The user a handler sees: non-null where the route names a permission. */
 type UserOf<S extends RouteSpec> = S['permission'] extends Permission ? User : User | undefined;
 
-export type Handler<S extends RouteSpec = RouteSpec> =
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- see Input
-  (ctx: Koa.Context, input: Input<any, any, any, UserOf<S>>) => Promise<void> | void;
+/** The input of a route's handler, typed from the route's schemas. */
+export type InputOf<S extends RouteSpec> = Input<
+  Validated<S['query'], Record<string, unknown>>,
+  Validated<S['params'], Record<string, unknown>>,
+  Validated<S['body'], unknown>,
+  UserOf<S>
+>;
+
+export type Handler<S extends RouteSpec = RouteSpec> = (ctx: Koa.Context, input: InputOf<S>) => Promise<void> | void;
 
 export interface ApiOptions {
   db: Kysely<DB>;
@@ -86,7 +105,14 @@ export class Api {
       let body: unknown;
       if (spec.body && !spec.rawBody)
         body = check(spec.body, await readJson(ctx, spec.bodyLimitBytes ?? this.opts.bodyLimitBytes), 'body');
-      await handler(ctx, { query, params, body, user: user as UserOf<S>, ifMatch: parseIfMatch(ctx.get('If-Match')) });
+      // The one place where validated values meet their static types: check() has just proved them.
+      await handler(ctx, {
+        query,
+        params,
+        body,
+        user: user as UserOf<S>,
+        ifMatch: parseIfMatch(ctx.get('If-Match')),
+      } as InputOf<S>);
     });
   }
 
@@ -99,6 +125,13 @@ export class Api {
     if (!user) throw unauthorized('the bearer token is unknown or disabled');
     return user;
   }
+}
+
+/** Answers with a versioned resource: its strong ETag (what If-Match names later) and the body. */
+export function sendVersioned(ctx: Koa.Context, row: { version: number }, status = 200): void {
+  ctx.status = status;
+  ctx.set('ETag', etag(row.version));
+  ctx.body = row;
 }
 
 /** The entity tags of an If-Match header. Weak tags never match (RFC 9110 §13.1.1 uses strong comparison). */

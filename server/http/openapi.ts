@@ -25,8 +25,9 @@ const problem = {
   },
 };
 
-function parameters(schema: JsonSchema | undefined, where: 'query' | 'path') {
-  if (!schema) return [];
+function parameters(spec: object | undefined, where: 'query' | 'path') {
+  if (!spec) return [];
+  const schema = spec as JsonSchema;
   const props = (schema.properties ?? {}) as Record<string, JsonSchema>;
   const required = new Set((schema.required ?? []) as string[]);
   return Object.entries(props).map(([name, s]) => ({

@@ -50,11 +50,11 @@ function saneAjv(coerceTypes: boolean): Ajv {
 // Query strings and path parameters arrive as text: coerce "12" → 12 before checking.
 const coercing = saneAjv(true);
 const exact = saneAjv(false);
-const cache = new WeakMap<JsonSchema, ValidateFunction>();
+const cache = new WeakMap<object, ValidateFunction>();
 
 export type Where = 'query' | 'path' | 'body';
 
-function compiled(schema: JsonSchema, where: Where): ValidateFunction {
+function compiled(schema: object, where: Where): ValidateFunction {
   let fn = cache.get(schema);
   if (!fn) {
     fn = (where === 'body' ? exact : coercing).compile(schema);
@@ -125,7 +125,7 @@ export function describe(err: ErrorObject, where: Where): ProblemFieldError {
 }
 
 /** Validates (and coerces, for query/path) in place; throws a 400 problem listing every error. */
-export function check<T>(schema: JsonSchema, value: unknown, where: Where): T {
+export function check<T>(schema: object, value: unknown, where: Where): T {
   const fn = compiled(schema, where);
   if (fn(value)) {
     // Coercion turns the text "Infinity" or "1e400" into a number that is not finite: refuse it here.

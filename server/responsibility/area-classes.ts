@@ -1,38 +1,23 @@
 /** Area classes (区域类别 A/B/C) as polygons or region/grid code sets: /api/area-classes and /api/area-classes/:id. */
 import { sql, type Kysely, type Transaction } from 'kysely';
+import Type from 'typebox';
 import type { DB } from '../db/schema.js';
+import type { User } from '../auth/tokens.js';
 import type { Api } from '../http/api.js';
-import { notFound } from '../http/problem.js';
-import {
-  areaJson,
-  areaSchema,
-  checkAreaShape,
-  requireAreaInScope,
-  resolveArea,
-  storedAreaOf,
-  storedGeom,
-  type AreaInput,
-} from './areas.js';
-import { Problems, idParams, libraryWrite, lockOrNotFound, plain, sendVersioned } from './common.js';
+import * as areas from './areas.js';
+import { Problems, idParams } from './common.js';
+import { versionedCrudRoutes } from './crud.js';
 
-const fields = {
-  name: { type: 'string', minLength: 1, maxLength: 100 },
-  class: { type: 'string', enum: ['A', 'B', 'C'] },
-  area: areaSchema(['polygon', 'regions']),
-};
-const createBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name', 'class', 'area'],
-  properties: fields,
-};
-const patchBody = { type: 'object', additionalProperties: false, minProperties: 1, properties: fields };
+const createBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    class: Type.Enum(['A', 'B', 'C'], { type: 'string' }),
+    area: areas.areaSchema(['polygon', 'regions']),
+  },
+  { additionalProperties: false },
+);
+const patchBody = Type.Partial(createBody, { additionalProperties: false, minProperties: 1 });
 
-interface ZoneInput {
-  name?: string;
-  class?: 'A' | 'B' | 'C';
-  area?: AreaInput;
-}
 interface ZoneRow {
   id: number;
   name: string;
@@ -49,7 +34,7 @@ const present = (z: ZoneRow) => ({
   id: z.id,
   name: z.name,
   class: z.class,
-  area: areaJson(z.area_kind, z.area_codes, z.geometry),
+  area: areas.areaJson(z.area_kind, z.area_codes, z.geometry),
   version: z.version,
   created_at: z.created_at,
   updated_at: z.updated_at,
@@ -77,128 +62,53 @@ export function areaClassRoutes(api: Api, db: Kysely<DB>): void {
     },
   );
 
-  api.route(
-    {
-      method: 'get',
-      path: '/api/area-classes/:id',
-      tag,
-      params: idParams,
-      summary: 'One area-class zone',
-      errors: { 404: 'no zone with this id' },
-    },
-    async (ctx, { params }) => {
-      const z = await getZone(db, params.id);
-      if (!z) throw notFound(`no area-class zone with id ${params.id}`);
-      sendVersioned(ctx, z);
-    },
-  );
-
-  api.route(
-    {
-      method: 'post',
+  versionedCrudRoutes(api, db, tag, {
+    names: {
+      entity: 'area_class',
+      table: 'area_class_zone',
       path: '/api/area-classes',
-      tag,
-      permission: 'editLibrary',
-      body: createBody,
+      key: 'id',
+      noun: 'area-class zone',
+    },
+    schemas: { params: idParams, create: createBody, patch: patchBody },
+    get: { summary: 'One area-class zone' },
+    read: getZone,
+    ...areas.areaHooks('zone'),
+    post: {
       summary:
         'Create an area-class zone: {name, class A|B|C, area {kind:"polygon", geometry} | {kind:"regions", codes}}',
       errors: { 422: 'invalid polygon or unknown region code' },
     },
-    async (ctx, { body, user }) => {
-      const b = body as Required<ZoneInput>;
-      checkAreaShape(b.area, 'body.area');
-      const zone = await libraryWrite(db, user, async (trx) => {
-        const problems = new Problems();
-        const area = await resolveArea(trx, b.area, 'body.area', problems);
-        problems.throwIfAny();
-        await requireAreaInScope(trx, user, area!, 'the zone area');
-        const r = await sql<{ id: number }>`
+    async insert(trx, b, user) {
+      const area = await checkedArea(trx, b.area, user);
+      const r = await sql<{ id: number }>`
         insert into area_class_zone (name, class, area_kind, area_codes, area_geom)
-        values (${b.name}, ${b.class}, ${area!.kind}, ${area!.codes}::text[], ${storedGeom(area!)}) returning id`.execute(
-          trx,
-        );
-        const z = (await getZone(trx, r.rows[0].id))!;
-        return { result: z, action: 'create', entity: 'area_class', key: String(z.id), detail: { new: plain(z) } };
-      });
-      sendVersioned(ctx, zone, 201);
+        values (${b.name}, ${b.class}, ${area!.kind}, ${area!.codes}::text[], ${areas.storedGeom(area!)}) returning id`.execute(
+        trx,
+      );
+      return r.rows[0].id;
     },
-  );
-
-  api.route(
-    {
-      method: 'patch',
-      path: '/api/area-classes/:id',
-      tag,
-      permission: 'editLibrary',
-      params: idParams,
-      body: patchBody,
+    patch: {
       summary: 'Change an area-class zone (partial; area replaced as a whole)',
-      errors: { 404: 'no zone with this id', 422: 'invalid polygon or unknown region code' },
+      errors: { 422: 'invalid polygon or unknown region code' },
     },
-    async (ctx, { params, body, user, ifMatch }) => {
-      const b = body as ZoneInput;
-      const id = params.id as number;
-      if (b.area) checkAreaShape(b.area, 'body.area');
-      const zone = await libraryWrite(db, user, async (trx) => {
-        await lockOrNotFound(trx, 'area_class_zone', id, ifMatch, `area-class zone with id ${id}`);
-        const old = (await getZone(trx, id))!;
-        await requireAreaInScope(trx, user, storedAreaOf(old.area), `zone ${id}'s current area`);
-        const problems = new Problems();
-        const area = b.area ? await resolveArea(trx, b.area, 'body.area', problems) : undefined;
-        problems.throwIfAny();
-        if (area) await requireAreaInScope(trx, user, area, 'the zone area');
-        const set: Record<string, unknown> = { version: sql`version + 1`, updated_at: sql`now()` };
-        if (b.name !== undefined) set.name = b.name;
-        if (b.class !== undefined) set.class = b.class;
-        if (area) {
-          set.area_kind = area.kind;
-          set.area_codes = sql`${area.codes}::text[]`;
-          set.area_geom = storedGeom(area);
-        }
-        await trx
-          .updateTable('area_class_zone')
-          .set(set as never)
-          .where('id', '=', id)
-          .execute();
-        const z = (await getZone(trx, id))!;
-        return {
-          result: z,
-          action: 'update',
-          entity: 'area_class',
-          key: String(id),
-          detail: { old: plain(old), new: plain(z) },
-        };
-      });
-      sendVersioned(ctx, zone);
+    async update(trx, id, b, _old, user) {
+      const area = b.area && (await checkedArea(trx, b.area, user));
+      const set: Record<string, unknown> = { updated_at: sql`now()` };
+      if (b.name !== undefined) set.name = b.name;
+      if (b.class !== undefined) set.class = b.class;
+      if (area) Object.assign(set, areas.storedAreaColumns(area));
+      return set;
     },
-  );
+    delete: { summary: 'Delete an area-class zone' },
+  });
+}
 
-  api.route(
-    {
-      method: 'delete',
-      path: '/api/area-classes/:id',
-      tag,
-      permission: 'editLibrary',
-      params: idParams,
-      summary: 'Delete an area-class zone',
-      errors: { 404: 'no zone with this id' },
-    },
-    async (ctx, { params, user, ifMatch }) => {
-      const id = params.id as number;
-      await libraryWrite(db, user, async (trx) => {
-        await lockOrNotFound(trx, 'area_class_zone', id, ifMatch, `area-class zone with id ${id}`);
-        const old = (await getZone(trx, id))!;
-        await requireAreaInScope(trx, user, storedAreaOf(old.area), `zone ${id}'s area`);
-        await trx.deleteFrom('area_class_zone').where('id', '=', id).execute();
-        return {
-          result: undefined,
-          action: 'delete',
-          entity: 'area_class',
-          key: String(id),
-          detail: { old: plain(old) },
-        };
-      });
-      ctx.status = 204;
-    },
-  );
+/** The resolved area (422 when it is not valid), in the user's scope (403). */
+async function checkedArea(trx: Transaction<DB>, input: areas.AreaInput, user: User) {
+  const problems = new Problems();
+  const area = await areas.resolveArea(trx, input, 'body.area', problems);
+  problems.throwIfAny();
+  await areas.requireAreaInScope(trx, user, area!, 'the zone area');
+  return area!;
 }

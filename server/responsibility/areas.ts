@@ -3,6 +3,7 @@
  * codes. Shape checks (400), semantic checks (422: coordinates, ST_IsValid, unknown codes), area_m2 and scope.
  */
 import { sql, type RawBuilder, type Transaction } from 'kysely';
+import Type, { type Static } from 'typebox';
 import type { DB } from '../db/schema.js';
 import { requireCodesInScope, requireGeometryInScope, requireUnscoped } from '../auth/policy.js';
 import type { User } from '../auth/tokens.js';
@@ -10,15 +11,9 @@ import { validationError, type ProblemFieldError } from '../http/problem.js';
 import { REGION_CODE, distinct, listText, type Problems } from './common.js';
 
 export type AreaKind = 'anywhere' | 'polygon' | 'regions';
-export interface Geometry {
-  type: 'Polygon' | 'MultiPolygon';
-  coordinates: unknown;
-}
-export interface AreaInput {
-  kind: AreaKind;
-  geometry?: Geometry;
-  codes?: string[];
-}
+export type Geometry = NonNullable<AreaInput['geometry']>;
+/** An area as a request gives it (areaSchema validates it; checkAreaShape checks its members fit the kind). */
+export type AreaInput = Static<ReturnType<typeof areaSchema<AreaKind>>>;
 
 /** What is stored: kind, codes, the geometry as GeoJSON text (polygon only) and area_m2 (null = anywhere). */
 export interface StoredArea {
@@ -28,31 +23,31 @@ export interface StoredArea {
   area_m2: number | null;
 }
 
-export function areaSchema(kinds: AreaKind[]) {
-  return {
-    type: 'object',
-    additionalProperties: false,
-    required: ['kind'],
-    description: `{kind:'${kinds.join("'|'")}'}; polygon needs geometry (GeoJSON Polygon/MultiPolygon, lon/lat), regions needs codes`,
-    properties: {
-      kind: { type: 'string', enum: kinds },
-      geometry: {
-        type: 'object',
-        required: ['type', 'coordinates'],
-        properties: { type: { type: 'string', enum: ['Polygon', 'MultiPolygon'] }, coordinates: { type: 'array' } },
-      },
-      codes: {
-        type: 'array',
-        minItems: 1,
-        maxItems: 10000,
-        items: {
-          type: 'string',
-          pattern: REGION_CODE,
-          description: 'a district (6), street (9), community (12) or unit-grid (15) code',
-        },
-      },
+export function areaSchema<K extends AreaKind>(kinds: readonly K[]) {
+  return Type.Object(
+    {
+      kind: Type.Enum(kinds, { type: 'string' }),
+      geometry: Type.Optional(
+        Type.Object({
+          type: Type.Enum(['Polygon', 'MultiPolygon'], { type: 'string' }),
+          coordinates: Type.Unsafe<unknown[]>({ type: 'array' }),
+        }),
+      ),
+      codes: Type.Optional(
+        Type.Array(
+          Type.String({
+            pattern: REGION_CODE,
+            description: 'a district (6), street (9), community (12) or unit-grid (15) code',
+          }),
+          { minItems: 1, maxItems: 10000 },
+        ),
+      ),
     },
-  };
+    {
+      additionalProperties: false,
+      description: `{kind:'${kinds.join("'|'")}'}; polygon needs geometry (GeoJSON Polygon/MultiPolygon, lon/lat), regions needs codes`,
+    },
+  );
 }
 
 /** 400 when the members do not fit the kind (ajv checked each member on its own). */
@@ -82,6 +77,11 @@ const geomFromText = (geojson: string) =>
 /** The SQL value to store in area_geom. */
 export const storedGeom = (a: StoredArea): RawBuilder<unknown> =>
   a.geojson === null ? sql`null` : geomFromText(a.geojson);
+
+/** The area columns of a rule or area-class zone, for an update. */
+export function storedAreaColumns(area: StoredArea) {
+  return { area_kind: area.kind, area_codes: sql`${area.codes}::text[]`, area_geom: storedGeom(area) };
+}
 
 /**
  * Validates an area and computes what to store. Problems go to `problems` (422 later); returns undefined when the
@@ -193,4 +193,17 @@ function coordinateProblem(g: Geometry): string | undefined {
     }
   }
   return undefined;
+}
+
+/** The CRUD hooks of an entity with an area (rules, area-class zones): the shape check and the scope of its area. */
+export function areaHooks(label: string) {
+  return {
+    precheck(b: { area?: AreaInput }): void {
+      if (b.area) checkAreaShape(b.area, 'body.area');
+    },
+    scope(trx: Transaction<DB>, user: User, old: { area: AreaJson }, key: number, change: 'patch' | 'delete') {
+      const what = `${label} ${key}'s ${change === 'patch' ? 'current ' : ''}area`;
+      return requireAreaInScope(trx, user, storedAreaOf(old.area), what);
+    },
+  };
 }

@@ -1,47 +1,32 @@
 /** Collector areas (监督员责任网格: named sets of unit grids, one area per grid): /api/collector-areas[/:id]. */
 import { sql, type Kysely, type Transaction } from 'kysely';
+import Type, { type Static } from 'typebox';
 import { requireCodesInScope, visibleCollectors } from '../auth/policy.js';
 import type { DB } from '../db/schema.js';
 import type { User } from '../auth/tokens.js';
 import type { Api } from '../http/api.js';
-import { conflict, notFound } from '../http/problem.js';
-import {
-  Problems,
-  distinct,
-  idParams,
-  libraryWrite,
-  listText,
-  lockOrNotFound,
-  plain,
-  sendVersioned,
-} from './common.js';
+import { conflict } from '../http/problem.js';
+import { Problems, distinct, idParams, listText } from './common.js';
+import { versionedCrudRoutes } from './crud.js';
 import { WHO_SEES, tag } from './collectors.js';
 
 // ---- collector areas ----
 
-const areaFields = {
-  name: { type: 'string', minLength: 1, maxLength: 100 },
-  grid_codes: {
-    type: 'array',
-    minItems: 1,
-    maxItems: 10000,
-    items: { type: 'string', pattern: '^[0-9]{15}$', description: 'a 15-digit unit-grid code' },
+const areaCreate = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    grid_codes: Type.Array(Type.String({ pattern: '^[0-9]{15}$', description: 'a 15-digit unit-grid code' }), {
+      minItems: 1,
+      maxItems: 10000,
+    }),
+    collector_ids: Type.Optional(Type.Array(Type.Integer({ minimum: 1, maximum: 2147483647 }), { maxItems: 1000 })),
   },
-  collector_ids: { type: 'array', maxItems: 1000, items: { type: 'integer', minimum: 1, maximum: 2147483647 } },
-};
-const areaCreate = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['name', 'grid_codes'],
-  properties: areaFields,
-};
-const areaPatch = { type: 'object', additionalProperties: false, minProperties: 1, properties: areaFields };
+  { additionalProperties: false },
+);
+const areaPatch = Type.Partial(areaCreate, { additionalProperties: false, minProperties: 1 });
 
-interface AreaInput {
-  name?: string;
-  grid_codes?: string[];
-  collector_ids?: number[];
-}
+type AreaInput = Static<typeof areaPatch>;
+
 interface AreaRow {
   id: number;
   name: string;
@@ -123,133 +108,61 @@ export function collectorAreaRoutes(api: Api, db: Kysely<DB>): void {
     },
   );
 
-  api.route(
-    {
-      method: 'get',
-      path: '/api/collector-areas/:id',
-      tag,
-      params: idParams,
-      summary: 'One collector area',
-      description: WHO_SEES,
-      errors: { 404: 'no collector area with this id' },
-    },
-    async (ctx, { params, user }) => {
-      const a = await getArea(db, params.id);
-      if (!a) throw notFound(`no collector area with id ${params.id}`);
-      sendVersioned(ctx, visibleArea(a, user));
-    },
-  );
-
-  api.route(
-    {
-      method: 'post',
+  versionedCrudRoutes(api, db, tag, {
+    names: {
+      entity: 'collector_area',
+      table: 'collector_area',
       path: '/api/collector-areas',
-      tag,
-      permission: 'editLibrary',
-      body: areaCreate,
+      key: 'id',
+      noun: 'collector area',
+    },
+    schemas: { params: idParams, create: areaCreate, patch: areaPatch },
+    get: { summary: 'One collector area', description: WHO_SEES },
+    read: getArea,
+    present: visibleArea,
+    scope: (_trx, user, old, id, change) =>
+      requireCodesInScope(
+        user,
+        old.grid_codes,
+        `collector area ${id}'s ${change === 'patch' ? 'current ' : ''}grid_codes`,
+      ),
+    post: {
       summary: 'Create a collector area {name, grid_codes, collector_ids?}',
       errors: {
         409: 'the name is taken or a grid is in another collector area',
         422: 'unknown grid codes or collector ids',
       },
     },
-    async (ctx, { body, user }) => {
-      const b = normalise(body as AreaInput) as Required<AreaInput>;
-      const area = await libraryWrite(db, user, async (trx) => {
-        await checkArea(trx, b, null, user);
-        const r = await sql<{ id: number }>`
+    async insert(trx, body, user) {
+      const b = normalise(body);
+      await checkArea(trx, b, null, user);
+      const r = await sql<{ id: number }>`
         insert into collector_area (name, grid_codes, collector_ids)
         values (${b.name}, ${b.grid_codes}::text[], ${b.collector_ids ?? []}::int[]) returning id`.execute(trx);
-        const row = (await getArea(trx, r.rows[0].id))!;
-        return {
-          result: visibleArea(row, user),
-          action: 'create',
-          entity: 'collector_area',
-          key: String(row.id),
-          detail: { new: plain(row) },
-        };
-      });
-      sendVersioned(ctx, area, 201);
+      return r.rows[0].id;
     },
-  );
-
-  api.route(
-    {
-      method: 'patch',
-      path: '/api/collector-areas/:id',
-      tag,
-      permission: 'editLibrary',
-      params: idParams,
-      body: areaPatch,
+    patch: {
       summary: 'Change a collector area (partial; grid_codes and collector_ids are replaced as a whole)',
       errors: {
-        404: 'no collector area with this id',
         409: 'the name is taken or a grid is in another collector area',
         422: 'unknown grid codes or collector ids',
       },
     },
-    async (ctx, { params, body, user, ifMatch }) => {
-      const id = params.id as number;
-      const b = normalise(body as AreaInput);
-      const area = await libraryWrite(db, user, async (trx) => {
-        await lockOrNotFound(trx, 'collector_area', id, ifMatch, `collector area with id ${id}`);
-        const old = (await getArea(trx, id))!;
-        requireCodesInScope(user, old.grid_codes, `collector area ${id}'s current grid_codes`);
-        await checkArea(trx, b, id, user);
-        const set: Record<string, unknown> = { version: sql`version + 1`, updated_at: sql`now()` };
-        if (b.name !== undefined) set.name = b.name;
-        if (b.grid_codes !== undefined) set.grid_codes = sql`${b.grid_codes}::text[]`;
-        if (b.collector_ids !== undefined) set.collector_ids = sql`${b.collector_ids}::int[]`;
-        await trx
-          .updateTable('collector_area')
-          .set(set as never)
-          .where('id', '=', id)
-          .execute();
-        const row = (await getArea(trx, id))!;
-        return {
-          result: visibleArea(row, user),
-          action: 'update',
-          entity: 'collector_area',
-          key: String(id),
-          detail: { old: plain(old), new: plain(row) },
-        };
-      });
-      sendVersioned(ctx, area);
+    async update(trx, id, body, _old, user) {
+      const b = normalise(body);
+      await checkArea(trx, b, id, user);
+      const set: Record<string, unknown> = { updated_at: sql`now()` };
+      if (b.name !== undefined) set.name = b.name;
+      if (b.grid_codes !== undefined) set.grid_codes = sql`${b.grid_codes}::text[]`;
+      if (b.collector_ids !== undefined) set.collector_ids = sql`${b.collector_ids}::int[]`;
+      return set;
     },
-  );
-
-  api.route(
-    {
-      method: 'delete',
-      path: '/api/collector-areas/:id',
-      tag,
-      permission: 'editLibrary',
-      params: idParams,
-      summary: 'Delete a collector area',
-      errors: { 404: 'no collector area with this id' },
-    },
-    async (ctx, { params, user, ifMatch }) => {
-      const id = params.id as number;
-      await libraryWrite(db, user, async (trx) => {
-        await lockOrNotFound(trx, 'collector_area', id, ifMatch, `collector area with id ${id}`);
-        const old = (await getArea(trx, id))!;
-        requireCodesInScope(user, old.grid_codes, `collector area ${id}'s grid_codes`);
-        await trx.deleteFrom('collector_area').where('id', '=', id).execute();
-        return {
-          result: undefined,
-          action: 'delete',
-          entity: 'collector_area',
-          key: String(id),
-          detail: { old: plain(old) },
-        };
-      });
-      ctx.status = 204;
-    },
-  );
+    delete: { summary: 'Delete a collector area' },
+  });
 }
 
 /** Repeated grid codes or collector ids count once. */
-function normalise(b: AreaInput): AreaInput {
+function normalise<T extends AreaInput>(b: T): T {
   return {
     ...b,
     ...(b.grid_codes && { grid_codes: distinct(b.grid_codes) }),

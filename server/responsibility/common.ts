@@ -2,12 +2,13 @@
  * Shared pieces of the responsibility-library admin API: the library write (the write path with an
  * assignment_version bump), 422 problem lists and small JSON-schema fragments. Scope checks live in the policy.
  */
-import type Koa from 'koa';
 import type { Kysely, Transaction } from 'kysely';
+import Type from 'typebox';
 import type { DB } from '../db/schema.js';
 import type { User } from '../auth/tokens.js';
-import { etag, lockVersion, write, type Change, type VersionedTable } from '../db/write.js';
+import { lockVersion, write, type Change, type VersionedTable } from '../db/write.js';
 import { notFound, unprocessable, type ProblemFieldError } from '../http/problem.js';
+import { Nullable, idParams } from '../http/types.js';
 
 export type { Change };
 
@@ -34,13 +35,6 @@ export async function lockOrNotFound(
   if ((await lockVersion(trx, table, key, ifMatch)) === undefined) throw notFound(`no ${what}`);
 }
 
-/** Answers with a versioned resource: its ETag and the body. */
-export function sendVersioned(ctx: Koa.Context, row: { version: number }, status = 200): void {
-  ctx.status = status;
-  ctx.set('ETag', etag(row.version));
-  ctx.body = row;
-}
-
 /** Collects semantic problems (422) so that one answer lists every one of them. */
 export class Problems {
   readonly list: ProblemFieldError[] = [];
@@ -63,12 +57,8 @@ export class Problems {
 
 export const REGION_CODE = '^([0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15})$';
 export const DEPT_CODE = '^[A-Za-z0-9_.-]{1,40}$';
-export const idParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } },
-};
-export const nullableDate = { type: ['string', 'null'], format: 'date', description: 'a date YYYY-MM-DD, or null' };
+export { idParams };
+export const nullableDate = Nullable(Type.String({ format: 'date' }), { description: 'a date YYYY-MM-DD, or null' });
 
 /** Audit-friendly copy: Dates as ISO strings. */
 export const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v));

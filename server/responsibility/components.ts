@@ -1,65 +1,44 @@
 /** Components (管理部件), minimal: enough for reports that name one. /api/components and /api/components/:code. */
 import { sql, type Kysely, type Transaction } from 'kysely';
+import Type, { type Static } from 'typebox';
 import type { DB } from '../db/schema.js';
 import type { User } from '../auth/tokens.js';
 import type { Api } from '../http/api.js';
-import { conflict, notFound } from '../http/problem.js';
+import { conflict } from '../http/problem.js';
+import { Nullable } from '../http/types.js';
 import { requireGeometryInScope } from '../auth/policy.js';
-import { DEPT_CODE, Problems, libraryWrite, lockOrNotFound, plain, sendVersioned } from './common.js';
+import { DEPT_CODE, Problems } from './common.js';
+import { versionedCrudRoutes } from './crud.js';
 
 const tag = 'responsibility';
-const location = {
-  type: ['object', 'null'],
-  additionalProperties: false,
-  required: ['lon', 'lat'],
-  description: 'WGS84 {lon, lat}, or null',
-  properties: {
-    lon: { type: 'number', minimum: -180, maximum: 180 },
-    lat: { type: 'number', minimum: -90, maximum: 90 },
+const COMPONENT_CODE = () => Type.String({ pattern: '^[0-9]{16,17}$', description: '16 or 17 digits' });
+const location = Nullable(
+  Type.Object(
+    { lon: Type.Number({ minimum: -180, maximum: 180 }), lat: Type.Number({ minimum: -90, maximum: 90 }) },
+    { additionalProperties: false },
+  ),
+  { description: 'WGS84 {lon, lat}, or null' },
+);
+const departmentOrNull = (description: string) =>
+  Type.Optional(Nullable(Type.String({ pattern: DEPT_CODE }), { description }));
+const createBody = Type.Object(
+  {
+    code: COMPONENT_CODE(),
+    category_code: Type.String({ pattern: '^[0-9]{5}$', description: 'a 5-digit component category code' }),
+    name: Type.Optional(Type.String({ maxLength: 100 })),
+    owner_code: departmentOrNull('the owning department (主管部门), or null'),
+    maintainer_code: departmentOrNull('the maintaining department (养护单位), or null'),
+    status: Type.Optional(Type.String({ minLength: 1, maxLength: 20 })),
+    location: Type.Optional(location),
   },
-};
-const fields = {
-  category_code: { type: 'string', pattern: '^[0-9]{5}$', description: 'a 5-digit component category code' },
-  name: { type: 'string', maxLength: 100 },
-  owner_code: {
-    type: ['string', 'null'],
-    pattern: DEPT_CODE,
-    description: 'the owning department (主管部门), or null',
-  },
-  maintainer_code: {
-    type: ['string', 'null'],
-    pattern: DEPT_CODE,
-    description: 'the maintaining department (养护单位), or null',
-  },
-  status: { type: 'string', minLength: 1, maxLength: 20 },
-  location,
-};
-const createBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['code', 'category_code'],
-  properties: { code: { type: 'string', pattern: '^[0-9]{16,17}$', description: '16 or 17 digits' }, ...fields },
-};
-const patchBody = { type: 'object', additionalProperties: false, minProperties: 1, properties: fields };
-const codeParams = {
-  type: 'object',
-  required: ['code'],
-  properties: { code: { type: 'string', pattern: '^[0-9]{16,17}$', description: '16 or 17 digits' } },
-};
+  { additionalProperties: false },
+);
+const patchBody = Type.Partial(Type.Omit(createBody, ['code']), { additionalProperties: false, minProperties: 1 });
+const codeParams = Type.Object({ code: COMPONENT_CODE() });
 
-interface Location {
-  lon: number;
-  lat: number;
-}
-interface ComponentInput {
-  code?: string;
-  category_code?: string;
-  name?: string;
-  owner_code?: string | null;
-  maintainer_code?: string | null;
-  status?: string;
-  location?: Location | null;
-}
+type ComponentInput = Static<typeof patchBody>;
+type Location = NonNullable<ComponentInput['location']>;
+
 interface ComponentRow {
   code: string;
   category_code: string;
@@ -129,126 +108,55 @@ export function componentRoutes(api: Api, db: Kysely<DB>): void {
     },
   );
 
-  api.route(
-    {
-      method: 'get',
-      path: '/api/components/:code',
-      tag,
-      params: codeParams,
-      summary: 'One component',
-      errors: { 404: 'no component with this code' },
-    },
-    async (ctx, { params }) => {
-      const c = await getComponent(db, params.code);
-      if (!c) throw notFound(`no component with code ${params.code}`);
-      sendVersioned(ctx, c);
-    },
-  );
-
-  api.route(
-    {
-      method: 'post',
-      path: '/api/components',
-      tag,
-      permission: 'editLibrary',
-      body: createBody,
+  versionedCrudRoutes(api, db, tag, {
+    names: { entity: 'component', table: 'component', path: '/api/components', key: 'code', noun: 'component' },
+    schemas: { params: codeParams, create: createBody, patch: patchBody },
+    get: { summary: 'One component' },
+    read: getComponent,
+    scope: (trx, user, old, code, change) =>
+      requireGeometryInScope(
+        trx,
+        user,
+        old.location ? point(old.location) : null,
+        `component ${code}'s ${change === 'patch' ? 'current ' : ''}location`,
+      ),
+    post: {
       summary: 'Create a component {code, category_code, name?, owner_code?, maintainer_code?, status?, location?}',
       errors: { 409: 'the code exists', 422: 'unknown component category or department' },
     },
-    async (ctx, { body, user }) => {
-      const b = body as ComponentInput & { code: string; category_code: string };
-      const row = await libraryWrite(db, user, async (trx) => {
-        await checkComponent(trx, { ...b, location: b.location ?? null }, user);
-        if (await getComponent(trx, b.code)) throw conflict(`component ${b.code} already exists`);
-        await sql`insert into component (code, category_code, name, owner_code, maintainer_code, status, geom)
+    async insert(trx, b, user) {
+      await checkComponent(trx, { ...b, location: b.location ?? null }, user);
+      if (await getComponent(trx, b.code)) throw conflict(`component ${b.code} already exists`);
+      await sql`insert into component (code, category_code, name, owner_code, maintainer_code, status, geom)
         values (${b.code}, ${b.category_code}, ${b.name ?? ''}, ${b.owner_code ?? null}, ${b.maintainer_code ?? null},
                 ${b.status ?? '完好'}, ${b.location ? point(b.location) : sql`null`})`.execute(trx);
-        const row = (await getComponent(trx, b.code))!;
-        return { result: row, action: 'create', entity: 'component', key: b.code, detail: { new: plain(row) } };
-      });
-      sendVersioned(ctx, row, 201);
+      return b.code;
     },
-  );
-
-  api.route(
-    {
-      method: 'patch',
-      path: '/api/components/:code',
-      tag,
-      permission: 'editLibrary',
-      params: codeParams,
-      body: patchBody,
+    patch: {
       summary: 'Change a component (partial; null clears owner, maintainer or location)',
-      errors: { 404: 'no component with this code', 422: 'unknown component category or department' },
+      errors: { 422: 'unknown component category or department' },
     },
-    async (ctx, { params, body, user, ifMatch }) => {
-      const code = params.code as string;
-      const b = body as ComponentInput;
-      const row = await libraryWrite(db, user, async (trx) => {
-        await lockOrNotFound(trx, 'component', code, ifMatch, `component with code ${code}`);
-        const old = (await getComponent(trx, code))!;
-        await requireGeometryInScope(
-          trx,
-          user,
-          old.location ? point(old.location) : null,
-          `component ${code}'s current location`,
-        );
-        await checkComponent(trx, b, user);
-        const { location: loc, ...rest } = b;
-        const set: Record<string, unknown> = { ...rest, version: sql`version + 1` };
-        if (loc !== undefined) set.geom = loc === null ? null : point(loc);
-        await trx
-          .updateTable('component')
-          .set(set as never)
-          .where('code', '=', code)
-          .execute();
-        const row = (await getComponent(trx, code))!;
-        return {
-          result: row,
-          action: 'update',
-          entity: 'component',
-          key: code,
-          detail: { old: plain(old), new: plain(row) },
-        };
-      });
-      sendVersioned(ctx, row);
+    async update(trx, code, b, _old, user) {
+      await checkComponent(trx, b, user);
+      const { location: loc, ...rest } = b;
+      const set: Record<string, unknown> = { ...rest };
+      if (loc !== undefined) set.geom = loc === null ? null : point(loc);
+      return set;
     },
-  );
-
-  api.route(
-    {
-      method: 'delete',
-      path: '/api/components/:code',
-      tag,
-      permission: 'editLibrary',
-      params: codeParams,
+    delete: {
       summary: 'Delete a component no case names',
-      errors: { 404: 'no component with this code', 409: 'cases name it' },
+      errors: { 409: 'cases name it' },
     },
-    async (ctx, { params, user, ifMatch }) => {
-      const code = params.code as string;
-      await libraryWrite(db, user, async (trx) => {
-        await lockOrNotFound(trx, 'component', code, ifMatch, `component with code ${code}`);
-        const old = (await getComponent(trx, code))!;
-        await requireGeometryInScope(
-          trx,
-          user,
-          old.location ? point(old.location) : null,
-          `component ${code}'s location`,
+    async references(trx, code) {
+      const cases = await sql<{
+        n: number;
+      }>`select count(*)::int as n from case_record where component_code = ${code}`.execute(trx);
+      if (cases.rows[0].n > 0) {
+        throw conflict(
+          `component ${code} is named by ${cases.rows[0].n} case${cases.rows[0].n === 1 ? '' : 's'}; it cannot be deleted`,
+          { references: { cases: cases.rows[0].n } },
         );
-        const cases = await sql<{
-          n: number;
-        }>`select count(*)::int as n from case_record where component_code = ${code}`.execute(trx);
-        if (cases.rows[0].n > 0) {
-          throw conflict(
-            `component ${code} is named by ${cases.rows[0].n} case${cases.rows[0].n === 1 ? '' : 's'}; it cannot be deleted`,
-            { references: { cases: cases.rows[0].n } },
-          );
-        }
-        await trx.deleteFrom('component').where('code', '=', code).execute();
-        return { result: undefined, action: 'delete', entity: 'component', key: code, detail: { old: plain(old) } };
-      });
-      ctx.status = 204;
+      }
     },
-  );
+  });
 }

@@ -1,12 +1,14 @@
 /** Departments (专业部门): /api/departments and /api/departments/:code. */
 import { sql, type Kysely, type Transaction } from 'kysely';
+import Type, { type Static } from 'typebox';
 import type { DB } from '../db/schema.js';
 import type { User } from '../auth/tokens.js';
 import { requireRegionInScope } from '../auth/policy.js';
-import { bumpVersion, etag, lockVersion } from '../db/write.js';
 import type { Api } from '../http/api.js';
-import { conflict, notFound } from '../http/problem.js';
-import { DEPT_CODE, Problems, libraryWrite, listText, plain } from './common.js';
+import { conflict } from '../http/problem.js';
+import { Nullable } from '../http/types.js';
+import { DEPT_CODE, Problems, listText } from './common.js';
+import { versionedCrudRoutes } from './crud.js';
 
 export const DEPARTMENT_KINDS = [
   '市政',
@@ -21,46 +23,38 @@ export const DEPARTMENT_KINDS = [
   '街道办',
   '监督中心',
   '其他',
-];
+] as const;
 
 const fields = {
-  name: { type: 'string', minLength: 1, maxLength: 100 },
-  parent_code: { type: ['string', 'null'], pattern: DEPT_CODE, description: 'the parent department code, or null' },
-  kind: { type: 'string', enum: DEPARTMENT_KINDS },
-  contact: { type: 'string', maxLength: 100 },
-  phone: { type: 'string', maxLength: 40 },
-  region_code: {
-    type: 'string',
-    pattern: '^([0-9]{6}|[0-9]{9}|[0-9]{12})?$',
-    description:
-      'the region the department belongs to (a district, street or community code; "" = the whole city, the default); editors scoped to a region manage its departments',
-  },
-  fallback_for: {
-    type: ['string', 'null'],
-    pattern: '^([0-9]{6}|[0-9]{9})?$',
-    description:
-      'a live street (9 digits) or district (6) code whose uncovered reports this department takes (属地兜底), "" for everywhere, or null',
-  },
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  parent_code: Type.Optional(
+    Nullable(Type.String({ pattern: DEPT_CODE }), { description: 'the parent department code, or null' }),
+  ),
+  kind: Type.Enum(DEPARTMENT_KINDS, { type: 'string' }),
+  contact: Type.Optional(Type.String({ maxLength: 100 })),
+  phone: Type.Optional(Type.String({ maxLength: 40 })),
+  region_code: Type.Optional(
+    Type.String({
+      pattern: '^([0-9]{6}|[0-9]{9}|[0-9]{12})?$',
+      description:
+        'the region the department belongs to (a district, street or community code; "" = the whole city, the default); editors scoped to a region manage its departments',
+    }),
+  ),
+  fallback_for: Type.Optional(
+    Nullable(Type.String({ pattern: '^([0-9]{6}|[0-9]{9})?$' }), {
+      description:
+        'a live street (9 digits) or district (6) code whose uncovered reports this department takes (属地兜底), "" for everywhere, or null',
+    }),
+  ),
 };
-const createBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['code', 'name', 'kind'],
-  properties: { code: { type: 'string', pattern: DEPT_CODE, description: '1–40 letters, digits, _ . -' }, ...fields },
-};
-const patchBody = { type: 'object', additionalProperties: false, minProperties: 1, properties: fields };
-const codeParams = { type: 'object', required: ['code'], properties: { code: { type: 'string', pattern: DEPT_CODE } } };
+const createBody = Type.Object(
+  { code: Type.String({ pattern: DEPT_CODE, description: '1–40 letters, digits, _ . -' }), ...fields },
+  { additionalProperties: false },
+);
+const patchBody = Type.Partial(Type.Object(fields), { additionalProperties: false, minProperties: 1 });
+const codeParams = Type.Object({ code: Type.String({ pattern: DEPT_CODE }) });
 
-interface DeptInput {
-  code?: string;
-  region_code?: string;
-  name?: string;
-  parent_code?: string | null;
-  kind?: string;
-  contact?: string;
-  phone?: string;
-  fallback_for?: string | null;
-}
+type DeptInput = Static<typeof patchBody> & { code?: string };
 
 const COLUMNS = [
   'code',
@@ -138,12 +132,9 @@ async function checkFallbackFree(
   self: string,
 ): Promise<void> {
   if (fallback === null || fallback === undefined) return;
-  const holder = await trx
-    .selectFrom('department')
-    .select(['code', 'name'])
-    .where('fallback_for', '=', fallback)
-    .where('code', '<>', self)
-    .executeTakeFirst();
+  const r = await sql<{ code: string; name: string }>`
+    select code, name from department where fallback_for = ${fallback} and code <> ${self}`.execute(trx);
+  const holder = r.rows[0];
   if (holder) {
     const where = fallback === '' ? 'everywhere' : `region ${fallback}`;
     throw conflict(
@@ -152,6 +143,10 @@ async function checkFallbackFree(
     );
   }
 }
+
+/** "2 rules (#1, #2)", or '' for none. */
+const counted = (noun: string, items: (string | number)[]) =>
+  items.length && `${items.length} ${noun}${items.length === 1 ? '' : 's'} (${listText(items)})`;
 
 export function departmentRoutes(api: Api, db: Kysely<DB>): void {
   const tag = 'responsibility';
@@ -167,193 +162,93 @@ export function departmentRoutes(api: Api, db: Kysely<DB>): void {
     },
   );
 
-  api.route(
-    {
-      method: 'get',
-      path: '/api/departments/:code',
-      tag,
-      summary: 'One department',
-      params: codeParams,
-      errors: { 404: 'no department with this code' },
-    },
-    async (ctx, { params }) => {
-      const d = await getDepartment(db, params.code);
-      if (!d) throw notFound(`no department with code ${params.code}`);
-      ctx.set('ETag', etag(d.version));
-      ctx.body = d;
-    },
-  );
-
-  api.route(
-    {
-      method: 'post',
-      path: '/api/departments',
-      tag,
-      permission: 'editLibrary',
-      body: createBody,
+  versionedCrudRoutes(api, db, tag, {
+    names: { entity: 'department', table: 'department', path: '/api/departments', key: 'code', noun: 'department' },
+    schemas: { params: codeParams, create: createBody, patch: patchBody },
+    get: { summary: 'One department' },
+    read: getDepartment,
+    scope: (_trx, user, old, code) => requireDepartmentInScope(user, old, `department ${code}`),
+    post: {
       summary: 'Create a department',
       errors: { 409: 'the code exists or the fallback region is taken', 422: 'unknown parent or region' },
     },
-    async (ctx, { body, user }) => {
-      const b = body as DeptInput & { code: string; name: string; kind: string };
-      ctx.body = await libraryWrite(db, user, async (trx) => {
-        const problems = new Problems();
-        await checkFields(trx, b, b.code, problems, b.region_code ?? '');
-        problems.throwIfAny();
-        requireDepartmentInScope(user, b, "the department's region_code");
-        if (await getDepartment(trx, b.code)) throw conflict(`department ${b.code} already exists`);
-        await checkFallbackFree(trx, b.fallback_for, b.code);
-        await trx
-          .insertInto('department')
-          .values({
-            code: b.code,
-            name: b.name,
-            parent_code: b.parent_code ?? null,
-            kind: b.kind,
-            region_code: b.region_code ?? '',
-            contact: b.contact ?? '',
-            phone: b.phone ?? '',
-            fallback_for: b.fallback_for ?? null,
-          })
-          .execute();
-        const row = (await getDepartment(trx, b.code))!;
-        return { result: row, action: 'create', entity: 'department', key: b.code, detail: { new: plain(row) } };
-      });
-      ctx.status = 201;
-      ctx.set('ETag', etag((ctx.body as { version: number }).version));
+    async insert(trx, b, user) {
+      const problems = new Problems();
+      await checkFields(trx, b, b.code, problems, b.region_code ?? '');
+      problems.throwIfAny();
+      requireDepartmentInScope(user, b, "the department's region_code");
+      if (await getDepartment(trx, b.code)) throw conflict(`department ${b.code} already exists`);
+      await checkFallbackFree(trx, b.fallback_for, b.code);
+      await trx
+        .insertInto('department')
+        .values({
+          code: b.code,
+          name: b.name,
+          parent_code: b.parent_code ?? null,
+          kind: b.kind,
+          region_code: b.region_code ?? '',
+          contact: b.contact ?? '',
+          phone: b.phone ?? '',
+          fallback_for: b.fallback_for ?? null,
+        })
+        .execute();
+      return b.code;
     },
-  );
-
-  api.route(
-    {
-      method: 'patch',
-      path: '/api/departments/:code',
-      tag,
-      permission: 'editLibrary',
-      params: codeParams,
-      body: patchBody,
+    patch: {
       summary: 'Change a department (partial: only the fields sent; null clears parent_code or fallback_for)',
       errors: {
-        404: 'no department with this code',
         409: 'the fallback region is taken',
         422: 'unknown parent or region, or a cycle',
       },
     },
-    async (ctx, { params, body, user, ifMatch }) => {
-      const b = body as DeptInput;
-      const code = params.code as string;
-      const row = await libraryWrite(db, user, async (trx) => {
-        if ((await lockVersion(trx, 'department', code, ifMatch)) === undefined)
-          throw notFound(`no department with code ${code}`);
-        const old = (await getDepartment(trx, code))!;
-        requireDepartmentInScope(user, old, `department ${code}`);
-        const problems = new Problems();
-        await checkFields(
-          trx,
-          { fallback_for: old.fallback_for, ...b },
-          code,
-          problems,
-          b.region_code ?? old.region_code,
-        );
-        problems.throwIfAny();
-        if (b.region_code !== undefined) requireDepartmentInScope(user, b, 'the new region_code');
-        if (b.fallback_for !== undefined && b.fallback_for !== old.fallback_for)
-          await checkFallbackFree(trx, b.fallback_for, code);
-        await trx
-          .updateTable('department')
-          .set({ ...b, updated_at: sql`now()` } as never)
-          .where('code', '=', code)
-          .execute();
-        await bumpVersion(trx, 'department', code);
-        const row = (await getDepartment(trx, code))!;
-        return {
-          result: row,
-          action: 'update',
-          entity: 'department',
-          key: code,
-          detail: { old: plain(old), new: plain(row) },
-        };
-      });
-      ctx.set('ETag', etag(row.version));
-      ctx.body = row;
+    async update(trx, code, b, old, user) {
+      const problems = new Problems();
+      await checkFields(
+        trx,
+        { fallback_for: old.fallback_for, ...b },
+        code,
+        problems,
+        b.region_code ?? old.region_code,
+      );
+      problems.throwIfAny();
+      if (b.region_code !== undefined) requireDepartmentInScope(user, b, 'the new region_code');
+      if (b.fallback_for !== undefined && b.fallback_for !== old.fallback_for)
+        await checkFallbackFree(trx, b.fallback_for, code);
+      return { ...b, updated_at: sql`now()` };
     },
-  );
-
-  api.route(
-    {
-      method: 'delete',
-      path: '/api/departments/:code',
-      tag,
-      permission: 'editLibrary',
-      params: codeParams,
+    delete: {
       summary: 'Delete a department nothing refers to (rules, sub-departments, components, cases, users)',
-      errors: { 404: 'no department with this code', 409: 'still referenced; the answer lists by what' },
+      errors: { 409: 'still referenced; the answer lists by what' },
     },
-    async (ctx, { params, user, ifMatch }) => {
-      const code = params.code as string;
-      await libraryWrite(db, user, async (trx) => {
-        if ((await lockVersion(trx, 'department', code, ifMatch)) === undefined)
-          throw notFound(`no department with code ${code}`);
-        const old = (await getDepartment(trx, code))!;
-        requireDepartmentInScope(user, old, `department ${code}`);
-        const refs = await references(trx, code);
-        const parts = [
-          refs.rules.length &&
-            `${refs.rules.length} rule${refs.rules.length === 1 ? '' : 's'} (${listText(refs.rules.map((id) => `#${id}`))})`,
-          refs.departments.length &&
-            `${refs.departments.length} sub-department${refs.departments.length === 1 ? '' : 's'} (${listText(refs.departments)})`,
-          refs.components.length &&
-            `${refs.components.length} component${refs.components.length === 1 ? '' : 's'} (${listText(refs.components)})`,
-          refs.cases && `${refs.cases} case${refs.cases === 1 ? '' : 's'}`,
-          refs.users.length &&
-            `${refs.users.length} user${refs.users.length === 1 ? '' : 's'} (${listText(refs.users)})`,
-        ].filter(Boolean);
-        if (parts.length) {
-          throw conflict(`department ${code} is still referenced by ${parts.join(', ')}; move or delete them first`, {
-            references: refs,
-          });
-        }
-        await trx.deleteFrom('department').where('code', '=', code).execute();
-        return { result: undefined, action: 'delete', entity: 'department', key: code, detail: { old: plain(old) } };
-      });
-      ctx.status = 204;
+    async references(trx, code) {
+      const refs = await references(trx, code);
+      const parts = [
+        counted(
+          'rule',
+          refs.rules.map((id) => `#${id}`),
+        ),
+        counted('sub-department', refs.departments),
+        counted('component', refs.components),
+        refs.cases && `${refs.cases} case${refs.cases === 1 ? '' : 's'}`,
+        counted('user', refs.users),
+      ].filter(Boolean);
+      if (parts.length) {
+        throw conflict(`department ${code} is still referenced by ${parts.join(', ')}; move or delete them first`, {
+          references: refs,
+        });
+      }
     },
-  );
+  });
 }
 
+/** What refers to a department, each list ordered. */
 async function references(trx: Transaction<DB>, code: string) {
-  const rules = await trx
-    .selectFrom('resp_rule')
-    .select('id')
-    .where('department_code', '=', code)
-    .orderBy('id')
-    .execute();
-  const departments = await trx
-    .selectFrom('department')
-    .select('code')
-    .where('parent_code', '=', code)
-    .orderBy('code')
-    .execute();
-  const components = await trx
-    .selectFrom('component')
-    .select('code')
-    .where((eb) => eb.or([eb('owner_code', '=', code), eb('maintainer_code', '=', code)]))
-    .orderBy('code')
-    .execute();
-  const cases = await sql<{
-    n: number;
-  }>`select count(*)::int as n from case_record where department_code = ${code}`.execute(trx);
-  const users = await trx
-    .selectFrom('app_user')
-    .select('name')
-    .where('department_code', '=', code)
-    .orderBy('id')
-    .execute();
-  return {
-    rules: rules.map((r) => r.id),
-    departments: departments.map((d) => d.code),
-    components: components.map((c) => c.code),
-    cases: cases.rows[0].n,
-    users: users.map((u) => u.name),
-  };
+  const r = await sql<{ rules: number[]; departments: string[]; components: string[]; cases: number; users: string[] }>`
+    select array(select id from resp_rule where department_code = ${code} order by id) as rules,
+           array(select d.code from department d where d.parent_code = ${code} order by d.code) as departments,
+           array(select c.code from component c where ${code} in (c.owner_code, c.maintainer_code) order by c.code)
+             as components,
+           (select count(*)::int from case_record where department_code = ${code}) as cases,
+           array(select name from app_user where department_code = ${code} order by id) as users`.execute(trx);
+  return r.rows[0];
 }

@@ -1,72 +1,45 @@
 /** Responsibility rules (责权规则): category pattern × area → department. /api/rules and /api/rules/:id. */
 import { sql, type Kysely, type Transaction } from 'kysely';
+import Type, { type Static } from 'typebox';
 import type { DB } from '../db/schema.js';
 import type { Api } from '../http/api.js';
-import { notFound } from '../http/problem.js';
 import {
+  areaHooks,
   areaJson,
   areaSchema,
-  checkAreaShape,
   requireAreaInScope,
   resolveArea,
-  storedAreaOf,
+  storedAreaColumns,
   storedGeom,
-  type AreaInput,
   type AreaKind,
 } from './areas.js';
-import {
-  DEPT_CODE,
-  Problems,
-  idParams,
-  libraryWrite,
-  lockOrNotFound,
-  nullableDate,
-  plain,
-  round1,
-  sendVersioned,
-} from './common.js';
+import { DEPT_CODE, Problems, idParams, nullableDate, round1 } from './common.js';
+import { versionedCrudRoutes } from './crud.js';
 
 export const CATEGORY_PATTERN = '^(\\*|(component|matter|\\*):([0-9]{2}|[0-9]{5}|\\*))$';
-const category = {
-  type: 'string',
-  pattern: CATEGORY_PATTERN,
-  description:
-    '"*" or kind:pattern — kind component|matter|*, pattern a 5-digit code, a 2-digit major class or * (e.g. matter:06010, matter:06, *:01)',
-};
+const category = (description: string) => Type.String({ pattern: CATEGORY_PATTERN, description });
 const fields = {
-  name: { type: 'string', maxLength: 200 },
-  category,
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  category: category(
+    '"*" or kind:pattern — kind component|matter|*, pattern a 5-digit code, a 2-digit major class or * (e.g. matter:06010, matter:06, *:01)',
+  ),
   area: areaSchema(['anywhere', 'polygon', 'regions']),
-  department_code: { type: 'string', pattern: DEPT_CODE },
-  priority: { type: 'integer', minimum: -1000000, maximum: 1000000 },
-  valid_from: nullableDate,
-  valid_to: nullableDate,
+  department_code: Type.String({ pattern: DEPT_CODE }),
+  priority: Type.Optional(Type.Integer({ minimum: -1000000, maximum: 1000000 })),
+  valid_from: Type.Optional(nullableDate),
+  valid_to: Type.Optional(nullableDate),
 };
-const createBody = {
-  type: 'object',
-  additionalProperties: false,
-  required: ['category', 'area', 'department_code'],
-  properties: fields,
-};
-const patchBody = { type: 'object', additionalProperties: false, minProperties: 1, properties: fields };
-const listQuery = {
-  type: 'object',
-  additionalProperties: false,
-  properties: {
-    department: { type: 'string', pattern: DEPT_CODE, description: 'only rules of this department' },
-    category: { ...category, description: 'only rules written with exactly this category (e.g. matter:06)' },
+const createBody = Type.Object(fields, { additionalProperties: false });
+const patchBody = Type.Partial(createBody, { additionalProperties: false, minProperties: 1 });
+const listQuery = Type.Object(
+  {
+    department: Type.Optional(Type.String({ pattern: DEPT_CODE, description: 'only rules of this department' })),
+    category: Type.Optional(category('only rules written with exactly this category (e.g. matter:06)')),
   },
-};
+  { additionalProperties: false },
+);
 
-interface RuleInput {
-  name?: string;
-  category?: string;
-  area?: AreaInput;
-  department_code?: string;
-  priority?: number;
-  valid_from?: string | null;
-  valid_to?: string | null;
-}
+type RuleInput = Static<typeof patchBody>;
 
 type CategoryKind = 'component' | 'matter';
 export interface ParsedCategory {
@@ -206,141 +179,61 @@ export function ruleRoutes(api: Api, db: Kysely<DB>): void {
     },
   );
 
-  api.route(
-    {
-      method: 'get',
-      path: '/api/rules/:id',
-      tag,
-      params: idParams,
-      summary: 'One responsibility rule',
-      errors: { 404: 'no rule with this id' },
-    },
-    async (ctx, { params }) => {
-      const rule = await getRule(db, params.id);
-      if (!rule) throw notFound(`no rule with id ${params.id}`);
-      sendVersioned(ctx, rule);
-    },
-  );
-
-  api.route(
-    {
-      method: 'post',
-      path: '/api/rules',
-      tag,
-      permission: 'editLibrary',
-      body: createBody,
+  versionedCrudRoutes(api, db, tag, {
+    names: { entity: 'rule', table: 'resp_rule', path: '/api/rules', key: 'id', noun: 'rule' },
+    schemas: { params: idParams, create: createBody, patch: patchBody },
+    get: { summary: 'One responsibility rule' },
+    read: getRule,
+    ...areaHooks('rule'),
+    post: {
       summary: 'Create a responsibility rule',
       description:
         'area: {kind:"anywhere"} | {kind:"polygon", geometry} | {kind:"regions", codes}. area_m2 is the polygon\'s geodesic area or the sum of the listed regions\' areas (nested codes counted once).',
       errors: { 422: 'unknown category, department or region code; invalid polygon; valid_to before valid_from' },
     },
-    async (ctx, { body, user }) => {
-      const b = body as RuleInput & { category: string; area: AreaInput; department_code: string };
-      checkAreaShape(b.area, 'body.area');
-      const rule = await libraryWrite(db, user, async (trx) => {
-        const problems = new Problems();
-        const area = await checkRule(trx, b, { from: b.valid_from ?? null, to: b.valid_to ?? null }, problems);
-        problems.throwIfAny();
-        await requireAreaInScope(trx, user, area!, 'the rule area');
-        const c = parseCategory(b.category);
-        const r = await sql<{ id: number }>`
+    async insert(trx, b, user) {
+      const problems = new Problems();
+      const area = await checkRule(trx, b, { from: b.valid_from ?? null, to: b.valid_to ?? null }, problems);
+      problems.throwIfAny();
+      await requireAreaInScope(trx, user, area!, 'the rule area');
+      const c = parseCategory(b.category);
+      const r = await sql<{ id: number }>`
         insert into resp_rule (name, category_kind, category_pattern, area_kind, area_codes, area_geom, area_m2,
                                department_code, priority, valid_from, valid_to)
         values (${b.name ?? ''}, ${c.kind}, ${c.pattern}, ${area!.kind}, ${area!.codes}::text[], ${storedGeom(area!)},
                 ${area!.area_m2}, ${b.department_code}, ${b.priority ?? 0}, ${b.valid_from ?? null}::date, ${b.valid_to ?? null}::date)
         returning id`.execute(trx);
-        const rule = (await getRule(trx, r.rows[0].id))!;
-        return { result: rule, action: 'create', entity: 'rule', key: String(rule.id), detail: { new: plain(rule) } };
-      });
-      sendVersioned(ctx, rule, 201);
+      return r.rows[0].id;
     },
-  );
-
-  api.route(
-    {
-      method: 'patch',
-      path: '/api/rules/:id',
-      tag,
-      permission: 'editLibrary',
-      params: idParams,
-      body: patchBody,
+    patch: {
       summary: 'Change a rule (partial: only the fields sent; area is replaced as a whole); version + 1',
       errors: {
-        404: 'no rule with this id',
         422: 'unknown category, department or region code; invalid polygon; bad dates',
       },
     },
-    async (ctx, { params, body, user, ifMatch }) => {
-      const b = body as RuleInput;
-      const id = params.id as number;
-      if (b.area) checkAreaShape(b.area, 'body.area');
-      const rule = await libraryWrite(db, user, async (trx) => {
-        await lockOrNotFound(trx, 'resp_rule', id, ifMatch, `rule with id ${id}`);
-        const old = (await getRule(trx, id))!;
-        await requireAreaInScope(trx, user, storedAreaOf(old.area), `rule ${id}'s current area`);
-        const problems = new Problems();
-        const dates = {
-          from: b.valid_from === undefined ? old.valid_from : b.valid_from,
-          to: b.valid_to === undefined ? old.valid_to : b.valid_to,
-        };
-        const area = await checkRule(trx, b, dates, problems);
-        problems.throwIfAny();
-        if (area) await requireAreaInScope(trx, user, area, 'the rule area');
-        const set: Record<string, unknown> = { version: sql`version + 1`, updated_at: sql`now()` };
-        if (b.name !== undefined) set.name = b.name;
-        if (b.category !== undefined) {
-          const c = parseCategory(b.category);
-          set.category_kind = c.kind;
-          set.category_pattern = c.pattern;
-        }
-        if (area) {
-          set.area_kind = area.kind;
-          set.area_codes = sql`${area.codes}::text[]`;
-          set.area_geom = storedGeom(area);
-          set.area_m2 = area.area_m2;
-        }
-        if (b.department_code !== undefined) set.department_code = b.department_code;
-        if (b.priority !== undefined) set.priority = b.priority;
-        if (b.valid_from !== undefined) set.valid_from = b.valid_from;
-        if (b.valid_to !== undefined) set.valid_to = b.valid_to;
-        await trx
-          .updateTable('resp_rule')
-          .set(set as never)
-          .where('id', '=', id)
-          .execute();
-        const rule = (await getRule(trx, id))!;
-        return {
-          result: rule,
-          action: 'update',
-          entity: 'rule',
-          key: String(id),
-          detail: { old: plain(old), new: plain(rule) },
-        };
-      });
-      sendVersioned(ctx, rule);
+    async update(trx, id, b, old, user) {
+      const problems = new Problems();
+      const dates = {
+        from: b.valid_from === undefined ? old.valid_from : b.valid_from,
+        to: b.valid_to === undefined ? old.valid_to : b.valid_to,
+      };
+      const area = await checkRule(trx, b, dates, problems);
+      problems.throwIfAny();
+      if (area) await requireAreaInScope(trx, user, area, 'the rule area');
+      const set: Record<string, unknown> = { updated_at: sql`now()` };
+      if (b.name !== undefined) set.name = b.name;
+      if (b.category !== undefined) {
+        const c = parseCategory(b.category);
+        set.category_kind = c.kind;
+        set.category_pattern = c.pattern;
+      }
+      if (area) Object.assign(set, storedAreaColumns(area), { area_m2: area.area_m2 });
+      if (b.department_code !== undefined) set.department_code = b.department_code;
+      if (b.priority !== undefined) set.priority = b.priority;
+      if (b.valid_from !== undefined) set.valid_from = b.valid_from;
+      if (b.valid_to !== undefined) set.valid_to = b.valid_to;
+      return set;
     },
-  );
-
-  api.route(
-    {
-      method: 'delete',
-      path: '/api/rules/:id',
-      tag,
-      permission: 'editLibrary',
-      params: idParams,
-      summary: 'Delete a rule',
-      errors: { 404: 'no rule with this id' },
-    },
-    async (ctx, { params, user, ifMatch }) => {
-      const id = params.id as number;
-      await libraryWrite(db, user, async (trx) => {
-        await lockOrNotFound(trx, 'resp_rule', id, ifMatch, `rule with id ${id}`);
-        const old = (await getRule(trx, id))!;
-        await requireAreaInScope(trx, user, storedAreaOf(old.area), `rule ${id}'s area`);
-        await trx.deleteFrom('resp_rule').where('id', '=', id).execute();
-        return { result: undefined, action: 'delete', entity: 'rule', key: String(id), detail: { old: plain(old) } };
-      });
-      ctx.status = 204;
-    },
-  );
+    delete: { summary: 'Delete a rule' },
+  });
 }

@@ -60,7 +60,7 @@ export function tileRoutes(
       errors: { 404: 'unknown layer (the detail lists the layers)' },
     },
     async (ctx, { params }) => {
-      const layer = layerOr404((params as S.LayerParams).layer);
+      const layer = layerOr404(params.layer);
       // ctx.protocol / ctx.host follow X-Forwarded-Proto / -Host only with TRUST_PROXY (app.proxy). (Koa 3's ctx.origin is the Origin header.)
       const doc = await service.tileJson(layer, `${ctx.protocol}://${ctx.host}`);
       cors(ctx);
@@ -90,11 +90,11 @@ export function tileRoutes(
       errors: { 404: 'unknown layer (the detail lists the layers)' },
     },
     async (ctx, { params, query }) => {
-      const { z, x, y } = params as S.TileParams;
-      const layer = layerOr404((params as S.TileParams).layer);
+      const { z, x, y } = params;
+      const layer = layerOr404(params.layer);
       const problem = tileProblem(z, x, y);
       if (problem) throw badRequest(problem);
-      const want = (query as S.TileQuery).v;
+      const want = query.v;
       const version = await service.version(layer, want);
       const tile = await service.tile(layer, z, x, y, version);
 

@@ -4,24 +4,47 @@
  */
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
+import Type from 'typebox';
 import type { DB, Role } from '../db/schema.js';
 import type { Api } from '../http/api.js';
 import { conflict, notFound, unauthorized, unprocessable } from '../http/problem.js';
+import { Defaulted, Nullable, idParams } from '../http/types.js';
 import { ROLES, createUser, type User } from '../auth/tokens.js';
 import { requireCodesInScope, scopePrefix } from '../auth/policy.js';
 import { bumpVersion, etag, lockVersion, write } from '../db/write.js';
 
-const SCOPE = {
-  type: 'string',
-  pattern: '^([0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15})?$',
-  description: 'a region-code prefix (6/9/12/15 digits) or empty for everywhere',
-};
-const DEPARTMENT = {
-  type: 'string',
+const scope = (options: { default?: string } = {}) =>
+  Type.String({
+    pattern: '^([0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15})?$',
+    description: 'a region-code prefix (6/9/12/15 digits) or empty for everywhere',
+    ...options,
+  });
+const DEPARTMENT = Type.String({
   minLength: 1,
   maxLength: 40,
   description: 'the department a department_handler works for',
-};
+});
+const role = Type.Enum(ROLES, { type: 'string' });
+const createBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    role,
+    region_scope: Defaulted(scope({ default: '' })),
+    department_code: Type.Optional(DEPARTMENT),
+  },
+  { additionalProperties: false },
+);
+const patchBody = Type.Object(
+  {
+    role: Type.Optional(role),
+    region_scope: Type.Optional(scope()),
+    department_code: Type.Optional(Nullable(DEPARTMENT)),
+    disabled: Type.Optional(
+      Type.Boolean({ description: 'true disables the user (and its token); false enables it again' }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
 const COLUMNS = [
   'id',
   'name',
@@ -93,21 +116,10 @@ export function userRoutes(api: Api, db: Kysely<DB>): void {
       tag: 'users',
       permission: 'manageUsers',
       summary: 'Create a user with a role and region scope (within yours); the token is returned once',
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        required: ['name', 'role'],
-        properties: {
-          name: { type: 'string', minLength: 1, maxLength: 100 },
-          role: { type: 'string', enum: ROLES },
-          region_scope: { ...SCOPE, default: '' },
-          department_code: DEPARTMENT,
-        },
-      },
+      body: createBody,
       errors: { 409: 'a user with this name exists' },
     },
-    async (ctx, { body, user }) => {
-      const b = body as { name: string; role: Role; region_scope: string; department_code?: string };
+    async (ctx, { body: b, user }) => {
       requireScopeGrantable(user, b.region_scope);
       const taken = await sql<{ n: number }>`select count(*)::int as n from app_user where name = ${b.name}`.execute(
         db,
@@ -143,22 +155,8 @@ export function userRoutes(api: Api, db: Kysely<DB>): void {
       permission: 'manageUsers',
       summary:
         "Change a user's role, region scope or department, or disable it (its token stops working); If-Match honoured",
-      params: {
-        type: 'object',
-        required: ['id'],
-        properties: { id: { type: 'integer', minimum: 1, maximum: 2147483647 } },
-      },
-      body: {
-        type: 'object',
-        additionalProperties: false,
-        minProperties: 1,
-        properties: {
-          role: { type: 'string', enum: ROLES },
-          region_scope: SCOPE,
-          department_code: { ...DEPARTMENT, type: ['string', 'null'] },
-          disabled: { type: 'boolean', description: 'true disables the user (and its token); false enables it again' },
-        },
-      },
+      params: idParams,
+      body: patchBody,
       errors: {
         404: 'no user with this id',
         403: "the user's scope is beyond yours",
@@ -166,9 +164,7 @@ export function userRoutes(api: Api, db: Kysely<DB>): void {
         422: 'unknown department, or you would lock yourself out',
       },
     },
-    async (ctx, { params, body, user, ifMatch }) => {
-      const b = body as { role?: Role; region_scope?: string; department_code?: string | null; disabled?: boolean };
-      const id = params.id as number;
+    async (ctx, { params: { id }, body: b, user, ifMatch }) => {
       const row = await write(db, { actor: user }, async (trx) => {
         const old = await getUser(trx, id);
         if (!old) throw notFound(`no user with id ${id}`);
