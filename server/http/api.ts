@@ -13,7 +13,7 @@ import { requirePermission, type Permission } from '../auth/policy.js';
 import { readJson } from './body.js';
 import { badRequest, unauthorized } from './problem.js';
 import { boundIntegers, checkRequestEdges } from './sanitize.js';
-import { check, type JsonSchema } from './validate.js';
+import { check } from './validate.js';
 
 export interface RouteSpec {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
@@ -43,8 +43,8 @@ export interface RouteSpec {
   errors?: Record<number, string>;
 }
 
-/** A TypeBox schema (its type says what it validates) or, for a route not converted yet, a plain JSON Schema. */
-export type SpecSchema = TypeBoxSchema | JsonSchema;
+/** A TypeBox schema: its static type is what the handler receives. */
+export type SpecSchema = TypeBoxSchema;
 type TypeBoxSchema = TSchema & ({ '~kind': string } | { '~unsafe': unknown });
 
 /** What a validated part of the request holds: the schema's static type (after coercion and defaults). */

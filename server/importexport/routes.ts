@@ -1,11 +1,12 @@
 /** POST /api/import (GeoJSON regions and grids) and GET /api/export/{layer}.geojson. */
 import { Readable } from 'node:stream';
+import Type from 'typebox';
 import type { Database } from '../db/open.js';
 import { scopePrefix } from '../auth/policy.js';
 import type { Api } from '../http/api.js';
 import { readJsonBytes } from '../http/body.js';
 import { HttpError, badRequest, forbidden, validationError } from '../http/problem.js';
-import { EXPORT_LAYERS, exportGeoJson, type ExportLayer } from './export.js';
+import { EXPORT_LAYERS, exportGeoJson } from './export.js';
 import { ImportRejected, describeIssue, importFeatures } from './import.js';
 import { MAX_ISSUES } from './checks.js';
 import { parseRegionsFile } from './parse.js';
@@ -21,11 +22,7 @@ export function importExportRoutes(api: Api, database: Database, bodyLimitBytes:
         'Import districts, streets, communities and unit grids from a GeoJSON FeatureCollection (all or nothing)',
       description:
         'Properties: code (6/9/12/15 digits), name, optional level (inferred from the code length). Coordinates RFC 7946 lon/lat. Rejected imports return 422 with every problem (feature index, code, location) and store nothing.',
-      body: {
-        type: 'object',
-        required: ['type', 'features'],
-        properties: { type: { const: 'FeatureCollection' }, features: { type: 'array' } },
-      },
+      body: Type.Object({ type: Type.Literal('FeatureCollection'), features: Type.Array(Type.Unknown()) }),
       // Parsed and checked in a worker thread: a whole city's file must not stall every other request.
       rawBody: true,
       errors: { 403: 'a feature lies outside your region scope', 422: 'the file has problems; nothing was stored' },
@@ -67,25 +64,22 @@ export function importExportRoutes(api: Api, database: Database, bodyLimitBytes:
       path: '/api/export/:layer.geojson',
       tag: 'import-export',
       summary: 'Download a whole layer (districts, streets, communities, grids or all) as GeoJSON',
-      params: {
-        type: 'object',
-        properties: { layer: { type: 'string', enum: [...EXPORT_LAYERS] } },
-        required: ['layer'],
-      },
-      query: {
-        type: 'object',
-        additionalProperties: false,
-        properties: {
-          prefix: { type: 'string', pattern: '^[0-9]{0,15}$', description: 'only codes under this region-code prefix' },
+      params: Type.Object({ layer: Type.Enum(EXPORT_LAYERS, { type: 'string' }) }),
+      query: Type.Object(
+        {
+          prefix: Type.Optional(
+            Type.String({ pattern: '^[0-9]{0,15}$', description: 'only codes under this region-code prefix' }),
+          ),
         },
-      },
+        { additionalProperties: false },
+      ),
       produces: 'application/geo+json',
     },
     (ctx, { params, query }) => {
-      const layer = params.layer as ExportLayer;
+      const layer = params.layer;
       ctx.type = 'application/geo+json';
       ctx.set('Content-Disposition', `attachment; filename="wangge-${layer}.geojson"`);
-      ctx.body = Readable.from(exportGeoJson(database.db, layer, (query.prefix as string | undefined) ?? ''));
+      ctx.body = Readable.from(exportGeoJson(database.db, layer, query.prefix ?? ''));
     },
   );
 }
