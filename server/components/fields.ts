@@ -1,0 +1,129 @@
+/**
+ * The columns of a component census file (CSV, XLSX, Shapefile .dbf, GeoJSON properties) and their values.
+ *
+ * A column may be named by the GB/T 47678.5 表2 abbreviation (GLBJBSM…), its Chinese name (管理部件标识码…) or the old
+ * CJ/T 214 field name (ObjID…; DeptCode1–3/DeptName1–3 are 主管/权属/养护 in that order). Columns that name no field
+ * are kept as local extension attributes (§4.4.2 of the standard). Pure: no I/O.
+ */
+
+export const FIELDS = {
+  code: ['GLBJBSM', '管理部件标识码', 'ObjID', 'code'],
+  name: ['GLBJMC', '管理部件名称', 'ObjName', 'name'],
+  owner_code: ['ZGBMDM', '主管部门代码', 'DeptCode1'],
+  owner_name: ['ZGBMMC', '主管部门名称', 'DeptName1'],
+  title_code: ['QSDWDM', '权属单位代码', 'DeptCode2'],
+  title_name: ['QSDWMC', '权属单位名称', 'DeptName2'],
+  maintainer_code: ['YHDWDM', '养护单位代码', 'DeptCode3'],
+  maintainer_name: ['YHDWMC', '养护单位名称', 'DeptName3'],
+  given_grid_code: ['SZDYWGBSM', '所在单元网格标识码', 'BGID'],
+  status: ['GLBJZT', '管理部件状态', 'ObjState', 'status'],
+  initial_date: ['CSRQ', '初始日期', 'ORDate'],
+  change_date: ['BGRQ', '变更日期', 'CHDate'],
+  data_source: ['SJLY', '数据来源', 'DataSource'],
+  note: ['BZ', '备注', 'Note'],
+  street_code: ['SZJDDM', '所在街道(镇、乡)代码', '所在街道代码'],
+  street_name: ['SZJDMC', '所在街道(镇、乡)名称', '所在街道名称'],
+  community_code: ['SZSQDM', '所在社区(村)代码', '所在社区代码'],
+  community_name: ['SZSQMC', '所在社区(村)名称', '所在社区名称'],
+  class: ['class', '分类代码'],
+  lon: ['lon', 'lng', '经度'],
+  lat: ['lat', '纬度'],
+  x: ['X', 'PointX'],
+  y: ['Y', 'PointY'],
+} as const;
+
+export type Field = keyof typeof FIELDS;
+
+/** 管理部件状态 (GB/T 47678.5 表2). */
+export const STATUSES = ['完好', '破损', '丢失', '废弃', '移除'] as const;
+
+/** Full-width parentheses and spaces do not make another column name; Latin names ignore case. */
+const normal = (h: string) =>
+  h
+    .replace(/^\uFEFF/, '')
+    .replace(/（/g, '(')
+    .replace(/）/g, ')')
+    .replace(/\s+/g, '')
+    .toLowerCase();
+
+const BY_NAME = new Map<string, Field>();
+for (const [field, names] of Object.entries(FIELDS) as [Field, readonly string[]][])
+  for (const n of names) BY_NAME.set(normal(n), field);
+
+export interface HeaderMap {
+  /** Column index of each field the file has. */
+  fields: Partial<Record<Field, number>>;
+  /** Columns kept as local extension attributes: index → header. */
+  extras: Map<number, string>;
+  /** Refusals: a field named by two columns, an empty header. */
+  problems: string[];
+}
+
+export function mapHeader(headers: string[]): HeaderMap {
+  const map: HeaderMap = { fields: {}, extras: new Map(), problems: [] };
+  headers.forEach((raw, i) => {
+    const h = raw.replace(/^\uFEFF/, '').trim();
+    if (h === '') {
+      map.problems.push(`column ${i + 1} has no name`);
+      return;
+    }
+    const field = BY_NAME.get(normal(h));
+    if (!field) {
+      map.extras.set(i, h);
+      return;
+    }
+    const before = map.fields[field];
+    if (before !== undefined) {
+      map.problems.push(
+        `columns ${before + 1} (${headers[before].trim()}) and ${i + 1} (${h}) both give ${FIELDS[field][1]} (${field})`,
+      );
+      return;
+    }
+    map.fields[field] = i;
+  });
+  const has = (f: Field) => map.fields[f] !== undefined;
+  if (has('lon') !== has('lat')) map.problems.push('lon and lat come together: the file has only one of them');
+  if (has('x') !== has('y')) map.problems.push('X and Y come together: the file has only one of them');
+  if (has('lon') && has('x')) map.problems.push('the file has both lon/lat and X/Y columns: keep one pair');
+  return map;
+}
+
+/** An empty cell, `null` (any case) and a missing column all mean "no value". */
+export function cell(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  const s = String(value).trim();
+  return s === '' || s.toLowerCase() === 'null' ? null : s;
+}
+
+/** A census date: YYYYMMDD (表2 D8), YYYY-MM-DD or YYYY/MM/DD, an existing day. `{ problem }` otherwise. */
+export function censusDate(
+  value: string,
+): { date: string; problem?: undefined } | { date?: undefined; problem: string } {
+  const m = /^(\d{4})[-/]?(\d{2})[-/]?(\d{2})$/.exec(value);
+  if (m) {
+    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
+    const t = new Date(Date.UTC(y, mo - 1, d));
+    if (y >= 1900 && y <= 2100 && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d)
+      return { date: `${m[1]}-${m[2]}-${m[3]}` };
+  }
+  return { problem: `"${value}" is not a date (YYYYMMDD or YYYY-MM-DD, 1900–2100)` };
+}
+
+/**
+ * Projected coordinates read as easting X and northing Y (China: northings 2,000–6,000 km; eastings about 500 km, or
+ * with the 3° zone number in front, e.g. 38,500 km). A "northing" below 1,000 km beside an "easting" above 1,500 km,
+ * or a "northing" beyond 10,000 km (a zone-prefixed easting) beside a smaller "easting", means the columns are swapped:
+ * the problem names the fix.
+ */
+export function swappedAxes(x: number, y: number): string | undefined {
+  if ((y < 1_000_000 && x > 1_500_000) || (y > 10_000_000 && x < 10_000_000))
+    return `X ${x} looks like a northing and Y ${y} like an easting: X (PointX) is the easting and Y (PointY) the northing — swap the two columns`;
+  return undefined;
+}
+
+/** Longitude/latitude columns swapped: a "latitude" beyond ±90 beside a "longitude" within it. */
+export function swappedLonLat(lon: number, lat: number): string | undefined {
+  if (Math.abs(lat) > 90 && Math.abs(lon) <= 90 && Math.abs(lat) <= 180)
+    return `lat ${lat} is not a latitude and lon ${lon} could be one: the lon and lat columns look swapped`;
+  return undefined;
+}
