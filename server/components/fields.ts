@@ -3,36 +3,43 @@
  *
  * A column may be named by the GB/T 47678.5 表2 abbreviation (GLBJBSM…), its Chinese name (管理部件标识码…) or the old
  * CJ/T 214 field name (ObjID…; DeptCode1–3/DeptName1–3 are 主管/权属/养护 in that order). Columns that name no field
- * are kept as local extension attributes (§4.4.2 of the standard). Pure: no I/O.
+ * are kept as local extension attributes (§4.4.2 of the standard). Pure but for reading the name table once.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { DATA_DIR } from '../db/seed.js';
 
-export const FIELDS = {
-  code: ['GLBJBSM', '管理部件标识码', 'ObjID', 'code'],
-  name: ['GLBJMC', '管理部件名称', 'ObjName', 'name'],
-  owner_code: ['ZGBMDM', '主管部门代码', 'DeptCode1'],
-  owner_name: ['ZGBMMC', '主管部门名称', 'DeptName1'],
-  title_code: ['QSDWDM', '权属单位代码', 'DeptCode2'],
-  title_name: ['QSDWMC', '权属单位名称', 'DeptName2'],
-  maintainer_code: ['YHDWDM', '养护单位代码', 'DeptCode3'],
-  maintainer_name: ['YHDWMC', '养护单位名称', 'DeptName3'],
-  given_grid_code: ['SZDYWGBSM', '所在单元网格标识码', 'BGID'],
-  status: ['GLBJZT', '管理部件状态', 'ObjState', 'status'],
-  initial_date: ['CSRQ', '初始日期', 'ORDate'],
-  change_date: ['BGRQ', '变更日期', 'CHDate'],
-  data_source: ['SJLY', '数据来源', 'DataSource'],
-  note: ['BZ', '备注', 'Note'],
-  street_code: ['SZJDDM', '所在街道(镇、乡)代码', '所在街道代码'],
-  street_name: ['SZJDMC', '所在街道(镇、乡)名称', '所在街道名称'],
-  community_code: ['SZSQDM', '所在社区(村)代码', '所在社区代码'],
-  community_name: ['SZSQMC', '所在社区(村)名称', '所在社区名称'],
-  class: ['class', '分类代码'],
-  lon: ['lon', 'lng', '经度'],
-  lat: ['lat', '纬度'],
-  x: ['X', 'PointX'],
-  y: ['Y', 'PointY'],
-} as const;
+/** The fields of a census row; their column names are in data/component-fields.json. */
+export type Field =
+  | 'code'
+  | 'name'
+  | 'owner_code'
+  | 'owner_name'
+  | 'title_code'
+  | 'title_name'
+  | 'maintainer_code'
+  | 'maintainer_name'
+  | 'given_grid_code'
+  | 'status'
+  | 'initial_date'
+  | 'change_date'
+  | 'data_source'
+  | 'note'
+  | 'street_code'
+  | 'street_name'
+  | 'community_code'
+  | 'community_name'
+  | 'class'
+  | 'lon'
+  | 'lat'
+  | 'x'
+  | 'y';
 
-export type Field = keyof typeof FIELDS;
+export const FIELDS = (
+  JSON.parse(fs.readFileSync(path.join(DATA_DIR, 'component-fields.json'), 'utf8')) as {
+    fields: Record<Field, string[]>;
+  }
+).fields;
 
 /** 管理部件状态 (GB/T 47678.5 表2). */
 export const STATUSES = ['完好', '破损', '丢失', '废弃', '移除'] as const;
@@ -47,7 +54,7 @@ const normal = (h: string) =>
     .toLowerCase();
 
 const BY_NAME = new Map<string, Field>();
-for (const [field, names] of Object.entries(FIELDS) as [Field, readonly string[]][])
+for (const [field, names] of Object.entries(FIELDS) as [Field, string[]][])
   for (const n of names) BY_NAME.set(normal(n), field);
 
 export interface HeaderMap {
