@@ -15,7 +15,15 @@ import {
   type LostBecause,
   type RuleCandidate,
 } from './precedence.js';
-import { collectorAreaOf, componentDepartment, fallbackOf, ruleApplies, zoneOf, type Probe } from './match.js';
+import {
+  collectorAreaOf,
+  componentDepartment,
+  componentDepartmentRole,
+  fallbackOf,
+  ruleApplies,
+  zoneOf,
+  type Probe,
+} from './match.js';
 
 export interface AssignInput {
   lon: number;
@@ -144,7 +152,7 @@ export async function assign(db: Kysely<DB>, input: AssignInput): Promise<Assign
     ? (
         await sql<{ code: string; name: string; dept: string | null; role: string }>`
         select c.code, c.name, ${componentDepartment('c')} as dept,
-               case when c.maintainer_code is not null then '养护单位' else '主管部门' end as role
+               ${componentDepartmentRole('c')} as role
         from component c where c.code = ${input.componentCode}`.execute(db)
       ).rows[0]
     : undefined;

@@ -46,9 +46,18 @@ export const zoneOf = (p: Probe, columns: string) => sql`select ${sql.raw(column
 export const collectorAreaOf = (grid: RawBuilder<unknown>, columns: string) => sql`select ${sql.raw(columns)}
   from collector_area ca where ca.grid_codes @> array[${grid}::text] order by ca.id limit 1`;
 
-/** A named component's department: its maintainer (养护单位), else its owner (主管部门). */
+/**
+ * A named component's department: its maintainer (养护单位), else its owner (主管部门) — each only when the census code
+ * names a department of this platform (a census may carry codes of departments it does not know).
+ */
 export const componentDepartment = (alias: string) =>
-  sql.raw(`coalesce(${alias}.maintainer_code, ${alias}.owner_code)`);
+  sql.raw(`coalesce((select d.code from department d where d.code = ${alias}.maintainer_code),
+                    (select d.code from department d where d.code = ${alias}.owner_code))`);
+
+/** Which of a component's departments routes it: '养护单位' or '主管部门' (null when neither is a department). */
+export const componentDepartmentRole = (alias: string) =>
+  sql.raw(`case when exists (select 1 from department d where d.code = ${alias}.maintainer_code) then '养护单位'
+                when exists (select 1 from department d where d.code = ${alias}.owner_code) then '主管部门' end`);
 
 /** The fallback owner (属地兜底): of the street, else of the district, else of everywhere (''). */
 export const fallbackOf = (street: RawBuilder<unknown>, district: RawBuilder<unknown>, columns: string) => sql`

@@ -33,7 +33,9 @@ export type Field =
   | 'lon'
   | 'lat'
   | 'x'
-  | 'y';
+  | 'y'
+  | 'accuracy'
+  | 'photos';
 
 export const FIELDS = (
   JSON.parse(fs.readFileSync(path.join(DATA_DIR, 'component-fields.json'), 'utf8')) as {

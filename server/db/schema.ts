@@ -187,6 +187,34 @@ export interface ComponentTable {
   geom: Geometry | null;
   category_kind: Generated<'component'>;
   version: Generated<number>;
+  owner_name: Generated<string>;
+  title_code: string | null;
+  title_name: Generated<string>;
+  maintainer_name: Generated<string>;
+  initial_date: string | null;
+  change_date: string | null;
+  data_source: Generated<string>;
+  note: Generated<string>;
+  accuracy: 'A' | 'B' | 'C' | null;
+  photos: Generated<unknown>;
+  extras: Generated<unknown>;
+  grid_code: string | null;
+  community_code: string | null;
+  street_code: string | null;
+  district_code: string | null;
+  given_grid_code: string | null;
+  valid_from: Generated<Date>;
+}
+
+export interface ComponentHistoryTable {
+  id: Generated<number>;
+  code: string;
+  version: number;
+  attrs: unknown;
+  geom: Geometry | null;
+  valid_from: Date;
+  valid_to: Date;
+  ended_by: 'edit' | 'import' | 'delete';
 }
 
 export interface CaseRecordTable {
@@ -275,6 +303,7 @@ export interface DB {
   collector: CollectorTable;
   collector_area: CollectorAreaTable;
   component: ComponentTable;
+  component_history: ComponentHistoryTable;
   case_record: CaseRecordTable;
   case_event: CaseEventTable;
 }
