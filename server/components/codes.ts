@@ -81,8 +81,13 @@ export class SerialAllocator {
 
   /** Records a code already in use (17- or 16-digit: a 16-digit code reserves its serial under its 5-digit class). */
   take(parsed: ComponentCode): void {
-    const key = parsed.district + parsed.classCode;
-    this.highest.set(key, Math.max(this.highest.get(key) ?? 0, Number(parsed.serial)));
+    this.takeSerial(parsed.district, parsed.classCode, Number(parsed.serial));
+  }
+
+  /** Records a serial in use under a district and 5-digit class. */
+  takeSerial(district: string, classCode: string, serial: number): void {
+    const key = district + classCode;
+    this.highest.set(key, Math.max(this.highest.get(key) ?? 0, serial));
   }
 
   /** The next free 17-digit code of a district and class; throws when its 999,999 serials are used up. */

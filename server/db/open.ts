@@ -7,8 +7,12 @@
  * answers), and waiting for a pooled connection is bounded (DB_ACQUIRE_TIMEOUT_MS). See server/db/faults.ts.
  */
 import type { Extension } from '@electric-sql/pglite';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { copyStatement } from './copy.js';
 import { loadDatabaseTimeouts, type DatabaseTimeouts } from '../config.js';
 import type { DB } from './schema.js';
 
@@ -24,6 +28,12 @@ export interface Database {
   importTimeoutMs: number;
   /** Run a multi-statement SQL script (migrations, fixtures). */
   exec(script: string): Promise<void>;
+  /**
+   * Bulk-loads rows with COPY … FROM STDIN (text format: tab-separated, \\N for null; see copyText in copy.ts) into
+   * `table (columns)`, outside any transaction (staging tables). PostgreSQL streams the chunks; PGlite loads each
+   * chunk as one COPY from a blob.
+   */
+  copyIn(table: string, columns: string[], chunks: AsyncIterable<string>): Promise<void>;
   /** PGlite only: the whole data directory as an uncompressed tarball (for loadDataDir). */
   dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
@@ -186,6 +196,15 @@ export async function openPostgres(
         await client.query('rollback').catch(() => undefined); // a failed script leaves no open transaction
         await client.query('reset statement_timeout').catch(() => undefined);
         throw e;
+      } finally {
+        client.release();
+      }
+    },
+    async copyIn(table, columns, chunks) {
+      const client = await pool.connect();
+      try {
+        const stream = client.query(copyFrom(copyStatement(table, columns)));
+        await pipeline(Readable.from(chunks), stream);
       } finally {
         client.release();
       }

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Kysely, type DatabaseConnection, type Driver as KyselyDriver } from 'kysely';
 import type { PGlite } from '@electric-sql/pglite';
 import type { DatabaseTimeouts } from '../config.js';
+import { copyStatement } from './copy.js';
 import { lockDataDir, SOCKET_FILE, type DataDirLock } from './lock.js';
 import { parsers, type Database, type OpenOptions } from './open.js';
 import type { DB } from './schema.js';
@@ -103,6 +104,17 @@ export async function openPGlite(
         throw e;
       } finally {
         session.release();
+      }
+    },
+    async copyIn(table, columns, chunks) {
+      const statement = `${copyStatement(table, columns).replace('STDIN', "'/dev/blob'")}`;
+      for await (const chunk of chunks) {
+        await session.acquire();
+        try {
+          await client.query(statement, [], { blob: new Blob([chunk]) });
+        } finally {
+          session.release();
+        }
       }
     },
     async dumpDataDir() {

@@ -1,0 +1,215 @@
+/**
+ * The staging table of one census import and the set-based steps over it: load (COPY), derive each component's unit
+ * grid, community, street and district from its position (the boundary rule of server/grids/locate.ts), recognise
+ * code-less rows that are already stored (same class within 0.5 m), and the checks that need PostGIS.
+ *
+ * On PostgreSQL each step is one statement (readers are not blocked by it). On the embedded database — one session in
+ * the server's thread — the steps run over slices of the table, letting the event loop turn between slices.
+ */
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { Database } from '../db/open.js';
+import type { DB } from '../db/schema.js';
+import { copyLine } from '../db/copy.js';
+import { step } from '../importexport/stage.js';
+import type { CensusRow } from './row.js';
+
+const PREFIX = 'census_stage_';
+/** Rows per slice on the embedded database. */
+export const SLICE = 5000;
+/** Rows per COPY chunk. */
+const CHUNK = 5000;
+
+export const STAGE_COLUMNS = [
+  'idx',
+  'wn',
+  'code',
+  'cls',
+  'name',
+  'owner_code',
+  'owner_name',
+  'title_code',
+  'title_name',
+  'maintainer_code',
+  'maintainer_name',
+  'given_grid_code',
+  'status',
+  'initial_date',
+  'change_date',
+  'data_source',
+  'note',
+  'accuracy',
+  'photos',
+  'extras',
+  'geom',
+  'point',
+] as const;
+
+export interface CensusStage {
+  database: Database;
+  db: Kysely<DB>;
+  table: string;
+  size: number;
+}
+
+export async function createCensusStage(database: Database, staleAfterMs: number): Promise<CensusStage> {
+  const db = database.db;
+  const old = await sql<{ name: string }>`select tablename as name from pg_tables
+    where schemaname = current_schema() and tablename like ${`${PREFIX}%`}`.execute(db);
+  for (const { name } of old.rows) {
+    const created = Number(/^census_stage_(\d+)_/.exec(name)?.[1]) * 1000;
+    if (Number.isFinite(created) && created < Date.now() - staleAfterMs)
+      await sql`drop table if exists ${sql.table(name)}`.execute(db);
+  }
+  const table = `${PREFIX}${Math.floor(Date.now() / 1000)}_${Math.random().toString(36).slice(2, 10)}`;
+  await sql`create unlogged table ${sql.table(table)} (
+    idx integer not null, wn integer not null, code text, cls text not null, name text not null,
+    owner_code text, owner_name text not null, title_code text, title_name text not null,
+    maintainer_code text, maintainer_name text not null, given_grid_code text, status text not null,
+    initial_date date, change_date date, data_source text not null, note text not null, accuracy text,
+    photos jsonb not null, extras jsonb not null, geom geometry not null, point boolean not null,
+    grid_code text, community_code text, street_code text, district_code text,
+    matched boolean not null default false, action text
+  )`.execute(db);
+  return { database, db, table, size: 0 };
+}
+
+export const dropCensusStage = (s: CensusStage) => sql`drop table if exists ${sql.table(s.table)}`.execute(s.db);
+
+/** Loads checked rows (an async stream of batches) with COPY; returns when all are in. */
+export async function loadStage(stage: CensusStage, batches: AsyncIterable<CensusRow[]>): Promise<void> {
+  let idx = 0;
+  async function* text(): AsyncGenerator<string> {
+    let buf = '';
+    let n = 0;
+    for await (const batch of batches) {
+      for (const r of batch) {
+        buf += copyLine([
+          idx++,
+          'line' in r.where ? r.where.line : 'row' in r.where ? r.where.row : r.where.feature,
+          r.code,
+          r.cls,
+          r.name,
+          r.owner_code,
+          r.owner_name,
+          r.title_code,
+          r.title_name,
+          r.maintainer_code,
+          r.maintainer_name,
+          r.given_grid_code,
+          r.status,
+          r.initial_date,
+          r.change_date,
+          r.data_source,
+          r.note,
+          r.accuracy,
+          r.photos.length ? JSON.stringify(r.photos) : '[]',
+          JSON.stringify(r.extras),
+          r.geom,
+          r.point ? 't' : 'f',
+        ]);
+        if (++n >= CHUNK) {
+          yield buf;
+          buf = '';
+          n = 0;
+        }
+      }
+    }
+    if (buf) yield buf;
+  }
+  await stage.database.copyIn(stage.table, [...STAGE_COLUMNS], text());
+  stage.size = idx;
+  await sql`create index on ${sql.table(stage.table)} (idx)`.execute(stage.db);
+  await sql`create index on ${sql.table(stage.table)} (code)`.execute(stage.db);
+  await sql`analyze ${sql.table(stage.table)}`.execute(stage.db);
+}
+
+/** Runs an UPDATE/SELECT over the whole table (PostgreSQL) or over slices of idx (embedded). */
+export async function overSlices<R = unknown>(
+  stage: CensusStage,
+  query: (range: (alias: string) => RawBuilder<unknown>) => Promise<R[]>,
+): Promise<R[]> {
+  if (stage.database.driver === 'pg') return query(() => sql`true`);
+  const out: R[] = [];
+  for (let from = 0; from < stage.size; from += SLICE) {
+    const range = (alias: string) =>
+      sql`${sql.ref(`${alias}.idx`)} >= ${from} and ${sql.ref(`${alias}.idx`)} < ${from + SLICE}`;
+    out.push(...(await step(() => query(range))));
+  }
+  return out;
+}
+
+/** Unit grid, community, street and district of every staged row (district alone when outside every grid). */
+export async function deriveRegions(stage: CensusStage): Promise<void> {
+  const t = sql.table(stage.table);
+  await overSlices(stage, async (range) => {
+    await sql`update ${t} s set (grid_code, community_code, street_code, district_code) = (
+        select u.code, u.community_code, u.street_code, u.district_code from unit_grid u
+        where u.termination_date is null and ST_Covers(u.geom, ST_PointOnSurface(s.geom))
+        order by u.code limit 1)
+      where ${range('s')}`.execute(stage.db);
+    await sql`update ${t} s set district_code = (
+        select r.code from region r where r.level = 'district' and r.termination_date is null
+          and ST_Covers(r.geom, ST_PointOnSurface(s.geom)) order by r.code limit 1)
+      where ${range('s')} and s.grid_code is null`.execute(stage.db);
+    return [];
+  });
+}
+
+/** 0.5 m, the census's duplicate-position tolerance, with a degree-box prefilter of about 1 m. */
+export const SAME_PLACE_M = 0.5;
+const BOX_DEG = 1e-5;
+
+/**
+ * A code-less row whose class and position (within 0.5 m) match a stored component that the file does not name
+ * by code is that component: it takes its code (re-importing a code-less file changes nothing).
+ */
+export async function matchStored(stage: CensusStage): Promise<number> {
+  const t = sql.table(stage.table);
+  const r = await overSlices(stage, async (range) => {
+    const u = await sql`update ${t} s set code = m.code, matched = true from (
+        select s2.idx, (select c.code from component c
+                        where c.category_code = s2.cls and c.geom && ST_Expand(s2.geom, ${BOX_DEG})
+                          and ST_Distance(c.geom::geography, s2.geom::geography) <= ${SAME_PLACE_M}
+                          and not exists (select 1 from ${t} g where g.code = c.code)
+                        order by ST_Distance(c.geom::geography, s2.geom::geography), c.code limit 1) as code
+        from ${t} s2 where ${range('s2')} and s2.code is null and s2.point) m
+      where s.idx = m.idx and m.code is not null`.execute(stage.db);
+    return [Number(u.numAffectedRows ?? 0)];
+  });
+  // Two code-less rows on one stored component: the first (in file order) is it, the others are new.
+  const twice = await sql`update ${t} s set code = null, matched = false from (
+      select idx, row_number() over (partition by code order by idx) as n from ${t} where matched) d
+    where s.idx = d.idx and d.n > 1`.execute(stage.db);
+  return r.reduce((a, b) => a + b, 0) - Number(twice.numAffectedRows ?? 0);
+}
+
+/** Highest serial per district and 5-digit class among stored codes (16-digit ones under their legacy class). */
+export async function storedSerials(db: Kysely<DB>): Promise<{ district: string; seg: string; serial: number }[]> {
+  const r = await sql<{ district: string; seg: string; serial: number }>`
+    select left(code, 6) as district, substr(code, 7, length(code) - 12) as seg, max(right(code, 6)::int) as serial
+    from component group by 1, 2`.execute(db);
+  return r.rows;
+}
+
+/** Code-less rows in file order: their position's district and class. */
+export async function codeless(
+  stage: CensusStage,
+): Promise<{ idx: number; wn: number; district: string | null; cls: string }[]> {
+  const r = await sql<{ idx: number; wn: number; district: string | null; cls: string }>`
+    select idx, wn, district_code as district, cls from ${sql.table(stage.table)} where code is null order by idx`.execute(
+    stage.db,
+  );
+  return r.rows;
+}
+
+/** Writes allocated codes back (idx → code), in chunks. */
+export async function setCodes(stage: CensusStage, codes: { idx: number; code: string }[]): Promise<void> {
+  for (let i = 0; i < codes.length; i += 20000) {
+    const part = codes.slice(i, i + 20000);
+    await step(() =>
+      sql`update ${sql.table(stage.table)} s set code = v.code
+        from unnest(${part.map((c) => c.idx)}::int[], ${part.map((c) => c.code)}::text[]) as v(idx, code)
+        where s.idx = v.idx`.execute(stage.db),
+    );
+  }
+}
