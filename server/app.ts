@@ -20,6 +20,7 @@ import { categoryRoutes } from './categories/routes.js';
 import { calendarRoutes } from './calendar/routes.js';
 import { assignRoutes } from './assign/routes.js';
 import { caseRoutes } from './cases/routes.js';
+import { componentRoutes } from './components/routes.js';
 import { responsibilityRoutes } from './responsibility/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -47,6 +48,7 @@ export function buildApp({ config, database, log }: AppDeps): Koa {
   categoryRoutes(api, database.db);
   calendarRoutes(api, database.db);
   responsibilityRoutes(api, database.db);
+  componentRoutes(api, database.db);
   assignRoutes(api, database.db);
   caseRoutes(api, database.db, config);
   api.router.get('/api/openapi.json', (ctx) => {

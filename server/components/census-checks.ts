@@ -9,7 +9,8 @@
  */
 import { sql } from 'kysely';
 import { SerialAllocator, type ComponentCatalog } from './codes.js';
-import { SAME_PLACE_M, codeless, overSlices, setCodes, storedSerials, type CensusStage } from './census-stage.js';
+import { SAME_PLACE_M, codeless, overSlices, setCodes, type CensusStage } from './census-stage.js';
+import { highestSerials } from './queries.js';
 import type { RowIssue, Where } from './row.js';
 
 export type WhereKind = 'line' | 'row' | 'feature';
@@ -112,7 +113,7 @@ export async function allocateCodes(
   const classOf = (seg: string) => (seg.length === 5 ? seg : catalog.fromLegacy(seg));
   // Serials taken per district + class: stored ones, and those the file gives (with the row they are given on).
   const stored = new SerialAllocator();
-  for (const s of await storedSerials(stage.db)) {
+  for (const s of await highestSerials(stage.db)) {
     const cls = classOf(s.seg);
     if (cls) stored.takeSerial(s.district, cls, s.serial);
   }

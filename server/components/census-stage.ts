@@ -183,14 +183,6 @@ export async function matchStored(stage: CensusStage): Promise<number> {
   return r.reduce((a, b) => a + b, 0) - Number(twice.numAffectedRows ?? 0);
 }
 
-/** Highest serial per district and 5-digit class among stored codes (16-digit ones under their legacy class). */
-export async function storedSerials(db: Kysely<DB>): Promise<{ district: string; seg: string; serial: number }[]> {
-  const r = await sql<{ district: string; seg: string; serial: number }>`
-    select left(code, 6) as district, substr(code, 7, length(code) - 12) as seg, max(right(code, 6)::int) as serial
-    from component group by 1, 2`.execute(db);
-  return r.rows;
-}
-
 /** Code-less rows in file order: their position's district and class. */
 export async function codeless(
   stage: CensusStage,

@@ -20,8 +20,9 @@ export function libraryWrite<T>(
   db: Kysely<DB>,
   user: User,
   fn: (trx: Transaction<DB>) => Promise<Change<T>>,
+  layers?: string[],
 ): Promise<T> {
-  return write(db, { actor: user, assignment: true }, fn);
+  return write(db, { actor: user, assignment: true, layers }, fn);
 }
 
 /** Locks the row for the change and checks If-Match (412 when stale); 404 naming `what` when it does not exist. */

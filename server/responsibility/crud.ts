@@ -33,6 +33,8 @@ export interface VersionedEntity<
     key: 'id' | 'code';
     /** What the 404s name, e.g. 'area-class zone' → "no area-class zone with id 7". */
     noun: string;
+    /** Tile layers a write bumps. */
+    layers?: string[];
   };
   schemas: { params: TObject; create: Create; patch: Patch };
   /** Each route's summary, description and statuses beyond 404 (which the helper documents), by method. */
@@ -60,6 +62,10 @@ export interface VersionedEntity<
   ): Promise<void> | void;
   /** 409 when something still refers to the row. */
   references?(trx: Transaction<DB>, key: Key, old: Row): Promise<void>;
+  /** Entities with history: keeps the row as it was before a PATCH or DELETE ends it. */
+  endRow?(trx: Transaction<DB>, key: Key, change: 'patch' | 'delete'): Promise<void>;
+  /** After a PATCH has updated the row (e.g. re-deriving what follows from the changed columns). */
+  afterUpdate?(trx: Transaction<DB>, key: Key): Promise<void>;
 }
 
 export function versionedCrudRoutes<
@@ -68,7 +74,7 @@ export function versionedCrudRoutes<
   Create extends TObject,
   Patch extends TObject,
 >(api: Api, db: Kysely<DB>, tag: string, e: VersionedEntity<Row, Key, Create, Patch>): void {
-  const { entity, table, path, key: keyName, noun } = e.names;
+  const { entity, table, path, key: keyName, noun, layers } = e.names;
   const { params: paramsSchema, create, patch } = e.schemas;
   const one = `${path}/:${keyName}`;
   const what = (key: Key) => `${noun} with ${keyName} ${key}`;
@@ -104,11 +110,16 @@ export function versionedCrudRoutes<
     async (ctx, { body, user }) => {
       const b = bodyOf(create, body);
       e.precheck?.(b);
-      const row = await libraryWrite(db, user, async (trx) => {
-        const key = await e.insert(trx, b, user);
-        const row = (await e.read(trx, key))!;
-        return { result: row, action: 'create', entity, key: String(key), detail: { new: plain(row) } };
-      });
+      const row = await libraryWrite(
+        db,
+        user,
+        async (trx) => {
+          const key = await e.insert(trx, b, user);
+          const row = (await e.read(trx, key))!;
+          return { result: row, action: 'create', entity, key: String(key), detail: { new: plain(row) } };
+        },
+        layers,
+      );
       sendVersioned(ctx, show(row, user), 201);
     },
   );
@@ -127,15 +138,23 @@ export function versionedCrudRoutes<
       const key = keyOf(params);
       const b = bodyOf(patch, body);
       e.precheck?.(b);
-      const row = await libraryWrite(db, user, async (trx) => {
-        const old = await lockOld(trx, user, key, ifMatch, 'patch');
-        const set = await e.update(trx, key, b, old, user);
-        if (Object.keys(set).length) await trx.updateTable(table).set(set).where(sql.ref(keyName), '=', key).execute();
-        await bumpVersion(trx, table, key);
-        const row = (await e.read(trx, key))!;
-        const detail = { old: plain(old), new: plain(row) };
-        return { result: row, action: 'update', entity, key: String(key), detail };
-      });
+      const row = await libraryWrite(
+        db,
+        user,
+        async (trx) => {
+          const old = await lockOld(trx, user, key, ifMatch, 'patch');
+          const set = await e.update(trx, key, b, old, user);
+          await e.endRow?.(trx, key, 'patch');
+          if (Object.keys(set).length)
+            await trx.updateTable(table).set(set).where(sql.ref(keyName), '=', key).execute();
+          await bumpVersion(trx, table, key);
+          await e.afterUpdate?.(trx, key);
+          const row = (await e.read(trx, key))!;
+          const detail = { old: plain(old), new: plain(row) };
+          return { result: row, action: 'update', entity, key: String(key), detail };
+        },
+        layers,
+      );
       sendVersioned(ctx, show(row, user));
     },
   );
@@ -144,12 +163,18 @@ export function versionedCrudRoutes<
     { method: 'delete', path: one, tag, permission: 'editLibrary', params: paramsSchema, ...doc(e.delete) },
     async (ctx, { params, user, ifMatch }) => {
       const key = keyOf(params);
-      await libraryWrite(db, user, async (trx) => {
-        const old = await lockOld(trx, user, key, ifMatch, 'delete');
-        await e.references?.(trx, key, old);
-        await sql`delete from ${sql.table(table)} where ${sql.ref(keyName)} = ${key}`.execute(trx);
-        return { result: undefined, action: 'delete', entity, key: String(key), detail: { old: plain(old) } };
-      });
+      await libraryWrite(
+        db,
+        user,
+        async (trx) => {
+          const old = await lockOld(trx, user, key, ifMatch, 'delete');
+          await e.references?.(trx, key, old);
+          await e.endRow?.(trx, key, 'delete');
+          await sql`delete from ${sql.table(table)} where ${sql.ref(keyName)} = ${key}`.execute(trx);
+          return { result: undefined, action: 'delete', entity, key: String(key), detail: { old: plain(old) } };
+        },
+        layers,
+      );
       ctx.status = 204;
     },
   );

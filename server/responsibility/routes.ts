@@ -1,6 +1,6 @@
 /**
  * The responsibility library admin API (责权库维护): departments, rules, area classes, collectors, collector areas
- * and components. Reads are public (PUBLIC_READ); writes need role admin or gis_editor, stay inside the editor's
+ * (the components are in server/components). Reads are public (PUBLIC_READ); writes need role admin or gis_editor, stay inside the editor's
  * region scope, and each commits with one audit_event row and an assignment_version bump.
  */
 import type { Kysely } from 'kysely';
@@ -9,7 +9,6 @@ import type { Api } from '../http/api.js';
 import { areaClassRoutes } from './area-classes.js';
 import { collectorAreaRoutes } from './collector-areas.js';
 import { collectorRoutes } from './collectors.js';
-import { componentRoutes } from './components.js';
 import { departmentRoutes } from './departments.js';
 import { ruleRoutes } from './rules.js';
 
@@ -19,5 +18,4 @@ export function responsibilityRoutes(api: Api, db: Kysely<DB>): void {
   areaClassRoutes(api, db);
   collectorRoutes(api, db);
   collectorAreaRoutes(api, db);
-  componentRoutes(api, db);
 }

@@ -268,7 +268,7 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
         path: '/api/components',
         body: {
           code: `990001010010${String(n++).padStart(5, '0')}`,
-          category_code: '01001',
+          class: '01001',
           location: { lon: 100.0005, lat: 20.0025 },
         },
       }),

@@ -322,7 +322,7 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
         token: env.tokens.admin,
         body: {
           code,
-          category_code: '01001',
+          class: '01001',
           name: '东湖1号井盖',
           owner_code: 'SZ',
           maintainer_code: 'YL',
@@ -330,15 +330,34 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
         },
       });
       expect(r.status).to.equal(201);
-      expect(r.body).to.deep.equal({
+      const { valid_from, ...shown } = r.body;
+      expect(Date.parse(valid_from)).to.be.greaterThan(0);
+      expect(shown).to.deep.equal({
         code,
-        category_code: '01001',
-        category_name: '供水井盖',
+        class: '01001',
+        class_name: '供水井盖',
+        major: '01',
         name: '东湖1号井盖',
-        owner_code: 'SZ',
-        maintainer_code: 'YL',
         status: '完好',
+        owner: { code: 'SZ', name: '市政管理处' },
+        title: null,
+        maintainer: { code: 'YL', name: '园林所' },
+        grid_code: '990001001001001',
+        community_code: '990001001001',
+        community_name: '东湖社区',
+        street_code: '990001001',
+        street_name: '湖滨街道',
+        district_code: '990001',
+        given_grid_code: null,
+        initial_date: null,
+        change_date: null,
+        data_source: '',
+        note: '',
+        accuracy: null,
+        photos: [],
+        extras: {},
         location: { lon: 100.0005, lat: 20.0025 },
+        geometry: { type: 'Point', coordinates: [100.0005, 20.0025] },
         version: 1,
       });
       await expectWrites(before, 1);
@@ -353,23 +372,24 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
       expect((await call('GET', `/api/components/${code}`)).body).to.deep.equal(r.body);
       const short = await call('POST', '/api/components', {
         token: env.tokens.editor,
-        body: { code: '9900010101000002', category_code: '01002' },
+        body: { code: '9900010102000002', class: '01002' },
       });
-      expect(short.body).to.deep.equal({
-        code: '9900010101000002',
-        category_code: '01002',
-        category_name: '污水井盖',
-        name: '',
-        owner_code: null,
-        maintainer_code: null,
+      expect(short.body).to.deep.include({
+        code: '9900010102000002',
+        class: '01002',
+        class_name: '污水井盖',
+        name: '污水井盖',
+        owner: null,
+        maintainer: null,
         status: '完好',
+        grid_code: null,
         location: null,
+        geometry: null,
         version: 1,
       });
-      expect((await call('GET', '/api/components')).body.map((c: any) => c.code)).to.deep.equal([
-        code,
-        '9900010101000002',
-      ]);
+      const list = (await call('GET', '/api/components')).body;
+      expect(list.type).to.equal('FeatureCollection');
+      expect(list.features.map((c: any) => c.properties.code)).to.deep.equal([code, '9900010102000002']);
 
       before = await ledger(env);
       const p = await call('PATCH', `/api/components/${code}`, {
@@ -379,8 +399,9 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
       expect(p.status).to.equal(200);
       expect(p.body).to.deep.include({
         status: '破损',
-        maintainer_code: null,
-        owner_code: 'SZ',
+        maintainer: null,
+        owner: { code: 'SZ', name: '市政管理处' },
+        grid_code: '990001001001006',
         location: { lon: 100.0015, lat: 20.0005 },
       });
       await expectWrites(before, 1);
@@ -400,25 +421,25 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
       const before = await ledger(env);
       const r = await call('POST', '/api/components', {
         token: env.tokens.admin,
-        body: { code, category_code: '06010', owner_code: 'NOPE', maintainer_code: 'GONE' },
+        body: { code, class: '06010', owner_code: 'NOPE', maintainer_code: 'GONE' },
       });
       expect(r.status).to.equal(422);
       expect(r.body.errors).to.deep.equal([
-        { location: 'body.category_code', message: 'component category 06010 is not in the category dictionary' },
+        { location: 'body.class', message: '06010 is not a component class of GB/T 47678.5 表A.1' },
         { location: 'body.owner_code', message: 'owner_code: department NOPE does not exist' },
         { location: 'body.maintainer_code', message: 'maintainer_code: department GONE does not exist' },
       ]);
       const taken = await call('POST', '/api/components', {
         token: env.tokens.admin,
-        body: { code: '9900010101000002', category_code: '01001' },
+        body: { code: '9900010102000002', class: '01002' },
       });
       expect(taken.status).to.equal(409);
-      expect(taken.body.detail).to.equal('component 9900010101000002 already exists');
+      expect(taken.body.detail).to.equal('component 9900010102000002 already exists');
       for (const body of [
-        { code: '123456789012345', category_code: '01001' },
-        { code, category_code: '0100' },
-        { code, category_code: '01001', location: { lon: 200, lat: 20 } },
-        { code, category_code: '01001', location: { lon: 100 } },
+        { code: '123456789012345', class: '01001' },
+        { code, class: '0100' },
+        { code, class: '01001', location: { lon: 200, lat: 20 } },
+        { code, class: '01001', location: { lon: 100 } },
       ])
         expect(
           (await call('POST', '/api/components', { token: env.tokens.admin, body })).status,
@@ -433,23 +454,25 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
 
     it('a scoped gis_editor places components only inside the scope; a component named by a case is not deleted', async () => {
       const t = env.tokens.scoped;
+      // A deleted component's code is not given again: this test uses its own.
+      const fresh = '99000101001000003';
       let before = await ledger(env);
       const out = await call('POST', '/api/components', {
         token: t,
-        body: { code, category_code: '01001', location: { lon: 100.0045, lat: 20.0005 } },
+        body: { code: fresh, class: '01001', location: { lon: 100.0045, lat: 20.0005 } },
       });
       expect(out.status).to.equal(403);
       expect(out.body.detail).to.equal('location lies outside your region scope 990001001');
       await expectWrites(before, 0);
       const inside = await call('POST', '/api/components', {
         token: t,
-        body: { code, category_code: '01001', location: { lon: 100.0025, lat: 20.0005 } },
+        body: { code: fresh, class: '01001', location: { lon: 100.0025, lat: 20.0005 } },
       });
       expect(inside.status).to.equal(201);
       await expectWrites(before, 1);
       expect(
         (
-          await call('PATCH', `/api/components/${code}`, {
+          await call('PATCH', `/api/components/${fresh}`, {
             token: t,
             body: { location: { lon: 100.006, lat: 20.001 } },
           })
@@ -459,11 +482,11 @@ describe(`responsibility library: collectors, collector areas, components (${DRI
       await sql`insert into case_record (id, case_no, channel, category_kind, category_code, description, lon, lat, geom,
           input_crs, input_lon, input_lat, state, area_class, assignment, assignment_version, component_code)
         values (1, 'T-1', 'collector', 'component', '01001', '井盖破损', 100.0025, 20.0005, ST_SetSRID(ST_MakePoint(100.0025, 20.0005), 4326),
-          'wgs84', 100.0025, 20.0005, 'reported', 'C', '{}', 1, ${code})`.execute(env.database.db);
+          'wgs84', 100.0025, 20.0005, 'reported', 'C', '{}', 1, ${fresh})`.execute(env.database.db);
       before = await ledger(env);
-      const named = await call('DELETE', `/api/components/${code}`, { token: env.tokens.admin });
+      const named = await call('DELETE', `/api/components/${fresh}`, { token: env.tokens.admin });
       expect(named.status).to.equal(409);
-      expect(named.body.detail).to.equal(`component ${code} is named by 1 case; it cannot be deleted`);
+      expect(named.body.detail).to.equal(`component ${fresh} is named by 1 case; it cannot be deleted`);
       await expectWrites(before, 0);
     });
   });

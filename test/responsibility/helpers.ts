@@ -12,6 +12,7 @@ import type { Database } from '../../server/db/index.js';
 import { Api } from '../../server/http/api.js';
 import { problemMiddleware } from '../../server/http/problem.js';
 import { importRegions } from '../../server/importexport/import.js';
+import { componentRoutes } from '../../server/components/routes.js';
 import { responsibilityRoutes } from '../../server/responsibility/routes.js';
 import { microCity } from '../fixtures/micro-city.js';
 import { openTestDatabase } from '../helpers/db.js';
@@ -57,6 +58,7 @@ export function useLibraryServer(): LibraryEnv {
     };
     const api = new Api({ db, publicRead: true, bodyLimitBytes: 1e6 });
     responsibilityRoutes(api, db);
+    componentRoutes(api, db);
     const app = new Koa();
     app.use(problemMiddleware(pino({ level: 'silent' })));
     app.use(api.router.routes());
