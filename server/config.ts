@@ -30,6 +30,10 @@ export interface Config {
   logLevel: string;
   /** Largest accepted JSON body (BODY_LIMIT_MB, default 64; imports of whole cities are large). */
   bodyLimitBytes: number;
+  /** Largest accepted census or address file upload (FILE_LIMIT_MB, default 512; spooled to a temporary file). */
+  fileLimitBytes: number;
+  /** Nearest components suggested for a report of a component class: within this many metres (COMPONENT_RADIUS_M, 30). */
+  componentRadiusM: number;
   /** Largest accepted case report (REPORT_LIMIT_KB, default 64; photos are references, not bytes). */
   reportLimitBytes: number;
   /** Suggested duplicates: same category, open, within this many metres (DUPLICATE_RADIUS_M, default 50; 0 = off)… */
@@ -83,6 +87,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     trustProxy: bool(env.TRUST_PROXY, false),
     logLevel: env.LOG_LEVEL || 'info',
     bodyLimitBytes: Math.floor(num('BODY_LIMIT_MB', env.BODY_LIMIT_MB, 64) * 1024 * 1024),
+    fileLimitBytes: Math.floor(num('FILE_LIMIT_MB', env.FILE_LIMIT_MB, 512) * 1024 * 1024),
+    componentRadiusM: num('COMPONENT_RADIUS_M', env.COMPONENT_RADIUS_M, 30),
     reportLimitBytes: Math.floor(num('REPORT_LIMIT_KB', env.REPORT_LIMIT_KB, 64) * 1024),
     duplicateRadiusM: num('DUPLICATE_RADIUS_M', env.DUPLICATE_RADIUS_M, 50),
     duplicateWindowHours: num('DUPLICATE_WINDOW_HOURS', env.DUPLICATE_WINDOW_HOURS, 72),

@@ -26,6 +26,8 @@ export const PERMISSIONS = {
   editLibrary: ['gis_editor'],
   /** Import regions and unit grids. */
   importRegions: ['gis_editor'],
+  /** Import the component census and the address gazetteer (within the region scope). */
+  importBaseData: ['gis_editor'],
   /** Re-run assignment of open cases (limited to the caller's scope). */
   rerunAssignment: ['gis_editor', 'dispatcher'],
   /** City-wide settings: the working calendar and the time-limit table (unscoped admins only). */

@@ -42,6 +42,8 @@ export interface CensusFile {
     where: { line: number } | { row: number } | { feature: number };
     values: unknown[] | Record<string, unknown>;
     geometry?: Geometry | null;
+    /** GeoJSON: what is structurally wrong with this feature (the import refuses it). */
+    problem?: string;
   }>;
 }
 
@@ -149,6 +151,10 @@ export async function importCensus(
       const objects = new Map<string, HeaderMap>();
       for await (const rec of file.records()) {
         rows++;
+        if (rec.problem) {
+          addErrors([{ where: rec.where, column: null, message: rec.problem }]);
+          continue;
+        }
         const src = header ? tabular(rec, header, file.header) : feature(rec, objects, addErrors);
         if (!header)
           for (const f of ['code', 'given_grid_code'] as const)

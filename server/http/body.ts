@@ -1,4 +1,10 @@
 /** Reads a JSON request body with a size limit; clear 413/415/400 problems otherwise. */
+import { createWriteStream } from 'node:fs';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type Koa from 'koa';
 import { HttpError, badRequest } from './problem.js';
 import { checkEdges } from './sanitize.js';
@@ -50,4 +56,41 @@ function tooLarge(limit: number) {
     'Payload too large',
     `the request body exceeds the limit of ${limit} bytes`,
   );
+}
+
+/**
+ * Spools a request body of any media type into a temporary file (413 beyond the limit), for file uploads that are
+ * read as streams. The caller removes the file with `remove()`.
+ */
+export async function spoolBody(
+  ctx: Koa.Context,
+  limitBytes: number,
+): Promise<{ path: string; size: number; remove: () => Promise<void> }> {
+  const declared = Number(ctx.get('Content-Length') || NaN);
+  if (declared > limitBytes) throw tooLarge(limitBytes);
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'wangge-upload-'));
+  const file = path.join(dir, 'body');
+  const remove = () => fs.rm(dir, { recursive: true, force: true });
+  let size = 0;
+  try {
+    const out = createWriteStream(file);
+    await pipeline(
+      ctx.req,
+      new Transform({
+        transform(chunk: Buffer, _enc, done) {
+          size += chunk.length;
+          done(size > limitBytes ? tooLarge(limitBytes) : null, chunk);
+        },
+      }),
+      out,
+    );
+  } catch (e) {
+    await remove();
+    throw e;
+  }
+  if (size === 0) {
+    await remove();
+    throw badRequest('the request body is empty; send the file as the body');
+  }
+  return { path: file, size, remove };
 }
