@@ -17,15 +17,20 @@ export function parseEncoding(value: string): Encoding | undefined {
 /** Decodes the bytes; `encoding` overrides detection. Returns the text (without a BOM) and the encoding used. */
 export function decodeText(bytes: Uint8Array, encoding?: Encoding): { text: string; encoding: Encoding } {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const chosen = encoding ?? detect(buf);
+  const chosen = encoding ?? detectEncoding(buf);
   const text = chosen === 'utf8' ? new TextDecoder('utf-8').decode(buf) : iconv.decode(buf, chosen);
   return { text: text.replace(/^\uFEFF/, ''), encoding: chosen };
 }
 
-function detect(buf: Buffer): Encoding {
-  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return 'utf8';
+/**
+ * The one detection rule for census text: a UTF-8 BOM → utf8; bytes that are valid UTF-8 → utf8; anything else →
+ * gb18030 (which reads GBK). `partial` says the bytes are only the start of a longer text (a streaming reader's first
+ * window): a UTF-8 sequence cut by the end of the window is then not held against UTF-8.
+ */
+export function detectEncoding(bytes: Uint8Array, partial = false): Encoding {
+  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return 'utf8';
   try {
-    new TextDecoder('utf-8', { fatal: true }).decode(buf);
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: partial });
     return 'utf8';
   } catch {
     return 'gb18030';

@@ -1,0 +1,48 @@
+/** Zip archives (XLSX workbooks and zipped Shapefiles) as far as the readers need them, with fflate. */
+import { unzipSync } from 'fflate';
+
+export const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
+
+export function isZip(head: Uint8Array): boolean {
+  return ZIP_MAGIC.every((b, i) => head[i] === b);
+}
+
+/**
+ * Entry names found in the local file headers within `head` (the first bytes of an archive): enough to tell an XLSX
+ * (its `[Content_Types].xml` and `xl/` entries come first) from a zipped Shapefile without reading the whole file.
+ */
+export function namesInHead(head: Uint8Array): string[] {
+  const names: string[] = [];
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  for (let i = 0; i + 30 <= head.length; i++) {
+    if (head[i] !== 0x50 || head[i + 1] !== 0x4b || head[i + 2] !== 0x03 || head[i + 3] !== 0x04) continue;
+    const length = view.getUint16(i + 26, true);
+    if (i + 30 + length > head.length) break;
+    names.push(new TextDecoder().decode(head.subarray(i + 30, i + 30 + length)));
+  }
+  return names;
+}
+
+/** Every entry name of a whole archive (its central directory), without inflating anything. */
+export function allNames(bytes: Uint8Array): string[] {
+  const names: string[] = [];
+  unzipSync(bytes, {
+    filter: (file) => {
+      names.push(file.name);
+      return false;
+    },
+  });
+  return names;
+}
+
+/** What the entry names say the archive is: an XLSX workbook, a zipped Shapefile, or neither. */
+export function zipKind(names: string[]): 'xlsx' | 'shapefile' | undefined {
+  if (names.some((n) => n === '[Content_Types].xml' || n.startsWith('xl/'))) return 'xlsx';
+  if (names.some((n) => /\.(shp|dbf|shx)$/i.test(n) && !isJunk(n))) return 'shapefile';
+  return undefined;
+}
+
+/** macOS resource forks (`__MACOSX/…`, `._name`) that Finder adds to archives. */
+export function isJunk(name: string): boolean {
+  return name.startsWith('__MACOSX/') || /(^|\/)\._/.test(name);
+}
