@@ -67,8 +67,13 @@ runCli(async () => {
     console.log(
       `${file}: ${s.total} rows in ${secs.toFixed(1)} s (${Math.round(s.total / secs)} rows/s; ${opened.format}, ${s.encoding ?? 'binary'}, ${s.crs})`,
     );
-    console.log(`  inserted ${s.inserted}, updated ${s.updated}, unchanged ${s.unchanged}; coded ${s.coded}, matched by position ${s.matched}`);
-    if (s.warnings_total) console.log(`  ${s.warnings_total} warning(s)${s.warnings_total > s.warnings.length ? `, the first ${s.warnings.length}` : ''}:`);
+    console.log(
+      `  inserted ${s.inserted}, updated ${s.updated}, unchanged ${s.unchanged}; coded ${s.coded}, matched by position ${s.matched}`,
+    );
+    if (s.warnings_total)
+      console.log(
+        `  ${s.warnings_total} warning(s)${s.warnings_total > s.warnings.length ? `, the first ${s.warnings.length}` : ''}:`,
+      );
     for (const w of s.warnings) console.log(`    ${describeRowIssue(w)}`);
   } catch (e) {
     if (tty) process.stderr.write('\n');
@@ -77,7 +82,9 @@ runCli(async () => {
       console.error(`${file}: refused, nothing imported: ${e.message}`);
     } else if (e instanceof CensusRejected) {
       refused = true;
-      console.error(`${file}: refused, nothing imported. ${e.total} problem(s)${e.total > e.issues.length ? `, the first ${e.issues.length}` : ''}:`);
+      console.error(
+        `${file}: refused, nothing imported. ${e.total} problem(s)${e.total > e.issues.length ? `, the first ${e.issues.length}` : ''}:`,
+      );
       for (const i of e.issues) console.error(`  ${i.text}`);
     } else throw e;
   } finally {

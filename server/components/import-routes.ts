@@ -23,7 +23,9 @@ export function rejection(e: unknown, scope: string): HttpError | undefined {
   if (!(e instanceof CensusRejected)) return undefined;
   const first = e.issues[0]?.text ?? '';
   if (e.kind === 'scope')
-    return forbidden(`${e.total} row${e.total === 1 ? ' is' : 's are'} outside your region scope ${scope}; first: ${first}`);
+    return forbidden(
+      `${e.total} row${e.total === 1 ? ' is' : 's are'} outside your region scope ${scope}; first: ${first}`,
+    );
   return new HttpError(
     422,
     'import-rejected',
@@ -41,7 +43,8 @@ export function componentImportRoutes(api: Api, database: Database, fileLimitByt
       path: '/api/components/import',
       tag: 'components',
       permission: 'importBaseData',
-      summary: 'Import a component census file (CSV, XLSX, GeoJSON, zipped Shapefile): validation first, all or nothing',
+      summary:
+        'Import a component census file (CSV, XLSX, GeoJSON, zipped Shapefile): validation first, all or nothing',
       description:
         'The body is the file itself (any Content-Type). Columns: the GB/T 47678.5 表2 abbreviations, their Chinese names or the old field names; coordinates lon/lat, X/Y or PointX/PointY in crs. With async=true the answer is 202 with a job to poll at /api/components/import/{id}.',
       query: S.importQuery,
@@ -60,7 +63,10 @@ export function componentImportRoutes(api: Api, database: Database, fileLimitByt
       const scope = scopePrefix(user);
       const run = async (onProgress?: (p: CensusProgress) => void): Promise<CensusSummary> => {
         try {
-          const file = await openCensusFile({ path: body.path }, { name: q.name, format: q.format, encoding: q.encoding });
+          const file = await openCensusFile(
+            { path: body.path },
+            { name: q.name, format: q.format, encoding: q.encoding },
+          );
           return await importCensus(database, file, {
             actor: user,
             crs,
@@ -105,7 +111,8 @@ export function componentImportRoutes(api: Api, database: Database, fileLimitByt
     },
     (ctx, { params }) => {
       const job = jobs.get(params.id, 'components');
-      if (!job) throw notFound(`no import job ${params.id} (jobs are kept by the process that took the upload, for an hour)`);
+      if (!job)
+        throw notFound(`no import job ${params.id} (jobs are kept by the process that took the upload, for an hour)`);
       ctx.body = job;
     },
   );

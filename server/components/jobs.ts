@@ -64,8 +64,7 @@ export class Jobs {
 
   private prune(): void {
     const cutoff = Date.now() - KEEP_MS;
-    for (const [id, j] of this.jobs)
-      if (j.finished_at && Date.parse(j.finished_at) < cutoff) this.jobs.delete(id);
+    for (const [id, j] of this.jobs) if (j.finished_at && Date.parse(j.finished_at) < cutoff) this.jobs.delete(id);
     while (this.jobs.size >= MAX_JOBS) {
       const oldest = [...this.jobs.values()].find((j) => j.state !== 'running');
       if (!oldest) break;

@@ -59,7 +59,9 @@ describe(`census import (${DRIVER})`, function () {
   before(async () => {
     database = await openTestDatabase();
     await importRegions(database, microCity(), { actor });
-    await database.exec(`insert into department (code, name, kind) values ('D01', '市水务局', 'bureau'), ('D02', '市政养护所', 'unit')`);
+    await database.exec(
+      `insert into department (code, name, kind) values ('D01', '市水务局', 'bureau'), ('D02', '市政养护所', 'unit')`,
+    );
   });
   after(() => database?.close());
 
