@@ -175,10 +175,7 @@ export function checkRow(src: RowSource, ctx: RowContext): RowResult {
     const s = cell(v);
     if (s !== null) extras[k] = s;
   }
-  const photos = (text('photos') ?? '')
-    .split(/[;；]/)
-    .map((p) => p.trim())
-    .filter(Boolean);
+  const photos = readPhotos(text('photos'));
   if (errors.length || !cls || !position) return { errors, warnings };
   return {
     errors,
@@ -346,3 +343,20 @@ function fromGeometry(
 
 /** Standard names of the fields (the 表2 abbreviation first) — for messages about a missing column. */
 export const standardName = (f: Field) => FIELDS[f][0];
+
+/** Photo references: separated by ';' (or '；'), or a JSON array of strings as the export writes them. */
+export function readPhotos(v: string | null): string[] {
+  if (v === null) return [];
+  if (v.startsWith('[')) {
+    try {
+      const a: unknown = JSON.parse(v);
+      if (Array.isArray(a) && a.every((x) => typeof x === 'string')) return a.map((x) => x.trim()).filter(Boolean);
+    } catch {
+      // not JSON: read as a list
+    }
+  }
+  return v
+    .split(/[;；]/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+}
