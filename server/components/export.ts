@@ -231,8 +231,10 @@ export async function writeXlsx(pages: AsyncIterable<ExportRow[]>, extras: strin
       cells[lonAt + 1] = r.lat === null ? null : Number(coord(r.lat));
       ws.addRow(cells.map((c) => (c === '' ? null : c))).commit();
     }
-    // A slow client: wait until it has read what is queued rather than buffer the whole workbook.
-    if (out.writableNeedDrain) await once(out, 'drain');
+    // A slow client: wait until it has read what is queued rather than buffer the whole workbook; a client gone
+    // (the stream destroyed) ends the export.
+    if (out.writableNeedDrain && !out.destroyed) await Promise.race([once(out, 'drain'), once(out, 'close')]);
+    if (out.destroyed) return;
   }
   ws.commit();
   await wb.commit();

@@ -15,6 +15,8 @@ import { mapHeader } from '../../server/components/fields.js';
 import { DRIVER, openTestDatabase } from '../helpers/db.js';
 import { request } from '../helpers/http.js';
 import { startTestServer, type TestServer } from '../helpers/server.js';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.js';
+import { openDatabase } from '../../server/db/index.js';
 import { microCity } from '../fixtures/micro-city.js';
 
 const HEADER =
@@ -487,9 +489,64 @@ describe(`census export and statistics (${DRIVER})`, () => {
           (await bytes(server, '/api/export/components.xlsx?class=01003')).body as unknown as ArrayBuffer,
         );
         expect(wb.getWorksheet('部件')!.rowCount).to.equal(4501);
+        // A client that leaves mid-download ends the export; the server keeps answering.
+        for (const format of ['csv', 'geojson', 'xlsx']) {
+          const abort = new AbortController();
+          const r = await fetch(`${server.url}/api/export/components.${format}?class=01003`, { signal: abort.signal });
+          const reader = r.body!.getReader();
+          await reader.read();
+          abort.abort();
+          await reader.read().catch(() => undefined);
+        }
+        expect((await request(server, 'GET', '/api/components/stats?level=street')).body.total.total).to.equal(4507);
       } finally {
         await sql`delete from component where category_code = '01003'`.execute(database.db);
       }
     });
+  });
+});
+
+(DRIVER === 'pg' ? describe : describe.skip)('census export while the database is down (pg)', function () {
+  this.timeout(60_000);
+  let base: Database & { url?: string };
+  let proxy: TcpProxy;
+  let database: Database;
+  let server: TestServer;
+
+  before(async () => {
+    base = await openTestDatabase();
+    const u = new URL(base.url!);
+    proxy = await startTcpProxy(u.hostname, Number(u.port));
+    u.hostname = '127.0.0.1';
+    u.port = String(proxy.port);
+    database = await openDatabase({
+      databaseUrl: u.toString(),
+      poolSize: 2,
+      timeouts: { connectMs: 800, statementMs: 3000, queryMs: 4000, acquireMs: 1000 },
+    });
+    server = await startTestServer(database);
+  });
+  after(async () => {
+    await server?.close();
+    await proxy?.up();
+    await database?.close();
+    await proxy?.close();
+    await base?.close();
+  });
+
+  it('every export and the statistics answer 503 with Retry-After before any byte of a file', async () => {
+    await proxy.down();
+    for (const path of [
+      '/api/export/components.csv',
+      '/api/export/components.geojson',
+      '/api/export/components.xlsx',
+      '/api/components/stats?level=street',
+    ]) {
+      const r = await request(server, 'GET', path);
+      expect(r.status, path).to.equal(503);
+      expect(r.headers.get('retry-after'), path).to.equal('5');
+      expect(r.headers.get('content-type'), path).to.match(/^application\/problem\+json/);
+    }
+    await proxy.up();
   });
 });
