@@ -475,20 +475,20 @@ describe(`census export and statistics (${DRIVER})`, () => {
       await sql`insert into component (code, category_code, name, status, geom)
         select '99000101003' || lpad(i::text, 6, '0'), '01003', '雨水井盖', '完好',
           ST_SetSRID(ST_MakePoint(100.0045 + (i % 10) * 0.00001, 20.0005), 4326)
-        from generate_series(1, 4500) i`.execute(database.db);
+        from generate_series(1, 10500) i`.execute(database.db);
       try {
         const text = (await bytes(server, '/api/export/components.csv?class=01003')).body.toString('utf8');
         const rows = parse(text, { bom: true, from_line: 2 }) as string[][];
         expect(rows.map((r) => r[0])).to.deep.equal(
-          Array.from({ length: 4500 }, (_, i) => `99000101003${String(i + 1).padStart(6, '0')}`),
+          Array.from({ length: 10500 }, (_, i) => `99000101003${String(i + 1).padStart(6, '0')}`),
         );
         const fc2 = (await request(server, 'GET', '/api/export/components.geojson?class=01003')).body;
-        expect(fc2.features).to.have.length(4500);
+        expect(fc2.features).to.have.length(10500);
         const wb = new ExcelJS.Workbook();
         await wb.xlsx.load(
           (await bytes(server, '/api/export/components.xlsx?class=01003')).body as unknown as ArrayBuffer,
         );
-        expect(wb.getWorksheet('部件')!.rowCount).to.equal(4501);
+        expect(wb.getWorksheet('部件')!.rowCount).to.equal(10501);
         // A client that leaves mid-download ends the export; the server keeps answering.
         for (const format of ['csv', 'geojson', 'xlsx']) {
           const abort = new AbortController();
@@ -498,7 +498,7 @@ describe(`census export and statistics (${DRIVER})`, () => {
           abort.abort();
           await reader.read().catch(() => undefined);
         }
-        expect((await request(server, 'GET', '/api/components/stats?level=street')).body.total.total).to.equal(4507);
+        expect((await request(server, 'GET', '/api/components/stats?level=street')).body.total.total).to.equal(10507);
       } finally {
         await sql`delete from component where category_code = '01003'`.execute(database.db);
       }
