@@ -122,10 +122,9 @@ const regionRef = {
 };
 const statsResponse = Type.Object({
   level: Type.Enum(STATS_LEVELS, { type: 'string' }),
-  rows: Type.Array(
-    Type.Object({ ...regionRef, class: Type.String(), class_name: Type.String(), ...counted }, { description: '' }),
-    { description: 'one per region and class with components: regions by code (null last), then classes' },
-  ),
+  rows: Type.Array(Type.Object({ ...regionRef, class: Type.String(), class_name: Type.String(), ...counted }), {
+    description: 'one per region and class with components: regions by code (null last), then classes',
+  }),
   regions: Type.Array(Type.Object({ ...regionRef, ...counted }), { description: 'totals per region, same order' }),
   total: Type.Object(counted, { description: 'grand total' }),
 });
