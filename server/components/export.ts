@@ -112,7 +112,7 @@ export function filterSql(f: ComponentFilter): RawBuilder<boolean> {
 export async function extraKeys(db: Kysely<DB>, f: ComponentFilter): Promise<string[]> {
   const r = await sql<{ k: string }>`
     select distinct k from component c, jsonb_object_keys(c.extras) k
-    where jsonb_typeof(c.extras) = 'object' and ${filterSql(f)}`.execute(db);
+    where c.extras <> '{}'::jsonb and jsonb_typeof(c.extras) = 'object' and ${filterSql(f)}`.execute(db);
   const keys = r.rows.map((x) => x.k).sort();
   return keys.filter((k) => {
     const m = mapHeader([k]);
