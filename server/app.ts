@@ -14,6 +14,7 @@ import { gridRoutes } from './grids/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { tileRoutes } from './tiles/routes.js';
 import { importExportRoutes } from './importexport/routes.js';
+import { componentExportRoutes } from './components/export-routes.js';
 import { webConfigRoutes } from './webconfig/routes.js';
 import { userRoutes } from './users/routes.js';
 import { categoryRoutes } from './categories/routes.js';
@@ -43,6 +44,8 @@ export function buildApp({ config, database, log }: AppDeps): Koa {
   healthRoutes(api, database, VERSION);
   gridRoutes(api, database.db);
   tileRoutes(api, database, config, config.tileEncoder);
+  // Before the region export (/api/export/:layer.geojson) and /api/components/:code, which would take these paths.
+  componentExportRoutes(api, database.db);
   importExportRoutes(api, database, config.bodyLimitBytes);
   webConfigRoutes(api, config);
   userRoutes(api, database.db);
