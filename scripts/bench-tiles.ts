@@ -60,7 +60,7 @@ const PLAN: [layer: string, z: number][] = [
   ['streets', 12],
   ['streets', 14],
   ['streets', 16],
-  ['component_counts', 12],
+  ['component_counts', 13],
   ['component_counts', 14],
   ['components', 15],
   ['components', 17],

@@ -51,7 +51,7 @@ describe(`component tile layers over HTTP (${DRIVER})`, () => {
     expect(c.bounds).to.deep.equal([100.0003, 20.0012, 100.0045, 20.0028]);
     expect(vOf(c)).to.equal(await versionOf('components'));
     const n = await tileJson('component_counts');
-    expect([n.name, n.minzoom, n.maxzoom]).to.deep.equal(['component_counts', 12, 14]);
+    expect([n.name, n.minzoom, n.maxzoom]).to.deep.equal(['component_counts', 13, 14]);
     expect(n.vector_layers[0].fields).to.deep.equal({
       grid_code: 'String',
       count: 'Number',
@@ -69,8 +69,8 @@ describe(`component tile layers over HTTP (${DRIVER})`, () => {
   it("answers 204 below each layer's minzoom and where there is nothing", async () => {
     expect((await get('/tiles/components/14/12743/7262.mvt')).status).to.equal(204);
     expect((await get(`/tiles/components/${Z15.join('/')}.mvt`)).status).to.equal(200);
-    expect((await get('/tiles/component_counts/11/1592/907.mvt')).status).to.equal(204);
-    expect((await get('/tiles/component_counts/12/3185/1815.mvt')).status).to.equal(200);
+    expect((await get('/tiles/component_counts/12/3185/1815.mvt')).status).to.equal(204);
+    expect((await get('/tiles/component_counts/13/6371/3631.mvt')).status).to.equal(200);
     expect((await get('/tiles/component_counts/13/6372/3631.mvt')).status).to.equal(204);
   });
 

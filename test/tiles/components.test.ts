@@ -21,7 +21,7 @@ const Z15 = [15, 25486, 14525] as const;
 const W16 = [16, 50972, 29050] as const;
 const E16 = [16, 50973, 29050] as const;
 const Z13 = [13, 6371, 3631] as const;
-const Z12 = [12, 3185, 1815] as const;
+const Z14 = [14, 12743, 7262] as const;
 
 /** The exact features of the whole micro-census, in code order (as strings). */
 const ALL = [
@@ -107,7 +107,7 @@ describe(`component tile layers on the micro-city (${DRIVER})`, () => {
         expect(checked).to.be.at.least(4 * 5);
       });
 
-      for (const [z, x, y] of [Z13, Z12]) {
+      for (const [z, x, y] of [Z13, Z14]) {
         it(`component_counts z${z}: one point per grid with components, exact counts per major class`, async () => {
           const f = byCode(await tile('component_counts', z, x, y), 'grid_code');
           expect(f.map((c) => c.properties)).to.deep.equal(COUNTS);
