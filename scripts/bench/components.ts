@@ -33,6 +33,7 @@ export async function ensureComponents(
   log(`generating ${perGrid} components in each of ${grids} grids`);
   const t0 = Date.now();
   await database.db.transaction().execute(async (trx) => {
+    await sql`set local statement_timeout = 0`.execute(trx); // a million rows and their index take minutes
     await sql`update case_record set component_code = null where component_code is not null`.execute(trx);
     await sql`delete from component`.execute(trx);
     await sql`
