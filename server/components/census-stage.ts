@@ -75,48 +75,84 @@ export async function createCensusStage(database: Database, staleAfterMs: number
 
 export const dropCensusStage = (s: CensusStage) => sql`drop table if exists ${sql.table(s.table)}`.execute(s.db);
 
-/** Loads checked rows (an async stream of batches) with COPY; returns when all are in. */
+/** The staging values of one row, in STAGE_COLUMNS order. */
+function stageValues(r: CensusRow, idx: number): (string | number | null)[] {
+  return [
+    idx,
+    'line' in r.where ? r.where.line : 'row' in r.where ? r.where.row : r.where.feature,
+    r.code,
+    r.cls,
+    r.name,
+    r.owner_code,
+    r.owner_name,
+    r.title_code,
+    r.title_name,
+    r.maintainer_code,
+    r.maintainer_name,
+    r.given_grid_code,
+    r.status,
+    r.initial_date,
+    r.change_date,
+    r.data_source,
+    r.note,
+    r.accuracy,
+    r.photos.length ? JSON.stringify(r.photos) : '[]',
+    JSON.stringify(r.extras),
+    r.geom,
+    r.point ? 't' : 'f',
+  ];
+}
+
+/** SQL types of STAGE_COLUMNS for the batched-INSERT path. */
+const STAGE_TYPES = STAGE_COLUMNS.map((c) =>
+  c === 'idx' || c === 'wn'
+    ? 'int'
+    : c === 'initial_date' || c === 'change_date'
+      ? 'date'
+      : c === 'photos' || c === 'extras'
+        ? 'jsonb'
+        : c === 'point'
+          ? 'boolean'
+          : 'text',
+);
+
+/**
+ * Loads checked rows (an async stream of batches) with COPY while the file is still being read, or — where the
+ * connection cannot relay COPY (the embedded server's local socket) — with one INSERT per batch.
+ */
 export async function loadStage(stage: CensusStage, batches: AsyncIterable<CensusRow[]>): Promise<void> {
   let idx = 0;
-  async function* text(): AsyncGenerator<string> {
-    let buf = '';
-    let n = 0;
-    for await (const batch of batches) {
-      for (const r of batch) {
-        buf += copyLine([
-          idx++,
-          'line' in r.where ? r.where.line : 'row' in r.where ? r.where.row : r.where.feature,
-          r.code,
-          r.cls,
-          r.name,
-          r.owner_code,
-          r.owner_name,
-          r.title_code,
-          r.title_name,
-          r.maintainer_code,
-          r.maintainer_name,
-          r.given_grid_code,
-          r.status,
-          r.initial_date,
-          r.change_date,
-          r.data_source,
-          r.note,
-          r.accuracy,
-          r.photos.length ? JSON.stringify(r.photos) : '[]',
-          JSON.stringify(r.extras),
-          r.geom,
-          r.point ? 't' : 'f',
-        ]);
-        if (++n >= CHUNK) {
-          yield buf;
-          buf = '';
-          n = 0;
+  const copyIn = stage.database.copyIn;
+  if (copyIn) {
+    async function* text(): AsyncGenerator<string> {
+      let buf = '';
+      let n = 0;
+      for await (const batch of batches) {
+        for (const r of batch) {
+          buf += copyLine(stageValues(r, idx++));
+          if (++n >= CHUNK) {
+            yield buf;
+            buf = '';
+            n = 0;
+          }
         }
       }
+      if (buf) yield buf;
     }
-    if (buf) yield buf;
+    await copyIn(stage.table, [...STAGE_COLUMNS], text());
+  } else {
+    for await (const batch of batches) {
+      const rows = batch.map((r) => stageValues(r, idx++));
+      const arrays = STAGE_COLUMNS.map((_, i) => sql`${rows.map((v) => v[i])}::text[]`);
+      const cols = STAGE_COLUMNS.map((c, i) =>
+        sql.raw(c === 'geom' ? `u.c${i}::geometry` : `u.c${i}::${STAGE_TYPES[i]}`),
+      );
+      await sql`insert into ${sql.table(stage.table)} (${sql.join(STAGE_COLUMNS.map((c) => sql.ref(c)))})
+        select ${sql.join(cols)} from unnest(${sql.join(arrays)}) as u(${sql.raw(STAGE_COLUMNS.map((_, i) => `c${i}`).join(', '))})`.execute(
+        stage.db,
+      );
+    }
   }
-  await stage.database.copyIn(stage.table, [...STAGE_COLUMNS], text());
   stage.size = idx;
   await sql`create index on ${sql.table(stage.table)} (idx)`.execute(stage.db);
   await sql`create index on ${sql.table(stage.table)} (code)`.execute(stage.db);
