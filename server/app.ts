@@ -21,6 +21,7 @@ import { categoryRoutes } from './categories/routes.js';
 import { calendarRoutes } from './calendar/routes.js';
 import { assignRoutes } from './assign/routes.js';
 import { caseRoutes } from './cases/routes.js';
+import { addressRoutes } from './addresses/routes.js';
 import { componentImportRoutes } from './components/import-routes.js';
 import { componentRoutes } from './components/routes.js';
 import { responsibilityRoutes } from './responsibility/routes.js';
@@ -54,6 +55,7 @@ export function buildApp({ config, database, log }: AppDeps): Koa {
   responsibilityRoutes(api, database.db);
   componentRoutes(api, database.db);
   componentImportRoutes(api, database, config.fileLimitBytes);
+  addressRoutes(api, database, config.fileLimitBytes);
   assignRoutes(api, database.db);
   caseRoutes(api, database.db, config);
   api.router.get('/api/openapi.json', (ctx) => {

@@ -212,7 +212,7 @@ export function classOfName(name: string, classNames: [string, string][]): strin
   return (classNames.find(([c]) => c === n) ?? classNames.find(([c]) => n.startsWith(c)))?.[1];
 }
 
-type Err = (field: Field | null, message: string) => void;
+export type Err = (field: Field | null, message: string) => void;
 
 function readPosition(
   src: RowSource,
@@ -244,7 +244,7 @@ function readPosition(
   return p && { geom: `SRID=4326;POINT(${p[0]} ${p[1]})`, lon: p[0], lat: p[1], point: true };
 }
 
-function convert(
+export function convert(
   x: number,
   y: number,
   crs: CensusCrs,
@@ -289,7 +289,7 @@ const round7 = (v: number) => Math.round(v * 1e7) / 1e7;
 
 const GEOMETRY_TYPES = ['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon'];
 
-function fromGeometry(
+export function fromGeometry(
   g: Geometry,
   crs: CensusCrs,
   err: Err,
