@@ -13,7 +13,9 @@ import { rejection } from '../components/import-routes.js';
 import { Jobs } from '../components/jobs.js';
 import { openCensusFile } from '../components/readers.js';
 import { importQuery } from '../components/schema.js';
+import { CRS_NAMES, toWgs84 } from '../geo/crs.js';
 import { importAddresses, type AddressSummary } from './import.js';
+import { reverseGeocode } from './reverse.js';
 
 export function addressRoutes(api: Api, database: Database, fileLimitBytes: number): void {
   const jobs = new Jobs();
@@ -74,6 +76,29 @@ export function addressRoutes(api: Api, database: Database, fileLimitBytes: numb
       ctx.status = 202;
       ctx.set('Location', `/api/addresses/import/${job.id}`);
       ctx.body = job;
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/api/geocode/reverse',
+      tag: 'addresses',
+      summary: 'What is here: the standard address sentence, the nearest doorplate, landmark and road, and the regions',
+      description:
+        'address is e.g. 翠湖街道长青社区长青路12号东侧约15米: the nearest doorplate within 100 m, else landmark within 300 m, else road within 200 m, with the direction and distance.',
+      query: Type.Object(
+        {
+          lon: Type.Number({ minimum: -180, maximum: 180 }),
+          lat: Type.Number({ minimum: -90, maximum: 90 }),
+          crs: Type.Optional(Type.Enum(CRS_NAMES, { type: 'string', description: 'default wgs84' })),
+        },
+        { additionalProperties: false },
+      ),
+    },
+    async (ctx, { query: q }) => {
+      const { lon, lat } = toWgs84(q.lon, q.lat, q.crs ?? 'wgs84');
+      ctx.body = await reverseGeocode(database.db, lon, lat);
     },
   );
 

@@ -10,48 +10,10 @@ import { CensusRejected } from '../../server/components/import.js';
 import { openCensusFile } from '../../server/components/readers.js';
 import { importRegions } from '../../server/importexport/import.js';
 import { microCity } from '../fixtures/micro-city.js';
+import { GAZETTEER, f, pt } from '../fixtures/micro-gazetteer.js';
 import { DRIVER, openTestDatabase } from '../helpers/db.js';
 
 const actor = { id: null, name: 'test' };
-const f = (properties: Record<string, unknown>, geometry: unknown) => ({ type: 'Feature', properties, geometry });
-const pt = (lon: number, lat: number) => ({ type: 'Point', coordinates: [lon, lat] });
-export const GAZETTEER = {
-  type: 'FeatureCollection',
-  features: [
-    f(
-      { kind: 'road', name: '长青路', alias: '长青大道;老长青路' },
-      {
-        type: 'LineString',
-        coordinates: [
-          [100.0, 20.0015],
-          [100.007, 20.0015],
-        ],
-      },
-    ),
-    f({ kind: 'doorplate', road: '长青路', number: '1' }, pt(100.0005, 20.00155)),
-    f({ kind: 'doorplate', road: '长青路', number: '3号' }, pt(100.0025, 20.00155)),
-    f({ kind: 'doorplate', road: '长青路', number: '１１' }, pt(100.0065, 20.00155)),
-    f({ kind: 'doorplate', road: '长青路', number: '2' }, pt(100.0005, 20.00145)),
-    f({ kind: 'doorplate', road: '长青路', number: '12' }, pt(100.0065, 20.00145)),
-    f({ kind: 'doorplate', road: '长青路', number: '12', building: '3号楼' }, pt(100.0066, 20.0014)),
-    f(
-      { kind: 'landmark', name: '第一中学', alias: '一中;市一中', category: '学校' },
-      {
-        type: 'Polygon',
-        coordinates: [
-          [
-            [100.004, 20.001],
-            [100.005, 20.001],
-            [100.005, 20.002],
-            [100.004, 20.002],
-            [100.004, 20.001],
-          ],
-        ],
-      },
-    ),
-  ],
-};
-
 const file = (doc: unknown) =>
   openCensusFile({ bytes: new TextEncoder().encode(JSON.stringify(doc)) }, { name: 'g.geojson' });
 
