@@ -39,4 +39,6 @@ export async function insertCensus(trx: Transaction<DB>, rows: CensusRow[]): Pro
       trx,
     );
   }
+  // Fresh planner statistics for the queries that follow (PGlite runs no autovacuum).
+  await sql`analyze component`.execute(trx);
 }
