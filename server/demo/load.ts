@@ -48,6 +48,7 @@ export async function loadDemoCity(
   if (opts.dispatch === false) return summary;
   const dispatch = await loadDemoDispatch(database, {
     log: opts.log,
+    roads: city.roads,
     ...(typeof opts.dispatch === 'object' ? opts.dispatch : {}),
   });
   return { ...summary, dispatch };

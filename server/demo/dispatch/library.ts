@@ -2,24 +2,18 @@
  * The demo's responsibility library: a supervision centre (属地兜底 everywhere), one street office per street (兜底 of
  * its street), the professional departments, rules by major class, by exact class, by street (regions), by a park
  * polygon and one time-limited rule that wins on priority; area classes; collectors (监督员) and collector areas
- * (contiguous runs of communities per street, together covering every live grid exactly once); manhole covers with
- * maintainers.
+ * (contiguous runs of communities per street, together covering every live grid exactly once); the component census
+ * (server/demo/census.ts) with owners and maintainers by class.
  */
 import { sql, type Transaction } from 'kysely';
 import { write } from '../../db/write.js';
 import type { Database } from '../../db/open.js';
 import type { DB } from '../../db/schema.js';
-import { between, Choice, pick, stream } from '../prng.js';
-import {
-  M_PER_DEG_LAT,
-  mPerDegLon,
-  randomPointIn,
-  readCity,
-  round7,
-  streetByRef,
-  type City,
-  type Grid,
-} from './city.js';
+import type { RoadFeature } from '../city/params.js';
+import { attributeCensus, planCensus } from '../census.js';
+import { insertCensus } from '../census-store.js';
+import { between, pick, stream } from '../prng.js';
+import { M_PER_DEG_LAT, mPerDegLon, readCity, streetByRef, type City, type Grid } from './city.js';
 import { DISPATCH_PARAMS, type DispatchParams, type HotspotParam } from './params.js';
 
 export interface Library {
@@ -42,6 +36,7 @@ async function buildLibrary(
   P: DispatchParams,
   seed: number,
   areasWanted: number,
+  roads: RoadFeature[] | undefined,
 ): Promise<Library> {
   const rng = stream(seed, 'library');
   const departments = new Map<string, { code: string; name: string; kind: string }>();
@@ -186,21 +181,23 @@ async function buildLibrary(
     );
   }
 
-  // Components: manhole covers at random points of random grids, with their owner and maintainer.
-  const compCats = new Choice(Object.keys(P.components.categories), Object.values(P.components.categories));
+  // Components: the census (server/demo/census.ts) along the city's roads, owners and maintainers by class.
   const components: Library['components'] = [];
-  const serials = new Map<string, number>();
-  for (let i = 0; i < P.components.count; i++) {
-    const cat = compCats.draw(rng);
-    const g = pick(rng, city.grids);
-    const [lon, lat] = randomPointIn(g, rng).map(round7);
-    const serial = (serials.get(cat) ?? 0) + 1;
-    serials.set(cat, serial);
-    const code = `${city.district.code}${cat}${String(serial).padStart(6, '0')}`;
-    await sql`insert into component (code, category_code, name, owner_code, maintainer_code, geom)
-      values (${code}, ${cat}, ${`${categoryName.get(`component:${cat}`) ?? cat} ${g.name}`}, ${P.components.owner[cat] ?? null},
-        ${P.components.maintainer[cat] ?? null}, ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326))`.execute(trx);
-    components.push({ code, category: cat, lon, lat });
+  if (roads) {
+    const planned = planCensus({ city, roads, parkCodes, seed });
+    const rows = attributeCensus(
+      planned,
+      city.district.code,
+      {
+        names: new Map([...departments.values()].map((d) => [d.code, d.name])),
+        streetOffice,
+        owner: P.components.owner,
+        maintainer: P.components.maintainer,
+      },
+      seed,
+    );
+    await insertCensus(trx, rows);
+    for (const r of rows) components.push({ code: r.code, category: r.cls, lon: r.lon, lat: r.lat });
   }
 
   // Hotspots: a grid of the chosen street, at least 500 m from the other hotspots and the park.
@@ -244,11 +241,13 @@ export async function setUpLibrary(
   database: Database,
   seed: number,
   areas: number,
+  roads?: RoadFeature[],
 ): Promise<{ city: City; lib: Library }> {
   const db = database.db;
   const city = await readCity(db);
+  const censusRoads = roads ?? (await defaultCityRoads(city));
   const lib = await write(db, { actor: { id: null, name: 'demo-city' }, assignment: true }, async (trx) => {
-    const l = await buildLibrary(trx, city, DISPATCH_PARAMS, seed, areas);
+    const l = await buildLibrary(trx, city, DISPATCH_PARAMS, seed, areas, censusRoads);
     return {
       result: l,
       action: 'create',
@@ -261,17 +260,33 @@ export async function setUpLibrary(
 }
 
 /**
+ * The roads of the shipped demo city when the stored grids are its grids (same district, same grids), for a census
+ * loaded without the generator's output at hand; otherwise none (and no census: it needs the roads).
+ */
+async function defaultCityRoads(city: City): Promise<RoadFeature[] | undefined> {
+  const { generateCity } = await import('../city/generate.js');
+  const { DEFAULT_TARGET_GRIDS, DEMO_DISTRICT_CODE } = await import('../city/params.js');
+  if (city.district.code !== DEMO_DISTRICT_CODE || Math.abs(city.grids.length - DEFAULT_TARGET_GRIDS) > 500) return;
+  const generated = generateCity();
+  const codes = generated.features.filter((f) => f.properties.level === 'grid').map((f) => f.properties.code);
+  const same = codes.length === city.grids.length && codes.every((c, i) => c === city.grids[i].code);
+  return same ? generated.roads : undefined;
+}
+
+/**
  * Only the responsibility library (no cases), e.g. for a benchmark on a larger generated city; `collectorAreas`
- * scales the number of collector areas (default from the parameters file: 11).
+ * scales the number of collector areas (default from the parameters file: 11). The census needs the city's `roads`
+ * (generateCity(…).roads); without them it is loaded only on the shipped demo city (whose roads are regenerated).
  */
 export async function loadDemoLibrary(
   database: Database,
-  opts: { seed?: number; collectorAreas?: number } = {},
+  opts: { seed?: number; collectorAreas?: number; roads?: RoadFeature[] } = {},
 ): Promise<DemoLibraryCounts> {
   const { lib } = await setUpLibrary(
     database,
     opts.seed ?? DISPATCH_PARAMS.seed,
     opts.collectorAreas ?? DISPATCH_PARAMS.collectors.areas,
+    opts.roads,
   );
   return lib.counts;
 }

@@ -1,6 +1,7 @@
 /** Parameters of the demo dispatch data (data/demo-dispatch.json), the loader's options and its summary. */
 import fs from 'node:fs';
 import type { Logger } from 'pino';
+import type { RoadFeature } from '../city/params.js';
 
 export type StreetRef = 'A' | 'B' | number;
 type AreaSpec = { street: StreetRef } | 'park' | undefined;
@@ -45,9 +46,8 @@ export interface DispatchParams {
   park: { name: string; street: StreetRef; radius_m: number };
   areaClasses: { name: string; class: 'A' | 'B' | 'C'; street: StreetRef }[];
   collectors: { areas: number; names: string[]; sharedAreas: number[] };
+  /** Census owners (主管) and maintainers (养护) by class: department codes, or 'street' for the street office. */
   components: {
-    count: number;
-    categories: Weights;
     owner: Record<string, string>;
     maintainer: Record<string, string>;
     caseShare: number;
@@ -92,6 +92,8 @@ export interface DemoDispatchOptions {
   /** First and last local day of reports, YYYY-MM-DD (inclusive). The demo's "now" is 10:00 the day after `to`. */
   from?: string;
   to?: string;
+  /** The generated city's roads, for the component census (default: regenerated when the city is the shipped one). */
+  roads?: RoadFeature[];
   log?: Logger;
 }
 

@@ -6,7 +6,8 @@
  *    squads, 交警, 电力, 通信, 水务, 燃气), rules by major class, by exact class, by street (regions), by a park
  *    polygon and one time-limited rule that wins on priority; area classes (A = the street at the district's centre,
  *    B = the street nearest to it, the rest C); collectors (监督员) and collector areas (contiguous runs of
- *    communities per street, together covering every live grid exactly once); manhole covers with maintainers;
+ *    communities per street, together covering every live grid exactly once); the component census (~20,000
+ *    components along the roads, server/demo/census.ts) with owners and maintainers by class;
  *  - a year of cases, replayed in time order through the real code — intakeCase() for every report and
  *    applyAction() for every workflow step, each with `now` set to the simulated instant — so assignment,
  *    deadlines, duplicates and history are exactly what the service itself produces. Hotspots (markets, schools, a
@@ -44,7 +45,7 @@ export async function loadDemoDispatch(
   const started = Date.now();
   const log = opts.log;
 
-  const { city, lib } = await setUpLibrary(database, seed, P.collectors.areas);
+  const { city, lib } = await setUpLibrary(database, seed, P.collectors.areas, opts.roads);
   const calendar = await loadCalendar(db);
   const stageMinutes = Object.fromEntries(
     (
