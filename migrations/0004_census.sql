@@ -54,3 +54,6 @@ create table component_history (
 create index component_history_code on component_history (code, valid_to);
 
 insert into tile_layer_version (layer) values ('components') on conflict do nothing;
+
+-- Reports of a component class: the nearest components of that class at intake (for the dispatcher to link one).
+alter table case_record add column component_suggestions jsonb not null default '[]';

@@ -2,7 +2,8 @@
  * npm run bench:tiles — vector tiles on a 100k-grid city in PostgreSQL + PostGIS (needs DATABASE_URL).
  *
  * 1. Loads the generated city (generateCity({ targetGrids })) into a database of its own, `wangge_bench` on the
- *    DATABASE_URL server, unless it already holds a city of that size.
+ *    DATABASE_URL server, unless it already holds a city of that size, and a synthetic census of about
+ *    --components points spread over its grids (scripts/bench/components.ts) for the census layers.
  * 2. For each (layer, zoom) picks a deterministic sample of tiles that hold data (tiles of grid centroids,
  *    seeded shuffle), then measures, in the same run and on the same connection pool settings:
  *      raw      the ST_AsMVT query Martin / pg_tileserv run for a table source (the anchor)
@@ -12,7 +13,8 @@
  *    and prints tiles/s, p50/p95 latency, the ratios to raw, and the largest tile per zoom.
  * 3. Sweeps every tile of each layer at its minzoom (the heaviest tiles) and checks none exceeds 500 KB.
  *
- * Options: --grids N (100000)  --sample N (200)  --js-sample N (50, 0 skips)  --concurrency N (4)  --reload
+ * Options: --grids N (100000)  --components N (1000000)  --sample N (200)  --js-sample N (50, 0 skips)
+ *          --concurrency N (4)  --reload
  * The HTTP client runs in a worker thread of the same process (so it shares the machine's CPUs with the server and
  * PostgreSQL); the load average is printed, as other work on the machine skews the figures.
  */
@@ -22,7 +24,7 @@ import pg from 'pg';
 import { migrate, openDatabase, redact, type Database } from '../server/db/index.js';
 import { mulberry32 } from '../server/demo/prng.js';
 import { ENCODERS } from '../server/tiles/encode.js';
-import { findLayer, type TileLayer } from '../server/tiles/layers.js';
+import { findLayer, layerSource, type TileLayer } from '../server/tiles/layers.js';
 import { BUFFER, EXTENT, tileOf, tilesCovering, type Bbox } from '../server/tiles/tilemath.js';
 import {
   admin,
@@ -41,10 +43,12 @@ import {
   type Run,
   type Server,
 } from './bench/harness.js';
+import { ensureComponents } from './bench/components.js';
 
 const BENCH_DB = 'wangge_bench';
 const USAGE =
-  'usage: npm run bench:tiles -- [--grids N (100000)] [--sample N (200)] [--js-sample N (50, 0 skips)] ' +
+  'usage: npm run bench:tiles -- [--grids N (100000)] [--components N (1000000)] [--sample N (200)] ' +
+  '[--js-sample N (50, 0 skips)] ' +
   '[--concurrency N (4)] [--reload]';
 const PLAN: [layer: string, z: number][] = [
   ['grids', 13],
@@ -56,6 +60,10 @@ const PLAN: [layer: string, z: number][] = [
   ['streets', 12],
   ['streets', 14],
   ['streets', 16],
+  ['component_counts', 13],
+  ['component_counts', 14],
+  ['components', 15],
+  ['components', 17],
 ];
 const MAX_TILE_BYTES = 500 * 1024;
 
@@ -119,16 +127,19 @@ function sampleTiles(points: [number, number][], z: number, n: number): Tile[] {
   return all.slice(0, n);
 }
 
-/** The SQL Martin runs for a 4326 table source (no generalisation, no feature id), with our layer's columns. */
+/**
+ * The SQL Martin runs for a 4326 table source (no generalisation, no feature id), with our layer's columns; for an
+ * aggregate layer, over the same aggregate (Martin would serve it as a function source).
+ */
 async function rawStAsMvt(database: Database, layer: TileLayer, [z, x, y]: Tile): Promise<number> {
   const props = sql.join(Object.entries(layer.properties).map(([k, p]) => sql`${p.sql} as ${sql.id(k)}`));
+  const env = sql`ST_Transform(ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int, margin => (${sql.lit(BUFFER)}.0 / ${sql.lit(EXTENT)})), 4326)`;
   const r = await sql<{ mvt: Buffer | null }>`
     select ST_AsMVT(tile, ${layer.id}::text, ${sql.lit(EXTENT)}, 'geom') as mvt from (
       select ST_AsMVTGeom(ST_Transform(${sql.ref(layer.geom)}, 3857), ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int),
                           ${sql.lit(EXTENT)}, ${sql.lit(BUFFER)}, true) as geom, ${props}
-      from ${sql.table(layer.table)}
-      where (${layer.where})
-        and ${sql.ref(layer.geom)} && ST_Transform(ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int, margin => (${sql.lit(BUFFER)}.0 / ${sql.lit(EXTENT)})), 4326)
+      from ${layerSource(layer, env)}
+      where (${layer.where}) and ${sql.ref(layer.geom)} && ${env}
     ) as tile`.execute(database.tileDb);
   return r.rows[0]?.mvt?.length ?? 0;
 }
@@ -150,6 +161,7 @@ async function main(): Promise<void> {
       parseArgs({
         options: {
           grids: { type: 'string', default: '100000' },
+          components: { type: 'string', default: '1000000' },
           sample: { type: 'string', default: '200' },
           'js-sample': { type: 'string', default: '50' },
           concurrency: { type: 'string', default: '4' },
@@ -157,7 +169,7 @@ async function main(): Promise<void> {
           help: { type: 'boolean', short: 'h' },
         },
       }),
-    ['grids', 'sample', 'concurrency'],
+    ['grids', 'components', 'sample', 'concurrency'],
   );
   if (!/^\d+$/.test(opts['js-sample'])) {
     console.error(`bench-tiles: --js-sample must be an integer ≥ 0, got "${opts['js-sample']}"\n${USAGE}`);
@@ -174,6 +186,7 @@ async function main(): Promise<void> {
   const clock = stopwatch();
   log(`server ${redact(url)}, database ${BENCH_DB}`);
   const database = await prepare(url, target, opts.reload);
+  const components = await ensureComponents(database, Number(opts.components), log);
   let main: Server | undefined, js: Server | undefined;
   try {
     const pts = await sql<{ lon: number; lat: number }>`
@@ -227,7 +240,7 @@ async function main(): Promise<void> {
     const bbox: Bbox = [extent.rows[0].w, extent.rows[0].s, extent.rows[0].e, extent.rows[0].n];
     const sweep: string[] = [];
     let over = 0;
-    for (const id of ['grids', 'communities', 'streets']) {
+    for (const id of ['grids', 'communities', 'streets', 'component_counts', 'components']) {
       const layer = findLayer(id)!;
       let max = 0,
         maxAt = '',
@@ -266,7 +279,7 @@ async function main(): Promise<void> {
       'raw max KB',
     ];
     console.log(
-      `\nTiles on ${points.length} grids, PostgreSQL ${pgv.rows[0].v} / PostGIS ${versions.rows[0].v}, ` +
+      `\nTiles on ${points.length} grids and ${components} components, PostgreSQL ${pgv.rows[0].v} / PostGIS ${versions.rows[0].v}, ` +
         `${concurrency} concurrent requests; cells: tiles/s (p50/p95 ms); ratios are of tiles/s\n`,
     );
     printTable(head, rows);

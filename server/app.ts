@@ -14,12 +14,14 @@ import { gridRoutes } from './grids/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { tileRoutes } from './tiles/routes.js';
 import { importExportRoutes } from './importexport/routes.js';
+import { componentExportRoutes } from './components/export-routes.js';
 import { webConfigRoutes } from './webconfig/routes.js';
 import { userRoutes } from './users/routes.js';
 import { categoryRoutes } from './categories/routes.js';
 import { calendarRoutes } from './calendar/routes.js';
 import { assignRoutes } from './assign/routes.js';
 import { caseRoutes } from './cases/routes.js';
+import { addressRoutes } from './addresses/routes.js';
 import { componentImportRoutes } from './components/import-routes.js';
 import { componentRoutes } from './components/routes.js';
 import { responsibilityRoutes } from './responsibility/routes.js';
@@ -43,6 +45,8 @@ export function buildApp({ config, database, log }: AppDeps): Koa {
   healthRoutes(api, database, VERSION);
   gridRoutes(api, database.db);
   tileRoutes(api, database, config, config.tileEncoder);
+  // Before the region export (/api/export/:layer.geojson) and /api/components/:code, which would take these paths.
+  componentExportRoutes(api, database.db);
   importExportRoutes(api, database, config.bodyLimitBytes);
   webConfigRoutes(api, config);
   userRoutes(api, database.db);
@@ -51,6 +55,7 @@ export function buildApp({ config, database, log }: AppDeps): Koa {
   responsibilityRoutes(api, database.db);
   componentRoutes(api, database.db);
   componentImportRoutes(api, database, config.fileLimitBytes);
+  addressRoutes(api, database, config.fileLimitBytes);
   assignRoutes(api, database.db);
   caseRoutes(api, database.db, config);
   api.router.get('/api/openapi.json', (ctx) => {

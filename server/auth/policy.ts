@@ -28,6 +28,8 @@ export const PERMISSIONS = {
   importRegions: ['gis_editor'],
   /** Import the component census and the address gazetteer (within the region scope). */
   importBaseData: ['gis_editor'],
+  /** Link a component to a case before dispatch (the component rule then picks the department). */
+  linkComponent: ['dispatcher'],
   /** Re-run assignment of open cases (limited to the caller's scope). */
   rerunAssignment: ['gis_editor', 'dispatcher'],
   /** City-wide settings: the working calendar and the time-limit table (unscoped admins only). */

@@ -16,7 +16,7 @@ import type { Static } from 'typebox';
 import { toWgs84 } from '../geo/crs.js';
 import { assign } from '../assign/assign.js';
 import { deadlineRules, stageDeadline } from '../calendar/deadlines.js';
-import { findDuplicates, type DuplicateOptions } from './duplicates.js';
+import { findDuplicates, nearestComponents, type DuplicateOptions } from './duplicates.js';
 import type { REPORT_SCHEMA } from './schema.js';
 import { STAGE_OF } from './workflow.js';
 
@@ -41,6 +41,8 @@ export interface IntakeOptions {
   /** Reception time; the demo generator replays a year through this code. Default: now. */
   now?: Date;
   duplicates: DuplicateOptions;
+  /** Reports of a component class: suggest components of that class within this many metres (0 = none). */
+  componentRadiusM?: number;
 }
 
 export interface IntakeResult {
@@ -93,15 +95,26 @@ export async function intakeCase(db: Kysely<DB>, input: ReportInput, opts: Intak
       message: `unknown category '${input.category}': not in the GB/T 47678.5 dictionary (see /api/categories)`,
     });
   }
-  let component: { code: string; category_code: string } | undefined;
+  let component: { code: string; category_code: string; lon: number | null; lat: number | null } | undefined;
   if (input.component_code) {
-    component = await db
-      .selectFrom('component')
-      .select(['code', 'category_code'])
-      .where('code', '=', input.component_code)
-      .executeTakeFirst();
+    component = (
+      await sql<{ code: string; category_code: string; lon: number | null; lat: number | null }>`
+        select code, category_code, ST_X(ST_PointOnSurface(geom)) as lon, ST_Y(ST_PointOnSurface(geom)) as lat
+        from component where code = ${input.component_code}`.execute(db)
+    ).rows[0];
     if (!component)
       errors.push({ location: 'body.component_code', message: `unknown component '${input.component_code}'` });
+    else if (!input.location && component.lon === null)
+      errors.push({
+        location: 'body.location',
+        message: `component ${component.code} has no position: the report needs a location`,
+      });
+  } else if (!input.location) {
+    errors.push({
+      location: 'body.location',
+      message:
+        "missing required body field 'location' (it may be left out only when 'component_code' names a component)",
+    });
   }
   if (!input.category && !input.component_code) {
     errors.push({
@@ -113,8 +126,10 @@ export async function intakeCase(db: Kysely<DB>, input: ReportInput, opts: Intak
   if (errors.length) throw unprocessable(errors.map((e) => e.message).join('; '), { errors });
   const cat = category ?? { kind: 'component', code: component!.category_code };
 
-  const crs = input.location.crs ?? 'wgs84';
-  const { lon, lat } = toWgs84(input.location.lon, input.location.lat, crs);
+  // A report that names a component and gives no location is at the component.
+  const given = input.location ?? { lon: component!.lon!, lat: component!.lat!, crs: 'wgs84' as const };
+  const crs = given.crs ?? 'wgs84';
+  const { lon, lat } = toWgs84(given.lon, given.lat, crs);
   const now = opts.now ?? new Date();
   const assignment = await assign(db, {
     lon,
@@ -139,6 +154,10 @@ export async function intakeCase(db: Kysely<DB>, input: ReportInput, opts: Intak
   });
   const deadline = stageDeadline(rules, STAGE_OF.reported, now);
   const duplicates = await findDuplicates(db, { kind: cat.kind, code: cat.code, lon, lat, at: now }, opts.duplicates);
+  const suggestions =
+    cat.kind === 'component' && !component
+      ? await nearestComponents(db, { code: cat.code, lon, lat }, opts.componentRadiusM ?? 0)
+      : [];
 
   const actor = { id: opts.user?.id ?? null, name: opts.user?.name ?? `channel:${input.channel}` };
   const result = await write(db, { actor, layers: ['cases'] }, async (trx) => {
@@ -149,16 +168,16 @@ export async function intakeCase(db: Kysely<DB>, input: ReportInput, opts: Intak
         lon, lat, geom, input_crs, input_lon, input_lat, component_code, photos, reporter, client_time, reported_at,
         created_by, state, outside_coverage, grid_code, community_code, street_code, district_code, area_class,
         collector_area_id, department_code, rule_id, rule_version, assignment, assignment_version, stage_deadline,
-        duplicates, idempotency_key, request_hash, updated_at)
+        duplicates, component_suggestions, idempotency_key, request_hash, updated_at)
       values (${id}, ${caseNo}, ${input.channel}, ${cat.kind}, ${cat.code}, ${input.condition ?? ''}, ${input.description},
         ${input.address ?? ''}, ${lon}, ${lat}, ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), ${crs},
-        ${input.location.lon}, ${input.location.lat}, ${component?.code ?? null}, ${JSON.stringify(input.photos ?? [])}::jsonb,
+        ${given.lon}, ${given.lat}, ${component?.code ?? null}, ${JSON.stringify(input.photos ?? [])}::jsonb,
         ${JSON.stringify(input.reporter ?? {})}::jsonb, ${input.client_time ?? null}::timestamptz, ${now},
         ${opts.user?.id ?? null}, 'reported', ${assignment.outside_coverage}, ${assignment.grid?.code ?? null},
         ${assignment.community?.code ?? null}, ${assignment.street?.code ?? null}, ${assignment.district?.code ?? null},
         ${assignment.area_class}, ${assignment.collector_area?.id ?? null}, ${assignment.department?.code ?? null},
         ${assignment.matched.rule_id ?? null}, ${assignment.matched.rule_version ?? null}, ${JSON.stringify(assignment)}::jsonb,
-        ${assignment.version}, ${deadline}, ${JSON.stringify(duplicates)}::jsonb, ${key ?? null}, ${hash}, ${now})
+        ${assignment.version}, ${deadline}, ${JSON.stringify(duplicates)}::jsonb, ${JSON.stringify(suggestions)}::jsonb, ${key ?? null}, ${hash}, ${now})
       on conflict (idempotency_key) do nothing
       returning id`.execute(trx);
     if (inserted.rows.length === 0) return { result: undefined, caseEvent: null }; // a concurrent request with this key won

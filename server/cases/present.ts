@@ -28,6 +28,7 @@ export interface CaseListRow extends CaseRow {
   urge_count: number;
   rework_count: number;
   duplicates: unknown[];
+  component_suggestions: unknown[];
   closed_at: Date | null;
   updated_at: Date;
   category_name: string;
@@ -81,6 +82,8 @@ export function presentCase(c: CaseListRow, user: User | undefined, now = new Da
       version: c.assignment_version,
     },
     duplicates: c.duplicates,
+    /** Reports of a component class: the nearest components of that class (the dispatcher may link one). */
+    component_suggestions: c.component_suggestions,
     allowed_actions: allowedActions(c, user),
     /** Bumped by every action and re-assessment; send it back as If-Match with an action. */
     version: c.version,

@@ -10,6 +10,8 @@ import type { Api } from '../http/api.js';
 import { canSeeExactHeat, HEAT_PUBLIC, visibleActorName } from '../auth/visibility.js';
 import { parseBbox } from '../http/geo.js';
 import { badRequest, notFound } from '../http/problem.js';
+import Type from 'typebox';
+import { linkComponent } from './link.js';
 import { applyAction } from './actions.js';
 import { intakeCase } from './intake.js';
 import { publicHeatWindow } from './heat.js';
@@ -112,6 +114,7 @@ export function caseRoutes(api: Api, db: Kysely<DB>, config: Config): void {
         user,
         idempotencyKey: key,
         duplicates: { radiusM: config.duplicateRadiusM, windowHours: config.duplicateWindowHours },
+        componentRadiusM: config.componentRadiusM,
       });
       ctx.status = r.replayed ? 200 : 201;
       ctx.set('Location', `/api/cases/${r.id}`);
@@ -223,6 +226,33 @@ export function caseRoutes(api: Api, db: Kysely<DB>, config: Config): void {
     },
     async (ctx, { params, body, user, ifMatch }) => {
       await applyAction(db, params.id, body, user, { ifMatch });
+      ctx.body = await show(ctx, params.id, user);
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/api/cases/:id/component',
+      tag: 'cases',
+      params: ID,
+      permission: 'linkComponent',
+      summary: 'Link a component to a case before dispatch (e.g. one of its component_suggestions)',
+      description:
+        "The case is assigned again with the component: its maintainer (else its owner) becomes the department when it is a department of this platform. Send the case's ETag as If-Match.",
+      body: Type.Object(
+        { component_code: Type.String({ pattern: '^[0-9]{16,17}$', description: 'a 16- or 17-digit component code' }) },
+        { additionalProperties: false },
+      ),
+      errors: {
+        404: 'unknown case',
+        409: 'the case has been dispatched',
+        412: 'If-Match names an older version of the case',
+        422: 'unknown component, or one of another class',
+      },
+    },
+    async (ctx, { params, body, user, ifMatch }) => {
+      await linkComponent(db, params.id, body.component_code, user, { ifMatch });
       ctx.body = await show(ctx, params.id, user);
     },
   );

@@ -19,9 +19,14 @@ export const REPORT_SCHEMA = Type.Object(
     ),
     description: Type.String({ minLength: 1, maxLength: 2000 }),
     // crs defaults to wgs84 over HTTP; intakeCase() takes the same default for callers that leave it out.
-    location: Type.Object(
-      { ...lonLat, crs: Type.Optional(Type.Enum(CRS_NAMES, { type: 'string', default: 'wgs84' })) },
-      { additionalProperties: false },
+    location: Type.Optional(
+      Type.Object(
+        { ...lonLat, crs: Type.Optional(Type.Enum(CRS_NAMES, { type: 'string', default: 'wgs84' })) },
+        {
+          additionalProperties: false,
+          description: "where the problem is; may be left out when 'component_code' names a component with a position",
+        },
+      ),
     ),
     condition: Type.Optional(Type.String({ maxLength: 100, description: '立案条件, e.g. 缺失' })),
     address: Type.Optional(Type.String({ maxLength: 256 })),

@@ -28,6 +28,10 @@ export const describeCrs = (c: CensusCrs) => (c.kind === 'gk' ? `EPSG:${c.epsg}`
  * "CGCS2000_3_Degree_GK_Zone_38"), the CGCS2000 and WGS84 geographic systems. Undefined for anything else.
  */
 export function crsFromPrj(prj: string): CensusCrs | undefined {
+  // A GeoJSON's legacy crs member: urn:ogc:def:crs:EPSG::4547, EPSG:4490, urn:ogc:def:crs:OGC:1.3:CRS84.
+  const epsg = /^(?:urn:ogc:def:crs:)?EPSG:+(\d{4,5})$/i.exec(prj.trim());
+  if (epsg) return parseCensusCrs(`EPSG:${epsg[1]}`);
+  if (/^urn:ogc:def:crs:OGC:1\.3:CRS84$/i.test(prj.trim())) return { kind: 'lonlat', name: 'wgs84' };
   const cm = /CGCS[_ ]?2000[_ ]3[_ ]Degree[_ ]GK[_ ]CM[_ ](\d{2,3})E/i.exec(prj);
   if (cm) {
     const meridian = Number(cm[1]);

@@ -52,6 +52,10 @@ export async function publishCensus(trx: Transaction<DB>, stage: CensusStage): P
   const t = sql.table(stage.table);
   // Edits of single components wait for the import (and the import for them): no row changes in between.
   await sql`lock table component in share row exclusive mode`.execute(trx);
+  // A table (CSV, XLSX) carries a line's or polygon's point on surface: that point keeps the stored geometry.
+  await sql`update ${t} s set geom = c.geom, point = false from component c
+    where c.code = s.code and s.point and GeometryType(c.geom) <> 'POINT'
+      and ST_DWithin(ST_PointOnSurface(c.geom), s.geom, 1e-7)`.execute(trx);
   // A staged code already stored is 'same' or 'update'; the others (action null) are inserted.
   const matched = await sql`update ${t} s set action = case when (${list(
     COMPARED.map(([c]) => c),

@@ -79,86 +79,127 @@ export const dropCensusStage = (s: CensusStage) =>
 /** Rows per COPY statement: each stays well inside the statement timeout, whatever the file's size. */
 const SEGMENT = 100_000;
 
+/** The staging values of one row, in STAGE_COLUMNS order. */
+function stageValues(r: CensusRow, idx: number): (string | number | null)[] {
+  return [
+    idx,
+    'line' in r.where ? r.where.line : 'row' in r.where ? r.where.row : r.where.feature,
+    r.code,
+    r.cls,
+    r.name,
+    r.owner_code,
+    r.owner_name,
+    r.title_code,
+    r.title_name,
+    r.maintainer_code,
+    r.maintainer_name,
+    r.given_grid_code,
+    r.status,
+    r.initial_date,
+    r.change_date,
+    r.data_source,
+    r.note,
+    r.accuracy,
+    r.photos.length ? JSON.stringify(r.photos) : '[]',
+    JSON.stringify(r.extras),
+    r.geom,
+    r.point ? 't' : 'f',
+  ];
+}
+
+/** SQL types of STAGE_COLUMNS for the batched-INSERT path. */
+const STAGE_TYPES = STAGE_COLUMNS.map((c) =>
+  c === 'idx' || c === 'wn'
+    ? 'int'
+    : c === 'initial_date' || c === 'change_date'
+      ? 'date'
+      : c === 'photos' || c === 'extras'
+        ? 'jsonb'
+        : c === 'point'
+          ? 'boolean'
+          : 'text',
+);
+
 /**
- * Loads checked rows (an async stream of batches) with COPY, in statements of SEGMENT rows; returns when all are in.
- * On PostgreSQL the lookup indexes come after the regions are derived (deriveRegions rewrites the table).
+ * Loads checked rows (an async stream of batches) with COPY while the file is still being read, in statements of
+ * SEGMENT rows, or — where the connection cannot relay COPY (the embedded server's local socket) — with one INSERT
+ * per batch. On PostgreSQL each segment's regions are derived (into TABLE_r) while the next one is read and copied,
+ * and the lookup indexes come after deriveRegions has rewritten the table.
  */
 export async function loadStage(stage: CensusStage, batches: AsyncIterable<CensusRow[]>): Promise<void> {
   let idx = 0;
-  let lastRows = 0; // rows in the chunk text() yielded last
-  async function* text(): AsyncGenerator<string> {
-    let buf = '';
-    let n = 0;
-    for await (const batch of batches) {
-      for (const r of batch) {
-        buf += copyLine([
-          idx++,
-          'line' in r.where ? r.where.line : 'row' in r.where ? r.where.row : r.where.feature,
-          r.code,
-          r.cls,
-          r.name,
-          r.owner_code,
-          r.owner_name,
-          r.title_code,
-          r.title_name,
-          r.maintainer_code,
-          r.maintainer_name,
-          r.given_grid_code,
-          r.status,
-          r.initial_date,
-          r.change_date,
-          r.data_source,
-          r.note,
-          r.accuracy,
-          r.photos.length ? JSON.stringify(r.photos) : '[]',
-          JSON.stringify(r.extras),
-          r.geom,
-          r.point ? 't' : 'f',
-        ]);
-        if (++n >= CHUNK) {
-          lastRows = n;
-          yield buf;
-          buf = '';
-          n = 0;
-        }
-      }
-    }
-    lastRows = n;
-    if (buf) yield buf;
-  }
-  // PostgreSQL: each segment's regions are derived (into TABLE_r) while the next one is read and copied.
   const pg = stage.database.driver === 'pg';
   if (pg)
     await sql`create unlogged table ${sql.table(`${stage.table}_r`)} (idx integer not null, grid_code text,
       community_code text, street_code text, district_code text)`.execute(stage.db);
   let deriving: Promise<unknown> = Promise.resolve();
   let failed: { error: unknown } | undefined;
-  const chunks = text()[Symbol.asyncIterator]();
-  let first: IteratorResult<string> = await chunks.next();
-  while (!first.done) {
-    const head = first.value;
-    const start = idx - lastRows;
-    let more = true;
-    // One COPY of up to SEGMENT rows; the chunk after it (if any) starts the next one.
-    async function* segment(): AsyncGenerator<string> {
-      yield head;
-      while (idx - start < SEGMENT) {
-        const r = await chunks.next();
-        if (r.done) {
-          more = false;
-          return;
-        }
-        yield r.value;
-      }
-    }
-    await stage.database.copyIn(stage.table, [...STAGE_COLUMNS], segment());
-    if (pg) {
-      const end = idx;
+  const derive = (start: number, end: number) => {
+    if (pg)
       deriving = deriving
         .then(() => (failed ? undefined : deriveSegment(stage, start, end)))
         .catch((error: unknown) => (failed ??= { error }));
+  };
+  const copyIn = stage.database.copyIn;
+  if (copyIn) {
+    let lastRows = 0; // rows in the chunk text() yielded last
+    async function* text(): AsyncGenerator<string> {
+      let buf = '';
+      let n = 0;
+      for await (const batch of batches) {
+        for (const r of batch) {
+          buf += copyLine(stageValues(r, idx++));
+          if (++n >= CHUNK) {
+            lastRows = n;
+            yield buf;
+            buf = '';
+            n = 0;
+          }
+        }
+      }
+      lastRows = n;
+      if (buf) yield buf;
     }
-    first = more ? await chunks.next() : { done: true, value: undefined };
+    const chunks = text()[Symbol.asyncIterator]();
+    let first: IteratorResult<string> = await chunks.next();
+    while (!first.done) {
+      const head = first.value;
+      const start = idx - lastRows;
+      let more = true;
+      // One COPY of up to SEGMENT rows; the chunk after it (if any) starts the next one.
+      async function* segment(): AsyncGenerator<string> {
+        yield head;
+        while (idx - start < SEGMENT) {
+          const r = await chunks.next();
+          if (r.done) {
+            more = false;
+            return;
+          }
+          yield r.value;
+        }
+      }
+      await copyIn(stage.table, [...STAGE_COLUMNS], segment());
+      derive(start, idx);
+      first = more ? await chunks.next() : { done: true, value: undefined };
+    }
+  } else {
+    let start = 0;
+    for await (const batch of batches) {
+      const rows = batch.map((r) => stageValues(r, idx++));
+      const arrays = STAGE_COLUMNS.map((_, i) => sql`${rows.map((v) => v[i])}::text[]`);
+      const cols = STAGE_COLUMNS.map((c, i) =>
+        sql.raw(c === 'geom' ? `u.c${i}::geometry` : `u.c${i}::${STAGE_TYPES[i]}`),
+      );
+      await sql`insert into ${sql.table(stage.table)} (${sql.join(STAGE_COLUMNS.map((c) => sql.ref(c)))})
+        select ${sql.join(cols)} from unnest(${sql.join(arrays)}) as u(${sql.raw(STAGE_COLUMNS.map((_, i) => `c${i}`).join(', '))})`.execute(
+        stage.db,
+      );
+      if (idx - start >= SEGMENT) {
+        derive(start, idx);
+        start = idx;
+      }
+    }
+    if (idx > start) derive(start, idx);
   }
   stage.size = idx;
   await deriving;

@@ -175,10 +175,7 @@ export function checkRow(src: RowSource, ctx: RowContext): RowResult {
     const s = cell(v);
     if (s !== null) extras[k] = s;
   }
-  const photos = (text('photos') ?? '')
-    .split(/[;；]/)
-    .map((p) => p.trim())
-    .filter(Boolean);
+  const photos = readPhotos(text('photos'));
   if (errors.length || !cls || !position) return { errors, warnings };
   return {
     errors,
@@ -215,7 +212,7 @@ export function classOfName(name: string, classNames: [string, string][]): strin
   return (classNames.find(([c]) => c === n) ?? classNames.find(([c]) => n.startsWith(c)))?.[1];
 }
 
-type Err = (field: Field | null, message: string) => void;
+export type Err = (field: Field | null, message: string) => void;
 
 function readPosition(
   src: RowSource,
@@ -247,7 +244,7 @@ function readPosition(
   return p && { geom: `SRID=4326;POINT(${p[0]} ${p[1]})`, lon: p[0], lat: p[1], point: true };
 }
 
-function convert(
+export function convert(
   x: number,
   y: number,
   crs: CensusCrs,
@@ -292,7 +289,7 @@ const round7 = (v: number) => Math.round(v * 1e7) / 1e7;
 
 const GEOMETRY_TYPES = ['Point', 'MultiPoint', 'LineString', 'MultiLineString', 'Polygon', 'MultiPolygon'];
 
-function fromGeometry(
+export function fromGeometry(
   g: Geometry,
   crs: CensusCrs,
   err: Err,
@@ -346,3 +343,20 @@ function fromGeometry(
 
 /** Standard names of the fields (the 表2 abbreviation first) — for messages about a missing column. */
 export const standardName = (f: Field) => FIELDS[f][0];
+
+/** Photo references: separated by ';' (or '；'), or a JSON array of strings as the export writes them. */
+export function readPhotos(v: string | null): string[] {
+  if (v === null) return [];
+  if (v.startsWith('[')) {
+    try {
+      const a: unknown = JSON.parse(v);
+      if (Array.isArray(a) && a.every((x) => typeof x === 'string')) return a.map((x) => x.trim()).filter(Boolean);
+    } catch {
+      // not JSON: read as a list
+    }
+  }
+  return v
+    .split(/[;；]/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+}

@@ -31,9 +31,10 @@ export interface Database {
   /**
    * Bulk-loads rows with COPY … FROM STDIN (text format: tab-separated, \\N for null; see copyText in copy.ts) into
    * `table (columns)`, outside any transaction (staging tables). PostgreSQL streams the chunks; PGlite loads each
-   * chunk as one COPY from a blob.
+   * chunk as one COPY from a blob. Undefined over the embedded server's local socket (which cannot relay COPY):
+   * callers insert in batches instead.
    */
-  copyIn(table: string, columns: string[], chunks: AsyncIterable<string>): Promise<void>;
+  copyIn?(table: string, columns: string[], chunks: AsyncIterable<string>): Promise<void>;
   /** PGlite only: the whole data directory as an uncompressed tarball (for loadDataDir). */
   dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;
@@ -200,15 +201,17 @@ export async function openPostgres(
         client.release();
       }
     },
-    async copyIn(table, columns, chunks) {
-      const client = await pool.connect();
-      try {
-        const stream = client.query(copyFrom(copyStatement(table, columns)));
-        await pipeline(Readable.from(chunks), stream);
-      } finally {
-        client.release();
-      }
-    },
+    copyIn: local
+      ? undefined
+      : async (table, columns, chunks) => {
+          const client = await pool.connect();
+          try {
+            const stream = client.query(copyFrom(copyStatement(table, columns)));
+            await pipeline(Readable.from(chunks), stream);
+          } finally {
+            client.release();
+          }
+        },
     async close() {
       await Promise.allSettled([db.destroy(), tileDb.destroy()]);
       // Kysely ends a pool only if it ever used it.

@@ -21,6 +21,9 @@ export async function openPGlite(
   const serveSocketIn = opts.serveSocketIn;
   const { PGlite } = await import('@electric-sql/pglite');
   const { postgis } = await import('@electric-sql/pglite-postgis');
+  // The gazetteer's name search: trigram similarity and edit distance (migrations/0005_gazetteer.sql).
+  const { pg_trgm } = await import('@electric-sql/pglite/contrib/pg_trgm');
+  const { fuzzystrmatch } = await import('@electric-sql/pglite/contrib/fuzzystrmatch');
   const { PGliteDialect } = await import('kysely-pglite-dialect');
   let target: string | undefined;
   let dirLock: DataDirLock | undefined;
@@ -34,7 +37,7 @@ export async function openPGlite(
   try {
     client = await PGlite.create({
       dataDir: target,
-      extensions: { postgis: opts.postgis ?? postgis },
+      extensions: { postgis: opts.postgis ?? postgis, pg_trgm, fuzzystrmatch },
       parsers,
       loadDataDir: opts.loadDataDir,
     });

@@ -217,6 +217,67 @@ export interface ComponentHistoryTable {
   ended_by: 'edit' | 'import' | 'delete';
 }
 
+export interface RoadTable {
+  id: Generated<number>;
+  name: string;
+  geom: Geometry;
+  district_code: string | null;
+  version: Generated<number>;
+  valid_from: Generated<Date>;
+}
+
+export interface RoadNameTable {
+  road_id: number;
+  name: string;
+  kind: 'name' | 'alias' | 'former';
+  valid_from: string | null;
+  valid_to: string | null;
+}
+
+export interface DoorplateTable {
+  id: Generated<number>;
+  road_id: number | null;
+  road: string;
+  number: string;
+  number_int: number | null;
+  building: Generated<string>;
+  geom: Geometry;
+  side: number | null;
+  measure: number | null;
+  grid_code: string | null;
+  community_code: string | null;
+  street_code: string | null;
+  district_code: string | null;
+  version: Generated<number>;
+  valid_from: Generated<Date>;
+}
+
+export interface LandmarkTable {
+  id: Generated<number>;
+  name: string;
+  aliases: Generated<string[]>;
+  kind: Generated<string>;
+  geom: Geometry;
+  grid_code: string | null;
+  community_code: string | null;
+  street_code: string | null;
+  district_code: string | null;
+  version: Generated<number>;
+  valid_from: Generated<Date>;
+}
+
+export interface AddressHistoryTable {
+  id: Generated<number>;
+  kind: 'road' | 'doorplate' | 'landmark';
+  key: string;
+  version: number;
+  attrs: unknown;
+  geom: Geometry | null;
+  valid_from: Date;
+  valid_to: Date;
+  ended_by: 'edit' | 'import' | 'delete';
+}
+
 export interface CaseRecordTable {
   id: number;
   case_no: string;
@@ -304,6 +365,11 @@ export interface DB {
   collector_area: CollectorAreaTable;
   component: ComponentTable;
   component_history: ComponentHistoryTable;
+  road: RoadTable;
+  road_name: RoadNameTable;
+  doorplate: DoorplateTable;
+  landmark: LandmarkTable;
+  address_history: AddressHistoryTable;
   case_record: CaseRecordTable;
   case_event: CaseEventTable;
 }

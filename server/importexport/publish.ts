@@ -4,6 +4,7 @@
  * is already computed. Readers see the regions before or after the import, never a part of it.
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { deriveComponentRegions } from '../components/queries.js';
 import type { DB } from '../db/schema.js';
 import { HttpError } from '../http/problem.js';
 import { sliced, type Stage } from './stage.js';
@@ -77,6 +78,12 @@ export async function publish(trx: Transaction<DB>, stage: Stage, version: strin
     select code, name, left(code, 12), left(code, 9), left(code, 6), multi, area_m2
     from ${t} where level = 'grid' and action <> 'unchanged'
     order by code`.execute(trx);
+  // Components follow their position: those in a new or changed region or grid, or in a replaced grid, again.
+  await deriveComponentRegions(
+    trx,
+    sql`c.geom is not null and (c.grid_code in (select code from ${t} where action = 'replace' and level = 'grid')
+      or exists (select 1 from ${t} s where s.action <> 'unchanged' and s.geom && c.geom and ST_Intersects(s.geom, c.geom)))`,
+  );
   const rows = await sql<{ level: string; action: string; n: number }>`
     select level, action, count(*)::int as n from ${t} group by level, action`.execute(trx);
   const counts = Object.fromEntries(LEVEL_ORDER.map((l) => [l, { inserted: 0, replaced: 0, unchanged: 0 }])) as Counts;

@@ -14,7 +14,7 @@ import { sql, type Kysely, type RawBuilder } from 'kysely';
 import vtpbf from 'vt-pbf';
 import type { Driver } from '../db/open.js';
 import type { DB } from '../db/schema.js';
-import type { TileLayer } from './layers.js';
+import { layerSource, type TileLayer } from './layers.js';
 import { BUFFER, EXTENT, tileBbox, tileSizeM, type Bbox } from './tilemath.js';
 
 export type EncoderName = 'st_asmvt' | 'geojson-vt';
@@ -37,13 +37,14 @@ export const encodeWithStAsMvt: TileEncoder = async (db, layer, z, x, y) => {
   const merc = sql`ST_Transform(${geom}, 3857)`;
   const tolM = (layer.tolerance(z) * tileSizeM(z)) / EXTENT;
   const shape = tolM > 0 ? sql`ST_Simplify(${merc}, ${tolM}::float8, true)` : merc;
+  const env = envelopeSql(tileBbox(z, x, y, BUFFER));
   const r = await sql<{ mvt: Buffer | null }>`
     select ST_AsMVT(t, ${layer.id}::text, ${sql.lit(EXTENT)}, '__geom'${layer.featureId ? sql`, '__fid'` : sql``}) as mvt
     from (
       select ${propertyColumns(layer)}${layer.featureId ? sql`, ${layer.featureId} as "__fid"` : sql``},
         ST_AsMVTGeom(${shape}, ST_TileEnvelope(${z}::int, ${x}::int, ${y}::int), ${sql.lit(EXTENT)}, ${sql.lit(BUFFER)}, true) as "__geom"
-      from ${sql.table(layer.table)}
-      where (${layer.where}) and ${geom} && ${envelopeSql(tileBbox(z, x, y, BUFFER))}
+      from ${layerSource(layer, env)}
+      where (${layer.where}) and ${geom} && ${env}
     ) t`.execute(db);
   // No "where __geom is not null" outside: PostgreSQL would pull the subquery up and run ST_AsMVTGeom twice per
   // row. ST_AsMVT skips rows whose geometry clipped away, and returns '' when none is left.
@@ -62,14 +63,13 @@ export const encodeWithGeojsonVt: TileEncoder = async (db, layer, z, x, y) => {
   const geom = sql.ref(layer.geom);
   // Clip in PostGIS to twice the tile buffer, so big polygons (a street at z16) arrive small, while geojson-vt's
   // own clip at BUFFER stays the one that shapes the tile.
+  const env = envelopeSql(tileBbox(z, x, y, BUFFER));
   const r = await sql<GeoJsonRow>`
     select ${propertyColumns(layer)}${layer.featureId ? sql`, ${layer.featureId} as "__fid"` : sql``},
       ST_AsGeoJSON(c."__clip", 8) as "__geojson"
-    from ${sql.table(layer.table)},
+    from ${layerSource(layer, env)},
       lateral (select ST_ClipByBox2D(${geom}, ${envelopeSql(tileBbox(z, x, y, 2 * BUFFER))}) as "__clip") c
-    where (${layer.where}) and ${geom} && ${envelopeSql(tileBbox(z, x, y, BUFFER))} and not ST_IsEmpty(c."__clip")`.execute(
-    db,
-  );
+    where (${layer.where}) and ${geom} && ${env} and not ST_IsEmpty(c."__clip")`.execute(db);
   if (r.rows.length === 0) return EMPTY;
   const names = Object.keys(layer.properties);
   const features = r.rows.map((row) => {

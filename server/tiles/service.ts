@@ -10,7 +10,7 @@ import type { Database } from '../db/open.js';
 import { layerVersions } from './versions.js';
 import { ByteLru } from './cache.js';
 import { ENCODERS, type EncoderName, type TileEncoder } from './encode.js';
-import { TILE_LAYERS, type TileLayer } from './layers.js';
+import { layerVersion, TILE_LAYERS, type TileLayer } from './layers.js';
 import { layerExtent } from './queries.js';
 import { tileJson, type TileJson } from './tilejson.js';
 import type { Bbox } from './tilemath.js';
@@ -104,8 +104,8 @@ export class TileService {
   /** A version moved on: its layers' older tiles can never be asked for again. */
   private dropStale(before: Map<string, number>, now: Map<string, number>): void {
     for (const layer of TILE_LAYERS) {
-      const v = now.get(layer.versionKey);
-      if (v === undefined || before.get(layer.versionKey) === v) continue;
+      const v = layerVersion(layer, now);
+      if (layerVersion(layer, before) === v) continue;
       const keep = `${layer.id}/${v}/`;
       this.cache.deleteWhere((k) => k.startsWith(`${layer.id}/`) && !k.startsWith(keep));
     }
@@ -116,8 +116,8 @@ export class TileService {
    * edit) makes us re-read at once — at most every 100 ms, so made-up versions cannot turn every request into a query.
    */
   async version(layer: TileLayer, atLeast?: number): Promise<number> {
-    let v = (await this.versions()).get(layer.versionKey) ?? 1;
-    if (atLeast !== undefined && atLeast > v) v = (await this.versions(100)).get(layer.versionKey) ?? 1;
+    let v = layerVersion(layer, await this.versions());
+    if (atLeast !== undefined && atLeast > v) v = layerVersion(layer, await this.versions(100));
     return v;
   }
 
@@ -155,7 +155,7 @@ export class TileService {
   }
 
   async tileJson(layer: TileLayer, origin: string): Promise<TileJson> {
-    const version = (await this.versions(0)).get(layer.versionKey) ?? 1;
+    const version = layerVersion(layer, await this.versions(0));
     return tileJson(layer, origin, version, await this.extent(layer, version));
   }
 

@@ -13,7 +13,7 @@ export function webConfigRoutes(api: Api, config: Config): void {
     (ctx) => {
       ctx.body = {
         basemap: config.basemapUrl ? { url: config.basemapUrl, attribution: config.basemapAttribution ?? '' } : null,
-        layers: ['streets', 'communities', 'grids', 'cases'],
+        layers: ['streets', 'communities', 'grids', 'cases', 'components', 'component_counts'],
       };
     },
   );

@@ -100,7 +100,7 @@ describe(`auth (${DRIVER})`, () => {
   it('GET /api/web-config: no basemap by default, the configured one otherwise', async () => {
     expect((await call(open, '/api/web-config')).body).to.deep.equal({
       basemap: null,
-      layers: ['streets', 'communities', 'grids', 'cases'],
+      layers: ['streets', 'communities', 'grids', 'cases', 'components', 'component_counts'],
     });
     const withMap = await startTestServer(database, {
       BASEMAP_URL: 'https://tiles.example/{z}/{x}/{y}.png',

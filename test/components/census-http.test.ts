@@ -6,7 +6,9 @@ import { expect } from 'chai';
 import iconv from 'iconv-lite';
 import { sql } from 'kysely';
 import { createUser } from '../../server/auth/tokens.js';
+import { zipSync } from 'fflate';
 import { lonLatToGaussKruger } from '../../server/geo/gauss-kruger.js';
+import { writeShapefile } from '../helpers/shapefile-writer.js';
 import { DRIVER } from '../helpers/db.js';
 import { request } from '../helpers/http.js';
 import { useMicroCityServer } from '../helpers/micro-server.js';
@@ -80,6 +82,71 @@ describe(`component census over HTTP (${DRIVER})`, function () {
     const got = await request(env.server, 'GET', '/api/components?class=02012');
     expect(got.body.features[0].properties.grid_code).to.equal('990001002002001');
     expect(got.body.features[0].geometry.coordinates).to.deep.equal([100.0065, 20.0025]);
+  });
+
+  it('imports a zipped Shapefile (GBK .dbf without .cpg, Gauss–Krüger .prj): a point and a line on known grids', async () => {
+    const gk = (lon: number, lat: number) => lonLatToGaussKruger(4542, lon, lat) as [number, number];
+    const layer = (type: 'point' | 'polyline', features: { geometry: any; properties: Record<string, string> }[]) =>
+      writeShapefile({
+        type,
+        encoding: 'gbk',
+        fields: [
+          { name: 'ObjName', type: 'C', length: 20 },
+          { name: 'class', type: 'C', length: 5 },
+        ],
+        features,
+      });
+    const prj = new Uint8Array(
+      Buffer.from('PROJCS["CGCS2000_3_Degree_GK_CM_99E",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000"]]'),
+    );
+    const pts = layer('point', [
+      { geometry: gk(100.0025, 20.0025), properties: { ObjName: '西湖上水井盖', class: '01001' } },
+    ]);
+    const r = await upload(
+      'name=普查点.zip',
+      zipSync({ 'pts.shp': pts.shp, 'pts.shx': pts.shx, 'pts.dbf': pts.dbf, 'pts.prj': prj }),
+    );
+    expect(r.status, JSON.stringify(r.body)).to.equal(200);
+    expect(r.body).to.deep.include({ inserted: 1, crs: 'EPSG:4542', encoding: 'gbk' });
+    const fence = layer('polyline', [
+      {
+        geometry: [[gk(100.0061, 20.0011), gk(100.0069, 20.0011)]],
+        properties: { ObjName: '河东护栏', class: '02017' },
+      },
+    ]);
+    const l = await upload(
+      'name=护栏.zip',
+      zipSync({ 'f.shp': fence.shp, 'f.shx': fence.shx, 'f.dbf': fence.dbf, 'f.prj': prj }),
+    );
+    expect(l.status, JSON.stringify(l.body)).to.equal(200);
+    const got = await sql<{ name: string; grid_code: string; type: string }>`
+      select name, grid_code, GeometryType(geom) as type from component where name in ('西湖上水井盖', '河东护栏')
+      order by name`.execute(env.database.db);
+    expect(got.rows).to.deep.equal([
+      { name: '河东护栏', grid_code: '990001002002002', type: 'LINESTRING' },
+      { name: '西湖上水井盖', grid_code: '990001001002001', type: 'POINT' },
+    ]);
+  });
+
+  it('an export re-imports unchanged (CSV, XLSX, GeoJSON)', async () => {
+    const n = await count();
+    for (const [ext, name] of [
+      ['csv', 'census.csv'],
+      ['xlsx', 'census.xlsx'],
+      ['geojson', 'census.geojson'],
+    ]) {
+      const out = await fetch(`${env.server.url}/api/export/components.${ext}`);
+      expect(out.status).to.equal(200);
+      const bytes = new Uint8Array(await out.arrayBuffer());
+      const r = await upload(`name=${name}`, bytes);
+      expect(r.status, `${ext}: ${JSON.stringify(r.body)}`).to.equal(200);
+      expect(r.body, `${ext}: ${JSON.stringify(r.body)}`).to.deep.include({
+        total: n,
+        inserted: 0,
+        updated: 0,
+        unchanged: n,
+      });
+    }
   });
 
   it('refuses bad files with problem+json and stores nothing: rows, CRS, roles, scope', async () => {

@@ -242,4 +242,17 @@ describe(`census import (${DRIVER})`, function () {
       /^line 2, column X: X \d+\.\d+ looks like a northing and Y .* swap the two columns$/,
     );
   });
+
+  it('re-derives the grid of components when an import of grids moves them', async () => {
+    // Swap the geometries of grids 990001001001001 (cell 0,2) and …002 (cell 1,2): the 16-digit component at
+    // (100.0005, 20.0025) now lies in …002.
+    const city = microCity();
+    const g1 = city.features.find((f) => f.properties.code === '990001001001001')!;
+    const g2 = city.features.find((f) => f.properties.code === '990001001001002')!;
+    [g1.geometry, g2.geometry] = [g2.geometry, g1.geometry];
+    await importRegions(database, city, { actor });
+    const r = await sql<{ grid_code: string }>`
+      select grid_code from component where code = '9900010101000007'`.execute(database.db);
+    expect(r.rows).to.deep.equal([{ grid_code: '990001001001002' }]);
+  });
 });

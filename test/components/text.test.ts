@@ -1,7 +1,7 @@
 /** Census file text: UTF-8 with and without a BOM, GBK detected, an encoding named explicitly. */
 import { expect } from 'chai';
 import iconv from 'iconv-lite';
-import { decodeText, parseEncoding } from '../../server/components/text.js';
+import { decodeText, detectEncoding, parseEncoding } from '../../server/components/text.js';
 
 const CSV = 'GLBJBSM,GLBJMC,GLBJZT\n32050801001000001,供水井盖,完好\n';
 
@@ -31,5 +31,12 @@ describe('census file text encodings', () => {
       'gb18030',
       undefined,
     ]);
+  });
+
+  it('a window cut inside a UTF-8 sequence is still UTF-8 when it is only the start of the text', () => {
+    const cut = Buffer.from('ObjName\n供水井盖', 'utf8').subarray(0, 10); // 供 is cut after two of its three bytes
+    expect(detectEncoding(cut, true)).to.equal('utf8');
+    expect(detectEncoding(cut)).to.equal('gb18030');
+    expect(detectEncoding(iconv.encode('供水井盖', 'gbk'), true)).to.equal('gb18030');
   });
 });

@@ -56,6 +56,7 @@ export const SOURCES: Record<string, string> = {
   grids: `select code::text as code, geom from unit_grid where termination_date is null`,
   communities: `select code, geom from region where level = 'community' and termination_date is null`,
   streets: `select code, geom from region where level = 'street' and termination_date is null`,
+  components: `select code, geom from component where geom is not null`,
 };
 
 /**

@@ -137,7 +137,9 @@ describe(`tile HTTP API (${DRIVER})`, () => {
       const r = await get('/tiles/roads/16/50972/29050.mvt');
       expect(r.status).to.equal(404);
       expect(r.headers['content-type']).to.contain('application/problem+json');
-      expect(r.json.detail).to.equal('unknown tile layer "roads"; the layers are: grids, communities, streets, cases');
+      expect(r.json.detail).to.equal(
+        'unknown tile layer "roads"; the layers are: grids, communities, streets, cases, components, component_counts',
+      );
       const j = await get('/tiles/roads.json');
       expect(j.status).to.equal(404);
       expect(j.json.detail).to.equal(r.json.detail);

@@ -244,3 +244,54 @@ export function fetchHeat(q: HeatQuery): Promise<{ points: [number, number, numb
   const qs = p.toString();
   return request(`api/cases/heat${qs ? `?${qs}` : ''}`);
 }
+
+// --- census components (部件)
+
+/** A department as the census names it: code and name (either may be missing). */
+export interface ComponentDept {
+  code?: string | null;
+  name?: string | null;
+}
+
+/**
+ * `GET /api/components/{code}`. The census answer (class, class_name, owner/title/maintainer objects, grid and
+ * dates) and the older minimal one (category_code, category_name, owner_code, maintainer_code) are both accepted:
+ * every field but the code may be missing.
+ */
+export interface ComponentRecord {
+  code: string;
+  class?: string | null;
+  class_name?: string | null;
+  category_code?: string | null;
+  category_name?: string | null;
+  name?: string | null;
+  status?: string | null;
+  owner?: ComponentDept | null;
+  title?: ComponentDept | null;
+  maintainer?: ComponentDept | null;
+  owner_code?: string | null;
+  owner_name?: string | null;
+  title_code?: string | null;
+  title_name?: string | null;
+  maintainer_code?: string | null;
+  maintainer_name?: string | null;
+  grid_code?: string | null;
+  community_code?: string | null;
+  street_code?: string | null;
+  given_grid_code?: string | null;
+  initial_date?: string | null;
+  change_date?: string | null;
+  data_source?: string | null;
+  note?: string | null;
+  accuracy?: string | null;
+  version?: number;
+}
+
+export function fetchComponent(code: string): Promise<ComponentRecord> {
+  return request<ComponentRecord>(`api/components/${encodeURIComponent(code)}`, {
+    describe: (status) => (status === 404 ? `未找到编码为 ${code} 的部件` : undefined),
+  });
+}
+
+/** The component classes of the category dictionary (their major classes name the map's legend). */
+export const listComponentClasses = () => request<Category[]>('api/categories?kind=component');

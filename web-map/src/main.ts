@@ -12,11 +12,23 @@
  * their tiles (or to `error`). A link to `/#grid=<15-digit code>` opens that grid.
  */
 import { Map as MaplibreMap, NavigationControl, ScaleControl, setWorkerUrl, type LngLatBoundsLike } from 'maplibre-gl';
-import { fetchGrid, fetchRegions, fetchTileJson, fetchWebConfig, GRID_CODE, type TileJson } from './api.js';
+import {
+  fetchComponent,
+  fetchGrid,
+  fetchRegions,
+  fetchTileJson,
+  fetchWebConfig,
+  GRID_CODE,
+  listComponentClasses,
+  type Category,
+  type TileJson,
+} from './api.js';
 import { ApiError, errorText } from './http.js';
 import { authHeaders } from './token.js';
 import { bboxOf, type BBox } from './geo.js';
 import { gridHandlers, showSelection } from './layers/grids.js';
+import { componentAt, componentHandlers, markComponent } from './layers/components.js';
+import { hideComponent, onComponentClose, showComponent, showComponentLegend } from './component-panel.js';
 import { gridLabelTracker, GRID_LABEL_MINZOOM, loadRegionLabels } from './layers/labels.js';
 import { startHeat, type HeatState } from './layers/heat.js';
 import { createOverlay, type Overlay } from './overlay.js';
@@ -35,6 +47,8 @@ declare global {
       settle: () => Promise<void>;
       /** Opens the info panel for a grid and moves the map to it, like the search box. */
       selectGrid: (code: string) => Promise<boolean>;
+      /** Opens the component panel (部件信息) for a component code, as a click on it does. */
+      selectComponent: (code: string) => Promise<boolean>;
       /** Loads the deck.gl self-check module (a separate chunk). */
       diagnostics: () => Promise<typeof import('./diagnostics.js')>;
       /** The case heat map (热力图) layer's state. */
@@ -79,6 +93,8 @@ async function start(): Promise<void> {
     communities: tiles.communities?.minzoom,
     grids: tiles.grids?.minzoom,
     cases: tiles.cases?.minzoom,
+    components: tiles.components?.minzoom,
+    componentCounts: tiles.component_counts?.minzoom,
     gridLabels: Math.max(GRID_LABEL_MINZOOM, tiles.grids?.minzoom ?? 0),
   });
   const extent = districts && districts.features.length ? bboxOf(districts) : null;
@@ -123,6 +139,12 @@ async function start(): Promise<void> {
 
   // --- selection: the clicked or searched grid, drawn from the API's full geometry
   let selectSeq = 0;
+  let componentSeq = 0;
+  const closeComponent = () => {
+    componentSeq++;
+    hideComponent();
+    markComponent(map, null);
+  };
   const clearSelection = () => {
     selectSeq++;
     showSelection(map, null);
@@ -150,6 +172,23 @@ async function start(): Promise<void> {
     }
   };
 
+  // --- components: a click on one opens its panel (and closes the grid's)
+  const componentClasses = new Map<string, Category>();
+  const selectComponent = async (code: string): Promise<boolean> => {
+    const seq = ++componentSeq;
+    try {
+      const c = await fetchComponent(code);
+      if (seq !== componentSeq) return false;
+      clearSelection();
+      showComponent(c, componentClasses);
+      markComponent(map, c.code);
+      return true;
+    } catch (e) {
+      if (seq === componentSeq) ui.setStatus(errorText(e), 'error');
+      return false;
+    }
+  };
+
   // --- grid-code labels follow the loaded tiles; the map counts as settled once they have caught up too
   const gridLabels = gridLabelTracker(map);
   let labelsDirty = false;
@@ -169,6 +208,7 @@ async function start(): Promise<void> {
     ready,
     settle,
     selectGrid: (code) => selectGrid(code, true),
+    selectComponent,
     diagnostics: () => import('./diagnostics.js'),
     heat: startHeat(overlay),
   };
@@ -176,11 +216,30 @@ async function start(): Promise<void> {
   if (!hasCases)
     document.querySelector('#layers input[data-group="cases"]')?.closest('label')?.setAttribute('hidden', '');
 
+  const hasComponents = !!(tiles.components || tiles.component_counts);
+  if (hasComponents) {
+    listComponentClasses()
+      .then((classes) => {
+        for (const c of classes) componentClasses.set(c.code, c);
+        showComponentLegend(classes);
+      })
+      .catch((e: unknown) => ui.setStatus(`部件分类加载失败：${errorText(e)}`, 'error'));
+  } else {
+    document.querySelector('#layers input[data-group="components"]')?.closest('label')?.setAttribute('hidden', '');
+  }
+
   // --- controls
-  ui.onLayerToggle((group, visible) => setGroupVisible(map, group, visible));
+  ui.onLayerToggle((group, visible) => {
+    setGroupVisible(map, group, visible);
+    if (group === 'components' && !visible) closeComponent();
+  });
   ui.onInfoClose(clearSelection);
+  onComponentClose(closeComponent);
   document.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && !(e.target instanceof HTMLInputElement)) clearSelection();
+    if (e.key === 'Escape' && !(e.target instanceof HTMLInputElement)) {
+      clearSelection();
+      closeComponent();
+    }
   });
   ui.onSearch(async (code) => {
     if (!code) return ui.setSearchMessage('请输入 15 位单元网格编码');
@@ -201,7 +260,16 @@ async function start(): Promise<void> {
   });
 
   // --- map interaction: hover highlight and click on a grid
-  gridHandlers(map, (code) => (code ? void selectGrid(code) : clearSelection()));
+  gridHandlers(
+    map,
+    (code) => {
+      closeComponent();
+      if (code) void selectGrid(code);
+      else clearSelection();
+    },
+    (point) => componentAt(map, point),
+  );
+  if (tiles.components) componentHandlers(map, (code) => void selectComponent(code));
   map.on('zoom', () => ui.setZoom(map.getZoom()));
   ui.setZoom(map.getZoom());
 

@@ -15,13 +15,21 @@ import {
   type StyleSpec,
 } from './layers/common.js';
 import { casesStyle } from './layers/cases.js';
+import { componentsStyle } from './layers/components.js';
 import { gridsStyle } from './layers/grids.js';
 import { labelsStyle } from './layers/labels.js';
 import { regionsStyle } from './layers/regions.js';
 
 export function buildStyle(config: WebConfig, tiles: StyleContext['tiles']): StyleSpec {
   const ctx: StyleContext = { tiles, basemap: !!config.basemap };
-  const parts: StylePart[] = [regionsStyle(ctx), gridsStyle(ctx), labelsStyle(ctx), casesStyle(ctx)];
+  // Components draw under the case points (both in the top band, in this order).
+  const parts: StylePart[] = [
+    regionsStyle(ctx),
+    gridsStyle(ctx),
+    labelsStyle(ctx),
+    componentsStyle(ctx),
+    casesStyle(ctx),
+  ];
   const sources: StyleSpec['sources'] = Object.assign({}, ...parts.map((p) => p.sources));
   const layers: LayerSpec[] = [
     { id: 'background', type: 'background', paint: { 'background-color': COLORS.background } },

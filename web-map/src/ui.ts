@@ -17,7 +17,7 @@ export function setDistrictName(text: string): void {
 }
 
 /** The zoom levels the layer switcher names ("13 级起"): read from the server's TileJSON, never retyped. */
-export function setMinzooms(zooms: Partial<Record<LayerGroup | 'gridLabels', number>>): void {
+export function setMinzooms(zooms: Partial<Record<LayerGroup | 'gridLabels' | 'componentCounts', number>>): void {
   for (const el of document.querySelectorAll<HTMLElement>('#layers [data-minzoom]')) {
     const z = zooms[el.dataset.minzoom as LayerGroup];
     if (z !== undefined) el.textContent = String(z);

@@ -61,10 +61,10 @@ function parseJson(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (err) {
-    const offset = jsonErrorOffset(text);
-    const reason = (err instanceof Error ? err.message : String(err))
-      .replace(/ in JSON at position \d+.*$/s, '')
-      .replace(/, ".*" is not valid JSON$/s, '');
+    const message = err instanceof Error ? err.message : String(err);
+    const at = / at position (\d+)/.exec(message);
+    const offset = at ? Number(at[1]) : jsonErrorOffset(text);
+    const reason = message.replace(/ in JSON at position \d+.*$/s, '').replace(/, .*is not valid JSON$/s, '');
     if (offset < 0) throw new FileProblem(`the file is not valid JSON: ${reason}`);
     const { line, column } = lineColumn(text, offset);
     throw new FileProblem(`the file is not valid JSON: ${reason} at line ${line}, column ${column}`);

@@ -52,9 +52,11 @@ export function jsonErrorOffset(s: string): number {
         i = end;
         state = 'after';
       } else {
-        const word = ['true', 'false', 'null'].find((w) => s.startsWith(w, i));
-        if (word) i += word.length;
-        else {
+        const word = c === 't' ? 'true' : c === 'f' ? 'false' : c === 'n' ? 'null' : undefined;
+        if (word) {
+          for (let k = 1; k < word.length; k++) if (s[i + k] !== word[k]) return i + k; // where JSON.parse stops
+          i += word.length;
+        } else {
           number.lastIndex = i;
           if (!number.test(s)) return i;
           i = number.lastIndex;

@@ -94,7 +94,7 @@ export async function openShapefile(bytes: Uint8Array, opts: OpenOptions): Promi
     encodingSource,
     ...(prj ? { prj } : {}),
     totalBytes: bytes.byteLength,
-    bytesRead: () => (count ? Math.min(1, done / count) * bytes.byteLength : 0),
+    bytesRead: () => (count ? Math.round(Math.min(1, done / count) * bytes.byteLength) : 0),
     records: () => ({
       async *[Symbol.asyncIterator](): AsyncIterator<RawRecord> {
         done = 0;

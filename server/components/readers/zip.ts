@@ -1,5 +1,5 @@
 /** Zip archives (XLSX workbooks and zipped Shapefiles) as far as the readers need them, with fflate. */
-import { unzipSync } from 'fflate';
+import { Unzip, UnzipInflate, unzipSync } from 'fflate';
 
 export const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 
@@ -45,4 +45,31 @@ export function zipKind(names: string[]): 'xlsx' | 'shapefile' | undefined {
 /** macOS resource forks (`__MACOSX/…`, `._name`) that Finder adds to archives. */
 export function isJunk(name: string): boolean {
   return name.startsWith('__MACOSX/') || /(^|\/)\._/.test(name);
+}
+
+/**
+ * Inflates every entry of an archive streamed in chunks, keeping nothing, and returns the first fault (entry name and
+ * fflate's message) or undefined. exceljs's streaming reader can wait forever on a corrupt deflate stream, so an XLSX
+ * is checked this way before it is handed over.
+ */
+export async function zipFault(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<string | undefined> {
+  const unzip = new Unzip();
+  unzip.register(UnzipInflate);
+  let fault: string | undefined;
+  unzip.onfile = (file) => {
+    file.ondata = (err) => {
+      if (err && !fault) fault = `${file.name}: ${err.message}`;
+    };
+    file.start();
+  };
+  try {
+    for await (const chunk of chunks) {
+      unzip.push(chunk);
+      if (fault) return fault;
+    }
+    unzip.push(new Uint8Array(0), true);
+  } catch (err) {
+    return fault ?? (err instanceof Error ? err.message : String(err));
+  }
+  return fault;
 }

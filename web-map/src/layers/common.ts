@@ -40,7 +40,7 @@ export const FONT = [
 export const FONT_BOLD = ['Noto Sans CJK SC Bold', ...FONT];
 
 /** The entries of the layer switcher; a style layer names its entry in `metadata.group`. */
-export type LayerGroup = 'streets' | 'communities' | 'grids' | 'cases';
+export type LayerGroup = 'streets' | 'communities' | 'grids' | 'cases' | 'components';
 
 /**
  * Drawing bands, bottom to top: area fills, the grid mesh, region boundaries, the selected grid, labels, and what

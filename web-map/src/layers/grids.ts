@@ -80,10 +80,16 @@ export function showSelection(map: MaplibreMap, f: GridFeature | null): void {
 
 /**
  * The grid layer's handlers: hover highlight (feature state) with a pointer cursor, and a click anywhere on the map
- * calls back with the clicked grid's code, or null off the grids.
+ * calls back with the clicked grid's code, or null off the grids — unless `claimed(point)` says a feature drawn above
+ * (a component) takes that click.
  */
-export function gridHandlers(map: MaplibreMap, onClick: (code: string | null) => void): void {
+export function gridHandlers(
+  map: MaplibreMap,
+  onClick: (code: string | null) => void,
+  claimed: (point: { x: number; y: number }) => boolean = () => false,
+): void {
   map.on('click', (e) => {
+    if (claimed(e.point)) return;
     const hit = map.getLayer(GRID_FILL) ? map.queryRenderedFeatures(e.point, { layers: [GRID_FILL] })[0] : undefined;
     onClick((hit?.properties?.code as string | undefined) ?? null);
   });
