@@ -9,7 +9,7 @@
  */
 import { sql } from 'kysely';
 import { SerialAllocator, type ComponentCatalog } from './codes.js';
-import { SAME_PLACE_M, codeless, overSlices, setCodes, type CensusStage } from './census-stage.js';
+import { SAME_PLACE_M, codeless, indexCodes, overSlices, setCodes, type CensusStage } from './census-stage.js';
 import { highestSerials } from './queries.js';
 import type { RowIssue, Where } from './row.js';
 
@@ -80,6 +80,8 @@ export async function positionWarnings(
         ? `the position lies outside every unit grid; the nearest is ${o.nearest}, ${Math.round(o.distance_m!)} m away`
         : 'the position lies outside every unit grid (no unit grids are loaded)',
     });
+  const stored = await sql<{ any: boolean }>`select exists (select 1 from component) as any`.execute(stage.db);
+  if (!stored.rows[0].any) return out;
   const near = await overSlices(stage, async (range) => {
     const r = await sql<{ wn: number; code: string; other: string; d: number }>`
       select s.wn, coalesce(s.code, '') as code, c.code as other,
@@ -109,7 +111,10 @@ export async function allocateCodes(
   codeColumn: string,
 ): Promise<number> {
   const rows = await codeless(stage);
-  if (rows.length === 0) return 0;
+  if (rows.length === 0) {
+    await indexCodes(stage);
+    return 0;
+  }
   const classOf = (seg: string) => (seg.length === 5 ? seg : catalog.fromLegacy(seg));
   // Serials taken per district + class: stored ones, and those the file gives (with the row they are given on).
   const stored = new SerialAllocator();
@@ -165,6 +170,7 @@ export async function allocateCodes(
     codes.push({ idx: r.idx, code: `${r.district}${r.cls}${String(serial).padStart(6, '0')}` });
   }
   await setCodes(stage, codes);
+  await indexCodes(stage);
   return codes.length;
 }
 

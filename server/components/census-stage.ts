@@ -73,7 +73,11 @@ export async function createCensusStage(database: Database, staleAfterMs: number
   return { database, db, table, size: 0 };
 }
 
-export const dropCensusStage = (s: CensusStage) => sql`drop table if exists ${sql.table(s.table)}`.execute(s.db);
+export const dropCensusStage = (s: CensusStage) =>
+  sql`drop table if exists ${sql.table(s.table)}, ${sql.table(`${s.table}_r`)}`.execute(s.db);
+
+/** Rows per COPY statement: each stays well inside the statement timeout, whatever the file's size. */
+const SEGMENT = 100_000;
 
 /** The staging values of one row, in STAGE_COLUMNS order. */
 function stageValues(r: CensusRow, idx: number): (string | number | null)[] {
@@ -117,13 +121,28 @@ const STAGE_TYPES = STAGE_COLUMNS.map((c) =>
 );
 
 /**
- * Loads checked rows (an async stream of batches) with COPY while the file is still being read, or — where the
- * connection cannot relay COPY (the embedded server's local socket) — with one INSERT per batch.
+ * Loads checked rows (an async stream of batches) with COPY while the file is still being read, in statements of
+ * SEGMENT rows, or — where the connection cannot relay COPY (the embedded server's local socket) — with one INSERT
+ * per batch. On PostgreSQL each segment's regions are derived (into TABLE_r) while the next one is read and copied,
+ * and the lookup indexes come after deriveRegions has rewritten the table.
  */
 export async function loadStage(stage: CensusStage, batches: AsyncIterable<CensusRow[]>): Promise<void> {
   let idx = 0;
+  const pg = stage.database.driver === 'pg';
+  if (pg)
+    await sql`create unlogged table ${sql.table(`${stage.table}_r`)} (idx integer not null, grid_code text,
+      community_code text, street_code text, district_code text)`.execute(stage.db);
+  let deriving: Promise<unknown> = Promise.resolve();
+  let failed: { error: unknown } | undefined;
+  const derive = (start: number, end: number) => {
+    if (pg)
+      deriving = deriving
+        .then(() => (failed ? undefined : deriveSegment(stage, start, end)))
+        .catch((error: unknown) => (failed ??= { error }));
+  };
   const copyIn = stage.database.copyIn;
   if (copyIn) {
+    let lastRows = 0; // rows in the chunk text() yielded last
     async function* text(): AsyncGenerator<string> {
       let buf = '';
       let n = 0;
@@ -131,16 +150,40 @@ export async function loadStage(stage: CensusStage, batches: AsyncIterable<Censu
         for (const r of batch) {
           buf += copyLine(stageValues(r, idx++));
           if (++n >= CHUNK) {
+            lastRows = n;
             yield buf;
             buf = '';
             n = 0;
           }
         }
       }
+      lastRows = n;
       if (buf) yield buf;
     }
-    await copyIn(stage.table, [...STAGE_COLUMNS], text());
+    const chunks = text()[Symbol.asyncIterator]();
+    let first: IteratorResult<string> = await chunks.next();
+    while (!first.done) {
+      const head = first.value;
+      const start = idx - lastRows;
+      let more = true;
+      // One COPY of up to SEGMENT rows; the chunk after it (if any) starts the next one.
+      async function* segment(): AsyncGenerator<string> {
+        yield head;
+        while (idx - start < SEGMENT) {
+          const r = await chunks.next();
+          if (r.done) {
+            more = false;
+            return;
+          }
+          yield r.value;
+        }
+      }
+      await copyIn(stage.table, [...STAGE_COLUMNS], segment());
+      derive(start, idx);
+      first = more ? await chunks.next() : { done: true, value: undefined };
+    }
   } else {
+    let start = 0;
     for await (const batch of batches) {
       const rows = batch.map((r) => stageValues(r, idx++));
       const arrays = STAGE_COLUMNS.map((_, i) => sql`${rows.map((v) => v[i])}::text[]`);
@@ -151,12 +194,53 @@ export async function loadStage(stage: CensusStage, batches: AsyncIterable<Censu
         select ${sql.join(cols)} from unnest(${sql.join(arrays)}) as u(${sql.raw(STAGE_COLUMNS.map((_, i) => `c${i}`).join(', '))})`.execute(
         stage.db,
       );
+      if (idx - start >= SEGMENT) {
+        derive(start, idx);
+        start = idx;
+      }
     }
+    if (idx > start) derive(start, idx);
   }
   stage.size = idx;
+  await deriving;
+  if (failed) throw failed.error;
+  if (!pg) await indexStage(stage);
+}
+
+/** PostgreSQL: the unit grid, community, street and district of the staged rows idx ∈ [from, to), into TABLE_r. */
+async function deriveSegment(stage: CensusStage, from: number, to: number): Promise<void> {
+  const onSurface = sql`case when s.point then s.geom else ST_PointOnSurface(s.geom) end`;
+  await stage.db.transaction().execute(async (trx) => {
+    // A plain index scan per point beats a bitmap scan here (one or two grids per probe); no JIT for one pass.
+    await sql`set local enable_bitmapscan = off`.execute(trx);
+    await sql`set local jit = off`.execute(trx);
+    await sql`insert into ${sql.table(`${stage.table}_r`)}
+      select s.idx, g.code, g.community_code, g.street_code, coalesce(g.district_code, d.code)
+      from ${sql.table(stage.table)} s
+      left join lateral (select u.code, u.community_code, u.street_code, u.district_code from unit_grid u
+                         where u.termination_date is null and ST_Covers(u.geom, ${onSurface})
+                         order by u.code limit 1) g on true
+      left join lateral (select r.code from region r where g.code is null and r.level = 'district'
+                           and r.termination_date is null and ST_Covers(r.geom, ${onSurface})
+                         order by r.code limit 1) d on true
+      where s.idx >= ${from} and s.idx < ${to}`.execute(trx);
+  });
+}
+
+async function indexStage(stage: CensusStage, codes = true): Promise<void> {
   await sql`create index on ${sql.table(stage.table)} (idx)`.execute(stage.db);
-  await sql`create index on ${sql.table(stage.table)} (code)`.execute(stage.db);
+  if (codes) await indexCodes(stage);
   await sql`analyze ${sql.table(stage.table)}`.execute(stage.db);
+}
+
+/**
+ * The index of staged codes. On PostgreSQL it is built when first needed (matching stored components) or once the
+ * codes are allocated, so that allocating half a million codes does not maintain it row by row.
+ */
+export async function indexCodes(stage: CensusStage): Promise<void> {
+  await sql`create index if not exists ${sql.id(`${stage.table}_code`)} on ${sql.table(stage.table)} (code)`.execute(
+    stage.db,
+  );
 }
 
 /** Runs an UPDATE/SELECT over the whole table (PostgreSQL) or over slices of idx (embedded). */
@@ -177,6 +261,26 @@ export async function overSlices<R = unknown>(
 /** Unit grid, community, street and district of every staged row (district alone when outside every grid). */
 export async function deriveRegions(stage: CensusStage): Promise<void> {
   const t = sql.table(stage.table);
+  if (stage.database.driver === 'pg') {
+    // The regions were derived segment by segment while loading (loadStage): one join rewrites the table with them.
+    const next = sql.table(`${stage.table}_d`);
+    const regions = sql.table(`${stage.table}_r`);
+    const kept = sql.raw(
+      STAGE_COLUMNS.map((c) => `s.${c}`)
+        .concat(['s.matched', 's.action'])
+        .join(', '),
+    );
+    await sql`create unlogged table ${next} as
+      select ${kept}, r.grid_code, r.community_code, r.street_code, r.district_code
+      from ${t} s left join ${regions} r on r.idx = s.idx`.execute(stage.db);
+    await sql`drop table ${t}, ${regions}`.execute(stage.db);
+    await sql`alter table ${next} rename to ${sql.id(stage.table)}`.execute(stage.db);
+    await sql`alter table ${t} alter column matched set not null, alter column matched set default false`.execute(
+      stage.db,
+    );
+    await indexStage(stage, false);
+    return;
+  }
   await overSlices(stage, async (range) => {
     await sql`update ${t} s set (grid_code, community_code, street_code, district_code) = (
         select u.code, u.community_code, u.street_code, u.district_code from unit_grid u
@@ -201,6 +305,10 @@ const BOX_DEG = 1e-5;
  */
 export async function matchStored(stage: CensusStage): Promise<number> {
   const t = sql.table(stage.table);
+  const any = await sql<{ go: boolean }>`select exists (select 1 from component)
+    and exists (select 1 from ${t} where code is null and point) as go`.execute(stage.db);
+  if (!any.rows[0].go) return 0;
+  await indexCodes(stage);
   const r = await overSlices(stage, async (range) => {
     const u = await sql`update ${t} s set code = m.code, matched = true from (
         select s2.idx, (select c.code from component c
@@ -232,8 +340,10 @@ export async function codeless(
 
 /** Writes allocated codes back (idx → code), in chunks. */
 export async function setCodes(stage: CensusStage, codes: { idx: number; code: string }[]): Promise<void> {
-  for (let i = 0; i < codes.length; i += 20000) {
-    const part = codes.slice(i, i + 20000);
+  // PostgreSQL: one statement (one hash join over the table); embedded: short steps.
+  const size = stage.database.driver === 'pg' ? Math.max(1, codes.length) : 20000;
+  for (let i = 0; i < codes.length; i += size) {
+    const part = codes.slice(i, i + size);
     await step(() =>
       sql`update ${sql.table(stage.table)} s set code = v.code
         from unnest(${part.map((c) => c.idx)}::int[], ${part.map((c) => c.code)}::text[]) as v(idx, code)

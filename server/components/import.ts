@@ -26,7 +26,14 @@ import {
 } from './census-checks.js';
 import { crsFromPrj, describeCrs, type CensusCrs } from './census-crs.js';
 import { publishCensus, type PublishCounts } from './census-publish.js';
-import { createCensusStage, deriveRegions, dropCensusStage, loadStage, matchStored } from './census-stage.js';
+import {
+  createCensusStage,
+  deriveRegions,
+  dropCensusStage,
+  loadStage,
+  matchStored,
+  type CensusStage,
+} from './census-stage.js';
 import { FIELDS, mapHeader, type Field, type HeaderMap } from './fields.js';
 import { checkRow, describeWhere, type CensusRow, type RowContext, type RowIssue, type RowSource } from './row.js';
 
@@ -183,23 +190,36 @@ export async function importCensus(
     }
     if (errorCount) throw new CensusRejected(listed(sortIssues(errors)), errorCount);
 
-    await deriveRegions(stage);
-    const matched = await matchStored(stage);
-    const codeErrors: RowIssue[] = [];
-    const coded = await allocateCodes(stage, ctx.catalog, kind, codeErrors, columnOf('code'));
-    addErrors(codeErrors);
-    if (errorCount) throw new CensusRejected(listed(sortIssues(errors)), errorCount);
-    if (opts.scope) {
-      const outside = await outsideScope(stage, kind, opts.scope, MAX_LISTED);
-      if (outside.length) throw new CensusRejected(listed(outside), outside.length, 'scope');
-    }
-    addWarnings(await positionWarnings(stage, kind, MAX_LISTED, columnOf('given_grid_code')));
+    // On PostgreSQL the set-based steps over the whole table run in one transaction under the import's statement
+    // timeout (a million rows take longer than a request may); the embedded database runs them in slices.
+    const checks = async (stage: CensusStage) => {
+      await deriveRegions(stage);
+      const matched = await matchStored(stage);
+      const codeErrors: RowIssue[] = [];
+      const coded = await allocateCodes(stage, ctx.catalog, kind, codeErrors, columnOf('code'));
+      addErrors(codeErrors);
+      if (errorCount) throw new CensusRejected(listed(sortIssues(errors)), errorCount);
+      if (opts.scope) {
+        const outside = await outsideScope(stage, kind, opts.scope, MAX_LISTED);
+        if (outside.length) throw new CensusRejected(listed(outside), outside.length, 'scope');
+      }
+      addWarnings(await positionWarnings(stage, kind, MAX_LISTED, columnOf('given_grid_code')));
+      return { matched, coded };
+    };
+    const { matched, coded } =
+      database.driver === 'pg'
+        ? await db.transaction().execute(async (trx) => {
+            await importTimeout(trx, database.importTimeoutMs);
+            // Compiling these few big statements costs more than it saves.
+            await sql`set local jit = off`.execute(trx);
+            return checks({ ...stage, db: trx });
+          })
+        : await checks(stage);
 
     progress('publishing');
     const t2 = Date.now();
     const counts = await write(db, { actor: opts.actor, assignment: true, layers: ['components'] }, async (trx) => {
-      if (database.importTimeoutMs > 0)
-        await sql`select set_config('statement_timeout', ${String(database.importTimeoutMs)}, true)`.execute(trx);
+      if (database.importTimeoutMs > 0) await importTimeout(trx, database.importTimeoutMs);
       const c = await publishCensus(trx, stage);
       return {
         action: 'import',
@@ -225,6 +245,10 @@ export async function importCensus(
     await dropCensusStage(stage).catch(() => undefined);
   }
 }
+
+/** `set local statement_timeout` (0 = none) in this form, so that the pg client's own timeout follows it too. */
+const importTimeout = (trx: Kysely<DB>, ms: number) =>
+  sql.raw(`set local statement_timeout = ${Math.max(0, Math.floor(ms))}`).execute(trx);
 
 const whereOfHeader = (kind: WhereKind) => whereOf(kind, kind === 'feature' ? 0 : 1);
 
