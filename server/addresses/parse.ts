@@ -52,7 +52,6 @@ export interface ParsedAddress {
 /** Generic road suffixes, longest first. */
 export const ROAD_SUFFIXES = ['大街', '大道', '胡同', '公路', '路', '街', '巷', '道', '弄', '里', '条'];
 const ROAD_END = new RegExp(`(${ROAD_SUFFIXES.join('|')})$`);
-const ROAD_START = new RegExp(`^(${ROAD_SUFFIXES.join('|')})`);
 
 const N = `[${NUMERAL_CHARS}]+`;
 const UNIT_WORDS = '号院|号楼|号之|号|#楼|#|栋|幢|座|单元|室|层|楼';
@@ -71,8 +70,13 @@ interface Form {
   short: boolean;
 }
 
-/** Cached forms per RegionName list, longest first. */
-const formCache = new WeakMap<RegionName[], Form[]>();
+/** Forms per RegionName list by their text, and the longest text (cached: the lists are the live regions). */
+interface FormIndex {
+  byText: Map<string, Form[]>;
+  maxLength: number;
+}
+const formCache = new WeakMap<RegionName[], FormIndex>();
+const AFTER_SHORT = new RegExp(`^(${ROAD_SUFFIXES.join('|')}|[\\d#号]|${N}号)`);
 
 function equivalents(name: string, level: 'district' | 'street' | 'community'): string[] {
   if (level === 'street' && name.endsWith('街道')) return [name + '办事处', name + '办'];
@@ -86,29 +90,35 @@ function equivalents(name: string, level: 'district' | 'street' | 'community'): 
   return [];
 }
 
-function formsOf(list: RegionName[], level: 'district' | 'street' | 'community'): Form[] {
-  let forms = formCache.get(list);
-  if (forms) return forms;
-  forms = [];
+function formsOf(list: RegionName[], level: 'district' | 'street' | 'community'): FormIndex {
+  let index = formCache.get(list);
+  if (index) return index;
+  index = { byText: new Map(), maxLength: 0 };
+  const add = (text: string, ref: RegionRef, short: boolean): void => {
+    if (text === '') return;
+    const bucket = index!.byText.get(text) ?? [];
+    bucket.push({ text, ref, short });
+    bucket.sort((x, y) => Number(x.short) - Number(y.short)); // a full name wins over another region's short form
+    index!.byText.set(text, bucket);
+    index!.maxLength = Math.max(index!.maxLength, text.length);
+  };
   for (const r of list) {
     const ref = { code: r.code, name: r.name };
-    forms.push({ text: normalizeQuery(r.name), ref, short: false });
-    for (const e of equivalents(r.name, level)) forms.push({ text: normalizeQuery(e), ref, short: false });
-    for (const s of r.short ?? []) if (s.trim()) forms.push({ text: normalizeQuery(s), ref, short: true });
+    add(normalizeQuery(r.name), ref, false);
+    for (const e of equivalents(r.name, level)) add(normalizeQuery(e), ref, false);
+    for (const sh of r.short ?? []) add(normalizeQuery(sh), ref, true);
   }
-  forms.sort((a, b) => b.text.length - a.text.length || Number(a.short) - Number(b.short));
-  formCache.set(list, forms);
-  return forms;
+  formCache.set(list, index);
+  return index;
 }
 
-function matchFront(s: string, forms: Form[]): Form | undefined {
-  for (const f of forms) {
-    if (f.text === '' || !s.startsWith(f.text)) continue;
-    if (f.short) {
-      const after = s.slice(f.text.length);
-      if (ROAD_START.test(after) || /^[\d#号]/.test(after) || new RegExp(`^${N}号`).test(after)) continue;
+/** The longest form at the front of s (a short form only when no road suffix or number follows it). */
+function matchFront(s: string, index: FormIndex): Form | undefined {
+  for (let len = Math.min(index.maxLength, s.length); len > 0; len--) {
+    for (const f of index.byText.get(s.slice(0, len)) ?? []) {
+      if (f.short && AFTER_SHORT.test(s.slice(len))) continue;
+      return f;
     }
-    return f;
   }
   return undefined;
 }

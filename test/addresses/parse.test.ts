@@ -216,4 +216,20 @@ describe('address parsing', () => {
     for (let i = 0; i < 100_000; i++) p(`姑苏区翠湖街道长青路${i % 500}号${i % 7}栋`);
     expect(performance.now() - t).to.be.below(3000);
   });
+
+  it('stays fast with a whole city of regions (3,000 communities)', () => {
+    const many: RegionNames = {
+      districts: REGIONS.districts,
+      streets: REGIONS.streets,
+      communities: Array.from({ length: 3000 }, (_, i) => ({ code: String(320508001001 + i), name: `长青${i}社区` })),
+    };
+    expect(parseAddress('长青2999社区长青路12号', many).community).to.deep.equal({
+      code: '320508004000',
+      name: '长青2999社区',
+    });
+    expect(parseAddress('长青村长青路12号', many).community).to.equal(undefined);
+    const t = performance.now();
+    for (let i = 0; i < 20_000; i++) parseAddress(`长青${i % 3000}社区长青路${i % 500}号`, many);
+    expect(performance.now() - t).to.be.below(3000);
+  });
 });
