@@ -307,6 +307,106 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
       }),
     },
     {
+      route: 'POST /api/components/import',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 200,
+      make: async () => ({
+        path: '/api/components/import?name=p.geojson',
+        body: {
+          type: 'FeatureCollection',
+          features: [
+            {
+              type: 'Feature',
+              properties: { GLBJMC: '垃圾箱' },
+              geometry: { type: 'Point', coordinates: [100.0005, 20.0025] },
+            },
+          ],
+        },
+      }),
+    },
+    {
+      route: 'GET /api/components/import/{id}',
+      roles: ['admin', 'gis_editor'],
+      touches: 'filtered',
+      ok: 200,
+      make: async () => {
+        const job = await call(
+          'POST',
+          '/api/components/import?name=p.geojson&async=true',
+          tokens.get(key('admin', '')),
+          {
+            type: 'FeatureCollection',
+            features: [
+              {
+                type: 'Feature',
+                properties: { GLBJMC: '垃圾箱' },
+                geometry: { type: 'Point', coordinates: [100.0005, 20.0025] },
+              },
+            ],
+          },
+        );
+        return { path: `/api/components/import/${job.body.id}` };
+      },
+    },
+    {
+      route: 'POST /api/addresses/import',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 200,
+      make: async () => ({
+        path: '/api/addresses/import?name=a.geojson',
+        body: {
+          type: 'FeatureCollection',
+          features: [
+            {
+              type: 'Feature',
+              properties: { kind: 'landmark', name: `地标${uniq()}` },
+              geometry: { type: 'Point', coordinates: [100.0005, 20.0025] },
+            },
+          ],
+        },
+      }),
+    },
+    {
+      route: 'GET /api/addresses/import/{id}',
+      roles: ['admin', 'gis_editor'],
+      touches: 'filtered',
+      ok: 200,
+      make: async () => {
+        const job = await call(
+          'POST',
+          '/api/addresses/import?name=a.geojson&async=true',
+          tokens.get(key('admin', '')),
+          {
+            type: 'FeatureCollection',
+            features: [
+              {
+                type: 'Feature',
+                properties: { kind: 'landmark', name: `地标${uniq()}` },
+                geometry: { type: 'Point', coordinates: [100.0005, 20.0025] },
+              },
+            ],
+          },
+        );
+        return { path: `/api/addresses/import/${job.body.id}` };
+      },
+    },
+    {
+      route: 'POST /api/cases/{id}/component',
+      roles: ['admin', 'dispatcher'],
+      touches: '990001001',
+      ok: 200,
+      // A case outside the scope is not shown (404), as for reading it.
+      outside: 404,
+      make: async () => {
+        const code = `990001010030${String(n++).padStart(5, '0')}`;
+        await sql`insert into component (code, category_code, geom, grid_code) values (${code}, '01003',
+          ST_SetSRID(ST_MakePoint(100.0005, 20.0025), 4326), '990001001001001')`.execute(db());
+        return { path: `/api/cases/${caseId}/component`, body: { component_code: code } };
+      },
+    },
+    {
       route: 'POST /api/assign/rerun',
       roles: ['admin', 'gis_editor', 'dispatcher'],
       touches: 'filtered',
