@@ -10,9 +10,9 @@ interface Entry {
   name: string;
 }
 
-let cached: (ComponentCatalog & { entries: Entry[] }) | undefined;
+let cached: (ComponentCatalog & { entries: Entry[]; legacy: [string, string][] }) | undefined;
 
-export function componentCatalog(): ComponentCatalog & { entries: Entry[] } {
+export function componentCatalog(): ComponentCatalog & { entries: Entry[]; legacy: [string, string][] } {
   if (cached) return cached;
   const read = (name: string) => JSON.parse(fs.readFileSync(path.join(DATA_DIR, 'catalog', name), 'utf8'));
   const entries = (read('components-gb47678.json') as { entries: Entry[] }).entries;
@@ -20,6 +20,8 @@ export function componentCatalog(): ComponentCatalog & { entries: Entry[] } {
   const names = new Map(entries.map((e) => [e.code, e.name]));
   cached = {
     entries,
+    /** Legacy 4-digit class → 5-digit class. */
+    legacy: Object.entries(aliases),
     name: (c) => names.get(c),
     fromLegacy: (c) => aliases[c],
   };

@@ -1,31 +1,35 @@
 /**
- * The checks of a census import that need the whole file or the database, and the codes of code-less rows.
+ * The checks of a census import that need the whole file or the database, set-based on the staging tables:
  *
- * - codes given twice in the file (error), invalid line/polygon geometries (error, with PostGIS's reason);
+ * - codes given twice in the file (error) and points of one class within 0.5 m of each other (warning): only among
+ *   the rows the reading pass flagged (census-seen.ts), against the whole file;
+ * - invalid line/polygon geometries (error, with PostGIS's reason);
+ * - code-less rows that are a stored component (same class within 0.5 m): they keep its code;
  * - a given 所在单元网格 that disagrees with the position (warning listing both), a position outside every unit grid
  *   (warning with the nearest grid), the same class within 0.5 m of a stored component (warning);
- * - codes for rows without one: the next serial of their district and class after those stored and those given
- *   earlier in the file (never one given later in it).
+ * - the region scope of the actor.
  */
 import { sql } from 'kysely';
-import { SerialAllocator, type ComponentCatalog } from './codes.js';
-import { SAME_PLACE_M, codeless, indexCodes, overSlices, setCodes, type CensusStage } from './census-stage.js';
-import { highestSerials } from './queries.js';
-import type { RowIssue, Where } from './row.js';
+import { BOX_DEG, SAME_PLACE_M, overSlices, stageTables, type CensusStage } from './census-stage.js';
+import { METRES_PER_DEGREE } from './census-seen.js';
+import { describeWhere, type RowIssue, type Where } from './row.js';
 
 export type WhereKind = 'line' | 'row' | 'feature';
 export const whereOf = (kind: WhereKind, n: number): Where =>
   kind === 'line' ? { line: n } : kind === 'row' ? { row: n } : { feature: n };
 
+/** Codes given more than once, among the codes of the rows flagged `twin`. */
 export async function duplicateCodes(
   stage: CensusStage,
   kind: WhereKind,
   limit: number,
   codeColumn: string,
 ): Promise<RowIssue[]> {
+  const t = stageTables(stage);
   const r = await sql<{ code: string; wns: number[] }>`
-    select code, array_agg(wn order by idx) as wns from ${sql.table(stage.table)}
-    where code is not null group by code having count(*) > 1 order by min(idx) limit ${limit}`.execute(stage.db);
+    select code, array_agg(wn order by idx) as wns from ${t.narrow}
+    where code in (select code from ${t.narrow} where twin) group by code having count(*) > 1
+    order by min(idx) limit ${limit}`.execute(stage.db);
   return r.rows.map((d) => ({
     where: whereOf(kind, d.wns[1]),
     column: codeColumn,
@@ -36,7 +40,7 @@ export async function duplicateCodes(
 export async function invalidGeometries(stage: CensusStage, kind: WhereKind, limit: number): Promise<RowIssue[]> {
   const rows = await overSlices(stage, async (range) => {
     const r = await sql<{ wn: number; reason: string }>`
-      select s.wn, ST_IsValidReason(s.geom) as reason from ${sql.table(stage.table)} s
+      select s.wn, ST_IsValidReason(s.geom) as reason from ${stageTables(stage).rows} s
       where ${range('s')} and not s.point and not ST_IsValid(s.geom) order by s.idx limit ${limit}`.execute(stage.db);
     return r.rows;
   });
@@ -47,28 +51,142 @@ export async function invalidGeometries(stage: CensusStage, kind: WhereKind, lim
   }));
 }
 
+/**
+ * Points of one class within 0.5 m of each other in the file (a warning on the later one, naming the earlier): each
+ * flagged point (`near`) against the points before it in the cells around it. Distances as the census measures them:
+ * metres on a plane through the file's first point (x = lon · 111,320 m · cos lat0, y = lat · 111,320 m).
+ */
+export async function duplicatePositions(
+  stage: CensusStage,
+  kind: WhereKind,
+  limit: number,
+  lat0: number,
+): Promise<{ issues: RowIssue[]; total: number }> {
+  const t = stageTables(stage);
+  const kx = sql.lit(METRES_PER_DEGREE * Math.cos((lat0 * Math.PI) / 180));
+  const ky = sql.lit(METRES_PER_DEGREE);
+  const r = await sql<{ wn: number; other: number; total: number }>`
+    with q as (select idx, wn, cls, lon * ${kx} as x, lat * ${ky} as y from ${t.narrow} where near and point),
+    around as materialized (select q.*, floor(q.x)::bigint + o.dx as cx, floor(q.y)::bigint + o.dy as cy
+               from q cross join (values (-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 0), (0, 1), (1, -1), (1, 0), (1, 1))
+                 as o(dx, dy)),
+    p as (select idx, wn, cls, lon * ${kx} as x, lat * ${ky} as y from ${t.narrow} where point)
+    select q.wn, p.wn as other, count(*) over ()::int as total
+    from around q join p on p.cls = q.cls and floor(p.x)::bigint = q.cx and floor(p.y)::bigint = q.cy
+    where p.idx < q.idx and (p.x - q.x) * (p.x - q.x) + (p.y - q.y) * (p.y - q.y) <= ${sql.lit(SAME_PLACE_M ** 2)}
+    order by q.idx, p.idx limit ${limit}`.execute(stage.db);
+  return {
+    issues: r.rows.map((d) => ({
+      where: whereOf(kind, d.wn),
+      column: null,
+      message: `the same class lies within ${SAME_PLACE_M} m of ${describeWhere(whereOf(kind, d.other))}: a duplicate?`,
+    })),
+    total: r.rows[0]?.total ?? 0,
+  };
+}
+
+/** Tiles (degrees) for matching staged points with stored components: about 10 m. */
+const NEAR_TILE = 1e-4;
+
+/**
+ * Stored components of the same class within 0.5 m of each staged point (TABLE_n: idx, code, d), by one hash join on
+ * 10 m tiles of the stored components' boxes (grown by BOX_DEG) rather than a probe of the index per point. Returns
+ * false (and makes no table) when nothing is stored.
+ */
+export async function nearStored(stage: CensusStage): Promise<boolean> {
+  const any = await sql<{ any: boolean }>`select exists (select 1 from component) as any`.execute(stage.db);
+  if (!any.rows[0].any) return false;
+  const t = stageTables(stage);
+  const z = sql.lit(NEAR_TILE);
+  const b = sql.lit(BOX_DEG);
+  const at = sql`ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326)`;
+  await sql`create unlogged table ${t.near} (idx integer not null, code text not null, d float8 not null)`.execute(
+    stage.db,
+  );
+  await overSlices(stage, async (range) => {
+    await sql`insert into ${t.near} (idx, code, d)
+      select s.idx, c.code, ST_Distance(c.geom::geography, ${at}::geography)
+      from ${t.narrow} s join (
+        select c.code, c.category_code, c.geom, tx, ty from component c,
+          generate_series(floor((ST_XMin(c.geom) - ${b}) / ${z})::int, floor((ST_XMax(c.geom) + ${b}) / ${z})::int) tx,
+          generate_series(floor((ST_YMin(c.geom) - ${b}) / ${z})::int, floor((ST_YMax(c.geom) + ${b}) / ${z})::int) ty
+        where c.geom is not null) c
+        on c.tx = floor(s.lon / ${z})::int and c.ty = floor(s.lat / ${z})::int and c.category_code = s.cls
+      where ${range('s')} and s.point and c.geom && ST_Expand(${at}, ${b})
+        and ST_Distance(c.geom::geography, ${at}::geography) <= ${SAME_PLACE_M}`.execute(stage.db);
+    return [];
+  });
+  return true;
+}
+
+/**
+ * A code-less point whose class and position (within 0.5 m) match a stored component that the file does not name
+ * by code is that component: it takes its code (re-importing a code-less file changes nothing). Two code-less rows on
+ * one stored component: the first (in file order) is it, the others are new. Returns how many matched.
+ */
+export async function matchStored(stage: CensusStage): Promise<number> {
+  const t = stageTables(stage);
+  const r = await sql`insert into ${t.codes} (idx, code, matched)
+    select idx, code, true from (
+      select m.idx, m.code, row_number() over (partition by m.code order by m.idx) as k from (
+        select distinct on (n.idx) n.idx, n.code from ${t.near} n join ${t.narrow} f on f.idx = n.idx
+        where f.code is null and not exists (select 1 from ${t.narrow} g where g.code = n.code)
+        order by n.idx, n.d, n.code) m) x
+    where k = 1`.execute(stage.db);
+  return Number(r.numAffectedRows ?? 0);
+}
+
+/** Rows outside the actor's region scope, and stored components the file changes that lie outside it. */
+export async function outsideScope(
+  stage: CensusStage,
+  kind: WhereKind,
+  scope: string,
+  limit: number,
+): Promise<RowIssue[]> {
+  const t = stageTables(stage);
+  const r = await sql<{ wn: number; where_is: string | null; stored: boolean }>`
+    select r.wn, coalesce(r.grid_code, r.district_code) as where_is, false as stored from ${t.narrow} r
+    where not coalesce(coalesce(r.grid_code, r.district_code) like ${`${scope}%`}, false)
+    union all
+    select s.wn, c.grid_code, true from ${t.view} s join component c on c.code = s.code
+    where not coalesce(c.grid_code like ${`${scope}%`}, false)
+    limit ${limit}`.execute(stage.db);
+  return r.rows.map((o) => ({
+    where: whereOf(kind, o.wn),
+    column: null,
+    message: o.stored
+      ? `the stored component lies ${o.where_is ? `in ${o.where_is}` : 'outside every unit grid'}, outside your region scope ${scope}`
+      : `the position lies ${o.where_is ? `in ${o.where_is}` : 'outside every district'}, outside your region scope ${scope}`,
+  }));
+}
+
 export async function positionWarnings(
   stage: CensusStage,
   kind: WhereKind,
   limit: number,
   givenGridColumn: string,
+  has: { givenGrids: boolean; stored: boolean },
 ): Promise<RowIssue[]> {
-  const t = sql.table(stage.table);
+  const t = stageTables(stage);
   const out: RowIssue[] = [];
-  const given = await sql<{ wn: number; given: string; grid: string | null }>`
-    select wn, given_grid_code as given, grid_code as grid from ${t}
-    where given_grid_code is distinct from grid_code and given_grid_code is not null order by idx limit ${limit}`.execute(
-    stage.db,
-  );
-  for (const g of given.rows)
-    out.push({
-      where: whereOf(kind, g.wn),
-      column: givenGridColumn,
-      message: `the given unit grid ${g.given} is not where the component lies: its position is in ${g.grid ?? 'no unit grid'}; the grid is derived from the position`,
-    });
-  await sql`update ${t} set given_grid_code = null where given_grid_code = grid_code`.execute(stage.db);
-  const outside = await sql<{ wn: number; nearest: string | null; distance_m: number | null }>`
-    select s.wn, n.code as nearest, n.distance_m from ${t} s
+  if (has.givenGrids) {
+    // The staged given grid is null where it is the derived one.
+    const given = await sql<{ wn: number; given: string; grid: string | null }>`
+      select wn, given_grid_code as given, grid_code as grid from ${t.rows}
+      where given_grid_code is not null order by idx limit ${limit}`.execute(stage.db);
+    for (const g of given.rows)
+      out.push({
+        where: whereOf(kind, g.wn),
+        column: givenGridColumn,
+        message: `the given unit grid ${g.given} is not where the component lies: its position is in ${g.grid ?? 'no unit grid'}; the grid is derived from the position`,
+      });
+  }
+  const gridless = await sql<{ any: boolean }>`
+    select exists (select 1 from ${t.narrow} where grid_code is null) as any`.execute(stage.db);
+  const outside = !gridless.rows[0].any
+    ? { rows: [] }
+    : await sql<{ wn: number; nearest: string | null; distance_m: number | null }>`
+    select s.wn, n.code as nearest, n.distance_m from ${t.rows} s
     left join lateral (select u.code, ST_Distance(u.geom::geography, s.geom::geography) as distance_m from unit_grid u
                        where u.termination_date is null order by u.geom <-> s.geom limit 1) n on true
     where s.grid_code is null order by s.idx limit ${limit}`.execute(stage.db);
@@ -80,120 +198,19 @@ export async function positionWarnings(
         ? `the position lies outside every unit grid; the nearest is ${o.nearest}, ${Math.round(o.distance_m!)} m away`
         : 'the position lies outside every unit grid (no unit grids are loaded)',
     });
-  const stored = await sql<{ any: boolean }>`select exists (select 1 from component) as any`.execute(stage.db);
-  if (!stored.rows[0].any) return out;
-  const near = await overSlices(stage, async (range) => {
-    const r = await sql<{ wn: number; code: string; other: string; d: number }>`
-      select s.wn, coalesce(s.code, '') as code, c.code as other,
-             ST_Distance(c.geom::geography, s.geom::geography) as d
-      from ${t} s join component c on c.category_code = s.cls and c.geom && ST_Expand(s.geom, 1e-5)
-        and ST_Distance(c.geom::geography, s.geom::geography) <= ${SAME_PLACE_M}
-      where ${range('s')} and s.point and not s.matched and c.code is distinct from s.code
-        and not exists (select 1 from ${t} o where o.code = c.code)
-      order by s.idx limit ${limit}`.execute(stage.db);
-    return r.rows;
-  });
-  for (const n of near.slice(0, limit))
+  if (!has.stored) return out;
+  const near = await sql<{ wn: number; other: string; d: number }>`
+    select s.wn, n.code as other, n.d from ${t.near} n
+    join ${t.narrow} s on s.idx = n.idx left join ${t.codes} k on k.idx = n.idx
+    where not coalesce(k.matched, false) and n.code is distinct from coalesce(s.code, k.code)
+      and not exists (select 1 from ${t.narrow} o where o.code = n.code)
+      and not exists (select 1 from ${t.codes} o where o.code = n.code)
+    order by n.idx limit ${limit}`.execute(stage.db);
+  for (const n of near.rows)
     out.push({
       where: whereOf(kind, n.wn),
       column: null,
       message: `a stored component of the same class, ${n.other}, lies ${n.d.toFixed(2)} m away (within ${SAME_PLACE_M} m): a duplicate?`,
     });
   return out;
-}
-
-/** Gives code-less rows their 17-digit codes; rows outside every district are errors. Returns how many were coded. */
-export async function allocateCodes(
-  stage: CensusStage,
-  catalog: ComponentCatalog,
-  kind: WhereKind,
-  errors: RowIssue[],
-  codeColumn: string,
-): Promise<number> {
-  const rows = await codeless(stage);
-  if (rows.length === 0) {
-    await indexCodes(stage);
-    return 0;
-  }
-  const classOf = (seg: string) => (seg.length === 5 ? seg : catalog.fromLegacy(seg));
-  // Serials taken per district + class: stored ones, and those the file gives (with the row they are given on).
-  const stored = new SerialAllocator();
-  for (const s of await highestSerials(stage.db)) {
-    const cls = classOf(s.seg);
-    if (cls) stored.takeSerial(s.district, cls, s.serial);
-  }
-  const needed = [...new Set(rows.map((r) => `${r.district}${r.cls}`))];
-  const given = await sql<{ key: string; serial: number; idx: number }>`
-    select left(code, 6) || substr(code, 7, length(code) - 12) as key, right(code, 6)::int as serial, idx
-    from ${sql.table(stage.table)} where code is not null and not matched order by idx`.execute(stage.db);
-  const byKey = new Map<string, { serial: number; idx: number }[]>();
-  for (const g of given.rows) {
-    const cls = classOf(g.key.slice(6));
-    const key = g.key.slice(0, 6) + cls;
-    if (!cls || !needed.includes(key)) continue;
-    if (!byKey.has(key)) byKey.set(key, []);
-    byKey.get(key)!.push({ serial: g.serial, idx: g.idx });
-  }
-  const state = new Map<string, { highest: number; next: number; all: Set<number> }>();
-  const codes: { idx: number; code: string }[] = [];
-  for (const r of rows) {
-    if (!r.district) {
-      errors.push({
-        where: whereOf(kind, r.wn),
-        column: codeColumn,
-        message: 'the row has no code and its position lies outside every district: give it a code',
-      });
-      continue;
-    }
-    const key = r.district + r.cls;
-    let st = state.get(key);
-    const list = byKey.get(key) ?? [];
-    if (!st) {
-      const probe = stored.next(r.district, r.cls);
-      st = { highest: Number(probe.slice(-6)) - 1, next: 0, all: new Set(list.map((g) => g.serial)) };
-      state.set(key, st);
-    }
-    while (st.next < list.length && list[st.next].idx < r.idx)
-      st.highest = Math.max(st.highest, list[st.next++].serial);
-    let serial = st.highest + 1;
-    while (st.all.has(serial)) serial++;
-    if (serial > 999_999) {
-      errors.push({
-        where: whereOf(kind, r.wn),
-        column: codeColumn,
-        message: `district ${r.district} has no serial left for class ${r.cls}`,
-      });
-      continue;
-    }
-    st.highest = serial;
-    st.all.add(serial);
-    codes.push({ idx: r.idx, code: `${r.district}${r.cls}${String(serial).padStart(6, '0')}` });
-  }
-  await setCodes(stage, codes);
-  await indexCodes(stage);
-  return codes.length;
-}
-
-/** Rows outside the actor's region scope, and stored components the file changes that lie outside it. */
-export async function outsideScope(
-  stage: CensusStage,
-  kind: WhereKind,
-  scope: string,
-  limit: number,
-): Promise<RowIssue[]> {
-  const t = sql.table(stage.table);
-  const r = await sql<{ wn: number; where_is: string | null; stored: boolean }>`
-    select s.wn, coalesce(s.grid_code, s.district_code) as where_is, false as stored from ${t} s
-    where not coalesce(coalesce(s.grid_code, s.district_code) like ${`${scope}%`}, false)
-    union all
-    select s.wn, c.grid_code, true from ${t} s join component c on c.code = s.code
-    where not coalesce(c.grid_code like ${`${scope}%`}, false)
-    limit ${limit}`.execute(stage.db);
-  return r.rows.map((o) => ({
-    where: whereOf(kind, o.wn),
-    column: null,
-    message: o.stored
-      ? `the stored component lies ${o.where_is ? `in ${o.where_is}` : 'outside every unit grid'}, outside your region scope ${scope}`
-      : `the position lies ${o.where_is ? `in ${o.where_is}` : 'outside every district'}, outside your region scope ${scope}`,
-  }));
 }

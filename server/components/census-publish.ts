@@ -5,7 +5,7 @@
  */
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
-import type { CensusStage } from './census-stage.js';
+import { stageTables, type CensusStage } from './census-stage.js';
 
 export interface PublishCounts {
   inserted: number;
@@ -15,7 +15,7 @@ export interface PublishCounts {
 
 /** The census attributes an import compares and writes: component column ← staging column. */
 const ATTRS: [string, string][] = [
-  ['category_code', 'cls'],
+  ['category_code', 'category_code'],
   ['name', 'name'],
   ['owner_code', 'owner_code'],
   ['owner_name', 'owner_name'],
@@ -41,57 +41,72 @@ const ATTRS: [string, string][] = [
 const COMPARED = ATTRS.filter(([c]) => !['grid_code', 'community_code', 'street_code', 'district_code'].includes(c));
 
 const list = (cols: string[], alias?: string) => sql.raw(cols.map((c) => (alias ? `${alias}.${c}` : c)).join(', '));
-const cast = (c: string, alias: string) =>
-  c === 'cls' ? `${alias}.cls::char(5)` : c === 'accuracy' ? `${alias}.accuracy::char(1)` : `${alias}.${c}`;
-const staged = (cols: string[], alias: string) => sql.raw(cols.map((c) => cast(c, alias)).join(', '));
+const staged = (cols: string[], alias: string) => sql.raw(cols.map((c) => `${alias}.${c}`).join(', '));
 
 /** An import that inserts at least this many rows, and at least as many as are stored, loads in bulk. */
 export const BULK_ROWS = 50_000;
 
-export async function publishCensus(trx: Transaction<DB>, stage: CensusStage): Promise<PublishCounts> {
-  const t = sql.table(stage.table);
+/** `steps` receives the milliseconds of the insert (publish_insert) and of the indexes rebuilt after it. */
+export async function publishCensus(
+  trx: Transaction<DB>,
+  stage: CensusStage,
+  steps: Record<string, number> = {},
+): Promise<PublishCounts> {
+  const started = Date.now();
+  const t = stageTables(stage);
+  const actions = t.actions;
   // Edits of single components wait for the import (and the import for them): no row changes in between.
   await sql`lock table component in share row exclusive mode`.execute(trx);
+  const any = await sql<{ any: boolean }>`select exists (select 1 from component) as any`.execute(trx);
   // A table (CSV, XLSX) carries a line's or polygon's point on surface: that point keeps the stored geometry.
-  await sql`update ${t} s set geom = c.geom, point = false from component c
-    where c.code = s.code and s.point and GeometryType(c.geom) <> 'POINT'
-      and ST_DWithin(ST_PointOnSurface(c.geom), s.geom, 1e-7)`.execute(trx);
-  // A staged code already stored is 'same' or 'update'; the others (action null) are inserted.
-  const matched = await sql`update ${t} s set action = case when (${list(
+  if (any.rows[0].any)
+    await sql`update ${t.rows} s set geom = c.geom, point = false from component c, ${t.view} v
+      where v.idx = s.idx and c.code = v.code and v.point and GeometryType(c.geom) <> 'POINT'
+        and ST_DWithin(ST_PointOnSurface(c.geom), v.geom, 1e-7)`.execute(trx);
+  // A staged code already stored is 'same' or 'update'; the others are inserted.
+  await sql`create unlogged table ${actions} as select v.idx, v.code, case when (${list(
     COMPARED.map(([c]) => c),
     'c',
   )})
       is not distinct from (${staged(
         COMPARED.map(([, s]) => s),
-        's',
-      )}) then 'same' else 'update' end
-    from component c where c.code = s.code`.execute(trx);
-  const stored = Number(matched.numAffectedRows ?? 0);
-  await sql`insert into component_history (code, version, attrs, geom, valid_from, valid_to, ended_by)
-    select c.code, c.version, to_jsonb(c) - 'geom', c.geom, c.valid_from, now(), 'import'
-    from component c join ${t} s on s.code = c.code where s.action = 'update'`.execute(trx);
-  const updated = await sql`update component c set (${list(ATTRS.map(([c]) => c))}) = (${staged(
-    ATTRS.map(([, s]) => s),
-    's',
-  )}), version = c.version + 1, valid_from = now()
-    from ${t} s where s.code = c.code and s.action = 'update'`.execute(trx);
-  // Derived regions follow the position even when nothing else changed (a grid edit since the last import).
-  await sql`update component c set (grid_code, community_code, street_code, district_code) =
-      (s.grid_code, s.community_code, s.street_code, s.district_code)
-    from ${t} s where s.code = c.code and s.action = 'same'
-      and (c.grid_code, c.community_code, c.street_code, c.district_code)
-          is distinct from (s.grid_code, s.community_code, s.street_code, s.district_code)`.execute(trx);
+        'v',
+      )}) then 'same' else 'update' end as action
+    from ${t.view} v join component c on c.code = v.code ${any.rows[0].any ? sql`` : sql`where false`}`.execute(trx);
+  const stored = (await sql<{ n: number }>`select count(*)::int as n from ${actions}`.execute(trx)).rows[0].n;
+  let updated = 0;
+  if (stored > 0) {
+    await sql`insert into component_history (code, version, attrs, geom, valid_from, valid_to, ended_by)
+      select c.code, c.version, to_jsonb(c) - 'geom', c.geom, c.valid_from, now(), 'import'
+      from component c join ${actions} a on a.code = c.code where a.action = 'update'`.execute(trx);
+    const u = await sql`update component c set (${list(ATTRS.map(([c]) => c))}) = (${staged(
+      ATTRS.map(([, s]) => s),
+      'v',
+    )}), version = c.version + 1, valid_from = now()
+      from ${t.view} v join ${actions} a on a.idx = v.idx where v.code = c.code and a.action = 'update'`.execute(trx);
+    updated = Number(u.numAffectedRows ?? 0);
+    // Derived regions follow the position even when nothing else changed (a grid edit since the last import).
+    await sql`update component c set (grid_code, community_code, street_code, district_code) =
+        (v.grid_code, v.community_code, v.street_code, v.district_code)
+      from ${t.view} v join ${actions} a on a.idx = v.idx where v.code = c.code and a.action = 'same'
+        and (c.grid_code, c.community_code, c.street_code, c.district_code)
+            is distinct from (v.grid_code, v.community_code, v.street_code, v.district_code)`.execute(trx);
+  }
   const inserting = stage.size - stored;
   const bulk = inserting >= BULK_ROWS && inserting >= (await storedCount(trx, inserting));
-  const rebuild = bulk ? await dropSecondary(trx) : [];
+  const rebuild = bulk ? await dropIndexes(trx) : [];
   const inserted = await sql`insert into component (code, ${list(ATTRS.map(([c]) => c))})
-    select s.code, ${staged(
+    select v.code, ${staged(
       ATTRS.map(([, s]) => s),
-      's',
-    )} from ${t} s where s.action is null order by s.code`.execute(trx);
+      'v',
+    )} from ${t.view} v where not exists (select 1 from ${actions} a where a.idx = v.idx)
+    ${bulk ? sql`` : sql`order by v.code`}`.execute(trx);
+  const insertedAt = Date.now();
   for (const statement of rebuild) await sql.raw(statement).execute(trx);
+  steps.publish_compare_insert = insertedAt - started;
+  steps.publish_indexes = Date.now() - insertedAt;
   const n = (r: { numAffectedRows?: bigint }) => Number(r.numAffectedRows ?? 0);
-  return { inserted: n(inserted), updated: n(updated), unchanged: stored - n(updated) };
+  return { inserted: n(inserted), updated, unchanged: stored - updated };
 }
 
 /** Stored components, counted up to `enough`. */
@@ -103,29 +118,34 @@ async function storedCount(trx: Transaction<DB>, enough: number): Promise<number
 }
 
 /**
- * A bulk load (the first census, or one that at least doubles it) is faster into a table without its secondary
- * indexes and foreign keys, built again in one pass each (the primary key stays). Readers wait for the publishing
- * transaction meanwhile. Returns the statements that restore them, as the catalog defines them.
+ * A bulk load (the first census, or one that at least doubles it) is faster into a table without its indexes and
+ * foreign keys, built again in one pass each: the secondary ones, and the primary key too when no foreign key
+ * references it (the staged codes were checked unique and apart from the stored ones). Readers wait for the
+ * publishing transaction meanwhile. Returns the statements that restore them, as the catalog defines them.
  */
-async function dropSecondary(trx: Transaction<DB>): Promise<string[]> {
-  const r = await sql<{ name: string; def: string; fk: boolean }>`
-    select c.conname as name, pg_get_constraintdef(c.oid) as def, true as fk from pg_constraint c
-    where c.conrelid = 'component'::regclass and c.contype = 'f'
+async function dropIndexes(trx: Transaction<DB>): Promise<string[]> {
+  const r = await sql<{ name: string; def: string; fk: boolean; pk: boolean }>`
+    select c.conname as name, pg_get_constraintdef(c.oid) as def, c.contype = 'f' as fk, c.contype = 'p' as pk
+    from pg_constraint c
+    where c.conrelid = 'component'::regclass and (c.contype = 'f'
+      or c.contype = 'p' and not exists (select 1 from pg_constraint r where r.confrelid = 'component'::regclass))
     union all
-    select i.relname, pg_get_indexdef(i.oid), false from pg_index x join pg_class i on i.oid = x.indexrelid
+    select i.relname, pg_get_indexdef(i.oid), false, false from pg_index x join pg_class i on i.oid = x.indexrelid
     where x.indrelid = 'component'::regclass and not x.indisprimary and not x.indisunique
       and not exists (select 1 from pg_constraint k where k.conindid = x.indexrelid)
-    order by 3 desc, 1`.execute(trx);
-  const restore: string[] = [];
-  for (const { name, def, fk } of r.rows) {
-    if (fk) {
+    order by 3 desc, 4 desc, 1`.execute(trx);
+  const keys: string[] = [];
+  const indexes: string[] = [];
+  const foreign: string[] = [];
+  for (const { name, def, fk, pk } of r.rows) {
+    if (fk || pk) {
       await sql`alter table component drop constraint ${sql.id(name)}`.execute(trx);
-      restore.push(`alter table component add constraint "${name.replace(/"/g, '""')}" ${def}`);
+      (pk ? keys : foreign).push(`alter table component add constraint "${name.replace(/"/g, '""')}" ${def}`);
     } else {
       await sql`drop index ${sql.id(name)}`.execute(trx);
-      restore.push(def);
+      indexes.push(def);
     }
   }
-  // Indexes first, then the foreign keys (each checked by one query over the table).
-  return [...restore.filter((s) => !s.startsWith('alter')), ...restore.filter((s) => s.startsWith('alter'))];
+  // The primary key, the indexes, then the foreign keys (each checked by one query over the table).
+  return [...keys, ...indexes, ...foreign];
 }

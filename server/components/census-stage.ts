@@ -1,23 +1,34 @@
 /**
- * The staging table of one census import and the set-based steps over it: load (COPY), derive each component's unit
- * grid, community, street and district from its position (the boundary rule of server/grids/locate.ts), recognise
- * code-less rows that are already stored (same class within 0.5 m), and the checks that need PostGIS.
+ * The staging tables of one census import and the loading of checked rows into them.
  *
- * On PostgreSQL each step is one statement (readers are not blocked by it). On the embedded database — one session in
- * the server's thread — the steps run over slices of the table, letting the event loop turn between slices.
+ * - TABLE: the checked rows as the file gives them, COPYed while the file is still being read (points as lon/lat,
+ *   dates and JSON as text). On PostgreSQL each COPY segment is a child table (TABLE_0, TABLE_1 …) that the segment
+ *   step (census-regions.ts) turns into final rows and drops while the next segment is read.
+ * - TABLE_f: the final rows, typed as `component` stores them, with each row's derived unit grid, community,
+ *   street and district; TABLE_r: the same rows narrowed to what the whole-file checks read (position, class, code,
+ *   flags, grid and district), so that those scan a sixth of the bytes.
+ * - TABLE_k: the codes of code-less rows (matched to a stored component, or allocated).
+ * - TABLE_g: the live unit grids cut into square tiles (for deriving regions by one hash join).
+ * - TABLE_n, TABLE_x: stored components near staged points; the action (same, update) of each stored code.
+ * - TABLE_v: a view of the rows to publish (TABLE_f with its final code).
+ *
+ * Nothing is updated row by row and no big join is left for the publishing transaction.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/open.js';
 import type { DB } from '../db/schema.js';
-import { copyLine } from '../db/copy.js';
 import { step } from '../importexport/stage.js';
 import type { CensusRow } from './row.js';
 
 const PREFIX = 'census_stage_';
-/** Rows per slice on the embedded database. */
+/** Rows per slice of a set-based step on the embedded database. */
 export const SLICE = 5000;
-/** Rows per COPY chunk. */
-const CHUNK = 5000;
+/** Bytes per COPY chunk (one write on the socket). */
+const CHUNK = 256 * 1024;
+/** Rows per COPY statement (a segment): each stays well inside the statement timeout, whatever the file's size. */
+export const SEGMENT = 100_000;
+/** Rows per INSERT where the connection cannot relay COPY. */
+const INSERT_BATCH = 1000;
 
 export const STAGE_COLUMNS = [
   'idx',
@@ -40,16 +51,73 @@ export const STAGE_COLUMNS = [
   'accuracy',
   'photos',
   'extras',
+  'lon',
+  'lat',
   'geom',
   'point',
+  'near',
+  'twin',
 ] as const;
+
+/** SQL types of STAGE_COLUMNS (for the batched-INSERT path). */
+const STAGE_TYPES: Record<(typeof STAGE_COLUMNS)[number], string> = {
+  idx: 'int',
+  wn: 'int',
+  code: 'text',
+  cls: 'text',
+  name: 'text',
+  owner_code: 'text',
+  owner_name: 'text',
+  title_code: 'text',
+  title_name: 'text',
+  maintainer_code: 'text',
+  maintainer_name: 'text',
+  given_grid_code: 'text',
+  status: 'text',
+  initial_date: 'text',
+  change_date: 'text',
+  data_source: 'text',
+  note: 'text',
+  accuracy: 'text',
+  photos: 'text',
+  extras: 'text',
+  lon: 'float8',
+  lat: 'float8',
+  geom: 'geometry',
+  point: 'boolean',
+  near: 'boolean',
+  twin: 'boolean',
+};
 
 export interface CensusStage {
   database: Database;
   db: Kysely<DB>;
   table: string;
+  /** Rows staged. */
   size: number;
+  /** PostgreSQL: the segment tables (children of `table`) in order, with their idx ranges. */
+  segments: { table: string; from: number; to: number }[];
 }
+
+/** A checked row and the flags the reading pass found for it (see census-seen.ts). */
+export interface StagedRow {
+  row: CensusRow;
+  /** Another point of its class may lie within 0.5 m earlier in the file. */
+  near: boolean;
+  /** Its code may have been given earlier in the file. */
+  twin: boolean;
+}
+
+export const stageTables = (s: CensusStage) => ({
+  raw: sql.table(s.table),
+  rows: sql.table(`${s.table}_f`),
+  narrow: sql.table(`${s.table}_r`),
+  codes: sql.table(`${s.table}_k`),
+  tiles: sql.table(`${s.table}_g`),
+  near: sql.table(`${s.table}_n`),
+  actions: sql.table(`${s.table}_x`),
+  view: sql.table(`${s.table}_v`),
+});
 
 export async function createCensusStage(database: Database, staleAfterMs: number): Promise<CensusStage> {
   const db = database.db;
@@ -58,32 +126,83 @@ export async function createCensusStage(database: Database, staleAfterMs: number
   for (const { name } of old.rows) {
     const created = Number(/^census_stage_(\d+)_/.exec(name)?.[1]) * 1000;
     if (Number.isFinite(created) && created < Date.now() - staleAfterMs)
-      await sql`drop table if exists ${sql.table(name)}`.execute(db);
+      await sql`drop table if exists ${sql.table(name)} cascade`.execute(db);
   }
   const table = `${PREFIX}${Math.floor(Date.now() / 1000)}_${Math.random().toString(36).slice(2, 10)}`;
-  await sql`create unlogged table ${sql.table(table)} (
+  const stage: CensusStage = { database, db, table, size: 0, segments: [] };
+  const t = stageTables(stage);
+  await sql`create unlogged table ${t.raw} (
     idx integer not null, wn integer not null, code text, cls text not null, name text not null,
     owner_code text, owner_name text not null, title_code text, title_name text not null,
     maintainer_code text, maintainer_name text not null, given_grid_code text, status text not null,
-    initial_date date, change_date date, data_source text not null, note text not null, accuracy text,
-    photos jsonb not null, extras jsonb not null, geom geometry not null, point boolean not null,
-    grid_code text, community_code text, street_code text, district_code text,
-    matched boolean not null default false, action text
+    initial_date text, change_date text, data_source text not null, note text not null, accuracy text,
+    photos text, extras text, lon float8, lat float8, geom geometry, point boolean not null,
+    near boolean not null, twin boolean not null
   )`.execute(db);
-  return { database, db, table, size: 0 };
+  await sql`create unlogged table ${t.rows} (
+    idx integer not null, wn integer not null, code text, category_code char(5) not null, name text not null, owner_code text, owner_name text not null,
+    title_code text, title_name text not null, maintainer_code text, maintainer_name text not null,
+    given_grid_code text, status text not null, initial_date date, change_date date, data_source text not null,
+    note text not null, accuracy char(1), photos jsonb not null, extras jsonb not null, geom geometry not null,
+    point boolean not null, lon float8, lat float8, near boolean not null, twin boolean not null,
+    grid_code text, community_code text, street_code text, district_code text
+  )`.execute(db);
+  await sql`create unlogged table ${t.narrow} (idx integer not null, wn integer not null, code text,
+    cls char(5) not null, lon float8, lat float8, point boolean not null, near boolean not null,
+    twin boolean not null, grid_code text, district_code text)`.execute(db);
+  await sql`create unlogged table ${t.codes} (idx integer not null, code text not null, matched boolean not null)`.execute(
+    db,
+  );
+  await sql`create view ${t.view} as
+    select f.idx, f.wn, coalesce(f.code, k.code) as code, coalesce(k.matched, false) as matched,
+      f.category_code, f.name, f.owner_code, f.owner_name, f.title_code, f.title_name, f.maintainer_code,
+      f.maintainer_name, f.given_grid_code, f.status, f.initial_date, f.change_date, f.data_source, f.note,
+      f.accuracy, f.photos, f.extras, f.geom, f.point, f.grid_code, f.community_code, f.street_code, f.district_code
+    from ${t.rows} f left join ${t.codes} k on k.idx = f.idx`.execute(db);
+  return stage;
 }
 
-export const dropCensusStage = (s: CensusStage) =>
-  sql`drop table if exists ${sql.table(s.table)}, ${sql.table(`${s.table}_r`)}`.execute(s.db);
+export const dropCensusStage = async (s: CensusStage) => {
+  const t = stageTables(s);
+  await sql`drop table if exists ${sql.join([
+    t.raw,
+    t.rows,
+    t.narrow,
+    t.codes,
+    t.tiles,
+    t.near,
+    t.actions,
+    sql.table(`${s.table}_a`),
+  ])} cascade`.execute(s.db);
+};
 
-/** Rows per COPY statement: each stays well inside the statement timeout, whatever the file's size. */
-const SEGMENT = 100_000;
+const ESCAPED = /[\\\t\n\r]/;
+const escape = (v: string) =>
+  ESCAPED.test(v) ? v.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r') : v;
+const text = (v: string | null) => (v === null ? '\\N' : escape(v));
 
-/** The staging values of one row, in STAGE_COLUMNS order. */
-function stageValues(r: CensusRow, idx: number): (string | number | null)[] {
+/**
+ * One row in COPY's text format, STAGE_COLUMNS order. Codes, classes, grid codes, statuses, dates, accuracy classes
+ * and geometry text were checked: they hold no character COPY escapes.
+ */
+export function copyLine(s: StagedRow, idx: number): string {
+  const r = s.row;
+  return (
+    `${idx}\t${r.wn}\t${r.code ?? '\\N'}\t${r.cls}\t${escape(r.name)}\t${text(r.owner_code)}\t${escape(r.owner_name)}\t` +
+    `${text(r.title_code)}\t${escape(r.title_name)}\t${text(r.maintainer_code)}\t${escape(r.maintainer_name)}\t` +
+    `${r.given_grid_code ?? '\\N'}\t${r.status}\t${r.initial_date ?? '\\N'}\t${r.change_date ?? '\\N'}\t` +
+    `${escape(r.data_source)}\t${escape(r.note)}\t${r.accuracy ?? '\\N'}\t${text(r.photos)}\t${text(r.extras)}\t` +
+    `${r.point ? (r.lonText ?? r.lon) : '\\N'}\t${r.point ? (r.latText ?? r.lat) : '\\N'}\t${r.geom ?? '\\N'}\t${r.point ? 't' : 'f'}\t` +
+    `${s.near ? 't' : 'f'}\t${s.twin ? 't' : 'f'}\n`
+  );
+}
+
+/** The same row's values for the batched INSERT (text, cast in SQL). */
+function insertValues(s: StagedRow, idx: number): (string | null)[] {
+  const r = s.row;
   return [
-    idx,
-    'line' in r.where ? r.where.line : 'row' in r.where ? r.where.row : r.where.feature,
+    String(idx),
+    String(r.wn),
     r.code,
     r.cls,
     r.name,
@@ -100,150 +219,207 @@ function stageValues(r: CensusRow, idx: number): (string | number | null)[] {
     r.data_source,
     r.note,
     r.accuracy,
-    r.photos.length ? JSON.stringify(r.photos) : '[]',
-    JSON.stringify(r.extras),
+    r.photos,
+    r.extras,
+    r.point ? String(r.lon) : null,
+    r.point ? String(r.lat) : null,
     r.geom,
     r.point ? 't' : 'f',
+    s.near ? 't' : 'f',
+    s.twin ? 't' : 'f',
   ];
 }
 
-/** SQL types of STAGE_COLUMNS for the batched-INSERT path. */
-const STAGE_TYPES = STAGE_COLUMNS.map((c) =>
-  c === 'idx' || c === 'wn'
-    ? 'int'
-    : c === 'initial_date' || c === 'change_date'
-      ? 'date'
-      : c === 'photos' || c === 'extras'
-        ? 'jsonb'
-        : c === 'point'
-          ? 'boolean'
-          : 'text',
-);
+/** COPY chunks queued between the checking loop and the COPY statement: the loop waits while HIGH are queued. */
+const HIGH = 8;
 
-/**
- * Loads checked rows (an async stream of batches) with COPY while the file is still being read, in statements of
- * SEGMENT rows, or — where the connection cannot relay COPY (the embedded server's local socket) — with one INSERT
- * per batch. On PostgreSQL each segment's regions are derived (into TABLE_r) while the next one is read and copied,
- * and the lookup indexes come after deriveRegions has rewritten the table.
- */
-export async function loadStage(stage: CensusStage, batches: AsyncIterable<CensusRow[]>): Promise<void> {
-  let idx = 0;
-  const pg = stage.database.driver === 'pg';
-  if (pg)
-    await sql`create unlogged table ${sql.table(`${stage.table}_r`)} (idx integer not null, grid_code text,
-      community_code text, street_code text, district_code text)`.execute(stage.db);
-  let deriving: Promise<unknown> = Promise.resolve();
-  let failed: { error: unknown } | undefined;
-  const derive = (start: number, end: number) => {
-    if (pg)
-      deriving = deriving
-        .then(() => (failed ? undefined : deriveSegment(stage, start, end)))
-        .catch((error: unknown) => (failed ??= { error }));
-  };
-  const copyIn = stage.database.copyIn;
-  if (copyIn) {
-    let lastRows = 0; // rows in the chunk text() yielded last
-    async function* text(): AsyncGenerator<string> {
-      let buf = '';
-      let n = 0;
-      for await (const batch of batches) {
-        for (const r of batch) {
-          buf += copyLine(stageValues(r, idx++));
-          if (++n >= CHUNK) {
-            lastRows = n;
-            yield buf;
-            buf = '';
-            n = 0;
-          }
-        }
-      }
-      lastRows = n;
-      if (buf) yield buf;
-    }
-    const chunks = text()[Symbol.asyncIterator]();
-    let first: IteratorResult<string> = await chunks.next();
-    while (!first.done) {
-      const head = first.value;
-      const start = idx - lastRows;
-      let more = true;
-      // One COPY of up to SEGMENT rows; the chunk after it (if any) starts the next one.
-      async function* segment(): AsyncGenerator<string> {
-        yield head;
-        while (idx - start < SEGMENT) {
-          const r = await chunks.next();
-          if (r.done) {
-            more = false;
-            return;
-          }
-          yield r.value;
-        }
-      }
-      await copyIn(stage.table, [...STAGE_COLUMNS], segment());
-      derive(start, idx);
-      first = more ? await chunks.next() : { done: true, value: undefined };
-    }
-  } else {
-    let start = 0;
-    for await (const batch of batches) {
-      const rows = batch.map((r) => stageValues(r, idx++));
-      const arrays = STAGE_COLUMNS.map((_, i) => sql`${rows.map((v) => v[i])}::text[]`);
-      const cols = STAGE_COLUMNS.map((c, i) =>
-        sql.raw(c === 'geom' ? `u.c${i}::geometry` : `u.c${i}::${STAGE_TYPES[i]}`),
-      );
-      await sql`insert into ${sql.table(stage.table)} (${sql.join(STAGE_COLUMNS.map((c) => sql.ref(c)))})
-        select ${sql.join(cols)} from unnest(${sql.join(arrays)}) as u(${sql.raw(STAGE_COLUMNS.map((_, i) => `c${i}`).join(', '))})`.execute(
-        stage.db,
-      );
-      if (idx - start >= SEGMENT) {
-        derive(start, idx);
-        start = idx;
-      }
-    }
-    if (idx > start) derive(start, idx);
+/** A queue of COPY chunks from the checking loop (push) to a COPY statement (iterates it). */
+class Channel implements AsyncIterable<Uint8Array<ArrayBuffer>> {
+  private readonly chunks: Uint8Array<ArrayBuffer>[] = [];
+  private closed = false;
+  private wake: (() => void) | undefined;
+  private drained: (() => void) | undefined;
+
+  /** Queues a chunk; a promise to await before the next push when the queue is full. */
+  push(chunk: Uint8Array<ArrayBuffer>): Promise<void> | undefined {
+    this.chunks.push(chunk);
+    this.wake?.();
+    return this.chunks.length >= HIGH ? new Promise<void>((resolve) => (this.drained = resolve)) : undefined;
   }
-  stage.size = idx;
-  await deriving;
-  if (failed) throw failed.error;
-  if (!pg) await indexStage(stage);
-}
 
-/** PostgreSQL: the unit grid, community, street and district of the staged rows idx ∈ [from, to), into TABLE_r. */
-async function deriveSegment(stage: CensusStage, from: number, to: number): Promise<void> {
-  const onSurface = sql`case when s.point then s.geom else ST_PointOnSurface(s.geom) end`;
-  await stage.db.transaction().execute(async (trx) => {
-    // A plain index scan per point beats a bitmap scan here (one or two grids per probe); no JIT for one pass.
-    await sql`set local enable_bitmapscan = off`.execute(trx);
-    await sql`set local jit = off`.execute(trx);
-    await sql`insert into ${sql.table(`${stage.table}_r`)}
-      select s.idx, g.code, g.community_code, g.street_code, coalesce(g.district_code, d.code)
-      from ${sql.table(stage.table)} s
-      left join lateral (select u.code, u.community_code, u.street_code, u.district_code from unit_grid u
-                         where u.termination_date is null and ST_Covers(u.geom, ${onSurface})
-                         order by u.code limit 1) g on true
-      left join lateral (select r.code from region r where g.code is null and r.level = 'district'
-                           and r.termination_date is null and ST_Covers(r.geom, ${onSurface})
-                         order by r.code limit 1) d on true
-      where s.idx >= ${from} and s.idx < ${to}`.execute(trx);
-  });
-}
+  close(): void {
+    this.closed = true;
+    this.wake?.();
+    this.release();
+  }
 
-async function indexStage(stage: CensusStage, codes = true): Promise<void> {
-  await sql`create index on ${sql.table(stage.table)} (idx)`.execute(stage.db);
-  if (codes) await indexCodes(stage);
-  await sql`analyze ${sql.table(stage.table)}`.execute(stage.db);
+  /** Lets a waiting producer go on (also when the consumer failed). */
+  release(): void {
+    const d = this.drained;
+    this.drained = undefined;
+    d?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Uint8Array<ArrayBuffer>> {
+    for (;;) {
+      const chunk = this.chunks.shift();
+      if (chunk !== undefined) {
+        if (this.chunks.length < HIGH / 2) this.release();
+        yield chunk;
+      } else if (this.closed) return;
+      else {
+        await new Promise<void>((resolve) => (this.wake = resolve));
+        this.wake = undefined;
+      }
+    }
+  }
 }
 
 /**
- * The index of staged codes. On PostgreSQL it is built when first needed (matching stored components) or once the
- * codes are allocated, so that allocating half a million codes does not maintain it row by row.
+ * Loads checked rows while the file is still being read: `add` takes each checked row (copying it out, so the row
+ * object can be reused) and returns a promise only when the caller must wait before adding the next (a full queue,
+ * the end of a segment). With COPY (PostgreSQL, or the embedded database's blob COPY) in chunks; where the connection
+ * cannot relay COPY (the embedded server's local socket), one INSERT per batch. On PostgreSQL every SEGMENT rows go
+ * to a new child table, and `segmentDone` runs (in the background, in order) for each one as soon as it is loaded.
+ * `end` waits for all of it.
  */
-export async function indexCodes(stage: CensusStage): Promise<void> {
-  await sql`create index if not exists ${sql.id(`${stage.table}_code`)} on ${sql.table(stage.table)} (code)`.execute(
-    stage.db,
-  );
+export class StageWriter {
+  private idx = 0;
+  private from = 0;
+  private table = '';
+  private channel: Channel | undefined;
+  private copying: Promise<void> = Promise.resolve();
+  private chunk = Buffer.allocUnsafe(CHUNK);
+  private used = 0;
+  private values: (string | null)[][] = [];
+  private background: Promise<void> = Promise.resolve();
+  private failed: { error: unknown } | undefined;
+  private readonly segmented: boolean;
+  private readonly copyIn: Database['copyIn'];
+
+  constructor(
+    private readonly stage: CensusStage,
+    private readonly segmentDone?: (segment: { table: string; from: number; to: number }) => Promise<void>,
+  ) {
+    this.segmented = stage.database.driver === 'pg';
+    this.copyIn = stage.database.copyIn;
+  }
+
+  /** Opens the first segment. */
+  start(): Promise<void> {
+    return this.open();
+  }
+
+  private fail(error: unknown): void {
+    this.failed ??= { error };
+    this.channel?.release();
+  }
+
+  private async open(): Promise<void> {
+    this.from = this.idx;
+    this.table = this.segmented ? `${this.stage.table}_${this.stage.segments.length}` : this.stage.table;
+    if (this.segmented)
+      await sql`create unlogged table ${sql.table(this.table)} () inherits (${sql.table(this.stage.table)})`.execute(
+        this.stage.db,
+      );
+    if (this.copyIn) {
+      const channel = new Channel();
+      this.channel = channel;
+      this.copying = this.copyIn(this.table, [...STAGE_COLUMNS], channel).catch((e: unknown) => this.fail(e));
+    }
+  }
+
+  private async close(): Promise<void> {
+    if (this.copyIn) {
+      if (this.used) await this.channel!.push(this.takeChunk());
+      this.channel!.close();
+      await this.copying;
+    } else if (this.values.length) {
+      const batch = this.values;
+      this.values = [];
+      await insertBatch(this.stage, this.table, batch);
+    }
+    if (this.failed) throw this.failed.error;
+    const segment = { table: this.table, from: this.from, to: this.idx };
+    if (this.segmented && segment.to > segment.from) {
+      this.stage.segments.push(segment);
+      const done = this.segmentDone;
+      if (done)
+        this.background = this.background
+          .then(() => (this.failed ? undefined : done(segment)))
+          .catch((e: unknown) => this.fail(e));
+    }
+  }
+
+  private takeChunk(): Uint8Array<ArrayBuffer> {
+    const full = this.chunk.subarray(0, this.used);
+    this.chunk = Buffer.allocUnsafe(CHUNK);
+    this.used = 0;
+    return full;
+  }
+
+  add(row: StagedRow): Promise<void> | undefined {
+    if (this.failed) throw this.failed.error;
+    let wait: Promise<void> | undefined;
+    if (this.copyIn) {
+      // Each line goes straight into the chunk's bytes (no long string to flatten and encode again).
+      const line = copyLine(row, this.idx++);
+      if (this.used + 3 * line.length > CHUNK) wait = this.channel!.push(this.takeChunk());
+      this.used += this.chunk.write(line, this.used);
+    } else {
+      this.values.push(insertValues(row, this.idx++));
+      if (this.values.length === INSERT_BATCH) {
+        const batch = this.values;
+        this.values = [];
+        wait = insertBatch(this.stage, this.table, batch);
+      }
+    }
+    if (this.idx - this.from === SEGMENT) {
+      const before = wait;
+      wait = (async () => {
+        await before;
+        await this.close();
+        await this.open();
+      })();
+    }
+    return wait;
+  }
+
+  /** Loads what is left and waits for the segments' work; the stage's size is then known. */
+  async end(): Promise<void> {
+    const empty = this.idx === this.from;
+    await this.close();
+    // A segment opened at the end of the previous one that got no rows.
+    if (this.segmented && empty) await sql`drop table ${sql.table(this.table)}`.execute(this.stage.db);
+    this.stage.size = this.idx;
+    await this.background;
+    if (this.failed) throw this.failed.error;
+    if (!this.segmented) {
+      const t = stageTables(this.stage);
+      await sql`create index on ${t.raw} (idx)`.execute(this.stage.db);
+      await sql`analyze ${t.raw}`.execute(this.stage.db);
+    }
+  }
+
+  /** Stops loading (a refused file): the open COPY ends, nothing more is written. */
+  async abort(): Promise<void> {
+    this.channel?.close();
+    await this.copying.catch(() => undefined);
+  }
 }
 
-/** Runs an UPDATE/SELECT over the whole table (PostgreSQL) or over slices of idx (embedded). */
+async function insertBatch(stage: CensusStage, table: string, rows: (string | null)[][]): Promise<void> {
+  const arrays = STAGE_COLUMNS.map((_, i) => sql`${rows.map((v) => v[i])}::text[]`);
+  const cols = STAGE_COLUMNS.map((c, i) => sql.raw(`u.c${i}::${STAGE_TYPES[c]}`));
+  const names = sql.raw(STAGE_COLUMNS.map((_, i) => `c${i}`).join(', '));
+  await sql`insert into ${sql.table(table)} (${sql.join(STAGE_COLUMNS.map((c) => sql.ref(c)))})
+    select ${sql.join(cols)} from unnest(${sql.join(arrays)}) as u(${names})`.execute(stage.db);
+}
+
+/**
+ * Runs a set-based step over the whole stage (PostgreSQL: one statement) or over slices of idx (the embedded
+ * database: short statements, letting the event loop turn between them).
+ */
 export async function overSlices<R = unknown>(
   stage: CensusStage,
   query: (range: (alias: string) => RawBuilder<unknown>) => Promise<R[]>,
@@ -258,96 +434,6 @@ export async function overSlices<R = unknown>(
   return out;
 }
 
-/** Unit grid, community, street and district of every staged row (district alone when outside every grid). */
-export async function deriveRegions(stage: CensusStage): Promise<void> {
-  const t = sql.table(stage.table);
-  if (stage.database.driver === 'pg') {
-    // The regions were derived segment by segment while loading (loadStage): one join rewrites the table with them.
-    const next = sql.table(`${stage.table}_d`);
-    const regions = sql.table(`${stage.table}_r`);
-    const kept = sql.raw(
-      STAGE_COLUMNS.map((c) => `s.${c}`)
-        .concat(['s.matched', 's.action'])
-        .join(', '),
-    );
-    await sql`create unlogged table ${next} as
-      select ${kept}, r.grid_code, r.community_code, r.street_code, r.district_code
-      from ${t} s left join ${regions} r on r.idx = s.idx`.execute(stage.db);
-    await sql`drop table ${t}, ${regions}`.execute(stage.db);
-    await sql`alter table ${next} rename to ${sql.id(stage.table)}`.execute(stage.db);
-    await sql`alter table ${t} alter column matched set not null, alter column matched set default false`.execute(
-      stage.db,
-    );
-    await indexStage(stage, false);
-    return;
-  }
-  await overSlices(stage, async (range) => {
-    await sql`update ${t} s set (grid_code, community_code, street_code, district_code) = (
-        select u.code, u.community_code, u.street_code, u.district_code from unit_grid u
-        where u.termination_date is null and ST_Covers(u.geom, ST_PointOnSurface(s.geom))
-        order by u.code limit 1)
-      where ${range('s')}`.execute(stage.db);
-    await sql`update ${t} s set district_code = (
-        select r.code from region r where r.level = 'district' and r.termination_date is null
-          and ST_Covers(r.geom, ST_PointOnSurface(s.geom)) order by r.code limit 1)
-      where ${range('s')} and s.grid_code is null`.execute(stage.db);
-    return [];
-  });
-}
-
 /** 0.5 m, the census's duplicate-position tolerance, with a degree-box prefilter of about 1 m. */
 export const SAME_PLACE_M = 0.5;
-const BOX_DEG = 1e-5;
-
-/**
- * A code-less row whose class and position (within 0.5 m) match a stored component that the file does not name
- * by code is that component: it takes its code (re-importing a code-less file changes nothing).
- */
-export async function matchStored(stage: CensusStage): Promise<number> {
-  const t = sql.table(stage.table);
-  const any = await sql<{ go: boolean }>`select exists (select 1 from component)
-    and exists (select 1 from ${t} where code is null and point) as go`.execute(stage.db);
-  if (!any.rows[0].go) return 0;
-  await indexCodes(stage);
-  const r = await overSlices(stage, async (range) => {
-    const u = await sql`update ${t} s set code = m.code, matched = true from (
-        select s2.idx, (select c.code from component c
-                        where c.category_code = s2.cls and c.geom && ST_Expand(s2.geom, ${BOX_DEG})
-                          and ST_Distance(c.geom::geography, s2.geom::geography) <= ${SAME_PLACE_M}
-                          and not exists (select 1 from ${t} g where g.code = c.code)
-                        order by ST_Distance(c.geom::geography, s2.geom::geography), c.code limit 1) as code
-        from ${t} s2 where ${range('s2')} and s2.code is null and s2.point) m
-      where s.idx = m.idx and m.code is not null`.execute(stage.db);
-    return [Number(u.numAffectedRows ?? 0)];
-  });
-  // Two code-less rows on one stored component: the first (in file order) is it, the others are new.
-  const twice = await sql`update ${t} s set code = null, matched = false from (
-      select idx, row_number() over (partition by code order by idx) as n from ${t} where matched) d
-    where s.idx = d.idx and d.n > 1`.execute(stage.db);
-  return r.reduce((a, b) => a + b, 0) - Number(twice.numAffectedRows ?? 0);
-}
-
-/** Code-less rows in file order: their position's district and class. */
-export async function codeless(
-  stage: CensusStage,
-): Promise<{ idx: number; wn: number; district: string | null; cls: string }[]> {
-  const r = await sql<{ idx: number; wn: number; district: string | null; cls: string }>`
-    select idx, wn, district_code as district, cls from ${sql.table(stage.table)} where code is null order by idx`.execute(
-    stage.db,
-  );
-  return r.rows;
-}
-
-/** Writes allocated codes back (idx → code), in chunks. */
-export async function setCodes(stage: CensusStage, codes: { idx: number; code: string }[]): Promise<void> {
-  // PostgreSQL: one statement (one hash join over the table); embedded: short steps.
-  const size = stage.database.driver === 'pg' ? Math.max(1, codes.length) : 20000;
-  for (let i = 0; i < codes.length; i += size) {
-    const part = codes.slice(i, i + size);
-    await step(() =>
-      sql`update ${sql.table(stage.table)} s set code = v.code
-        from unnest(${part.map((c) => c.idx)}::int[], ${part.map((c) => c.code)}::text[]) as v(idx, code)
-        where s.idx = v.idx`.execute(stage.db),
-    );
-  }
-}
+export const BOX_DEG = 1e-5;

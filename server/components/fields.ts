@@ -100,20 +100,47 @@ export function mapHeader(headers: string[]): HeaderMap {
 /** An empty cell, `null` (any case) and a missing column all mean "no value". */
 export function cell(value: unknown): string | null {
   if (value === undefined || value === null) return null;
-  const s = String(value).trim();
-  return s === '' || s.toLowerCase() === 'null' ? null : s;
+  const s = (typeof value === 'string' ? value : String(value)).trim();
+  if (s.length === 0) return null;
+  return s.length === 4 && s.toLowerCase() === 'null' ? null : s;
+}
+
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+/** - or / */
+const sep = (c: number) => c === 45 || c === 47;
+
+/** The digits at s[i], s[i+1] (…) as a number, or -1 when one is not an ASCII digit. */
+function digits(s: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = i; k < i + n; k++) {
+    const c = s.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
 }
 
 /** A census date: YYYYMMDD (表2 D8), YYYY-MM-DD or YYYY/MM/DD, an existing day. `{ problem }` otherwise. */
 export function censusDate(
   value: string,
 ): { date: string; problem?: undefined } | { date?: undefined; problem: string } {
-  const m = /^(\d{4})[-/]?(\d{2})[-/]?(\d{2})$/.exec(value);
-  if (m) {
-    const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
-    const t = new Date(Date.UTC(y, mo - 1, d));
-    if (y >= 1900 && y <= 2100 && t.getUTCMonth() === mo - 1 && t.getUTCDate() === d)
-      return { date: `${m[1]}-${m[2]}-${m[3]}` };
+  // YYYY, an optional - or /, MM, an optional - or /, DD (read without a regular expression: a million rows have two).
+  const n = value.length;
+  const y = n >= 8 ? digits(value, 0, 4) : -1;
+  let i = 4;
+  if (y >= 0 && sep(value.charCodeAt(i))) i++;
+  const mo = y >= 0 ? digits(value, i, 2) : -1;
+  i += 2;
+  if (mo >= 0 && sep(value.charCodeAt(i))) i++;
+  const d = mo >= 0 && i + 2 === n ? digits(value, i, 2) : -1;
+  if (d >= 0 && y >= 1900 && y <= 2100 && mo >= 1 && mo <= 12) {
+    const leap = y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+    if (d >= 1 && d <= (mo === 2 && leap ? 29 : DAYS[mo - 1])) {
+      const date = n === 10 && value.charCodeAt(4) === 45 && value.charCodeAt(7) === 45 ? value : undefined;
+      return {
+        date: date ?? `${value.slice(0, 4)}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}`,
+      };
+    }
   }
   return { problem: `"${value}" is not a date (YYYYMMDD or YYYY-MM-DD, 1900–2100)` };
 }

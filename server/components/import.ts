@@ -1,13 +1,17 @@
 /**
  * Import of a component census (CSV, XLSX, GeoJSON, zipped Shapefile): validation first, then all or nothing.
  *
- * 1. Every row is read and checked (row.ts) as the file streams; checked rows are COPYed into a staging table
- *    (census-stage.ts) while the file is still being read. The first refused row stops the staging, and the rest
- *    of the file is still read to list every problem.
- * 2. With the file in: codes given twice, invalid geometries; each position's grid, community, street and district;
- *    code-less rows already stored (same class within 0.5 m) keep their code, the others get new ones; the region
- *    scope; warnings (census-checks.ts).
+ * 1. One pass over the file: every row is checked (row.ts) and streamed into the staging table with COPY while the
+ *    file is still being read; on PostgreSQL each segment's regions are derived meanwhile (census-regions.ts). Fixed
+ *    memory remembers the codes and positions seen so far (census-seen.ts), flagging rows that may repeat one. The
+ *    first refused row stops the staging, and the rest of the file is still read to list every problem.
+ * 2. With the file in, set-based on the staging tables: codes given twice and points of a class within 0.5 m (among
+ *    the flagged rows), invalid geometries; code-less rows already stored (same class within 0.5 m) keep their code,
+ *    the others get new ones (census-alloc.ts); the region scope; warnings (census-checks.ts).
  * 3. One transaction publishes it with its audit row and the tile-layer bump (census-publish.ts).
+ *
+ * Memory stays bounded whatever the file's size: rows are not held (the reader streams, COPY has backpressure), the
+ * filters are of fixed size, and at most MAX_LISTED problems of each kind are kept.
  */
 import type { Geometry } from 'geojson';
 import { sql, type Kysely } from 'kysely';
@@ -15,10 +19,13 @@ import type { Database } from '../db/open.js';
 import type { DB } from '../db/schema.js';
 import { write, type Actor } from '../db/write.js';
 import { componentCatalog } from './catalog.js';
+import { allocateCodes, type Allocation } from './census-alloc.js';
 import {
-  allocateCodes,
   duplicateCodes,
+  duplicatePositions,
   invalidGeometries,
+  matchStored,
+  nearStored,
   outsideScope,
   positionWarnings,
   whereOf,
@@ -26,16 +33,19 @@ import {
 } from './census-checks.js';
 import { crsFromPrj, describeCrs, type CensusCrs } from './census-crs.js';
 import { publishCensus, type PublishCounts } from './census-publish.js';
-import {
-  createCensusStage,
-  deriveRegions,
-  dropCensusStage,
-  loadStage,
-  matchStored,
-  type CensusStage,
-} from './census-stage.js';
+import { createGridTiles, finishRows } from './census-regions.js';
+import { SeenFilter } from './census-seen.js';
+import { createCensusStage, dropCensusStage, StageWriter, type CensusStage, type StagedRow } from './census-stage.js';
 import { FIELDS, mapHeader, type Field, type HeaderMap } from './fields.js';
-import { checkRow, describeWhere, type CensusRow, type RowContext, type RowIssue, type RowSource } from './row.js';
+import {
+  describeWhere,
+  RowChecker,
+  whereNumber,
+  type CensusRow,
+  type IssueSink,
+  type RowContext,
+  type RowIssue,
+} from './row.js';
 
 /** What the import needs of an opened file (readers.ts's openCensusFile gives it). */
 export interface CensusFile {
@@ -52,6 +62,15 @@ export interface CensusFile {
     /** GeoJSON: what is structurally wrong with this feature (the import refuses it). */
     problem?: string;
   }>;
+  /** The same records in batches, where the reader has them so (CSV). */
+  batches?(): AsyncIterable<Rec[]>;
+}
+
+type Rec = CensusFile['records'] extends () => AsyncIterable<infer R> ? R : never;
+
+/** One record at a time as batches of one. */
+async function* inBatches(records: AsyncIterable<Rec>): AsyncGenerator<Rec[]> {
+  for await (const r of records) yield [r];
 }
 
 export interface CensusProgress {
@@ -81,7 +100,8 @@ export interface CensusSummary extends PublishCounts {
   encoding: string | null;
   warnings: (RowIssue & { text: string })[];
   warnings_total: number;
-  timings: { read_ms: number; checked_ms: number; published_ms: number };
+  /** Milliseconds: reading and staging, the checks after it, publishing; `steps` in more detail. */
+  timings: { read_ms: number; checked_ms: number; published_ms: number; steps: Record<string, number> };
 }
 
 /** Problems listed in a refusal or a summary (all are counted). */
@@ -108,20 +128,39 @@ export async function importCensus(
   opts: CensusImportOptions,
 ): Promise<CensusSummary> {
   const t0 = Date.now();
+  // Milliseconds per step, for the summary (what a large import spends its time on).
+  const steps: Record<string, number> = {};
+  let lap = t0;
+  const T = (name: string) => {
+    const now = Date.now();
+    steps[name] = now - lap;
+    lap = now;
+  };
   const db = database.db;
+  const pg = database.driver === 'pg';
   const kind: WhereKind = file.format === 'csv' ? 'line' : file.format === 'xlsx' ? 'row' : 'feature';
   const fromPrj = file.prj ? crsFromPrj(file.prj) : undefined;
   const errors: RowIssue[] = [];
   let errorCount = 0;
   const warnings: RowIssue[] = [];
   let warningCount = 0;
-  const addErrors = (list: RowIssue[]) => {
-    errorCount += list.length;
+  const addErrors = (list: RowIssue[], total = list.length) => {
+    errorCount += total;
     for (const e of list) if (errors.length < MAX_LISTED) errors.push(e);
   };
-  const addWarnings = (list: RowIssue[]) => {
-    warningCount += list.length;
+  const addWarnings = (list: RowIssue[], total = list.length) => {
+    warningCount += total;
     for (const w of list) if (warnings.length < MAX_LISTED) warnings.push(w);
+  };
+  const sink: IssueSink = {
+    error: (e) => {
+      errorCount++;
+      if (errors.length < MAX_LISTED) errors.push(e);
+    },
+    warning: (w) => {
+      warningCount++;
+      if (warnings.length < MAX_LISTED) warnings.push(w);
+    },
   };
   if (file.prj && !fromPrj && !opts.crs)
     throw new CensusRejected(
@@ -144,83 +183,156 @@ export async function importCensus(
     );
 
   // Column names for problems found after reading: as the file names them (its first feature's, for GeoJSON).
-  const seen = new Map<Field, string>();
+  const seenColumns = new Map<Field, string>();
   const columnOf = (f: Field) =>
-    (header?.fields[f] !== undefined ? file.header[header.fields[f]!].trim() : seen.get(f)) ?? FIELDS[f][0];
+    (header?.fields[f] !== undefined ? file.header[header.fields[f]!].trim() : seenColumns.get(f)) ?? FIELDS[f][0];
   const stage = await createCensusStage(database, STALE_STAGE_MS);
   try {
+    const tileSize = await createGridTiles(stage);
     let rows = 0;
-    const dup = new DuplicatePositions(kind);
+    const found = { codeless: 0, givenGrids: 0, lines: 0, near: 0, twins: 0 };
+    const seen = new SeenFilter();
+    // The highest serial the file gives per district + class (a few entries per district: bounded).
+    const givenSerials = new Map<string, number>();
     const progress = (phase: CensusProgress['phase']) =>
       opts.onProgress?.({ phase, rows, bytes: file.bytesRead(), totalBytes: file.totalBytes });
-    async function* checked(): AsyncGenerator<CensusRow[]> {
-      let batch: CensusRow[] = [];
-      const objects = new Map<string, HeaderMap>();
-      for await (const rec of file.records()) {
-        rows++;
-        if (rec.problem) {
-          addErrors([{ where: rec.where, column: null, message: rec.problem }]);
-          continue;
+    const writer = new StageWriter(stage, (segment) =>
+      errorCount ? Promise.resolve() : finishRows(stage, tileSize, segment),
+    );
+    await writer.start();
+    const table = header ? new RowChecker(header, file.header, ctx, sink) : undefined;
+    const features = new Map<string, { map: HeaderMap; checker: RowChecker }>();
+    const out: StagedRow = { row: undefined as unknown as CensusRow, near: false, twin: false };
+    const source = file.batches ? file.batches() : inBatches(file.records());
+    try {
+      for await (const batch of source)
+        for (const rec of batch) {
+          if (++rows % 10000 === 0) progress('reading');
+          let r: CensusRow | undefined;
+          if (rec.problem) sink.error({ where: rec.where, column: null, message: rec.problem });
+          else if (table) r = table.check(rec.values as unknown[], rec.where);
+          else {
+            // A GeoJSON or Shapefile feature: its property names mapped like a header (cached per set of names).
+            const props = (rec.values ?? {}) as Record<string, unknown>;
+            const keys = Object.keys(props);
+            const sig = keys.join('\u0000');
+            let f = features.get(sig);
+            if (!f) {
+              const map = mapHeader(keys);
+              f = { map, checker: new RowChecker(map, keys, ctx, sink) };
+              if (features.size < 1000) features.set(sig, f);
+              for (const field of ['code', 'given_grid_code'] as const)
+                if (map.fields[field] !== undefined && !seenColumns.has(field))
+                  seenColumns.set(field, keys[map.fields[field]!].trim());
+            }
+            for (const message of f.map.problems)
+              sink.error({ where: rec.where, column: null, message: `properties: ${message}` });
+            r = f.checker.check(
+              keys.map((k) => props[k]),
+              rec.where,
+              rec.geometry,
+            );
+          }
+          // After the first refused row nothing more is staged; the file is still read to list every problem.
+          if (!r || errorCount > 0) continue;
+          out.row = r;
+          out.twin = r.code !== null && seen.twin(r.code);
+          out.near = r.point && seen.near(r.cls, r.lon, r.lat);
+          if (r.code === null) found.codeless++;
+          else {
+            const key = r.code.slice(0, 6) + r.cls;
+            const serial = Number(r.code.slice(-6));
+            if (serial > (givenSerials.get(key) ?? 0)) givenSerials.set(key, serial);
+          }
+          if (r.given_grid_code !== null) found.givenGrids++;
+          if (!r.point) found.lines++;
+          if (out.near) found.near++;
+          if (out.twin) found.twins++;
+          const wait = writer.add(out);
+          if (wait) await wait;
         }
-        const src = header ? tabular(rec, header, file.header) : feature(rec, objects, addErrors);
-        if (!header)
-          for (const f of ['code', 'given_grid_code'] as const)
-            if (src.has(f) && !seen.has(f)) seen.set(f, src.column(f));
-        const r = checkRow(src, ctx);
-        if (r.errors.length) addErrors(r.errors);
-        if (r.warnings.length) addWarnings(r.warnings);
-        if (r.row?.point) dup.add(r.row.cls, r.row.lon, r.row.lat, r.row.where);
-        if (r.row && errorCount === 0) batch.push(r.row);
-        if (batch.length >= 1000) {
-          yield batch;
-          batch = [];
-        }
-        if (rows % 10000 === 0) progress('reading');
-      }
-      if (batch.length && errorCount === 0) yield batch;
+    } catch (e) {
+      await writer.abort();
+      throw e;
     }
-    await loadStage(stage, checked());
+    await writer.end();
+    if (!pg && errorCount === 0) await finishRows(stage, tileSize);
     progress('checking');
+    T('read_and_staged');
     const t1 = Date.now();
     if (rows === 0) addErrors([{ where: whereOfHeader(kind), column: null, message: 'the file has no rows' }]);
-    addWarnings(dup.issues());
-    if (errorCount === 0) {
-      addErrors(await duplicateCodes(stage, kind, MAX_LISTED, columnOf('code')));
-      addErrors(await invalidGeometries(stage, kind, MAX_LISTED));
-    }
+    if (errorCount === 0 && found.twins) addErrors(await duplicateCodes(stage, kind, MAX_LISTED, columnOf('code')));
+    if (errorCount === 0 && found.lines) addErrors(await invalidGeometries(stage, kind, MAX_LISTED));
+    T('duplicate_codes');
     if (errorCount) throw new CensusRejected(listed(sortIssues(errors)), errorCount);
 
-    // On PostgreSQL the set-based steps over the whole table run in one transaction under the import's statement
+    // On PostgreSQL the set-based steps over the whole stage run in one transaction under the import's statement
     // timeout (a million rows take longer than a request may); the embedded database runs them in slices.
     const checks = async (stage: CensusStage) => {
-      await deriveRegions(stage);
-      const matched = await matchStored(stage);
-      const codeErrors: RowIssue[] = [];
-      const coded = await allocateCodes(stage, ctx.catalog, kind, codeErrors, columnOf('code'));
-      addErrors(codeErrors);
+      if (found.near && seen.lat0 !== undefined) {
+        const d = await duplicatePositions(stage, kind, MAX_LISTED, seen.lat0);
+        addWarnings(d.issues, d.total);
+      }
+      T('duplicate_positions');
+      const stored = await nearStored(stage);
+      T('near_stored');
+      const matched = stored && found.codeless ? await matchStored(stage) : 0;
+      const a: Allocation = found.codeless
+        ? await allocateCodes(stage, ctx.catalog, componentCatalog().legacy, givenSerials, MAX_LISTED)
+        : { coded: 0, outside: { wns: [], total: 0 }, exhausted: { rows: [], total: 0 } };
+      T('codes');
+      const code = columnOf('code');
+      addErrors(
+        a.outside.wns.map((wn) => ({
+          where: whereOf(kind, wn),
+          column: code,
+          message: 'the row has no code and its position lies outside every district: give it a code',
+        })),
+        a.outside.total,
+      );
+      addErrors(
+        a.exhausted.rows.map((e) => ({
+          where: whereOf(kind, e.wn),
+          column: code,
+          message: `district ${e.district} has no serial left for class ${e.cls}`,
+        })),
+        a.exhausted.total,
+      );
       if (errorCount) throw new CensusRejected(listed(sortIssues(errors)), errorCount);
       if (opts.scope) {
         const outside = await outsideScope(stage, kind, opts.scope, MAX_LISTED);
         if (outside.length) throw new CensusRejected(listed(outside), outside.length, 'scope');
       }
-      addWarnings(await positionWarnings(stage, kind, MAX_LISTED, columnOf('given_grid_code')));
-      return { matched, coded };
+      addWarnings(
+        await positionWarnings(stage, kind, MAX_LISTED, columnOf('given_grid_code'), {
+          givenGrids: found.givenGrids > 0,
+          stored,
+        }),
+      );
+      T('scope_and_warnings');
+      return { matched, coded: a.coded };
     };
-    const { matched, coded } =
-      database.driver === 'pg'
-        ? await db.transaction().execute(async (trx) => {
-            await importTimeout(trx, database.importTimeoutMs);
-            // Compiling these few big statements costs more than it saves.
-            await sql`set local jit = off`.execute(trx);
-            return checks({ ...stage, db: trx });
-          })
-        : await checks(stage);
+    const { matched, coded } = pg
+      ? await db.transaction().execute(async (trx) => {
+          await importTimeout(trx, database.importTimeoutMs);
+          // Compiling these few big statements costs more than it saves; the joins are hash joins over the stage.
+          await sql`set local jit = off`.execute(trx);
+          await sql`set local enable_nestloop = off`.execute(trx);
+          await sql`set local enable_mergejoin = off`.execute(trx);
+          await sql`set local work_mem = '64MB'`.execute(trx);
+          return checks({ ...stage, db: trx });
+        })
+      : await checks(stage);
 
     progress('publishing');
     const t2 = Date.now();
     const counts = await write(db, { actor: opts.actor, assignment: true, layers: ['components'] }, async (trx) => {
       if (database.importTimeoutMs > 0) await importTimeout(trx, database.importTimeoutMs);
-      const c = await publishCensus(trx, stage);
+      if (pg) {
+        await sql`set local jit = off`.execute(trx);
+        await sql`set local maintenance_work_mem = '256MB'`.execute(trx);
+      }
+      const c = await publishCensus(trx, { ...stage, db: trx }, steps);
       return {
         action: 'import',
         entity: 'component',
@@ -239,7 +351,7 @@ export async function importCensus(
       encoding: file.encoding ?? null,
       warnings: listed(sortIssues(warnings)),
       warnings_total: warningCount,
-      timings: { read_ms: t1 - t0, checked_ms: t2 - t1, published_ms: Date.now() - t2 },
+      timings: { read_ms: t1 - t0, checked_ms: t2 - t1, published_ms: Date.now() - t2, steps },
     };
   } finally {
     await dropCensusStage(stage).catch(() => undefined);
@@ -252,8 +364,7 @@ const importTimeout = (trx: Kysely<DB>, ms: number) =>
 
 const whereOfHeader = (kind: WhereKind) => whereOf(kind, kind === 'feature' ? 0 : 1);
 
-const num = (w: RowIssue['where']) => ('line' in w ? w.line : 'row' in w ? w.row : w.feature);
-const sortIssues = (list: RowIssue[]) => [...list].sort((a, b) => num(a.where) - num(b.where));
+const sortIssues = (list: RowIssue[]) => [...list].sort((a, b) => whereNumber(a.where) - whereNumber(b.where));
 
 async function rowContext(db: Kysely<DB>, crs: CensusCrs): Promise<RowContext> {
   const catalog = componentCatalog();
@@ -272,92 +383,4 @@ async function rowContext(db: Kysely<DB>, crs: CensusCrs): Promise<RowContext> {
     },
     crs,
   };
-}
-
-type Rec = Parameters<typeof tabular>[0];
-
-function tabular(
-  rec: { where: RowSource['where']; values: unknown[] | Record<string, unknown> },
-  map: HeaderMap,
-  names: string[],
-): RowSource {
-  const values = rec.values as unknown[];
-  return {
-    where: rec.where,
-    get: (f) => {
-      const i = map.fields[f];
-      return i === undefined ? undefined : values[i];
-    },
-    column: (f) => {
-      const i = map.fields[f];
-      return i === undefined ? FIELDS[f][0] : names[i].trim();
-    },
-    has: (f) => map.fields[f] !== undefined,
-    extras: [...map.extras].map(([i, h]) => [h, values[i]]),
-  };
-}
-
-/** A GeoJSON or Shapefile feature: its property names mapped like a header (cached per set of names). */
-function feature(
-  rec: Rec & { geometry?: Geometry | null },
-  cache: Map<string, HeaderMap>,
-  addErrors: (e: RowIssue[]) => void,
-): RowSource {
-  const props = (rec.values ?? {}) as Record<string, unknown>;
-  const keys = Object.keys(props);
-  const sig = keys.join('\u0000');
-  let map = cache.get(sig);
-  if (!map) {
-    map = mapHeader(keys);
-    if (cache.size < 1000) cache.set(sig, map);
-  }
-  if (map.problems.length)
-    addErrors(map.problems.map((message) => ({ where: rec.where, column: null, message: `properties: ${message}` })));
-  const values = keys.map((k) => props[k]);
-  return { ...tabular({ where: rec.where, values }, map, keys), geometry: rec.geometry };
-}
-
-/** Points of one class within 0.5 m of each other in the file (a warning): sorted cells of about 0.5 m. */
-class DuplicatePositions {
-  private cls: number[] = [];
-  private x: number[] = [];
-  private y: number[] = [];
-  private wn: number[] = [];
-  private lat0: number | undefined;
-
-  constructor(private kind: WhereKind) {}
-
-  add(cls: string, lon: number, lat: number, where: RowIssue['where']): void {
-    this.lat0 ??= lat;
-    const m = 111_320;
-    this.cls.push(Number(cls));
-    this.x.push(lon * m * Math.cos((this.lat0 * Math.PI) / 180));
-    this.y.push(lat * m);
-    this.wn.push(num(where));
-  }
-
-  issues(): RowIssue[] {
-    const n = this.cls.length;
-    const cell = 0.5;
-    const ky = (i: number) => Math.floor(this.y[i] / cell);
-    const order = Array.from({ length: n }, (_, i) => i).sort(
-      (a, b) => this.cls[a] - this.cls[b] || ky(a) - ky(b) || this.x[a] - this.x[b],
-    );
-    const out: RowIssue[] = [];
-    for (let p = 0; p < n; p++) {
-      const i = order[p];
-      for (let q = p + 1; q < n; q++) {
-        const j = order[q];
-        if (this.cls[j] !== this.cls[i] || ky(j) > ky(i) + 1) break;
-        if (Math.hypot(this.x[j] - this.x[i], this.y[j] - this.y[i]) > cell) continue;
-        const [a, b] = i < j ? [i, j] : [j, i];
-        out.push({
-          where: whereOf(this.kind, this.wn[b]),
-          column: null,
-          message: `the same class lies within ${cell} m of ${describeWhere(whereOf(this.kind, this.wn[a]))}: a duplicate?`,
-        });
-      }
-    }
-    return out;
-  }
 }

@@ -30,11 +30,11 @@ export interface Database {
   exec(script: string): Promise<void>;
   /**
    * Bulk-loads rows with COPY … FROM STDIN (text format: tab-separated, \\N for null; see copyText in copy.ts) into
-   * `table (columns)`, outside any transaction (staging tables). PostgreSQL streams the chunks; PGlite loads each
-   * chunk as one COPY from a blob. Undefined over the embedded server's local socket (which cannot relay COPY):
-   * callers insert in batches instead.
+   * `table (columns)` from chunks of text or of its UTF-8 bytes, outside any transaction (staging tables).
+   * PostgreSQL streams the chunks; PGlite loads each chunk as one COPY from a blob. Undefined over the embedded
+   * server's local socket (which cannot relay COPY): callers insert in batches instead.
    */
-  copyIn?(table: string, columns: string[], chunks: AsyncIterable<string>): Promise<void>;
+  copyIn?(table: string, columns: string[], chunks: AsyncIterable<string | Uint8Array<ArrayBuffer>>): Promise<void>;
   /** PGlite only: the whole data directory as an uncompressed tarball (for loadDataDir). */
   dumpDataDir?(): Promise<Blob>;
   close(): Promise<void>;

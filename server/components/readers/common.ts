@@ -56,6 +56,8 @@ export interface OpenedFile {
    * validate in one pass and write in a second without holding the file. Throws only FileProblem.
    */
   records(): AsyncIterable<RawRecord>;
+  /** The same records in batches (CSV: those of each chunk read), for a reader of millions of rows. */
+  batches?(): AsyncIterable<RawRecord[]>;
 }
 
 /** A refusal of the whole file (not of one record): the message says what is wrong and, where it can, where. */

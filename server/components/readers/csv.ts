@@ -29,12 +29,27 @@ export async function openCsv(input: Input, opts: OpenOptions): Promise<OpenedFi
   const rows = () => readRows(input, encoding, (n) => (consumed += n));
 
   let header: string[] | undefined;
-  for await (const row of rows()) {
-    header = row.cells.map((cell, i) => (i === 0 ? cell.replace(/^\uFEFF/, '') : cell));
+  for await (const batch of rows()) {
+    if (!batch.length) continue;
+    header = batch[0].cells.map((cell, i) => (i === 0 ? cell.replace(/^\uFEFF/, '') : cell));
     break;
   }
   if (!header) throw new FileProblem('the CSV file is empty: it has no header line');
   const names = header;
+  async function* batches(): AsyncGenerator<RawRecord[]> {
+    consumed = 0;
+    let first = true;
+    for await (const batch of rows()) {
+      const out: RawRecord[] = new Array(batch.length);
+      let n = 0;
+      for (const row of batch) {
+        if (first) first = false;
+        else out[n++] = { where: { line: row.line }, values: row.cells };
+      }
+      out.length = n;
+      if (n) yield out;
+    }
+  }
 
   return {
     format: 'csv',
@@ -43,14 +58,10 @@ export async function openCsv(input: Input, opts: OpenOptions): Promise<OpenedFi
     encodingSource: source,
     totalBytes,
     bytesRead: () => consumed,
+    batches,
     records: () => ({
       async *[Symbol.asyncIterator](): AsyncIterator<RawRecord> {
-        consumed = 0;
-        let first = true;
-        for await (const row of rows()) {
-          if (first) first = false;
-          else yield { where: { line: row.line }, values: row.cells };
-        }
+        for await (const batch of batches()) yield* batch;
       },
     }),
   };
@@ -111,11 +122,13 @@ interface Row {
 /** Longest text one record may take (a stray quote must not swallow the rest of a large file into memory). */
 const MAX_RECORD = 1 << 20;
 
-/** Every non-blank record of the file (the header included) with the physical line it starts on. */
-async function* readRows(input: Input, encoding: Encoding, count: (n: number) => void): AsyncGenerator<Row> {
+/**
+ * Every non-blank record of the file (the header included) with the physical line it starts on, in batches (the
+ * records completed by each chunk of the file read): a million rows pass through few promises.
+ */
+async function* readRows(input: Input, encoding: Encoding, count: (n: number) => void): AsyncGenerator<Row[]> {
   const decoder = encoding === 'utf8' ? new StringDecoder('utf8') : iconv.getDecoder(encoding);
   const state = { line: 1 };
-  const rows: Row[] = [];
   let carry = '';
   let first = true;
   const source = byteSource(input, count);
@@ -126,9 +139,9 @@ async function* readRows(input: Input, encoding: Encoding, count: (n: number) =>
         text = text.replace(/^\uFEFF/, '');
         first = false;
       }
+      const rows: Row[] = [];
       carry = take(carry + text, false, state, rows);
-      yield* rows;
-      rows.length = 0;
+      yield rows;
       if (carry.length > MAX_RECORD) {
         split(carry, state.line, true); // throws a stray or misplaced quote if that is what it is
         throw new FileProblem(
@@ -137,8 +150,9 @@ async function* readRows(input: Input, encoding: Encoding, count: (n: number) =>
       }
     }
     const tail = decoder.end() ?? '';
+    const rows: Row[] = [];
     take(carry + (first ? tail.replace(/^\uFEFF/, '') : tail), true, state, rows);
-    yield* rows;
+    yield rows;
   } catch (err) {
     throw asProblem('the CSV file cannot be read', err);
   } finally {
