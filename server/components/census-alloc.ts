@@ -32,6 +32,51 @@ export async function storedHighest(db: Kysely<DB>, catalog: ComponentCatalog): 
   return out;
 }
 
+/**
+ * Codes given as the file was read (a first census written straight into `component`, census-regions.ts) follow
+ * the rule where the file gives no serial above h0 for the district and class: where it does they are taken back
+ * (serial null: allocateCodes gives them, replaceEarlyCodes writes them). Serials past 999999 are problems. Returns
+ * how many codes stand, and the districts + classes taken back.
+ */
+export async function checkEarlyCodes(
+  stage: CensusStage,
+  db: Kysely<DB>,
+  highest: ReadonlyMap<string, number>,
+  given: ReadonlyMap<string, number>,
+  limit: number,
+  exhausted: Allocation['exhausted'],
+): Promise<{ coded: number; redo: string[] }> {
+  const t = stageTables(stage);
+  const counts = (await sql<{ d: string; c: string; n: number }>`select d, c, n from ${t.counts}`.execute(db)).rows;
+  const h0 = (k: { d: string; c: string }) => highest.get(k.d + k.c) ?? 0;
+  const redo = counts.filter((k) => (given.get(k.d + k.c) ?? 0) > h0(k)).map((k) => k.d + k.c);
+  if (redo.length)
+    await sql`update ${t.narrow} set serial = null
+      where code is null and serial is not null and district_code || cls = any(${redo}::text[])`.execute(db);
+  let over = 0;
+  if (counts.some((k) => !redo.includes(k.d + k.c) && h0(k) + k.n > MAX_SERIAL)) {
+    const r = await sql<{ wn: number; d: string; c: string; total: number }>`
+      select wn, district_code as d, cls as c, count(*) over ()::int as total from ${t.narrow}
+      where serial > ${MAX_SERIAL} order by idx limit ${limit}`.execute(db);
+    over = r.rows[0]?.total ?? 0;
+    exhausted.total += over;
+    exhausted.rows.push(...r.rows.map((o) => ({ wn: o.wn, district: o.d, cls: o.c })));
+  }
+  return { coded: counts.filter((k) => !redo.includes(k.d + k.c)).reduce((a, k) => a + k.n, 0) - over, redo };
+}
+
+/**
+ * Writes the codes allocated after the reading over those given while reading that checkEarlyCodes took back: the
+ * rows are found by where they were written (TABLE_e: the ctid of each code-less row, by the code it got), since
+ * such a code may also be one the file gives.
+ */
+export async function replaceEarlyCodes(stage: CensusStage, db: Kysely<DB>): Promise<void> {
+  const t = stageTables(stage);
+  await sql`update component c set code = k.code
+    from ${t.written} e join ${t.narrow} r on r.new_code = e.code and r.code is null join ${t.codes} k on k.idx = r.idx
+    where c.ctid = e.at and r.serial is null`.execute(db);
+}
+
 export interface Allocation {
   coded: number;
   /** Code-less rows outside every district (their line, in file order; the first `limit`) and how many. */
@@ -50,11 +95,13 @@ export async function allocateCodes(
   legacy: [string, string][],
   given: ReadonlyMap<string, number>,
   limit: number,
+  /** The highest stored serials, when the rows are stored already (a first census written as it was read). */
+  highest?: ReadonlyMap<string, number>,
 ): Promise<Allocation> {
   const t = stageTables(stage);
   const db = stage.db;
-  // Code-less rows not matched to a stored component.
-  const pending = sql`r.code is null and not exists (select 1 from ${t.codes} m where m.idx = r.idx)`;
+  // Code-less rows without a code: none given as the file was read, not matched to a stored component.
+  const pending = sql`r.code is null and r.serial is null and not exists (select 1 from ${t.codes} m where m.idx = r.idx)`;
   const groups = await sql<{ d: string | null; c: string; n: number }>`
     select r.district_code as d, r.cls as c, count(*)::int as n from ${t.narrow} r where ${pending}
     group by 1, 2`.execute(db);
@@ -70,7 +117,7 @@ export async function allocateCodes(
   const exhausted: Allocation['exhausted'] = { rows: [], total: 0 };
   if (keys.length === 0) return { coded: 0, outside, exhausted };
 
-  const stored = await storedHighest(db, catalog);
+  const stored = highest ?? (await storedHighest(db, catalog));
   const h0 = keys.map((k) => stored.get(k.d + k.c) ?? 0);
   /** The districts + classes (with h0) for which `which` holds, as a table k(d, c, h0). */
   const keyTable = (which: (n: number) => boolean) => {

@@ -40,7 +40,7 @@ export async function duplicateCodes(
 export async function invalidGeometries(stage: CensusStage, kind: WhereKind, limit: number): Promise<RowIssue[]> {
   const rows = await overSlices(stage, async (range) => {
     const r = await sql<{ wn: number; reason: string }>`
-      select s.wn, ST_IsValidReason(s.geom) as reason from ${stageTables(stage).rows} s
+      select s.wn, ST_IsValidReason(s.geom) as reason from ${stageTables(stage).narrow} s
       where ${range('s')} and not s.point and not ST_IsValid(s.geom) order by s.idx limit ${limit}`.execute(stage.db);
     return r.rows;
   });
@@ -136,20 +136,29 @@ export async function matchStored(stage: CensusStage): Promise<number> {
   return Number(r.numAffectedRows ?? 0);
 }
 
-/** Rows outside the actor's region scope, and stored components the file changes that lie outside it. */
+/**
+ * Rows outside the actor's region scope, and stored components the file changes that lie outside it (`stored`:
+ * components were stored before the import).
+ */
 export async function outsideScope(
   stage: CensusStage,
   kind: WhereKind,
   scope: string,
   limit: number,
+  stored: boolean,
 ): Promise<RowIssue[]> {
   const t = stageTables(stage);
   const r = await sql<{ wn: number; where_is: string | null; stored: boolean }>`
     select r.wn, coalesce(r.grid_code, r.district_code) as where_is, false as stored from ${t.narrow} r
     where not coalesce(coalesce(r.grid_code, r.district_code) like ${`${scope}%`}, false)
-    union all
-    select s.wn, c.grid_code, true from ${t.view} s join component c on c.code = s.code
-    where not coalesce(c.grid_code like ${`${scope}%`}, false)
+    ${
+      stored
+        ? sql`union all
+    select r.wn, c.grid_code, true from ${t.narrow} r left join ${t.codes} k on k.idx = r.idx
+    join component c on c.code = coalesce(r.code, k.code)
+    where not coalesce(c.grid_code like ${`${scope}%`}, false)`
+        : sql``
+    }
     limit ${limit}`.execute(stage.db);
   return r.rows.map((o) => ({
     where: whereOf(kind, o.wn),
@@ -172,7 +181,7 @@ export async function positionWarnings(
   if (has.givenGrids) {
     // The staged given grid is null where it is the derived one.
     const given = await sql<{ wn: number; given: string; grid: string | null }>`
-      select wn, given_grid_code as given, grid_code as grid from ${t.rows}
+      select wn, given_grid_code as given, grid_code as grid from ${t.narrow}
       where given_grid_code is not null order by idx limit ${limit}`.execute(stage.db);
     for (const g of given.rows)
       out.push({
@@ -186,9 +195,11 @@ export async function positionWarnings(
   const outside = !gridless.rows[0].any
     ? { rows: [] }
     : await sql<{ wn: number; nearest: string | null; distance_m: number | null }>`
-    select s.wn, n.code as nearest, n.distance_m from ${t.rows} s
-    left join lateral (select u.code, ST_Distance(u.geom::geography, s.geom::geography) as distance_m from unit_grid u
-                       where u.termination_date is null order by u.geom <-> s.geom limit 1) n on true
+    select s.wn, n.code as nearest, n.distance_m from ${t.narrow} s
+    cross join lateral (select case when s.point then ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) else s.geom end
+                        as geom) p
+    left join lateral (select u.code, ST_Distance(u.geom::geography, p.geom::geography) as distance_m from unit_grid u
+                       where u.termination_date is null order by u.geom <-> p.geom limit 1) n on true
     where s.grid_code is null order by s.idx limit ${limit}`.execute(stage.db);
   for (const o of outside.rows)
     out.push({

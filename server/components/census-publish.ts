@@ -123,7 +123,7 @@ async function storedCount(trx: Transaction<DB>, enough: number): Promise<number
  * references it (the staged codes were checked unique and apart from the stored ones). Readers wait for the
  * publishing transaction meanwhile. Returns the statements that restore them, as the catalog defines them.
  */
-async function dropIndexes(trx: Transaction<DB>): Promise<string[]> {
+export async function dropIndexes(trx: Transaction<DB>): Promise<string[]> {
   const r = await sql<{ name: string; def: string; fk: boolean; pk: boolean }>`
     select c.conname as name, pg_get_constraintdef(c.oid) as def, c.contype = 'f' as fk, c.contype = 'p' as pk
     from pg_constraint c

@@ -10,7 +10,9 @@
  * that one is tested with ST_Covers.
  */
 import { sql } from 'kysely';
-import { step } from '../importexport/stage.js';
+import { step as step_ } from '../importexport/stage.js';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema.js';
 import { SLICE, stageTables, type CensusStage } from './census-stage.js';
 
 /** Tiles per grid aimed at (a tile of half a median grid), and the fewest tiles allowed in all. */
@@ -54,55 +56,129 @@ export async function createGridTiles(stage: CensusStage): Promise<number> {
   return size;
 }
 
+export interface SegmentStep {
+  tileSize: number;
+  /**
+   * 'stage': the rows go to TABLE_f; 'component': straight into `component` (a first census written as it is read,
+   * inside the publishing transaction), code-less rows with codes given now (TABLE_h, TABLE_c).
+   */
+  into: 'stage' | 'component';
+}
+
+/** The component columns the census writes (component column ← expression over staged s and narrow r). */
+export const WRITTEN = `category_code, name, owner_code, owner_name, title_code, title_name, maintainer_code,
+  maintainer_name, given_grid_code, status, initial_date, change_date, data_source, note, accuracy, photos, extras,
+  geom, grid_code, community_code, street_code, district_code`;
+const WRITTEN_FROM = sql.raw(`s.cls::char(5), s.name, s.owner_code, s.owner_name, s.title_code, s.title_name,
+  s.maintainer_code, s.maintainer_name, nullif(s.given_grid_code, r.grid_code), s.status, s.initial_date::date,
+  s.change_date::date, s.data_source, s.note, s.accuracy, coalesce(s.photos::jsonb, '[]'::jsonb),
+  coalesce(s.extras::jsonb, '{}'::jsonb),
+  case when s.point then ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) else s.geom end,
+  r.grid_code, r.community_code, r.street_code, r.district_code`);
+
 /**
- * Turns the staged rows of `segment` (PostgreSQL: a child table, while the next one is read; then dropped) or of
- * the whole stage (the embedded database: in slices) into final rows (TABLE_f, and narrowed, TABLE_r).
+ * The segment step, on the staged rows of `segment` (PostgreSQL: a child table, while the next one is read; then
+ * dropped) or of the whole stage (the embedded database: in slices):
+ * 1. narrow rows (TABLE_r) with the derived regions — and, written into `component`, the code-less rows' codes: h0 +
+ *    the code-less rows of the district and class before it (counted in TABLE_c), as long as that serial exists;
+ *    otherwise a placeholder that the import refuses or replaces before it commits;
+ * 2. the wide rows, typed, into TABLE_f or `component`.
+ * `db` is the connection to run on (the publishing transaction when writing into `component`).
  */
-export async function finishRows(
+export async function segmentStep(
   stage: CensusStage,
-  tileSize: number,
+  db: Kysely<DB>,
+  step: SegmentStep,
   segment?: { table: string; from: number; to: number },
 ): Promise<void> {
   const t = stageTables(stage);
-  const z = sql.lit(tileSize || 1);
+  const z = sql.lit(step.tileSize || 1);
   const at = sql`case when s.point then ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326) else ST_PointOnSurface(s.geom) end`;
   // The position's coordinates: a point's lon/lat, without making its geometry.
   const x = sql`case when s.point then s.lon else ST_X(ST_PointOnSurface(s.geom)) end`;
   const y = sql`case when s.point then s.lat else ST_Y(ST_PointOnSurface(s.geom)) end`;
-  const finish = (source: string, from: number, to: number) => sql`
-    with f as (insert into ${t.rows} (idx, wn, code, category_code, name, owner_code, owner_name, title_code, title_name,
-      maintainer_code, maintainer_name, given_grid_code, status, initial_date, change_date, data_source, note,
-      accuracy, photos, extras, geom, point, lon, lat, near, twin, grid_code, community_code, street_code,
-      district_code)
-    select x.idx, x.wn, x.code, x.cls, x.name, x.owner_code, x.owner_name, x.title_code, x.title_name,
-      x.maintainer_code, x.maintainer_name, nullif(x.given_grid_code, x.grid_code), x.status, x.initial_date::date,
-      x.change_date::date, x.data_source, x.note, x.accuracy, coalesce(x.photos::jsonb, '[]'::jsonb),
-      coalesce(x.extras::jsonb, '{}'::jsonb),
-      case when x.point then ST_SetSRID(ST_MakePoint(x.lon, x.lat), 4326) else x.geom end, x.point, x.lon, x.lat,
-      x.near, x.twin, x.grid_code, x.community_code, x.street_code, x.district_code
+  const codes = step.into === 'component';
+  const narrow = (source: string, target: string, from: number, to: number) => sql`
+    insert into ${sql.table(target)} (idx, wn, code, cls, lon, lat, point, geom, near, twin, given_grid_code,
+      grid_code, community_code, street_code, district_code, serial, new_code)
+    select y.idx, y.wn, y.code, y.cls, y.lon, y.lat, y.point, y.geom, y.near, y.twin,
+      nullif(y.given_grid_code, y.grid_code), y.grid_code, y.community_code, y.street_code, y.district_code, y.serial,
+      case when y.code is null then
+        case when y.serial <= 999999 then y.district_code || y.cls || lpad(y.serial::text, 6, '0')
+        else '1' || lpad(y.idx::text, 15, '0') end end
     from (
-      select distinct on (s.idx) s.*, g.code as grid_code, g.community_code, g.street_code,
-        coalesce(g.district_code, (select r.code from region r where g.code is null and r.level = 'district'
-          and r.termination_date is null and ST_Covers(r.geom, ${at}) order by r.code limit 1)) as district_code
-      from ${sql.table(source)} s
-      left join ${t.tiles} g on g.tx = floor(${x} / ${z})::int and g.ty = floor(${y} / ${z})::int
-        and ${x} between g.x0 and g.x1 and ${y} between g.y0 and g.y1 and ST_Covers(g.geom, ${at})
-      where s.idx >= ${from} and s.idx < ${to}
-      order by s.idx, g.code) x
-    returning idx, wn, code, category_code, lon, lat, point, near, twin, grid_code, district_code)
-    insert into ${t.narrow} select * from f`;
+      select x.*, ${
+        codes
+          ? sql`case when x.code is null and x.district_code is not null then coalesce(h.h0, 0) + coalesce(c.n, 0)
+              + row_number() over (partition by x.district_code, x.cls, x.code is null order by x.idx) end`
+          : sql`null::int`
+      } as serial
+      from (
+        select distinct on (s.idx) s.idx, s.wn, s.code, s.cls::char(5) as cls, s.lon, s.lat, s.point,
+          case when s.point then null else s.geom end as geom, s.near, s.twin, s.given_grid_code,
+          g.code as grid_code, g.community_code, g.street_code,
+          coalesce(g.district_code, (select r.code from region r where g.code is null and r.level = 'district'
+            and r.termination_date is null and ST_Covers(r.geom, ${at}) order by r.code limit 1)) as district_code
+        from ${sql.table(source)} s
+        left join ${t.tiles} g on g.tx = floor(${x} / ${z})::int and g.ty = floor(${y} / ${z})::int
+          and ${x} between g.x0 and g.x1 and ${y} between g.y0 and g.y1 and ST_Covers(g.geom, ${at})
+        where s.idx >= ${from} and s.idx < ${to}
+        order by s.idx, g.code) x
+      left join ${t.highest} h on h.d = x.district_code and h.c = x.cls
+      left join ${t.counts} c on c.d = x.district_code and c.c = x.cls) y`;
+  const counted = (target: string, from: number, to: number) => sql`
+    insert into ${t.counts} (d, c, n)
+    select district_code, cls, count(*) from ${sql.table(target)}
+    where serial is not null and idx >= ${from} and idx < ${to} group by 1, 2
+    on conflict (d, c) do update set n = ${t.counts}.n + excluded.n`;
+  const range = (source: string, narrowed: string, from: number, to: number) =>
+    sql`${sql.table(source)} s join ${sql.table(narrowed)} r on r.idx = s.idx
+      where s.idx >= ${from} and s.idx < ${to} and r.idx >= ${from} and r.idx < ${to}`;
+  const wide = (source: string, narrowed: string, from: number, to: number) =>
+    codes
+      ? // Code-less rows apart, remembering where each was written (its code may yet be replaced).
+        sql`with given as (insert into component (code, ${sql.raw(WRITTEN)})
+            select s.code, ${WRITTEN_FROM} from ${range(source, narrowed, from, to)} and s.code is not null),
+          codeless as (insert into component (code, ${sql.raw(WRITTEN)})
+            select r.new_code, ${WRITTEN_FROM} from ${range(source, narrowed, from, to)} and s.code is null
+            returning ctid, code)
+          insert into ${t.written} (at, code) select ctid, code from codeless`
+      : sql`insert into ${t.rows} (idx, code, point, ${sql.raw(WRITTEN)})
+          select s.idx, s.code, s.point, ${WRITTEN_FROM}
+          from ${sql.table(source)} s join ${sql.table(narrowed)} r on r.idx = s.idx
+          where s.idx >= ${from} and s.idx < ${to} and r.idx >= ${from} and r.idx < ${to}`;
   if (segment) {
-    await stage.db.transaction().execute(async (trx) => {
-      // One pass: a hash join on the tile (not a nested loop over a fresh, unanalysed segment), no JIT.
+    const narrowed = `${stage.table}_r${segment.table.slice(stage.table.length + 1)}`;
+    const run = async (trx: Kysely<DB>) => {
+      // Hash joins (not nested loops over a fresh, unanalysed segment), no JIT.
       await sql`set local jit = off`.execute(trx);
       await sql`set local enable_nestloop = off`.execute(trx);
       await sql`set local enable_mergejoin = off`.execute(trx);
       await sql`set local work_mem = '64MB'`.execute(trx);
-      await finish(segment.table, segment.from, segment.to).execute(trx);
-    });
-    await sql`drop table ${sql.table(segment.table)}`.execute(stage.db);
+      await sql`create unlogged table ${sql.table(narrowed)} () inherits (${t.narrow})`.execute(trx);
+      await narrow(segment.table, narrowed, segment.from, segment.to).execute(trx);
+      if (codes) await counted(narrowed, segment.from, segment.to).execute(trx);
+      await wide(segment.table, narrowed, segment.from, segment.to).execute(trx);
+      await sql`drop table ${sql.table(segment.table)}`.execute(trx);
+    };
+    // In the publishing transaction (already with those settings, which `set local` would change for good) or alone.
+    if (db.isTransaction) await run(db);
+    else await db.transaction().execute(run);
     return;
   }
   for (let from = 0; from < stage.size; from += SLICE)
-    await step(() => finish(stage.table, from, from + SLICE).execute(stage.db));
+    await step_(async () => {
+      await narrow(stage.table, stage.table + '_r', from, from + SLICE).execute(db);
+      if (codes) await counted(stage.table + '_r', from, from + SLICE).execute(db);
+      await wide(stage.table, stage.table + '_r', from, from + SLICE).execute(db);
+    });
+}
+
+/** The highest stored serial per district and 5-digit class, for codes given as the file is read. */
+export async function storeHighest(stage: CensusStage, db: Kysely<DB>, highest: Map<string, number>): Promise<void> {
+  const keys = [...highest.keys()];
+  if (!keys.length) return;
+  await sql`insert into ${stageTables(stage).highest} (d, c, h0)
+    select * from unnest(${keys.map((k) => k.slice(0, 6))}::text[], ${keys.map((k) => k.slice(6))}::text[],
+      ${keys.map((k) => highest.get(k)!)}::int[])`.execute(db);
 }

@@ -3,16 +3,20 @@
  *
  * - TABLE: the checked rows as the file gives them, COPYed while the file is still being read (points as lon/lat,
  *   dates and JSON as text). On PostgreSQL each COPY segment is a child table (TABLE_0, TABLE_1 …) that the segment
- *   step (census-regions.ts) turns into final rows and drops while the next segment is read.
- * - TABLE_f: the final rows, typed as `component` stores them, with each row's derived unit grid, community,
- *   street and district; TABLE_r: the same rows narrowed to what the whole-file checks read (position, class, code,
- *   flags, grid and district), so that those scan a sixth of the bytes.
- * - TABLE_k: the codes of code-less rows (matched to a stored component, or allocated).
+ *   step (census-regions.ts) takes on and drops while the next segment is read.
+ * - TABLE_r: one narrow row per staged row: what the whole-file checks read (line, code, class, position, flags) and
+ *   its derived unit grid, community, street and district (on PostgreSQL a child table per segment, TABLE_r0 …);
+ *   on a first census also the code given to a code-less row as the file is read.
+ * - TABLE_f: the rows to publish, typed as `component` stores them (not used when a first census is written
+ *   straight into `component` as it is read: census-direct.ts).
+ * - TABLE_k: the codes of code-less rows given after the reading (matched to a stored component, or allocated).
  * - TABLE_g: the live unit grids cut into square tiles (for deriving regions by one hash join).
+ * - TABLE_h, TABLE_c, TABLE_e: for codes given as the file is read, the highest stored serial and the code-less rows
+ *   so far per district and class, and where each code-less row was written into `component`.
  * - TABLE_n, TABLE_x: stored components near staged points; the action (same, update) of each stored code.
  * - TABLE_v: a view of the rows to publish (TABLE_f with its final code).
  *
- * Nothing is updated row by row and no big join is left for the publishing transaction.
+ * Nothing is updated row by row and no big join is left for the publishing transaction but one.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { Database } from '../db/open.js';
@@ -112,6 +116,9 @@ export const stageTables = (s: CensusStage) => ({
   raw: sql.table(s.table),
   rows: sql.table(`${s.table}_f`),
   narrow: sql.table(`${s.table}_r`),
+  highest: sql.table(`${s.table}_h`),
+  counts: sql.table(`${s.table}_c`),
+  written: sql.table(`${s.table}_e`),
   codes: sql.table(`${s.table}_k`),
   tiles: sql.table(`${s.table}_g`),
   near: sql.table(`${s.table}_n`),
@@ -139,22 +146,28 @@ export async function createCensusStage(database: Database, staleAfterMs: number
     photos text, extras text, lon float8, lat float8, geom geometry, point boolean not null,
     near boolean not null, twin boolean not null
   )`.execute(db);
-  await sql`create unlogged table ${t.rows} (
-    idx integer not null, wn integer not null, code text, category_code char(5) not null, name text not null, owner_code text, owner_name text not null,
-    title_code text, title_name text not null, maintainer_code text, maintainer_name text not null,
-    given_grid_code text, status text not null, initial_date date, change_date date, data_source text not null,
-    note text not null, accuracy char(1), photos jsonb not null, extras jsonb not null, geom geometry not null,
-    point boolean not null, lon float8, lat float8, near boolean not null, twin boolean not null,
-    grid_code text, community_code text, street_code text, district_code text
-  )`.execute(db);
   await sql`create unlogged table ${t.narrow} (idx integer not null, wn integer not null, code text,
-    cls char(5) not null, lon float8, lat float8, point boolean not null, near boolean not null,
-    twin boolean not null, grid_code text, district_code text)`.execute(db);
+    cls char(5) not null, lon float8, lat float8, point boolean not null, geom geometry, near boolean not null,
+    twin boolean not null, given_grid_code text, grid_code text, community_code text, street_code text,
+    district_code text, serial integer, new_code text)`.execute(db);
+  await sql`create unlogged table ${t.rows} (
+    idx integer not null, code text, category_code char(5) not null, name text not null, owner_code text,
+    owner_name text not null, title_code text, title_name text not null, maintainer_code text,
+    maintainer_name text not null, given_grid_code text, status text not null, initial_date date, change_date date,
+    data_source text not null, note text not null, accuracy char(1), photos jsonb not null, extras jsonb not null,
+    geom geometry not null, point boolean not null, grid_code text, community_code text, street_code text,
+    district_code text
+  )`.execute(db);
   await sql`create unlogged table ${t.codes} (idx integer not null, code text not null, matched boolean not null)`.execute(
     db,
   );
+  await sql`create unlogged table ${t.highest} (d text not null, c text not null, h0 integer not null)`.execute(db);
+  await sql`create unlogged table ${t.counts} (d text not null, c text not null, n integer not null,
+    primary key (d, c))`.execute(db);
+  await sql`create unlogged table ${t.written} (at tid not null, code text not null)`.execute(db);
+  if (database.driver !== 'pg') await sql`create index on ${t.narrow} (idx)`.execute(db);
   await sql`create view ${t.view} as
-    select f.idx, f.wn, coalesce(f.code, k.code) as code, coalesce(k.matched, false) as matched,
+    select f.idx, coalesce(f.code, k.code) as code, coalesce(k.matched, false) as matched,
       f.category_code, f.name, f.owner_code, f.owner_name, f.title_code, f.title_name, f.maintainer_code,
       f.maintainer_name, f.given_grid_code, f.status, f.initial_date, f.change_date, f.data_source, f.note,
       f.accuracy, f.photos, f.extras, f.geom, f.point, f.grid_code, f.community_code, f.street_code, f.district_code
@@ -170,6 +183,9 @@ export const dropCensusStage = async (s: CensusStage) => {
     t.narrow,
     t.codes,
     t.tiles,
+    t.highest,
+    t.counts,
+    t.written,
     t.near,
     t.actions,
     sql.table(`${s.table}_a`),

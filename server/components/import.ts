@@ -1,25 +1,27 @@
 /**
  * Import of a component census (CSV, XLSX, GeoJSON, zipped Shapefile): validation first, then all or nothing.
  *
- * 1. One pass over the file: every row is checked (row.ts) and streamed into the staging table with COPY while the
- *    file is still being read; on PostgreSQL each segment's regions are derived meanwhile (census-regions.ts). Fixed
- *    memory remembers the codes and positions seen so far (census-seen.ts), flagging rows that may repeat one. The
- *    first refused row stops the staging, and the rest of the file is still read to list every problem.
- * 2. With the file in, set-based on the staging tables: codes given twice and points of a class within 0.5 m (among
- *    the flagged rows), invalid geometries; code-less rows already stored (same class within 0.5 m) keep their code,
- *    the others get new ones (census-alloc.ts); the region scope; warnings (census-checks.ts).
+ * 1. One pass over the file (census-read.ts): every row is checked (row.ts) and streamed with COPY into the stage
+ *    while the file is still being read; on PostgreSQL each segment of rows is taken on meanwhile
+ *    (census-regions.ts): its regions derived by the boundary rule, and its rows typed for publishing.
+ * 2. With the file in, set-based on the stage: codes given twice and points of a class within 0.5 m (among the rows
+ *    the reading flagged), invalid geometries; code-less rows already stored (same class within 0.5 m) keep their
+ *    code, the others get new ones (census-alloc.ts); the region scope; warnings (census-checks.ts).
  * 3. One transaction publishes it with its audit row and the tile-layer bump (census-publish.ts).
+ *
+ * A first census on PostgreSQL (nothing stored: nothing to compare, no code-less row can be a stored component) is
+ * written straight into `component` as it is read, in the publishing transaction (the table locked and without its
+ * indexes meanwhile, rebuilt at the end); steps 2 and 3 then run in that transaction, and any problem rolls it back.
  *
  * Memory stays bounded whatever the file's size: rows are not held (the reader streams, COPY has backpressure), the
  * filters are of fixed size, and at most MAX_LISTED problems of each kind are kept.
  */
-import type { Geometry } from 'geojson';
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../db/open.js';
 import type { DB } from '../db/schema.js';
 import { write, type Actor } from '../db/write.js';
 import { componentCatalog } from './catalog.js';
-import { allocateCodes, type Allocation } from './census-alloc.js';
+import { allocateCodes, checkEarlyCodes, replaceEarlyCodes, storedHighest, type Allocation } from './census-alloc.js';
 import {
   duplicateCodes,
   duplicatePositions,
@@ -32,20 +34,14 @@ import {
   type WhereKind,
 } from './census-checks.js';
 import { crsFromPrj, describeCrs, type CensusCrs } from './census-crs.js';
-import { publishCensus, type PublishCounts } from './census-publish.js';
-import { createGridTiles, finishRows } from './census-regions.js';
-import { SeenFilter } from './census-seen.js';
-import { createCensusStage, dropCensusStage, StageWriter, type CensusStage, type StagedRow } from './census-stage.js';
-import { FIELDS, mapHeader, type Field, type HeaderMap } from './fields.js';
-import {
-  describeWhere,
-  RowChecker,
-  whereNumber,
-  type CensusRow,
-  type IssueSink,
-  type RowContext,
-  type RowIssue,
-} from './row.js';
+import { dropIndexes, publishCensus, type PublishCounts } from './census-publish.js';
+import { inBatches, readIntoStage, type CensusRecord, type ReadResult } from './census-read.js';
+import { createGridTiles, segmentStep, storeHighest } from './census-regions.js';
+import { createCensusStage, dropCensusStage } from './census-stage.js';
+import { FIELDS, mapHeader, type Field } from './fields.js';
+import { describeWhere, whereNumber, type IssueSink, type RowContext, type RowIssue } from './row.js';
+
+export type { CensusRecord } from './census-read.js';
 
 /** What the import needs of an opened file (readers.ts's openCensusFile gives it). */
 export interface CensusFile {
@@ -55,22 +51,9 @@ export interface CensusFile {
   prj?: string;
   totalBytes: number;
   bytesRead(): number;
-  records(): AsyncIterable<{
-    where: { line: number } | { row: number } | { feature: number };
-    values: unknown[] | Record<string, unknown>;
-    geometry?: Geometry | null;
-    /** GeoJSON: what is structurally wrong with this feature (the import refuses it). */
-    problem?: string;
-  }>;
+  records(): AsyncIterable<CensusRecord>;
   /** The same records in batches, where the reader has them so (CSV). */
-  batches?(): AsyncIterable<Rec[]>;
-}
-
-type Rec = CensusFile['records'] extends () => AsyncIterable<infer R> ? R : never;
-
-/** One record at a time as batches of one. */
-async function* inBatches(records: AsyncIterable<Rec>): AsyncGenerator<Rec[]> {
-  for await (const r of records) yield [r];
+  batches?(): AsyncIterable<CensusRecord[]>;
 }
 
 export interface CensusProgress {
@@ -128,14 +111,6 @@ export async function importCensus(
   opts: CensusImportOptions,
 ): Promise<CensusSummary> {
   const t0 = Date.now();
-  // Milliseconds per step, for the summary (what a large import spends its time on).
-  const steps: Record<string, number> = {};
-  let lap = t0;
-  const T = (name: string) => {
-    const now = Date.now();
-    steps[name] = now - lap;
-    lap = now;
-  };
   const db = database.db;
   const pg = database.driver === 'pg';
   const kind: WhereKind = file.format === 'csv' ? 'line' : file.format === 'xlsx' ? 'row' : 'feature';
@@ -152,15 +127,15 @@ export async function importCensus(
     warningCount += total;
     for (const w of list) if (warnings.length < MAX_LISTED) warnings.push(w);
   };
-  const sink: IssueSink = {
-    error: (e) => {
-      errorCount++;
-      if (errors.length < MAX_LISTED) errors.push(e);
-    },
-    warning: (w) => {
-      warningCount++;
-      if (warnings.length < MAX_LISTED) warnings.push(w);
-    },
+  const sink: IssueSink = { error: (e) => addErrors([e]), warning: (w) => addWarnings([w]) };
+  const refuse = () => new CensusRejected(listed(sortIssues(errors)), errorCount);
+  // Milliseconds per step, for the summary (what a large import spends its time on).
+  const steps: Record<string, number> = {};
+  let lap = t0;
+  const T = (name: string) => {
+    const now = Date.now();
+    steps[name] = now - lap;
+    lap = now;
   };
   if (file.prj && !fromPrj && !opts.crs)
     throw new CensusRejected(
@@ -182,180 +157,195 @@ export async function importCensus(
       header.problems.length,
     );
 
-  // Column names for problems found after reading: as the file names them (its first feature's, for GeoJSON).
-  const seenColumns = new Map<Field, string>();
-  const columnOf = (f: Field) =>
-    (header?.fields[f] !== undefined ? file.header[header.fields[f]!].trim() : seenColumns.get(f)) ?? FIELDS[f][0];
   const stage = await createCensusStage(database, STALE_STAGE_MS);
+  let read: ReadResult | undefined;
+  let t1 = 0;
+  let t2 = 0;
+  const progress = (phase: CensusProgress['phase'], rows = read?.rows ?? 0) =>
+    opts.onProgress?.({ phase, rows, bytes: file.bytesRead(), totalBytes: file.totalBytes });
+  // Column names for problems found after reading: as the file names them (its first feature's, for GeoJSON).
+  const columnOf = (f: Field) =>
+    (header?.fields[f] !== undefined ? file.header[header.fields[f]!].trim() : read?.columns.get(f)) ?? FIELDS[f][0];
+
+  /** Reads the file into the stage; on PostgreSQL each segment's step runs on `on` as it is loaded. */
+  const readFile = async (into: 'stage' | 'component', on: Kysely<DB>, tileSize: number) => {
+    read = await readIntoStage(stage, file.batches ? file.batches() : inBatches(file.records()), {
+      header,
+      columns: file.header,
+      ctx,
+      sink,
+      errors: () => errorCount,
+      progress: (rows) => progress('reading', rows),
+      segmentDone: pg
+        ? (segment) => (errorCount ? Promise.resolve() : segmentStep(stage, on, { tileSize, into }, segment))
+        : undefined,
+    });
+    if (!pg && errorCount === 0) await segmentStep(stage, db, { tileSize, into });
+    T('read_and_staged');
+    progress('checking');
+    t1 = Date.now();
+    return read;
+  };
+
+  /** The checks after the reading; `direct`: the rows are in `component` already (on), codes partly given. */
+  const checks = async (on: Kysely<DB>, r: ReadResult, direct?: { highest: Map<string, number> }) => {
+    const s = { ...stage, db: on };
+    if (r.rows === 0) addErrors([{ where: whereOfHeader(kind), column: null, message: 'the file has no rows' }]);
+    if (errorCount === 0 && r.found.twins) addErrors(await duplicateCodes(s, kind, MAX_LISTED, columnOf('code')));
+    if (errorCount === 0 && r.found.lines) addErrors(await invalidGeometries(s, kind, MAX_LISTED));
+    T('duplicate_codes');
+    if (errorCount) throw refuse();
+    if (r.found.near && r.lat0 !== undefined) {
+      const d = await duplicatePositions(s, kind, MAX_LISTED, r.lat0);
+      addWarnings(d.issues, d.total);
+    }
+    T('duplicate_positions');
+    const stored = !direct && (await nearStored(s));
+    const matched = stored && r.found.codeless ? await matchStored(s) : 0;
+    T('near_stored');
+    const a: Allocation = { coded: 0, outside: { wns: [], total: 0 }, exhausted: { rows: [], total: 0 } };
+    if (r.found.codeless) {
+      let redo: string[] = [];
+      if (direct) {
+        const early = await checkEarlyCodes(s, on, direct.highest, r.givenSerials, MAX_LISTED, a.exhausted);
+        a.coded += early.coded;
+        redo = early.redo;
+      }
+      const late = await allocateCodes(
+        s,
+        ctx.catalog,
+        componentCatalog().legacy,
+        r.givenSerials,
+        MAX_LISTED,
+        direct?.highest,
+      );
+      a.coded += late.coded;
+      a.outside = late.outside;
+      a.exhausted.total += late.exhausted.total;
+      a.exhausted.rows.push(...late.exhausted.rows);
+      if (direct && redo.length && !late.outside.total && !a.exhausted.total) await replaceEarlyCodes(s, on);
+    }
+    T('codes');
+    const code = columnOf('code');
+    addErrors(
+      a.outside.wns.map((wn) => ({
+        where: whereOf(kind, wn),
+        column: code,
+        message: 'the row has no code and its position lies outside every district: give it a code',
+      })),
+      a.outside.total,
+    );
+    addErrors(
+      a.exhausted.rows.map((e) => ({
+        where: whereOf(kind, e.wn),
+        column: code,
+        message: `district ${e.district} has no serial left for class ${e.cls}`,
+      })),
+      a.exhausted.total,
+    );
+    if (errorCount) throw refuse();
+    if (opts.scope) {
+      const outside = await outsideScope(s, kind, opts.scope, MAX_LISTED, !direct);
+      if (outside.length) throw new CensusRejected(listed(outside), outside.length, 'scope');
+    }
+    addWarnings(
+      await positionWarnings(s, kind, MAX_LISTED, columnOf('given_grid_code'), {
+        givenGrids: r.found.givenGrids > 0,
+        stored,
+      }),
+    );
+    T('scope_and_warnings');
+    return { matched, coded: a.coded };
+  };
+
+  const summary = (counts: PublishCounts, coded: number, matched: number): CensusSummary => ({
+    total: read!.rows,
+    ...counts,
+    coded,
+    matched,
+    crs: describeCrs(crs),
+    encoding: file.encoding ?? null,
+    warnings: listed(sortIssues(warnings)),
+    warnings_total: warningCount,
+    timings: { read_ms: t1 - t0, checked_ms: t2 - t1, published_ms: Date.now() - t2, steps },
+  });
+  const audit = (counts: PublishCounts, coded: number, matched: number) => ({
+    action: 'import',
+    entity: 'component',
+    key: null,
+    detail: { file: opts.fileName ?? null, format: file.format, rows: read!.rows, ...counts, coded, matched },
+  });
+  const writeOptions = { actor: opts.actor, assignment: true, layers: ['components'] };
+
   try {
     const tileSize = await createGridTiles(stage);
-    let rows = 0;
-    const found = { codeless: 0, givenGrids: 0, lines: 0, near: 0, twins: 0 };
-    const seen = new SeenFilter();
-    // The highest serial the file gives per district + class (a few entries per district: bounded).
-    const givenSerials = new Map<string, number>();
-    const progress = (phase: CensusProgress['phase']) =>
-      opts.onProgress?.({ phase, rows, bytes: file.bytesRead(), totalBytes: file.totalBytes });
-    const writer = new StageWriter(stage, (segment) =>
-      errorCount ? Promise.resolve() : finishRows(stage, tileSize, segment),
-    );
-    await writer.start();
-    const table = header ? new RowChecker(header, file.header, ctx, sink) : undefined;
-    const features = new Map<string, { map: HeaderMap; checker: RowChecker }>();
-    const out: StagedRow = { row: undefined as unknown as CensusRow, near: false, twin: false };
-    const source = file.batches ? file.batches() : inBatches(file.records());
-    try {
-      for await (const batch of source)
-        for (const rec of batch) {
-          if (++rows % 10000 === 0) progress('reading');
-          let r: CensusRow | undefined;
-          if (rec.problem) sink.error({ where: rec.where, column: null, message: rec.problem });
-          else if (table) r = table.check(rec.values as unknown[], rec.where);
-          else {
-            // A GeoJSON or Shapefile feature: its property names mapped like a header (cached per set of names).
-            const props = (rec.values ?? {}) as Record<string, unknown>;
-            const keys = Object.keys(props);
-            const sig = keys.join('\u0000');
-            let f = features.get(sig);
-            if (!f) {
-              const map = mapHeader(keys);
-              f = { map, checker: new RowChecker(map, keys, ctx, sink) };
-              if (features.size < 1000) features.set(sig, f);
-              for (const field of ['code', 'given_grid_code'] as const)
-                if (map.fields[field] !== undefined && !seenColumns.has(field))
-                  seenColumns.set(field, keys[map.fields[field]!].trim());
-            }
-            for (const message of f.map.problems)
-              sink.error({ where: rec.where, column: null, message: `properties: ${message}` });
-            r = f.checker.check(
-              keys.map((k) => props[k]),
-              rec.where,
-              rec.geometry,
-            );
-          }
-          // After the first refused row nothing more is staged; the file is still read to list every problem.
-          if (!r || errorCount > 0) continue;
-          out.row = r;
-          out.twin = r.code !== null && seen.twin(r.code);
-          out.near = r.point && seen.near(r.cls, r.lon, r.lat);
-          if (r.code === null) found.codeless++;
-          else {
-            const key = r.code.slice(0, 6) + r.cls;
-            const serial = Number(r.code.slice(-6));
-            if (serial > (givenSerials.get(key) ?? 0)) givenSerials.set(key, serial);
-          }
-          if (r.given_grid_code !== null) found.givenGrids++;
-          if (!r.point) found.lines++;
-          if (out.near) found.near++;
-          if (out.twin) found.twins++;
-          const wait = writer.add(out);
-          if (wait) await wait;
-        }
-    } catch (e) {
-      await writer.abort();
-      throw e;
+    if (pg && database.copyIn && !(await anyStored(db))) {
+      // A first census: written straight into `component` as it is read, in the publishing transaction.
+      const result = await write(db, writeOptions, async (trx) => {
+        await bulkSettings(trx, database.importTimeoutMs);
+        await sql`lock table component in share row exclusive mode`.execute(trx);
+        const rebuild = await dropIndexes(trx);
+        const highest = await storedHighest(trx, ctx.catalog);
+        await storeHighest(stage, trx, highest);
+        const r = await readFile('component', trx, tileSize);
+        if (errorCount) throw refuse();
+        const { matched, coded } = await checks(trx, r, { highest });
+        progress('publishing');
+        t2 = Date.now();
+        for (const statement of rebuild) await sql.raw(statement).execute(trx);
+        T('publish_indexes');
+        const counts = { inserted: stage.size, updated: 0, unchanged: 0 };
+        return { ...audit(counts, coded, matched), result: summary(counts, coded, matched) };
+      });
+      progress('done');
+      result.timings.published_ms = Date.now() - t2;
+      return result;
     }
-    await writer.end();
-    if (!pg && errorCount === 0) await finishRows(stage, tileSize);
-    progress('checking');
-    T('read_and_staged');
-    const t1 = Date.now();
-    if (rows === 0) addErrors([{ where: whereOfHeader(kind), column: null, message: 'the file has no rows' }]);
-    if (errorCount === 0 && found.twins) addErrors(await duplicateCodes(stage, kind, MAX_LISTED, columnOf('code')));
-    if (errorCount === 0 && found.lines) addErrors(await invalidGeometries(stage, kind, MAX_LISTED));
-    T('duplicate_codes');
-    if (errorCount) throw new CensusRejected(listed(sortIssues(errors)), errorCount);
-
+    const r = await readFile('stage', db, tileSize);
+    if (errorCount) throw refuse();
     // On PostgreSQL the set-based steps over the whole stage run in one transaction under the import's statement
     // timeout (a million rows take longer than a request may); the embedded database runs them in slices.
-    const checks = async (stage: CensusStage) => {
-      if (found.near && seen.lat0 !== undefined) {
-        const d = await duplicatePositions(stage, kind, MAX_LISTED, seen.lat0);
-        addWarnings(d.issues, d.total);
-      }
-      T('duplicate_positions');
-      const stored = await nearStored(stage);
-      T('near_stored');
-      const matched = stored && found.codeless ? await matchStored(stage) : 0;
-      const a: Allocation = found.codeless
-        ? await allocateCodes(stage, ctx.catalog, componentCatalog().legacy, givenSerials, MAX_LISTED)
-        : { coded: 0, outside: { wns: [], total: 0 }, exhausted: { rows: [], total: 0 } };
-      T('codes');
-      const code = columnOf('code');
-      addErrors(
-        a.outside.wns.map((wn) => ({
-          where: whereOf(kind, wn),
-          column: code,
-          message: 'the row has no code and its position lies outside every district: give it a code',
-        })),
-        a.outside.total,
-      );
-      addErrors(
-        a.exhausted.rows.map((e) => ({
-          where: whereOf(kind, e.wn),
-          column: code,
-          message: `district ${e.district} has no serial left for class ${e.cls}`,
-        })),
-        a.exhausted.total,
-      );
-      if (errorCount) throw new CensusRejected(listed(sortIssues(errors)), errorCount);
-      if (opts.scope) {
-        const outside = await outsideScope(stage, kind, opts.scope, MAX_LISTED);
-        if (outside.length) throw new CensusRejected(listed(outside), outside.length, 'scope');
-      }
-      addWarnings(
-        await positionWarnings(stage, kind, MAX_LISTED, columnOf('given_grid_code'), {
-          givenGrids: found.givenGrids > 0,
-          stored,
-        }),
-      );
-      T('scope_and_warnings');
-      return { matched, coded: a.coded };
-    };
     const { matched, coded } = pg
       ? await db.transaction().execute(async (trx) => {
-          await importTimeout(trx, database.importTimeoutMs);
-          // Compiling these few big statements costs more than it saves; the joins are hash joins over the stage.
-          await sql`set local jit = off`.execute(trx);
-          await sql`set local enable_nestloop = off`.execute(trx);
-          await sql`set local enable_mergejoin = off`.execute(trx);
-          await sql`set local work_mem = '64MB'`.execute(trx);
-          return checks({ ...stage, db: trx });
+          await bulkSettings(trx, database.importTimeoutMs);
+          return checks(trx, r);
         })
-      : await checks(stage);
-
+      : await checks(db, r);
     progress('publishing');
-    const t2 = Date.now();
-    const counts = await write(db, { actor: opts.actor, assignment: true, layers: ['components'] }, async (trx) => {
+    t2 = Date.now();
+    const counts = await write(db, writeOptions, async (trx) => {
       if (database.importTimeoutMs > 0) await importTimeout(trx, database.importTimeoutMs);
       if (pg) {
         await sql`set local jit = off`.execute(trx);
         await sql`set local maintenance_work_mem = '256MB'`.execute(trx);
       }
       const c = await publishCensus(trx, { ...stage, db: trx }, steps);
-      return {
-        action: 'import',
-        entity: 'component',
-        key: null,
-        detail: { file: opts.fileName ?? null, format: file.format, rows, ...c, coded, matched },
-        result: c,
-      };
+      return { ...audit(c, coded, matched), result: c };
     });
     progress('done');
-    return {
-      total: rows,
-      ...counts,
-      coded,
-      matched,
-      crs: describeCrs(crs),
-      encoding: file.encoding ?? null,
-      warnings: listed(sortIssues(warnings)),
-      warnings_total: warningCount,
-      timings: { read_ms: t1 - t0, checked_ms: t2 - t1, published_ms: Date.now() - t2, steps },
-    };
+    return summary(counts, coded, matched);
   } finally {
     await dropCensusStage(stage).catch(() => undefined);
   }
+}
+
+const anyStored = async (db: Kysely<DB>) =>
+  (await sql<{ any: boolean }>`select exists (select 1 from component) as any`.execute(db)).rows[0].any;
+
+/**
+ * The import's statement timeout; no JIT (compiling these few big statements costs more than it saves); hash joins
+ * over the stage (the planner knows nothing of fresh tables); memory for the joins and the index builds.
+ */
+async function bulkSettings(trx: Transaction<DB>, timeoutMs: number): Promise<void> {
+  await importTimeout(trx, timeoutMs);
+  for (const setting of [
+    'jit = off',
+    'enable_nestloop = off',
+    'enable_mergejoin = off',
+    "work_mem = '64MB'",
+    "maintenance_work_mem = '256MB'",
+  ])
+    await sql.raw(`set local ${setting}`).execute(trx);
 }
 
 /** `set local statement_timeout` (0 = none) in this form, so that the pg client's own timeout follows it too. */
