@@ -6,14 +6,15 @@
  * - road: name, a line geometry, aliases, former names (`former`: 长青路@2026-06-30;旧街 — each with the day it
  *   ended, or none: the day of the import); doorplate: road, number (a string: '12', '12-1'; full-width digits and a
  *   trailing 号/号院 are normalised), optional building (号楼/栋/幢 stripped), a point; landmark: name, aliases,
- *   category, a point or polygon. Positions convert from the file's CRS like the census (lon/lat or X/Y columns, or
- *   the geometry of GeoJSON/Shapefile features).
+ *   category, a point or polygon. Positions convert from the file's CRS like the census (lon/lat or X/Y columns, a
+ *   WKT geometry in a `wkt` column, or the geometry of GeoJSON/Shapefile features).
  */
 import type { Geometry } from 'geojson';
 import { cell, censusDate } from '../components/fields.js';
 import type { CensusCrs } from '../components/census-crs.js';
 import { convert, fromGeometry, type RowIssue, type Where } from '../components/row.js';
 import { kindOf, type AddressField, type AddressKind } from './fields.js';
+import { parseWkt } from './wkt.js';
 
 export interface AddressSource {
   where: Where;
@@ -121,13 +122,20 @@ export function checkAddressRow(src: AddressSource, crs: CensusCrs): { row?: Add
   if (label.length > 100)
     err(kind === 'doorplate' ? 'road' : 'name', `"${label.slice(0, 20)}…" is longer than 100 characters`);
 
-  // Position: the geometry, else lon/lat or X/Y.
+  // Position: the geometry, else a WKT column, else lon/lat or X/Y.
   let geom: string | undefined;
   const gErr = (_f: unknown, m: string) => err(null, m);
-  if (src.geometry) {
-    const g = fromGeometry(src.geometry, crs, gErr);
+  let geometry = src.geometry ?? undefined;
+  const wkt = geometry ? null : text('wkt');
+  if (wkt !== null) {
+    const w = parseWkt(wkt);
+    if ('problem' in w) err('wkt', w.problem);
+    else geometry = w.geometry;
+  }
+  if (geometry) {
+    const g = fromGeometry(geometry, crs, gErr);
     if (g) {
-      const t = src.geometry.type;
+      const t = geometry.type;
       if (kind === 'road' && !/LineString/.test(t)) err(null, `a road is a line; the geometry is a ${t}`);
       else if (kind === 'doorplate' && !g.point) err(null, `a doorplate is a point; the geometry is a ${t}`);
       else if (kind === 'landmark' && /LineString/.test(t))
@@ -135,17 +143,18 @@ export function checkAddressRow(src: AddressSource, crs: CensusCrs): { row?: Add
       geom =
         kind === 'road' && t === 'LineString' ? g.geom.replace(';LINESTRING(', ';MULTILINESTRING((') + ')' : g.geom;
     }
-  } else {
+  } else if (wkt === null) {
     const pair: [AddressField, AddressField] | undefined =
       text('x') !== null ? ['x', 'y'] : text('lon') !== null ? ['lon', 'lat'] : undefined;
     if (!pair)
       err(
         null,
         kind === 'road'
-          ? 'a road needs a line geometry (GeoJSON or Shapefile)'
-          : 'no position: give lon/lat or X/Y, or a geometry',
+          ? 'a road needs a line geometry (GeoJSON, Shapefile, or WKT in a wkt column)'
+          : 'no position: give lon/lat or X/Y, or a geometry (WKT in a wkt column)',
       );
-    else if (kind === 'road') err(null, 'a road needs a line geometry (GeoJSON or Shapefile), not a point');
+    else if (kind === 'road')
+      err(null, 'a road needs a line geometry (GeoJSON, Shapefile, or WKT in a wkt column), not a point');
     else {
       const [fx, fy] = pair;
       const x = Number(text(fx));
