@@ -8,6 +8,7 @@
  */
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { placeDoorplates, placement } from './place.js';
 
 export interface Count {
   inserted: number;
@@ -115,15 +116,19 @@ export async function publishAddresses(trx: Transaction<DB>, table: string): Pro
       version = d.version + 1, valid_from = now()
     from ${t} s where s.kind = 'doorplate' and s.action = 'update' and d.road = s.name and d.number = s.number
       and d.building = s.building`.execute(trx);
-  await sql`insert into doorplate (road, number, number_int, building, geom, grid_code, community_code, street_code,
-      district_code)
-    select name, number, number_int, building, geom, grid_code, community_code, street_code, district_code
-    from ${t} where kind = 'doorplate' and action = 'insert' order by idx`.execute(trx);
+  // Stored doorplates of a changed road or moved are placed anew; new ones are placed as they are inserted.
   await placeDoorplates(
     trx,
     sql`(d2.road in (select name from ${t} where kind in ('doorplate', 'road') and action <> 'same')
       or d2.road_id in (select target from ${t} where kind = 'road' and action <> 'same'))`,
   );
+  await sql`insert into doorplate (road, number, number_int, building, geom, grid_code, community_code, street_code,
+      district_code, road_id, measure, side)
+    select road, number, number_int, building, geom, grid_code, community_code, street_code, district_code, road_id, m,
+      side
+    from (${placement(sql`select idx, name as road, number, number_int, building, geom, grid_code, community_code,
+        street_code, district_code from ${t} where kind = 'doorplate' and action = 'insert'`)}) p
+    order by idx`.execute(trx);
 
   // Landmarks.
   await sql`update ${t} s set action = case when l.id is null then 'insert'
@@ -153,34 +158,4 @@ export async function publishAddresses(trx: Transaction<DB>, table: string): Pro
     doorplates: { ...of('doorplate'), renamed: followed.rows[0].n },
     landmarks: of('landmark'),
   };
-}
-
-/**
- * Links doorplates to their road (by its name, an alias or a former name) and places them along it: measure (0–1
- * along the merged line) and side (-1 left, 1 right of the road's direction), for interpolation between known
- * numbers. A road whose parts do not merge into one line (e.g. one that leaves the district and comes back): the
- * part nearest the doorplate gives the side, and the measure runs along the parts in order, each by its length.
- */
-/** `where` selects doorplates over the alias d2. */
-export async function placeDoorplates(trx: Transaction<DB>, where: RawBuilder<unknown>): Promise<void> {
-  await sql`update doorplate d set road_id = p.road_id, measure = p.m, side = p.side
-    from (
-      select d2.id, r.id as road_id, (q.before + l.m * q.len) / nullif(x.len, 0) as m,
-             -sign((ST_X(l.b) - ST_X(l.a)) * (ST_Y(d2.geom) - ST_Y(l.a)) - (ST_Y(l.b) - ST_Y(l.a)) * (ST_X(d2.geom) - ST_X(l.a)))::smallint as side
-      from doorplate d2
-      join lateral (select n.road_id from road_name n where n.name = d2.road order by n.kind = 'name' desc, n.road_id limit 1) rn on true
-      join road r on r.id = rn.road_id
-      cross join lateral (select g, ST_Length(g) as len from (
-          select case when GeometryType(ST_LineMerge(r.geom)) = 'LINESTRING' then ST_LineMerge(r.geom)
-                      else r.geom end as g) g0) x
-      cross join lateral (
-          select p.geom as line, ST_Length(p.geom) as len,
-                 coalesce((select sum(ST_Length(o.geom)) from ST_Dump(x.g) o where o.path[1] < p.path[1]), 0) as before
-          from ST_Dump(x.g) p order by ST_Distance(p.geom, d2.geom), p.path[1] limit 1) q
-      cross join lateral (select ST_LineLocatePoint(q.line, d2.geom) as m) m0
-      cross join lateral (select m0.m,
-          ST_LineInterpolatePoint(q.line, greatest(m0.m - 0.001, 0)) as a,
-          ST_LineInterpolatePoint(q.line, least(m0.m + 0.001, 1)) as b) l
-      where ${where}) p
-    where d.id = p.id`.execute(trx);
 }
