@@ -77,7 +77,7 @@ export function startHere(map: MaplibreMap, picker: Picker): HereHandle {
       h('div', { class: 'popup-title' }, '这里是哪里'),
       '正在查询…',
     );
-    popup = new Popup({ maxWidth: '320px', className: 'here' }).setLngLat(at).setDOMContent(body).addTo(map);
+    popup = new Popup({ maxWidth: '320px', className: 'here', focusAfterOpen: false }).setLngLat(at).setDOMContent(body).addTo(map);
     try {
       const r = await reverseGeocode(at.lng, at.lat);
       if (mine === seq) popup.setDOMContent(hereContent(r, at));

@@ -86,6 +86,8 @@ export interface SearchHandle {
   candidates(): GeocodeCandidate[];
   /** Flies to a candidate and drops the marker with its popup. */
   choose(c: GeocodeCandidate): void;
+  /** Where the marker stands, or null without one. */
+  marker(): { lon: number; lat: number } | null;
   /** Removes the marker and closes the list. */
   clear(): void;
 }
@@ -226,7 +228,7 @@ export function startSearch(opts: SearchOptions): SearchHandle {
     seq++; // a lookup still on its way must not reopen the list
     close();
     marker?.remove();
-    const popup = new Popup({ offset: 28, maxWidth: '300px', className: 'search-popup' }).setDOMContent(
+    const popup = new Popup({ offset: 28, maxWidth: '300px', className: 'search-popup', focusAfterOpen: false }).setDOMContent(
       candidatePopup(c),
     );
     marker = new Marker({ color: '#e8590c', className: 'search-marker' })
@@ -332,6 +334,10 @@ export function startSearch(opts: SearchOptions): SearchHandle {
   return {
     candidates: () => results,
     choose,
+    marker: () => {
+      const at = marker?.getLngLat();
+      return at ? { lon: at.lng, lat: at.lat } : null;
+    },
     clear() {
       close();
       marker?.remove();
