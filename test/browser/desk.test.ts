@@ -139,4 +139,34 @@ describe(`dispatcher desk: 附近部件, 关联 and the location in chromium (${
     expect((await api<CaseJson>('GET', `/api/cases/${reported.id}`)).component_code).to.equal(null);
     expect(await page.isEnabled(`${detail} button[data-link="${MANHOLE}"]`), 'can be tried again').to.equal(true);
   });
+
+  it('hides 关联 from a role the policy does not list (x-roles of the OpenAPI document)', async () => {
+    const [withSuggestions] = (await api<{ items: CaseJson[] }>('GET', '/api/cases?limit=100')).items.filter(
+      (c) => c.component_code === null && c.component_suggestions.length > 0,
+    );
+    const p2 = await browser!.context.newPage();
+    try {
+      // The server's answer, with the dispatcher taken out of the link route's roles.
+      await p2.route('**/api/openapi.json', async (route) => {
+        const response = await route.fetch();
+        const json = (await response.json()) as { paths: Record<string, Record<string, { 'x-roles'?: string[] }>> };
+        const op = json.paths['/api/cases/{id}/component'].post;
+        op['x-roles'] = op['x-roles']!.filter((r) => r !== 'dispatcher');
+        await route.fulfill({ response, json });
+      });
+      await p2.goto(`${env.server.url}/?roles`);
+      await p2.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 60_000 });
+      await p2.waitForSelector('#dispatch[data-loaded]');
+      expect(
+        await p2.evaluate(() => [window.__wangge!.dispatch!.canAct, window.__wangge!.dispatch!.canLink]),
+      ).to.deep.equal([true, false]);
+      await p2.click(`#dispatch .case-row[data-id="${withSuggestions.id}"]`);
+      const detail = `#dispatch .case-detail[data-id="${withSuggestions.id}"]`;
+      await p2.waitForSelector(`${detail} .component-suggestions li[data-code="${MANHOLE}"]`);
+      expect(await p2.locator(`${detail} button[data-link]`).count()).to.equal(0);
+      expect(await p2.locator(`${detail} .action-buttons button[data-action="accept"]`).count()).to.equal(1);
+    } finally {
+      await p2.close();
+    }
+  });
 });

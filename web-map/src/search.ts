@@ -182,8 +182,6 @@ export function startSearch(opts: SearchOptions): SearchHandle {
             'data-index': String(i),
             'data-level': c.level,
             title: c.reasons?.join('；') || null,
-            // mousedown keeps the focus in the box; the click chooses.
-            onmousedown: (e: Event) => e.preventDefault(),
             onclick: () => choose(c),
             onmousemove: () => {
               if (active !== i) highlight(i);
@@ -279,6 +277,8 @@ export function startSearch(opts: SearchOptions): SearchHandle {
     }
   }
 
+  // A press on the list (a candidate, its scroll bar) keeps the focus in the box, so the list stays open.
+  list.addEventListener('mousedown', (e) => e.preventDefault());
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     void submit();
