@@ -41,7 +41,8 @@ import {
   withDatabase,
 } from './bench/harness.js';
 
-const BENCH_DB = 'wangge_bench_census';
+// BENCH_DB lets two runs share a server (e.g. one part while another runs elsewhere).
+const BENCH_DB = process.env.BENCH_DB ?? 'wangge_bench_census';
 const PARTS = ['import', 'tiles', 'geocode'] as const;
 type Part = (typeof PARTS)[number];
 const USAGE =
