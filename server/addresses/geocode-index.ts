@@ -37,6 +37,9 @@ export interface NamedThing {
   grid_code?: string;
   /** pinyin key of nameKey(name) */
   pinyin: string;
+  /** Where it is answered: a road's point nearest its centroid, a point on a landmark's surface. */
+  lon: number;
+  lat: number;
 }
 
 interface Entry {
@@ -159,12 +162,16 @@ async function load(db: Kysely<DB>, version: string): Promise<GeocodeIndex> {
     id: string;
     name: string;
     district_code: string | null;
+    lon: number;
+    lat: number;
     names: { name: string; kind: string; valid_to: string | null }[] | null;
   }>`
-    select r.id, r.name, r.district_code,
+    select r.id, r.name, r.district_code, ST_X(p) as lon, ST_Y(p) as lat,
       (select jsonb_agg(jsonb_build_object('name', n.name, 'kind', n.kind, 'valid_to', n.valid_to) order by n.name)
          from road_name n where n.road_id = r.id) as names
-    from road r order by r.id`.execute(db);
+    from road r cross join lateral (select ST_ClosestPoint(r.geom, ST_Centroid(r.geom)) as p) x order by r.id`.execute(
+    db,
+  );
   const marks = await sql<{
     id: string;
     name: string;
@@ -173,9 +180,10 @@ async function load(db: Kysely<DB>, version: string): Promise<GeocodeIndex> {
     community_code: string | null;
     street_code: string | null;
     district_code: string | null;
-  }>`select id, name, aliases, grid_code, community_code, street_code, district_code from landmark order by id`.execute(
-    db,
-  );
+    lon: number;
+    lat: number;
+  }>`select id, name, aliases, grid_code, community_code, street_code, district_code, ST_X(p) as lon, ST_Y(p) as lat
+     from landmark cross join lateral (select ST_PointOnSurface(geom) as p) x order by id`.execute(db);
   const opt = (v: string | null) => v ?? undefined;
   const things: NamedThing[] = [
     ...roads.rows.map((r) => ({
@@ -186,6 +194,8 @@ async function load(db: Kysely<DB>, version: string): Promise<GeocodeIndex> {
       former: (r.names ?? []).filter((n) => n.kind === 'former').map((n) => ({ name: n.name, until: n.valid_to })),
       district_code: opt(r.district_code),
       pinyin: pinyinKey(nameKey(r.name)),
+      lon: r.lon,
+      lat: r.lat,
     })),
     ...marks.rows.map((m) => ({
       kind: 'landmark' as const,
@@ -198,6 +208,8 @@ async function load(db: Kysely<DB>, version: string): Promise<GeocodeIndex> {
       street_code: opt(m.street_code),
       district_code: opt(m.district_code),
       pinyin: pinyinKey(nameKey(m.name)),
+      lon: m.lon,
+      lat: m.lat,
     })),
   ];
   return buildIndex(version, [byLevel('district'), byLevel('street'), byLevel('community')], things);

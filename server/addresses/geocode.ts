@@ -79,6 +79,7 @@ interface DoorRow {
 }
 
 const opt = (v: string | null | undefined) => v ?? undefined;
+const cmp = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 const plateText = (road: string, number: string, building: string) =>
   `${road}${number}号${building ? `${building}栋` : ''}`;
 
@@ -108,11 +109,28 @@ async function doorplates(db: Kysely<DB>, roads: NamedThing[], q: ParsedAddress)
   const ids = roads.map((r) => r.id);
   const cols = sql`d.road_id, d.road, d.number, d.number_int, d.building, ST_X(d.geom) as lon, ST_Y(d.geom) as lat,
     d.grid_code, d.community_code, d.street_code, d.district_code`;
-  const same = await sql<DoorRow>`select ${cols} from doorplate d
-    where d.road_id = any(${ids}::bigint[]) and d.number_int = ${wanted} order by d.road_id, d.number, d.building`.execute(
-    db,
-  );
-  const places: Place[] = same.rows.map((d) => ({
+  const parity = Math.abs(wanted % 2);
+  // One round trip: the plates with that number, and for interpolation the nearest plates of the same parity
+  // below and above it on each road.
+  const rows = await sql<DoorRow & { dir: string }>`
+    select * from (select 'same' as dir, ${cols} from doorplate d
+      where d.road_id = any(${ids}::bigint[]) and d.number_int = ${wanted}) same
+    union all
+    select * from (
+      select distinct on (d.road_id) 'lo' as dir, ${cols} from doorplate d
+      where d.road_id = any(${ids}::bigint[]) and d.number_int < ${wanted} and abs(d.number_int % 2) = ${parity}
+        and d.building = ''
+      order by d.road_id, d.number_int desc, d.number) lo
+    union all
+    select * from (
+      select distinct on (d.road_id) 'hi' as dir, ${cols} from doorplate d
+      where d.road_id = any(${ids}::bigint[]) and d.number_int > ${wanted} and abs(d.number_int % 2) = ${parity}
+        and d.building = ''
+      order by d.road_id, d.number_int, d.number) hi`.execute(db);
+  const same = rows.rows
+    .filter((d) => d.dir === 'same')
+    .sort((a, b) => Number(a.road_id) - Number(b.road_id) || cmp(a.number, b.number) || cmp(a.building, b.building));
+  const places: Place[] = same.map((d) => ({
     level: 'doorplate',
     local: plateText(d.road, d.number, d.building),
     lon: d.lon,
@@ -133,24 +151,10 @@ async function doorplates(db: Kysely<DB>, roads: NamedThing[], q: ParsedAddress)
     },
   }));
   // Roads without that number: interpolate between the nearest known plates of the same parity below and above.
-  const missing = ids.filter((id) => !same.rows.some((d) => Number(d.road_id) === id && d.number === q.number));
-  if (missing.length === 0) return places;
-  const parity = Math.abs(wanted % 2);
-  const bounds = await sql<DoorRow & { dir: string }>`
-    select * from (
-      select distinct on (d.road_id) 'lo' as dir, ${cols} from doorplate d
-      where d.road_id = any(${missing}::bigint[]) and d.number_int < ${wanted} and abs(d.number_int % 2) = ${parity}
-        and d.building = ''
-      order by d.road_id, d.number_int desc, d.number) lo
-    union all
-    select * from (
-      select distinct on (d.road_id) 'hi' as dir, ${cols} from doorplate d
-      where d.road_id = any(${missing}::bigint[]) and d.number_int > ${wanted} and abs(d.number_int % 2) = ${parity}
-        and d.building = ''
-      order by d.road_id, d.number_int, d.number) hi`.execute(db);
+  const missing = ids.filter((id) => !same.some((d) => Number(d.road_id) === id && d.number === q.number));
   for (const id of missing) {
-    const lo = bounds.rows.find((b) => Number(b.road_id) === id && b.dir === 'lo');
-    const hi = bounds.rows.find((b) => Number(b.road_id) === id && b.dir === 'hi');
+    const lo = rows.rows.find((b) => Number(b.road_id) === id && b.dir === 'lo');
+    const hi = rows.rows.find((b) => Number(b.road_id) === id && b.dir === 'hi');
     if (!lo || !hi || lo.number_int === null || hi.number_int === null) continue;
     const t = (wanted - lo.number_int) / (hi.number_int - lo.number_int);
     const agree = (k: 'grid_code' | 'community_code' | 'street_code' | 'district_code') =>
@@ -173,40 +177,18 @@ async function doorplates(db: Kysely<DB>, roads: NamedThing[], q: ParsedAddress)
   return places;
 }
 
-async function thingPlaces(db: Kysely<DB>, things: NamedThing[]): Promise<Place[]> {
-  const roads = things.filter((t) => t.kind === 'road').map((t) => t.id);
-  const marks = things.filter((t) => t.kind === 'landmark').map((t) => t.id);
-  const [r, m] = await Promise.all([
-    roads.length === 0
-      ? { rows: [] }
-      : sql<{ id: string; lon: number; lat: number }>`
-          select id, ST_X(p) as lon, ST_Y(p) as lat from (
-            select id, ST_ClosestPoint(geom, ST_Centroid(geom)) as p from road where id = any(${roads}::bigint[])) x`.execute(
-          db,
-        ),
-    marks.length === 0
-      ? { rows: [] }
-      : sql<{ id: string; lon: number; lat: number }>`
-          select id, ST_X(p) as lon, ST_Y(p) as lat from (
-            select id, ST_PointOnSurface(geom) as p from landmark where id = any(${marks}::bigint[])) x`.execute(db),
-  ]);
-  const out: Place[] = [];
-  for (const t of things) {
-    const p = (t.kind === 'road' ? r : m).rows.find((x) => Number(x.id) === t.id);
-    if (!p) continue;
-    out.push({
-      level: t.kind,
-      local: t.name,
-      lon: p.lon,
-      lat: p.lat,
-      grid_code: t.grid_code,
-      community_code: t.community_code,
-      street_code: t.street_code,
-      district_code: t.district_code,
-      candidate: thingCandidate(t),
-    });
-  }
-  return out;
+function thingPlaces(things: NamedThing[]): Place[] {
+  return things.map((t) => ({
+    level: t.kind,
+    local: t.name,
+    lon: t.lon,
+    lat: t.lat,
+    grid_code: t.grid_code,
+    community_code: t.community_code,
+    street_code: t.street_code,
+    district_code: t.district_code,
+    candidate: thingCandidate(t),
+  }));
 }
 
 async function regionPlace(db: Kysely<DB>, index: GeocodeIndex, q: ParsedAddress): Promise<Place | undefined> {
@@ -251,17 +233,12 @@ export async function geocode(db: Kysely<DB>, query: string, limit: number): Pro
       .sort((a, b) => b.s.score - a.s.score || a.t.id - b.t.id);
     const roads = scored.filter((x) => x.t.kind === 'road').slice(0, TOP_NAMES);
     const marks = scored.filter((x) => x.t.kind === 'landmark').slice(0, TOP_NAMES);
-    const [plates, named] = await Promise.all([
-      doorplates(
-        db,
-        roads.map((x) => x.t),
-        q,
-      ),
-      thingPlaces(
-        db,
-        [...roads, ...marks].map((x) => x.t),
-      ),
-    ]);
+    const plates = await doorplates(
+      db,
+      roads.map((x) => x.t),
+      q,
+    );
+    const named = thingPlaces([...roads, ...marks].map((x) => x.t));
     // A doorplate answers for its road's name forms too (an alias or former name in the query).
     for (const p of plates) {
       const road = roads.find((x) => x.t.name === p.candidate.name)?.t;

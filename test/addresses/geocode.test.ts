@@ -155,6 +155,19 @@ describe(`forward geocoding (${DRIVER})`, function () {
     expect(await first('第一中校')).to.include({ address: '山前街道公园社区第一中学', score: 0.863 });
   });
 
+  it('a region that disagrees with the place lowers the score and says so (the README example)', async () => {
+    const c = await first('湖滨街道长青路十二号3栋2单元');
+    expect(c).to.deep.include({
+      address: '山前街道河东社区长青路12号3栋',
+      level: 'doorplate',
+      score: 0.85,
+      grid_code: '990001002002002',
+      reasons: ['exact name', 'number exact 12', 'building exact 3', 'street differs'],
+    });
+    close(c.lon, 100.0066);
+    close(c.lat, 20.0014);
+  });
+
   it('regions alone, the limit, and nothing found', async () => {
     expect(await first('西湖社区')).to.deep.include({
       address: '微型示范区湖滨街道西湖社区',
