@@ -1,12 +1,15 @@
 /**
  * The dispatcher desk's location and component parts in chromium, over the micro-city with its census components
- * and gazetteer: a report of a component class shows its nearby components (附近部件) and 关联 links one; the
- * location source is named in the detail. Runs when chromium exists (see test/helpers/browser.ts).
+ * and gazetteer: a report of a component class shows its nearby components (附近部件) and 关联 links one; hotline
+ * reports whose address does not resolve to one place wait under 待定位 and are placed from a geocoding candidate
+ * (定位到此) or by a click on the map (在地图上定位); the location source is named in the detail. Runs when chromium
+ * exists (see test/helpers/browser.ts).
  */
+import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { createUser } from '../../server/auth/tokens.js';
-import { openBrowser, skipReason, type BrowserSession } from '../helpers/browser.js';
+import { RESULTS, openBrowser, skipReason, type BrowserSession } from '../helpers/browser.js';
 import { DRIVER } from '../helpers/db.js';
 import { request } from '../helpers/http.js';
 import { useMicroCityServer } from '../helpers/micro-server.js';
@@ -17,6 +20,13 @@ const MANHOLE = '99000101001000002';
 
 interface CaseJson {
   id: number;
+  needs_location: boolean;
+  location: { lon: number | null; lat: number | null };
+  geocode: {
+    accepted: boolean;
+    candidates: { address: string; level: string; score: number; lon: number; lat: number }[];
+  } | null;
+  assignment: { grid: { code: string } | null };
   case_no: string;
   state: string;
   version: number;
@@ -66,9 +76,11 @@ describe(`dispatcher desk: 附近部件, 关联 and the location in chromium (${
   });
 
   it('reads who may link and place from the server', async () => {
-    expect(
-      await page.evaluate(() => [window.__wangge!.dispatch!.canLink, window.__wangge!.dispatch!.canAct]),
-    ).to.deep.equal([true, true]);
+    const d = await page.evaluate(() => {
+      const { canAct, canLink, canPlace } = window.__wangge!.dispatch!;
+      return { canAct, canLink, canPlace };
+    });
+    expect(d).to.deep.equal({ canAct: true, canLink: true, canPlace: true });
   });
 
   it('shows the nearby components of a component report and links one with 关联', async () => {
@@ -140,6 +152,131 @@ describe(`dispatcher desk: 附近部件, 关联 and the location in chromium (${
     expect(await page.isEnabled(`${detail} button[data-link="${MANHOLE}"]`), 'can be tried again').to.equal(true);
   });
 
+  it('lists hotline reports that need a location under 待定位 and places one at a geocoding candidate', async () => {
+    const hotline = (address: string) =>
+      api<CaseJson>(
+        'POST',
+        '/api/cases',
+        { channel: 'hotline_12345', category: 'matter:06010', description: '市民来电：垃圾堆积', address },
+        201,
+      );
+    // A road only is too coarse to place; nothing matches the second.
+    const road = await hotline('长青路');
+    const nowhere = await hotline('火星基地七号楼');
+    expect(road).to.deep.include({ needs_location: true });
+    expect(road.geocode!.candidates.map((c) => c.level)).to.deep.equal(['road']);
+    expect(nowhere.geocode!.candidates).to.deep.equal([]);
+    await page.evaluate(() => window.__wangge!.dispatch!.refresh());
+    expect(await page.textContent('#dispatch [data-tab="locate"] .count')).to.equal('2');
+    await page.click('#dispatch [data-tab="locate"]');
+    expect(
+      await page.$$eval('#dispatch .case-row', (rows) => rows.map((r) => Number(r.getAttribute('data-id')))),
+    ).to.deep.equal([nowhere.id, road.id]);
+    expect(await page.textContent(`#dispatch .case-row[data-id="${road.id}"] .tag-locate`)).to.equal('待定位');
+
+    await page.click(`#dispatch .case-row[data-id="${road.id}"]`);
+    const detail = `#dispatch .case-detail[data-id="${road.id}"]`;
+    await page.waitForSelector(detail);
+    expect(await page.textContent(`${detail} [data-field="location_source"]`)).to.equal(
+      '待定位（地址未能解析到唯一位置）',
+    );
+    expect(await page.textContent(`${detail} [data-field="lonlat"]`)).to.equal('待定位');
+    expect(await page.textContent(`${detail} header .tag-locate`)).to.equal('待定位');
+    const cand = road.geocode!.candidates[0];
+    const shown = await page.$$eval(`${detail} .geocode-candidates li`, (lis) =>
+      lis.map((li) => [
+        li.querySelector('.candidate-address')!.textContent,
+        li.querySelector('.candidate-meta')!.textContent,
+      ]),
+    );
+    expect(shown).to.deep.equal([[cand.address, `道路 · ${Math.round(cand.score * 100)}%`]]);
+    // 立案 waits for the position: the server does not offer it yet.
+    expect(await page.locator(`${detail} .action-buttons button[data-action="file"]`).count()).to.equal(0);
+
+    await page.click(`${detail} button[data-place="0"]`);
+    await page.waitForSelector(`${detail} .location[data-source="placed"]`);
+    const stored = await api<CaseJson>('GET', `/api/cases/${road.id}`);
+    expect(stored).to.deep.include({ needs_location: false, location_source: 'placed' });
+    expect(stored.location).to.deep.include({ lon: cand.lon, lat: cand.lat });
+    expect(stored.events.map((e) => e.action)).to.deep.equal(['report', 'locate']);
+    expect(await page.textContent(`${detail} [data-field="location_source"]`)).to.equal('人工定位');
+    expect(await page.textContent(`${detail} [data-field="lonlat"]`)).to.equal(
+      `${cand.lon.toFixed(6)}, ${cand.lat.toFixed(6)}`,
+    );
+    expect(await page.textContent(`${detail} [data-field="grid"]`)).to.contain(stored.assignment.grid!.code);
+    expect(await page.locator(`${detail} header .tag-locate`).count()).to.equal(0);
+    expect(await page.$$eval(`${detail} .events li b`, (bs) => bs.map((b) => b.textContent))).to.deep.equal([
+      '上报',
+      '定位',
+    ]);
+    await page.waitForSelector(`#dispatch .case-row[data-id="${road.id}"]`, { state: 'detached' });
+    expect(await page.textContent('#dispatch [data-tab="locate"] .count')).to.equal('1');
+  });
+
+  it('在地图上定位: the next click on the map places the case there', async () => {
+    const nowhere = (await api<{ items: CaseJson[] }>('GET', '/api/cases?needs_location=true')).items[0];
+    expect(nowhere.geocode!.candidates).to.deep.equal([]);
+    // 长青路3号 (100.0025, 20.00155) lies in grid 990001001002002 of 西湖社区.
+    const spot = { lon: 100.0025, lat: 20.00155 };
+    await page.evaluate(
+      ([lon, lat]) => window.__wangge!.map.jumpTo({ center: [lon, lat], zoom: 17 }),
+      [spot.lon, spot.lat],
+    );
+    await page.click(`#dispatch .case-row[data-id="${nowhere.id}"]`);
+    const detail = `#dispatch .case-detail[data-id="${nowhere.id}"]`;
+    await page.waitForSelector(detail);
+    expect(await page.textContent(`${detail} [data-field="needs_location"]`)).to.equal(
+      '地址未能解析到位置：请在地图上定位。',
+    );
+    // A case without a position leaves the map where it was.
+    expect(await page.evaluate(() => window.__wangge!.map.getZoom())).to.equal(17);
+    await page.click(`${detail} button[data-action="place-on-map"]`);
+    expect(await page.textContent(`${detail} button[data-action="place-on-map"]`)).to.equal('取消地图定位');
+    expect(await page.textContent('#pick-hint')).to.contain(nowhere.case_no);
+    const pt = await page.evaluate(
+      ([lon, lat]) => {
+        const p = window.__wangge!.map.project([lon, lat]);
+        const r = window.__wangge!.map.getCanvas().getBoundingClientRect();
+        return { x: r.left + p.x, y: r.top + p.y };
+      },
+      [spot.lon, spot.lat],
+    );
+    await page.mouse.click(pt.x, pt.y);
+    await page.waitForSelector(`${detail} .location[data-source="placed"]`, { timeout: 10_000 });
+    expect(await page.isHidden('#pick-hint')).to.equal(true);
+    const stored = await api<CaseJson>('GET', `/api/cases/${nowhere.id}`);
+    expect(stored).to.deep.include({ needs_location: false, location_source: 'placed' });
+    // Within a pixel or two (about 1.2 m each at z17) of the point clicked.
+    expect(stored.location.lon).to.be.closeTo(spot.lon, 2e-5);
+    expect(stored.location.lat).to.be.closeTo(spot.lat, 2e-5);
+    expect(stored.assignment.grid!.code).to.equal('990001001002002');
+    expect(await page.textContent(`${detail} [data-field="grid"]`)).to.contain('990001001002002');
+    await page.waitForSelector(`#info[data-code="990001001002002"]:not([hidden])`);
+    expect(await page.textContent('#dispatch [data-tab="locate"] .count')).to.equal('0');
+    await page.screenshot({ path: path.join(RESULTS, 'desk-placed.png') });
+  });
+
+  it('Esc ends 在地图上定位 without placing anything', async () => {
+    const c = await api<CaseJson>(
+      'POST',
+      '/api/cases',
+      { channel: 'hotline_12345', category: 'matter:06010', description: '市民来电', address: '火星基地八号楼' },
+      201,
+    );
+    await page.evaluate(() => window.__wangge!.dispatch!.refresh());
+    await page.click(`#dispatch .case-row[data-id="${c.id}"]`);
+    const detail = `#dispatch .case-detail[data-id="${c.id}"]`;
+    await page.click(`${detail} button[data-action="place-on-map"]`);
+    await page.waitForSelector('#pick-hint:not([hidden])');
+    await page.keyboard.press('Escape');
+    expect(await page.isHidden('#pick-hint')).to.equal(true);
+    expect(await page.textContent(`${detail} button[data-action="place-on-map"]`)).to.equal('在地图上定位');
+    expect(await page.isVisible(detail), 'Esc left the case open').to.equal(true);
+    const box = await page.evaluate(() => window.__wangge!.map.getCanvas().getBoundingClientRect().toJSON());
+    await page.mouse.click(box.left + box.width / 2, box.top + box.height / 2);
+    expect((await api<CaseJson>('GET', `/api/cases/${c.id}`)).needs_location).to.equal(true);
+  });
+
   it('hides 关联 from a role the policy does not list (x-roles of the OpenAPI document)', async () => {
     const [withSuggestions] = (await api<{ items: CaseJson[] }>('GET', '/api/cases?limit=100')).items.filter(
       (c) => c.component_code === null && c.component_suggestions.length > 0,
@@ -164,7 +301,8 @@ describe(`dispatcher desk: 附近部件, 关联 and the location in chromium (${
       const detail = `#dispatch .case-detail[data-id="${withSuggestions.id}"]`;
       await p2.waitForSelector(`${detail} .component-suggestions li[data-code="${MANHOLE}"]`);
       expect(await p2.locator(`${detail} button[data-link]`).count()).to.equal(0);
-      expect(await p2.locator(`${detail} .action-buttons button[data-action="accept"]`).count()).to.equal(1);
+      // The workflow's buttons stay: only linking is not this role's.
+      expect(await p2.locator(`${detail} .action-buttons button[data-action="file"]`).count()).to.equal(1);
     } finally {
       await p2.close();
     }

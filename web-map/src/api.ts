@@ -151,8 +151,17 @@ export interface Case {
   /** True while the case waits for a dispatcher to place it (待定位). */
   needs_location?: boolean;
   location_source?: LocationSource;
-  /** The address geocoding at intake: its best score and candidates (null when the report came with a location). */
-  geocode?: { score: number | null; candidates: GeocodeCandidate[] } | null;
+  /** The address geocoding at intake (null when the report came with a location): accepted or not, the best
+   *  score and level, and the candidates. */
+  geocode?: {
+    query?: string;
+    accepted?: boolean;
+    score: number | null;
+    level?: GeocodeLevel | null;
+    candidates: GeocodeCandidate[];
+  } | null;
+  /** 'reverse': the report gave no address; `address` is the reverse-geocoded sentence of its position. */
+  address_source?: 'reported' | 'reverse';
   /** The component linked to the case (关联部件), if any. */
   component_code?: string | null;
   /** For a component category: the nearest components of that class (the dispatcher may link one). */

@@ -47,6 +47,8 @@ export interface HereHandle {
 }
 
 export function startHere(map: MaplibreMap, picker: Picker): HereHandle {
+  // An icon button like MapLibre's own controls (the panels on the right leave the control column narrow); the
+  // icon (a pin with a question mark) is drawn by app.css.
   const button = h(
     'button',
     {
@@ -54,9 +56,10 @@ export function startHere(map: MaplibreMap, picker: Picker): HereHandle {
       id: 'here-toggle',
       class: 'here-toggle',
       'aria-pressed': 'false',
-      title: '点击地图查看该处的地址和所属网格',
+      'aria-label': '这里是哪里',
+      title: '这里是哪里：点击地图查看该处的地址和所属网格（也可右键单击地图）',
     },
-    '这里是哪里',
+    h('span', { class: 'maplibregl-ctrl-icon here-icon', 'aria-hidden': 'true' }),
   );
   const control: IControl = {
     onAdd: () => h('div', { class: 'maplibregl-ctrl maplibregl-ctrl-group here-control' }, button),
@@ -77,7 +80,10 @@ export function startHere(map: MaplibreMap, picker: Picker): HereHandle {
       h('div', { class: 'popup-title' }, '这里是哪里'),
       '正在查询…',
     );
-    popup = new Popup({ maxWidth: '320px', className: 'here', focusAfterOpen: false }).setLngLat(at).setDOMContent(body).addTo(map);
+    popup = new Popup({ maxWidth: '320px', className: 'here', focusAfterOpen: false })
+      .setLngLat(at)
+      .setDOMContent(body)
+      .addTo(map);
     try {
       const r = await reverseGeocode(at.lng, at.lat);
       if (mine === seq) popup.setDOMContent(hereContent(r, at));

@@ -226,9 +226,12 @@ export function startSearch(opts: SearchOptions): SearchHandle {
     seq++; // a lookup still on its way must not reopen the list
     close();
     marker?.remove();
-    const popup = new Popup({ offset: 28, maxWidth: '300px', className: 'search-popup', focusAfterOpen: false }).setDOMContent(
-      candidatePopup(c),
-    );
+    const popup = new Popup({
+      offset: 28,
+      maxWidth: '300px',
+      className: 'search-popup',
+      focusAfterOpen: false,
+    }).setDOMContent(candidatePopup(c));
     marker = new Marker({ color: '#e8590c', className: 'search-marker' })
       .setLngLat([c.lon, c.lat])
       .setPopup(popup)

@@ -270,7 +270,13 @@ export function renderDetail(c: Case, opts: DetailOptions): HTMLElement {
       h('span', { class: 'muted' }, ` · ${CHANNEL_LABELS[c.channel] ?? c.channel}`),
     ),
     h('p', { class: 'case-description' }, c.description),
-    c.address && h('p', { class: 'muted', 'data-field': 'address' }, c.address),
+    c.address &&
+      h(
+        'p',
+        { class: 'muted', 'data-field': 'address' },
+        c.address,
+        c.address_source === 'reverse' && h('span', { class: 'address-note' }, '（据位置生成）'),
+      ),
     locationSection(c, opts),
     componentSection(c, opts),
     assignmentSection(c),

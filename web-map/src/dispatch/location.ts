@@ -38,6 +38,7 @@ const row = (label: string, value: Node | string, field: string) => [
 /** "地址解析（匹配度 85%）", "上报位置", …; '' when the server does not say. */
 export function sourceText(c: Case): string {
   const source = c.location_source;
+  if (c.needs_location) return '待定位（地址未能解析到唯一位置）';
   if (!source) return '';
   const label = LOCATION_SOURCE_LABELS[source] ?? source;
   const score = c.geocode?.score;
