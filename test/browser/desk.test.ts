@@ -139,13 +139,13 @@ describe(`dispatcher desk: 附近部件, 关联 and the location in chromium (${
     try {
       await page.click(`${detail} button[data-link="${MANHOLE}"]`);
       await page.waitForFunction(
-        (s) => /^关联失败/.test(document.querySelector(`${s} .components .action-error`)?.textContent ?? ''),
+        (s) => /^关联失败/.test(document.querySelector(`${s} .components .section-error`)?.textContent ?? ''),
         detail,
       );
     } finally {
       browser!.ignore = null;
     }
-    expect(await page.textContent(`${detail} .components .action-error`)).to.match(
+    expect(await page.textContent(`${detail} .components .section-error`)).to.match(
       /^关联失败：数据已被他人修改，请刷新后重试：/,
     );
     expect((await api<CaseJson>('GET', `/api/cases/${reported.id}`)).component_code).to.equal(null);
@@ -230,8 +230,8 @@ describe(`dispatcher desk: 附近部件, 关联 and the location in chromium (${
     );
     // A case without a position leaves the map where it was.
     expect(await page.evaluate(() => window.__wangge!.map.getZoom())).to.equal(17);
-    await page.click(`${detail} button[data-action="place-on-map"]`);
-    expect(await page.textContent(`${detail} button[data-action="place-on-map"]`)).to.equal('取消地图定位');
+    await page.click(`${detail} button[data-locate="map"]`);
+    expect(await page.textContent(`${detail} button[data-locate="map"]`)).to.equal('取消地图定位');
     expect(await page.textContent('#pick-hint')).to.contain(nowhere.case_no);
     const pt = await page.evaluate(
       ([lon, lat]) => {
@@ -266,11 +266,11 @@ describe(`dispatcher desk: 附近部件, 关联 and the location in chromium (${
     await page.evaluate(() => window.__wangge!.dispatch!.refresh());
     await page.click(`#dispatch .case-row[data-id="${c.id}"]`);
     const detail = `#dispatch .case-detail[data-id="${c.id}"]`;
-    await page.click(`${detail} button[data-action="place-on-map"]`);
+    await page.click(`${detail} button[data-locate="map"]`);
     await page.waitForSelector('#pick-hint:not([hidden])');
     await page.keyboard.press('Escape');
     expect(await page.isHidden('#pick-hint')).to.equal(true);
-    expect(await page.textContent(`${detail} button[data-action="place-on-map"]`)).to.equal('在地图上定位');
+    expect(await page.textContent(`${detail} button[data-locate="map"]`)).to.equal('在地图上定位');
     expect(await page.isVisible(detail), 'Esc left the case open').to.equal(true);
     const box = await page.evaluate(() => window.__wangge!.map.getCanvas().getBoundingClientRect().toJSON());
     await page.mouse.click(box.left + box.width / 2, box.top + box.height / 2);

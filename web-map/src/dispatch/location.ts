@@ -84,7 +84,7 @@ function candidateItem(
 }
 
 export function locationSection(c: Case, opts: PlaceOptions): HTMLElement {
-  const error = h('p', { class: 'action-error', role: 'alert', hidden: true });
+  const error = h('p', { class: 'section-error', role: 'alert', hidden: true });
   const section = h('section', { class: 'location', 'data-source': c.location_source ?? null });
   const run = runner(section, error);
   const { lon, lat } = c.location;
@@ -119,7 +119,7 @@ export function locationSection(c: Case, opts: PlaceOptions): HTMLElement {
       );
     if (opts.canPlace) {
       let cancel: (() => void) | null = null;
-      const button = h('button', { type: 'button', class: 'primary', 'data-action': 'place-on-map' }, '在地图上定位');
+      const button = h('button', { type: 'button', class: 'primary', 'data-locate': 'map' }, '在地图上定位');
       button.addEventListener('click', () => {
         if (cancel) return cancel();
         button.textContent = '取消地图定位';
@@ -133,7 +133,7 @@ export function locationSection(c: Case, opts: PlaceOptions): HTMLElement {
           },
         );
       });
-      section.append(h('div', { class: 'action-buttons' }, button));
+      section.append(h('div', { class: 'location-buttons' }, button));
     }
   }
   section.append(error);
@@ -177,7 +177,7 @@ export function componentSection(c: Case, opts: LinkOptions): HTMLElement | null
   const suggestions = c.component_suggestions ?? [];
   const linked = c.component_code ?? null;
   if (!linked && !suggestions.length) return null;
-  const error = h('p', { class: 'action-error', role: 'alert', hidden: true });
+  const error = h('p', { class: 'section-error', role: 'alert', hidden: true });
   const section = h('section', { class: 'components' });
   const run = runner(section, error);
   section.append(h('h4', {}, '部件'));
