@@ -19,9 +19,20 @@ import { REGION_LAYERS } from '../importexport/publish.js';
 import { levenshtein, nameKey, type PinyinFn } from './fuzzy.js';
 import { normalizeQuery, type RegionName, type RegionNames } from './parse.js';
 
-/** The pinyin key of a name key: toneless syllables without separators ("青禾" → "qinghe"). */
-export const pinyinKey: PinyinFn = (text) =>
-  text === '' ? '' : pinyin(text, { toneType: 'none', separator: '', nonZh: 'consecutive', v: true });
+const PINYIN_CACHE = new Map<string, string>();
+const PINYIN_CACHE_MAX = 100_000;
+
+/** The pinyin key of a name key: toneless syllables without separators ("青禾" → "qinghe"); memoised. */
+export const pinyinKey: PinyinFn = (text) => {
+  if (text === '') return '';
+  let k = PINYIN_CACHE.get(text);
+  if (k === undefined) {
+    k = pinyin(text, { toneType: 'none', separator: '', nonZh: 'consecutive', v: true });
+    if (PINYIN_CACHE.size >= PINYIN_CACHE_MAX) PINYIN_CACHE.clear();
+    PINYIN_CACHE.set(text, k);
+  }
+  return k;
+};
 
 export interface NamedThing {
   kind: 'road' | 'landmark';
@@ -107,7 +118,10 @@ export function buildIndex(version: string, regionRows: RegionName[][], things: 
   return index;
 }
 
-/** Things whose names may match a query name (the scorer ranks them); at most `cap`, deterministic order. */
+/**
+ * Things whose names may match a query name (the scorer ranks them), in a deterministic order: those met exactly, by
+ * key or by pinyin when there are any, else those within two edits or containing/contained.
+ */
 export function candidatesFor(index: GeocodeIndex, query: string, cap = 200): NamedThing[] {
   const found = new Map<NamedThing, true>();
   const add = (list: Entry[] | undefined) => {
@@ -119,6 +133,8 @@ export function candidatesFor(index: GeocodeIndex, query: string, cap = 200): Na
   add(index.byText.get(text));
   add(index.byKey.get(key));
   add(index.byPinyin.get(pinyinKey(key)));
+  // A name met exactly, by key or by pinyin (N ≥ 0.85) outranks every typo or partial match (N ≤ 0.75): stop here.
+  if (found.size > 0) return [...found.keys()].sort(byKindAndId).slice(0, cap);
   // Typos and partial names: entries sharing a character with the key, filtered by edit distance or containment.
   const chars = [...new Set(Array.from(key))];
   const seen = new Set<Entry>();
@@ -133,10 +149,10 @@ export function candidatesFor(index: GeocodeIndex, query: string, cap = 200): Na
     }
     if (found.size >= cap * 4) break;
   }
-  return [...found.keys()]
-    .sort((a, b) => (a.kind === b.kind ? a.id - b.id : a.kind < b.kind ? -1 : 1))
-    .slice(0, cap * 4);
+  return [...found.keys()].sort(byKindAndId).slice(0, cap * 4);
 }
+
+const byKindAndId = (a: NamedThing, b: NamedThing) => (a.kind === b.kind ? a.id - b.id : a.kind < b.kind ? -1 : 1);
 
 interface Cached {
   index?: GeocodeIndex;

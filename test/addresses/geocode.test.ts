@@ -3,6 +3,7 @@
  * the exact candidate, level, position, region codes and score (score = 0.55·N + 0.25·M + 0.05·B + 0.15·R).
  */
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { importAddresses } from '../../server/addresses/import.js';
 import { openCensusFile } from '../../server/components/readers.js';
 import { GAZETTEER } from '../fixtures/micro-gazetteer.js';
@@ -184,6 +185,66 @@ describe(`forward geocoding (${DRIVER})`, function () {
     });
     expect((await geocode('长青路12号', 1)).candidates).to.have.length(1);
     expect((await geocode('火星基地')).candidates).to.deep.equal([]);
+  });
+
+  it('any text: 200, candidates best first, scores in 0–1, known levels (property)', async () => {
+    const piece = fc.constantFrom(
+      '微型示范区',
+      '湖滨街道',
+      '西湖社区',
+      '长青路',
+      '长青',
+      '长清路',
+      '第一中学',
+      '一中',
+      '号',
+      '号院',
+      '号楼',
+      '栋',
+      '单元',
+      '十二',
+      '１２',
+      '3',
+      '5',
+      '-',
+      '之',
+      '#',
+      ' ',
+      '路',
+      '市',
+      '省',
+      '室',
+      '火星',
+      '\u0000',
+      '😀',
+      '%',
+    );
+    const levels = ['doorplate', 'interpolated', 'landmark', 'road', 'community', 'street', 'district'];
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.array(piece, { minLength: 1, maxLength: 8 }).map((a) => a.join('')),
+          fc.string({ minLength: 1 }),
+        ),
+        async (q) => {
+          const r = await request(env.server, 'GET', `/api/geocode?q=${encodeURIComponent(q)}`);
+          // Too long, or a NUL (PostgreSQL text cannot hold it; refused for every route): 400.
+          if (q.length > 200 || q.includes('\u0000')) {
+            expect(r.status, q).to.equal(400);
+            return;
+          }
+          expect(r.status, q).to.equal(200);
+          const c = r.body.candidates as Cand[];
+          expect(c.length).to.be.at.most(5);
+          for (let i = 0; i < c.length; i++) {
+            expect(c[i]!.score).to.be.within(0, 1);
+            expect(levels).to.include(c[i]!.level);
+            if (i > 0) expect(c[i]!.score).to.be.at.most(c[i - 1]!.score);
+          }
+        },
+      ),
+      { numRuns: 150, seed: 20261203 },
+    );
   });
 
   it('bad queries are 400 problems', async () => {
