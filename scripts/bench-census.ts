@@ -10,9 +10,11 @@
  *           every 100 ms); then the re-import of the same file (everything unchanged).
  *   tiles   the components layer at z15 on the imported census: raw ST_AsMVT of the same layer (the anchor), then
  *           GET /tiles/components/15/x/y.mvt through the app, cold and warm (needs the part import first).
- *   geocode (issue 8 part 3, the gazetteer) — not built yet: a part of this name is reserved for it.
+ *   geocode forward geocoding on --doorplates generated doorplates against a plain pg_trgm query on the same table
+ *           (scripts/bench/census-geocode.ts): exact, partial, typo and missing-number queries at 1 and 8 in flight.
  *
- * Options: --rows N (1000000)  --grids N (10000)  --sample N (200)  --concurrency N (4)  --only LIST  --keep
+ * Options: --rows N (1000000)  --grids N (10000)  --sample N (200)  --concurrency N (4)  --doorplates N (500000)
+ *          --only LIST  --keep
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -25,6 +27,7 @@ import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { migrate, openDatabase, redact, type Database } from '../server/db/index.js';
 import { CENSUS_CSV_COLUMNS, insertDepartments, writeCensusCsv } from './bench/census-file.js';
+import { benchGeocode } from './bench/census-geocode.js';
 import { benchTiles } from './bench/census-tiles.js';
 import {
   admin,
@@ -38,12 +41,13 @@ import {
   withDatabase,
 } from './bench/harness.js';
 
-const BENCH_DB = 'wangge_bench_census';
+// BENCH_DB lets two runs share a server (e.g. one part while another runs elsewhere).
+const BENCH_DB = process.env.BENCH_DB ?? 'wangge_bench_census';
 const PARTS = ['import', 'tiles', 'geocode'] as const;
 type Part = (typeof PARTS)[number];
 const USAGE =
   'usage: npm run bench:census -- [--rows N (1000000)] [--grids N (10000)] [--sample N (200)] ' +
-  `[--concurrency N (4)] [--only ${PARTS.join(',')}] [--keep (keep the database and the CSV)]`;
+  `[--concurrency N (4)] [--doorplates N (500000)] [--only ${PARTS.join(',')}] [--keep (keep the database and the CSV)]`;
 const log = logger('bench:census');
 
 const opts = benchArgs(
@@ -56,12 +60,13 @@ const opts = benchArgs(
         grids: { type: 'string', default: '10000' },
         sample: { type: 'string', default: '200' },
         concurrency: { type: 'string', default: '4' },
-        only: { type: 'string', default: 'import,tiles' },
+        doorplates: { type: 'string', default: '500000' },
+        only: { type: 'string', default: 'import,tiles,geocode' },
         keep: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
     }),
-  ['rows', 'grids', 'sample', 'concurrency'],
+  ['rows', 'grids', 'sample', 'concurrency', 'doorplates'],
 );
 const parts = opts.only.split(',').map((p) => p.trim()) as Part[];
 for (const p of parts)
@@ -228,11 +233,8 @@ async function main(): Promise<void> {
     if (parts.includes('tiles'))
       await benchTiles(database, { sample: Number(opts.sample), concurrency: Number(opts.concurrency), log });
 
-    if (parts.includes('geocode')) {
-      // Issue 8 part 3, forward geocoding on 500,000 doorplates vs a plain pg_trgm query: the gazetteer is not
-      // built yet, so there is nothing honest to measure here.
-      console.log('\n## Geocoding\n\nnot built yet: the address gazetteer (issue 8 part 2) does not exist.');
-    }
+    if (parts.includes('geocode'))
+      await benchGeocode(database, { doorplates: Number(opts.doorplates), sample: Number(opts.sample), log });
     console.log(`\n${clock.footer()}`);
   } finally {
     await database.close();

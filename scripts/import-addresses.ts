@@ -23,7 +23,10 @@ runCli(async () => {
     });
     console.log(`${file}: ${s.total} rows (${opened.format}, ${s.encoding ?? 'binary'}, ${s.crs})`);
     for (const [k, c] of Object.entries(s.counts))
-      console.log(`  ${k.padEnd(10)} inserted ${c.inserted}, updated ${c.updated}, unchanged ${c.unchanged}`);
+      console.log(
+        `  ${k.padEnd(10)} inserted ${c.inserted}, updated ${c.updated}, unchanged ${c.unchanged}` +
+          ('renamed' in c ? `, renamed ${c.renamed}` : ''),
+      );
     for (const w of s.warnings) console.log(`  warning: ${w.text}`);
   } catch (e) {
     if (e instanceof FileProblem) {

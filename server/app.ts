@@ -15,6 +15,7 @@ import { healthRoutes } from './health/routes.js';
 import { tileRoutes } from './tiles/routes.js';
 import { importExportRoutes } from './importexport/routes.js';
 import { componentExportRoutes } from './components/export-routes.js';
+import { addressExportRoutes } from './addresses/export-routes.js';
 import { webConfigRoutes } from './webconfig/routes.js';
 import { userRoutes } from './users/routes.js';
 import { categoryRoutes } from './categories/routes.js';
@@ -47,6 +48,7 @@ export function buildApp({ config, database, log }: AppDeps): Koa {
   tileRoutes(api, database, config, config.tileEncoder);
   // Before the region export (/api/export/:layer.geojson) and /api/components/:code, which would take these paths.
   componentExportRoutes(api, database.db);
+  addressExportRoutes(api, database.db);
   importExportRoutes(api, database, config.bodyLimitBytes);
   webConfigRoutes(api, config);
   userRoutes(api, database.db);

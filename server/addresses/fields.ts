@@ -1,14 +1,27 @@
 /**
  * The columns of an address gazetteer file (CSV, XLSX, Shapefile .dbf, GeoJSON properties): kind (road, doorplate or
- * landmark), name, road, number, building, alias (several separated by ';'), a landmark category, and a position
- * (lon/lat or X/Y) where there is no geometry. Names are in data/address-fields.json. Pure but for reading it once.
+ * landmark), name, road, number, building, alias (several separated by ';'), former (a road's former names, each
+ * optionally `name@YYYY-MM-DD`, the day it ended), a landmark category, and a position where there is no geometry:
+ * lon/lat, X/Y, or a WKT geometry (roads and polygons in CSV/XLSX). Names are in data/address-fields.json. Pure but for reading it once.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { DATA_DIR } from '../db/seed.js';
 
 export type AddressField =
-  'kind' | 'name' | 'road' | 'number' | 'building' | 'alias' | 'category' | 'lon' | 'lat' | 'x' | 'y';
+  | 'kind'
+  | 'name'
+  | 'road'
+  | 'number'
+  | 'building'
+  | 'alias'
+  | 'former'
+  | 'category'
+  | 'lon'
+  | 'lat'
+  | 'x'
+  | 'y'
+  | 'wkt';
 
 export const ADDRESS_FIELDS = (
   JSON.parse(fs.readFileSync(path.join(DATA_DIR, 'address-fields.json'), 'utf8')) as {

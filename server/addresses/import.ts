@@ -3,7 +3,8 @@
  * validation first, then all or nothing, like the census (server/components/import.ts) — rows are checked as the
  * file streams and COPYed into a staging table, the whole-file checks run in SQL, and one transaction publishes.
  * A road, doorplate or landmark already stored (same road name; same road + number + building; same landmark name)
- * is updated only when it changed, its old row kept in address_history; re-importing a file changes nothing.
+ * is updated only when it changed, its old row kept in address_history; re-importing a file changes nothing. A road
+ * row whose `former` names include a live road's name renames that road (server/addresses/renames.ts checks it).
  */
 import { sql } from 'kysely';
 import type { Database } from '../db/open.js';
@@ -17,6 +18,7 @@ import type { RowIssue } from '../components/row.js';
 import { ADDRESS_FIELDS, mapAddressHeader, type AddressField, type AddressHeader } from './fields.js';
 import { checkAddressRow, type AddressRow } from './row.js';
 import { publishAddresses, type AddressCounts } from './publish.js';
+import { renameProblems, renameWarnings } from './renames.js';
 
 export interface AddressImportOptions {
   actor: Actor;
@@ -35,7 +37,19 @@ export interface AddressSummary {
   warnings_total: number;
 }
 
-const COLUMNS = ['idx', 'wn', 'kind', 'name', 'number', 'number_int', 'building', 'aliases', 'category', 'geom'];
+const COLUMNS = [
+  'idx',
+  'wn',
+  'kind',
+  'name',
+  'number',
+  'number_int',
+  'building',
+  'aliases',
+  'former',
+  'category',
+  'geom',
+];
 const listed = (issues: RowIssue[]) => issues.slice(0, MAX_LISTED).map((i) => ({ ...i, text: describeRowIssue(i) }));
 
 export async function importAddresses(
@@ -64,8 +78,8 @@ export async function importAddresses(
   const t = sql.table(table);
   await sql`create unlogged table ${t} (idx integer not null, wn integer not null, kind text not null,
     name text not null, number text, number_int integer, building text not null, aliases jsonb not null,
-    category text not null, geom geometry not null, grid_code text, community_code text, street_code text,
-    district_code text, action text)`.execute(db);
+    former jsonb not null, category text not null, geom geometry not null, grid_code text, community_code text,
+    street_code text, district_code text, action text, target bigint, old_name text)`.execute(db);
   try {
     let rows = 0;
     let idx = 0;
@@ -121,6 +135,7 @@ export async function importAddresses(
         r.number_int,
         r.building,
         JSON.stringify(r.aliases),
+        JSON.stringify(r.former),
         r.category,
         r.geom,
       ]);
@@ -135,12 +150,13 @@ export async function importAddresses(
     } else {
       for await (const b of checked()) {
         const idxs = b.map(() => idx++);
-        await sql`insert into ${t} (idx, wn, kind, name, number, number_int, building, aliases, category, geom)
+        await sql`insert into ${t} (idx, wn, kind, name, number, number_int, building, aliases, former, category, geom)
           select * from unnest(${idxs}::int[],
             ${b.map((r) => ('line' in r.where ? r.where.line : 'row' in r.where ? r.where.row : r.where.feature))}::int[],
             ${b.map((r) => r.kind)}::text[], ${b.map((r) => r.name)}::text[], ${b.map((r) => r.number)}::text[],
             ${b.map((r) => r.number_int)}::int[], ${b.map((r) => r.building)}::text[],
-            ${b.map((r) => JSON.stringify(r.aliases))}::jsonb[], ${b.map((r) => r.category)}::text[],
+            ${b.map((r) => JSON.stringify(r.aliases))}::jsonb[], ${b.map((r) => JSON.stringify(r.former))}::jsonb[],
+            ${b.map((r) => r.category)}::text[],
             ${b.map((r) => r.geom)}::geometry[])`.execute(db);
       }
     }
@@ -172,6 +188,7 @@ export async function importAddresses(
           message: `the geometry is not valid: ${r.reason}`,
         })),
       );
+      addErrors(await renameProblems(db, table, kind));
     }
     if (errorCount) throw new CensusRejected(listed(errors.sort((a, b) => num(a.where) - num(b.where))), errorCount);
 
@@ -218,6 +235,7 @@ export async function importAddresses(
         column: null,
         message: `the road ${w.name} is not in the gazetteer: the doorplate is kept without its road (no interpolation along it)`,
       });
+    warnings.push(...(await renameWarnings(db, table, kind)));
     const counts = await write(db, { actor: opts.actor, layers: ['addresses'] }, async (trx) => {
       const c = await publishAddresses(trx, table);
       return {

@@ -1,54 +1,107 @@
 /**
- * Publishing a checked gazetteer file: one transaction. Roads first (by name), then their names (the current one
- * and the aliases; former names are kept), doorplates (by road + number + building; placed along their road: measure
- * 0–1 and side), landmarks (by name). A stored row that changed goes to address_history first; an identical one is
- * left alone.
+ * Publishing a checked gazetteer file: one transaction. Roads first — matched by their current name, else renamed
+ * (a road row whose name is new and one of whose `former` names is a live road's current name) — then their names
+ * (the current one, the aliases, the former names with the day each ended; stored former names are kept),
+ * doorplates (by road + number + building; placed along their road: measure 0–1 and side), landmarks (by name). A
+ * stored row that changed goes to address_history first; an identical one is left alone. A renamed road's doorplates
+ * follow its new name (each with its history row).
  */
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
+import { placeDoorplates, placement } from './place.js';
 
+export interface Count {
+  inserted: number;
+  updated: number;
+  unchanged: number;
+}
 export interface AddressCounts {
-  roads: { inserted: number; updated: number; unchanged: number };
-  doorplates: { inserted: number; updated: number; unchanged: number };
-  landmarks: { inserted: number; updated: number; unchanged: number };
+  /** renamed: roads renamed (a new name whose former name was the road's current name). */
+  roads: Count & { renamed: number };
+  /** renamed: stored doorplates that followed their road's new name. */
+  doorplates: Count & { renamed: number };
+  landmarks: Count;
 }
 
 const history = (kind: string, key: string, alias: string) =>
   sql.raw(`insert into address_history (kind, key, version, attrs, geom, valid_from, valid_to, ended_by)
     select '${kind}', ${key}, ${alias}.version, to_jsonb(${alias}) - 'geom', ${alias}.geom, ${alias}.valid_from, now(), 'import'`);
 
+/** The staged road's given end date of the former name `name` (null: not given). */
+const givenUntil = (name: RawBuilder<unknown>) =>
+  sql`(select (e->>'until')::date from jsonb_array_elements(s.former) e where e->>'name' = ${name})`;
+
 export async function publishAddresses(trx: Transaction<DB>, table: string): Promise<AddressCounts> {
   const t = sql.table(table);
-  await sql`lock table road, doorplate, landmark in share row exclusive mode`.execute(trx);
+  await sql`lock table road, road_name, doorplate, landmark in share row exclusive mode`.execute(trx);
 
-  // Roads: the geometry or the aliases changed → update.
+  // Roads: the stored road of the same name, else the live road a former name names (a rename).
+  await sql`update ${t} s set target = m.id, old_name = m.old
+    from (select s2.idx, coalesce(l.id, f.id) as id, case when l.id is null then f.name end as old
+          from ${t} s2
+          left join lateral (select r.id from road r where r.name = s2.name order by r.id limit 1) l on true
+          left join lateral (select r.id, r.name from road r join jsonb_array_elements(s2.former) e
+                             on r.name = e->>'name' order by r.id limit 1) f on true
+          where s2.kind = 'road') m
+    where s.idx = m.idx`.execute(trx);
+  // Same: geometry, aliases, and every given former name stored (with its end day, where given).
   await sql`update ${t} s set action = case
-      when r.id is null then 'insert'
+      when m.target is null then 'insert'
+      when s.old_name is not null then 'rename'
       when ST_Equals(r.geom, ST_Multi(s.geom)) and r.geom = ST_Multi(s.geom)
        and (select coalesce(jsonb_agg(n.name order by n.name), '[]') from road_name n where n.road_id = r.id and n.kind = 'alias')
-           = (select coalesce(jsonb_agg(a order by a), '[]') from jsonb_array_elements_text(s.aliases) a) then 'same'
+           = (select coalesce(jsonb_agg(a order by a), '[]') from jsonb_array_elements_text(s.aliases) a)
+       and not exists (select 1 from jsonb_array_elements(s.former) e where not exists (
+           select 1 from road_name n where n.road_id = r.id and n.kind = 'former' and n.name = e->>'name'
+             and (e->>'until' is null or n.valid_to = (e->>'until')::date))) then 'same'
       else 'update' end
-    from (select s2.idx, (select r2.id from road r2 where r2.name = s2.name order by r2.id limit 1) as id
-          from ${t} s2 where s2.kind = 'road') m left join road r on r.id = m.id
+    from (select idx, target from ${t} where kind = 'road') m left join road r on r.id = m.target
     where s.idx = m.idx`.execute(trx);
-  await sql`${history('road', 'r.name', 'r')} from road r join ${t} s on s.kind = 'road' and s.name = r.name
-    where s.action = 'update'`.execute(trx);
-  await sql`update road r set geom = ST_Multi(s.geom), district_code = s.district_code, version = r.version + 1,
-      valid_from = now() from ${t} s where s.kind = 'road' and s.name = r.name and s.action = 'update'`.execute(trx);
+  await sql`${history('road', 'r.name', 'r')} from road r join ${t} s on s.kind = 'road' and s.target = r.id
+    where s.action in ('update', 'rename')`.execute(trx);
+  await sql`update road r set name = s.name, geom = ST_Multi(s.geom), district_code = s.district_code,
+      version = r.version + 1, valid_from = now()
+    from ${t} s where s.kind = 'road' and s.target = r.id and s.action in ('update', 'rename')`.execute(trx);
   await sql`insert into road (name, geom, district_code)
     select name, ST_Multi(geom), district_code from ${t} where kind = 'road' and action = 'insert' order by idx`.execute(
     trx,
   );
-  await sql`delete from road_name n using road r, ${t} s
-    where n.road_id = r.id and r.name = s.name and s.kind = 'road' and s.action <> 'same' and n.kind <> 'former'`.execute(
+  await sql`update ${t} s set target = (select r.id from road r where r.name = s.name order by r.id limit 1)
+    where s.kind = 'road' and s.action = 'insert'`.execute(trx);
+
+  // A renamed road's doorplates follow its new name.
+  await sql`${history('doorplate', "d.road || '|' || d.number || '|' || d.building", 'd')}
+    from doorplate d join ${t} s on s.action = 'rename' and d.road = s.old_name`.execute(trx);
+  const followed = await sql<{ n: number }>`with u as (
+      update doorplate d set road = s.name, version = d.version + 1, valid_from = now()
+      from ${t} s where s.action = 'rename' and d.road = s.old_name returning 1)
+    select count(*)::int as n from u`.execute(trx);
+
+  // Names: the current one (a renamed road's new name valid from the day its old one ended), the aliases, then the
+  // former names (stored ones are kept; a former name without a given day keeps its stored day, or gets today).
+  await sql`delete from road_name n using ${t} s
+    where n.road_id = s.target and s.kind = 'road' and s.action <> 'same' and n.kind <> 'former' and n.name <> s.name`.execute(
     trx,
   );
-  await sql`insert into road_name (road_id, name, kind)
-    select r.id, s.name, 'name' from road r join ${t} s on s.kind = 'road' and s.name = r.name and s.action <> 'same'
+  await sql`insert into road_name (road_id, name, kind, valid_from)
+    select s.target, s.name, 'name',
+           case when s.action = 'rename' then coalesce(${givenUntil(sql`s.old_name`)}, current_date) end
+    from ${t} s where s.kind = 'road' and s.action <> 'same'
     union
-    select r.id, a, 'alias' from road r join ${t} s on s.kind = 'road' and s.name = r.name and s.action <> 'same',
-      jsonb_array_elements_text(s.aliases) a where a <> s.name
-    on conflict (road_id, name) do update set kind = excluded.kind, valid_to = null`.execute(trx);
+    select s.target, a, 'alias', null from ${t} s, jsonb_array_elements_text(s.aliases) a
+    where s.kind = 'road' and s.action <> 'same' and a <> s.name
+    on conflict (road_id, name) do update set kind = excluded.kind, valid_to = null,
+      valid_from = coalesce(excluded.valid_from, road_name.valid_from)`.execute(trx);
+  await sql`insert into road_name (road_id, name, kind, valid_to)
+    select s.target, e->>'name', 'former', (e->>'until')::date
+    from ${t} s, jsonb_array_elements(s.former) e where s.kind = 'road' and s.action <> 'same'
+    on conflict (road_id, name) do update set kind = 'former',
+      valid_to = coalesce(excluded.valid_to, case when road_name.kind = 'former' then road_name.valid_to end)`.execute(
+    trx,
+  );
+  await sql`update road_name set valid_to = current_date
+    where kind = 'former' and valid_to is null
+      and road_id in (select target from ${t} where kind = 'road' and action <> 'same')`.execute(trx);
 
   // Doorplates: position along the road (by its current name or an alias).
   await sql`update ${t} s set action = case when d.id is null then 'insert'
@@ -63,14 +116,19 @@ export async function publishAddresses(trx: Transaction<DB>, table: string): Pro
       version = d.version + 1, valid_from = now()
     from ${t} s where s.kind = 'doorplate' and s.action = 'update' and d.road = s.name and d.number = s.number
       and d.building = s.building`.execute(trx);
-  await sql`insert into doorplate (road, number, number_int, building, geom, grid_code, community_code, street_code,
-      district_code)
-    select name, number, number_int, building, geom, grid_code, community_code, street_code, district_code
-    from ${t} where kind = 'doorplate' and action = 'insert' order by idx`.execute(trx);
+  // Stored doorplates of a changed road or moved are placed anew; new ones are placed as they are inserted.
   await placeDoorplates(
     trx,
-    sql`d2.road in (select name from ${t} where kind in ('doorplate', 'road') and action <> 'same')`,
+    sql`(d2.road in (select name from ${t} where kind in ('doorplate', 'road') and action <> 'same')
+      or d2.road_id in (select target from ${t} where kind = 'road' and action <> 'same'))`,
   );
+  await sql`insert into doorplate (road, number, number_int, building, geom, grid_code, community_code, street_code,
+      district_code, road_id, measure, side)
+    select road, number, number_int, building, geom, grid_code, community_code, street_code, district_code, road_id, m,
+      side
+    from (${placement(sql`select idx, name as road, number, number_int, building, geom, grid_code, community_code,
+        street_code, district_code from ${t} where kind = 'doorplate' and action = 'insert'`)}) p
+    order by idx`.execute(trx);
 
   // Landmarks.
   await sql`update ${t} s set action = case when l.id is null then 'insert'
@@ -95,28 +153,9 @@ export async function publishAddresses(trx: Transaction<DB>, table: string): Pro
     const n = (a: string) => r.rows.find((x) => x.kind === kind && x.action === a)?.n ?? 0;
     return { inserted: n('insert'), updated: n('update'), unchanged: n('same') };
   };
-  return { roads: of('road'), doorplates: of('doorplate'), landmarks: of('landmark') };
-}
-
-/**
- * Links doorplates to their road (by its name or an alias) and places them along it: measure (0–1 along the merged
- * line) and side (-1 left, 1 right of the road's direction), for interpolation between known numbers.
- */
-/** `where` selects doorplates over the alias d2. */
-export async function placeDoorplates(trx: Transaction<DB>, where: RawBuilder<unknown>): Promise<void> {
-  await sql`update doorplate d set road_id = p.road_id, measure = p.m, side = p.side
-    from (
-      select d2.id, r.id as road_id, l.m,
-             -sign((ST_X(l.b) - ST_X(l.a)) * (ST_Y(d2.geom) - ST_Y(l.a)) - (ST_Y(l.b) - ST_Y(l.a)) * (ST_X(d2.geom) - ST_X(l.a)))::smallint as side
-      from doorplate d2
-      join lateral (select n.road_id from road_name n where n.name = d2.road order by n.kind = 'name' desc, n.road_id limit 1) rn on true
-      join road r on r.id = rn.road_id
-      cross join lateral (select line, ST_LineLocatePoint(line, d2.geom) as m from (
-          select case when GeometryType(ST_LineMerge(r.geom)) = 'LINESTRING' then ST_LineMerge(r.geom)
-                      else ST_GeometryN(r.geom, 1) end as line) x) q
-      cross join lateral (select q.m,
-          ST_LineInterpolatePoint(q.line, greatest(q.m - 0.001, 0)) as a,
-          ST_LineInterpolatePoint(q.line, least(q.m + 0.001, 1)) as b) l
-      where ${where}) p
-    where d.id = p.id`.execute(trx);
+  return {
+    roads: { ...of('road'), renamed: r.rows.find((x) => x.kind === 'road' && x.action === 'rename')?.n ?? 0 },
+    doorplates: { ...of('doorplate'), renamed: followed.rows[0].n },
+    landmarks: of('landmark'),
+  };
 }

@@ -15,7 +15,9 @@ import { openCensusFile } from '../components/readers.js';
 import { importQuery } from '../components/schema.js';
 import { CRS_NAMES, toWgs84 } from '../geo/crs.js';
 import { importAddresses, type AddressSummary } from './import.js';
+import { geocode, LEVELS } from './geocode.js';
 import { reverseGeocode } from './reverse.js';
+import { Defaulted } from '../http/types.js';
 
 export function addressRoutes(api: Api, database: Database, fileLimitBytes: number): void {
   const jobs = new Jobs();
@@ -76,6 +78,26 @@ export function addressRoutes(api: Api, database: Database, fileLimitBytes: numb
       ctx.status = 202;
       ctx.set('Location', `/api/addresses/import/${job.id}`);
       ctx.body = job;
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/api/geocode',
+      tag: 'addresses',
+      summary: 'Forward geocoding: an address, landmark or region in free text → candidate places, best first',
+      description: `Understands the standard address (区 + 街道 + 社区 + 路 + 号 + 栋) with any prefix left out, full-width digits and Chinese numerals (十二号), 号/号院/号楼/栋/单元, road and landmark aliases and former names, and a one-character typo. level is one of ${LEVELS.join(', ')}; interpolated is a number missing from the gazetteer placed between the nearest known doorplates of the same parity on that road. score = 0.55·name + 0.25·number + 0.05·building + 0.15·regions (0–1), reasons explain it.`,
+      query: Type.Object(
+        {
+          q: Type.String({ minLength: 1, maxLength: 200, description: 'the text to find' }),
+          limit: Defaulted(Type.Integer({ minimum: 1, maximum: 20, default: 5 })),
+        },
+        { additionalProperties: false },
+      ),
+    },
+    async (ctx, { query: q }) => {
+      ctx.body = await geocode(database.db, q.q, q.limit);
     },
   );
 

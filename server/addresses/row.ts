@@ -3,16 +3,18 @@
  *
  * - kind: road | doorplate | landmark (or 道路/门牌/兴趣点…); without a kind column a row with a number is a doorplate,
  *   a line is a road, anything else a landmark.
- * - road: name, a line geometry, aliases; doorplate: road, number (a string: '12', '12-1'; full-width digits and a
+ * - road: name, a line geometry, aliases, former names (`former`: 长青路@2026-06-30;旧街 — each with the day it
+ *   ended, or none: the day of the import); doorplate: road, number (a string: '12', '12-1'; full-width digits and a
  *   trailing 号/号院 are normalised), optional building (号楼/栋/幢 stripped), a point; landmark: name, aliases,
- *   category, a point or polygon. Positions convert from the file's CRS like the census (lon/lat or X/Y columns, or
- *   the geometry of GeoJSON/Shapefile features).
+ *   category, a point or polygon. Positions convert from the file's CRS like the census (lon/lat or X/Y columns, a
+ *   WKT geometry in a `wkt` column, or the geometry of GeoJSON/Shapefile features).
  */
 import type { Geometry } from 'geojson';
-import { cell } from '../components/fields.js';
+import { cell, censusDate } from '../components/fields.js';
 import type { CensusCrs } from '../components/census-crs.js';
 import { convert, fromGeometry, type RowIssue, type Where } from '../components/row.js';
 import { kindOf, type AddressField, type AddressKind } from './fields.js';
+import { parseWkt } from './wkt.js';
 
 export interface AddressSource {
   where: Where;
@@ -30,9 +32,17 @@ export interface AddressRow {
   number_int: number | null;
   building: string;
   aliases: string[];
+  /** A road's former names, each with the day it ended (null: the day of the import). */
+  former: FormerName[];
   category: string;
   /** EWKT in WGS84. */
   geom: string;
+}
+
+export interface FormerName {
+  name: string;
+  /** YYYY-MM-DD, or null for the day of the import. */
+  until: string | null;
 }
 
 /** Full-width forms to ASCII, spaces out. */
@@ -67,10 +77,34 @@ export function checkAddressRow(src: AddressSource, crs: CensusCrs): { row?: Add
 
   const name = text('name');
   const road = text('road');
-  const aliases = (text('alias') ?? '')
-    .split(/[;；]/)
-    .map((a) => a.trim())
-    .filter(Boolean);
+  const list = (f: AddressField) =>
+    (text(f) ?? '')
+      .split(/[;；]/)
+      .map((a) => a.trim())
+      .filter(Boolean);
+  const aliases = list('alias');
+  const former: FormerName[] = [];
+  const formerCells = list('former');
+  if (formerCells.length && kind && kind !== 'road')
+    err('former', `only a road keeps former names; give the old names of a ${kind} as aliases`);
+  else
+    for (const item of formerCells) {
+      const at = item.search(/[@＠]/);
+      const fname = halfWidth(at < 0 ? item : item.slice(0, at));
+      let until: string | null = null;
+      if (at >= 0) {
+        const d = censusDate(halfWidth(item.slice(at + 1)));
+        if (d.problem !== undefined) err('former', `${fname}: ${d.problem}`);
+        else until = d.date;
+      }
+      if (!fname) err('former', `"${item}" has no name before the @`);
+      else if (fname.length > 100) err('former', `"${fname.slice(0, 20)}…" is longer than 100 characters`);
+      else if (name !== null && fname === halfWidth(name)) err('former', `${fname} is the road's current name`);
+      else if (aliases.some((a) => halfWidth(a) === fname))
+        err('former', `${fname} is given as an alias and as a former name`);
+      else if (former.some((f) => f.name === fname)) err('former', `${fname} is given twice`);
+      else former.push({ name: fname, until });
+    }
   let number: ReturnType<typeof houseNumber>;
   let building = '';
   if (kind === 'doorplate') {
@@ -88,13 +122,20 @@ export function checkAddressRow(src: AddressSource, crs: CensusCrs): { row?: Add
   if (label.length > 100)
     err(kind === 'doorplate' ? 'road' : 'name', `"${label.slice(0, 20)}…" is longer than 100 characters`);
 
-  // Position: the geometry, else lon/lat or X/Y.
+  // Position: the geometry, else a WKT column, else lon/lat or X/Y.
   let geom: string | undefined;
   const gErr = (_f: unknown, m: string) => err(null, m);
-  if (src.geometry) {
-    const g = fromGeometry(src.geometry, crs, gErr);
+  let geometry = src.geometry ?? undefined;
+  const wkt = geometry ? null : text('wkt');
+  if (wkt !== null) {
+    const w = parseWkt(wkt);
+    if ('problem' in w) err('wkt', w.problem);
+    else geometry = w.geometry;
+  }
+  if (geometry) {
+    const g = fromGeometry(geometry, crs, gErr);
     if (g) {
-      const t = src.geometry.type;
+      const t = geometry.type;
       if (kind === 'road' && !/LineString/.test(t)) err(null, `a road is a line; the geometry is a ${t}`);
       else if (kind === 'doorplate' && !g.point) err(null, `a doorplate is a point; the geometry is a ${t}`);
       else if (kind === 'landmark' && /LineString/.test(t))
@@ -102,17 +143,18 @@ export function checkAddressRow(src: AddressSource, crs: CensusCrs): { row?: Add
       geom =
         kind === 'road' && t === 'LineString' ? g.geom.replace(';LINESTRING(', ';MULTILINESTRING((') + ')' : g.geom;
     }
-  } else {
+  } else if (wkt === null) {
     const pair: [AddressField, AddressField] | undefined =
       text('x') !== null ? ['x', 'y'] : text('lon') !== null ? ['lon', 'lat'] : undefined;
     if (!pair)
       err(
         null,
         kind === 'road'
-          ? 'a road needs a line geometry (GeoJSON or Shapefile)'
-          : 'no position: give lon/lat or X/Y, or a geometry',
+          ? 'a road needs a line geometry (GeoJSON, Shapefile, or WKT in a wkt column)'
+          : 'no position: give lon/lat or X/Y, or a geometry (WKT in a wkt column)',
       );
-    else if (kind === 'road') err(null, 'a road needs a line geometry (GeoJSON or Shapefile), not a point');
+    else if (kind === 'road')
+      err(null, 'a road needs a line geometry (GeoJSON, Shapefile, or WKT in a wkt column), not a point');
     else {
       const [fx, fy] = pair;
       const x = Number(text(fx));
@@ -139,6 +181,7 @@ export function checkAddressRow(src: AddressSource, crs: CensusCrs): { row?: Add
       number_int: number?.int ?? null,
       building,
       aliases,
+      former,
       category: text('category') ?? '',
       geom,
     },

@@ -90,7 +90,7 @@ async function reassignBatch(
         select code, name from unit_grid g
         where g.termination_date is null and ST_Intersects(g.geom, c.geom)
         order by g.code limit 1) g on true
-      where c.closed_at is null and c.state <> 'voided'
+      where c.closed_at is null and c.state <> 'voided' and c.geom is not null
         and starts_with(coalesce(c.grid_code, c.community_code, c.street_code, c.district_code, ''), ${scope})
         and c.id > ${after}
         ${opts.all ? sql`` : sql`and c.assignment_version < ${version}`}

@@ -30,6 +30,8 @@ export const PERMISSIONS = {
   importBaseData: ['gis_editor'],
   /** Link a component to a case before dispatch (the component rule then picks the department). */
   linkComponent: ['dispatcher'],
+  /** Place a case on the map (one whose address could not be geocoded, or correct one) before dispatch. */
+  placeCase: ['dispatcher'],
   /** Re-run assignment of open cases (limited to the caller's scope). */
   rerunAssignment: ['gis_editor', 'dispatcher'],
   /** City-wide settings: the working calendar and the time-limit table (unscoped admins only). */

@@ -35,7 +35,12 @@ export interface CaseRow {
   dispose_deadline: Date | null;
   stage_deadline: Date | null;
   version: number;
+  /** An unplaced report (address not geocoded): no 核实派发, 立案 or 派遣 until a dispatcher places it. */
+  needs_location: boolean;
 }
+
+/** Actions that wait for a position. */
+export const NEED_POSITION = ['request_verify', 'file', 'dispatch'];
 
 /** The code a user's region scope is checked against ('' when the case lies outside every region). */
 export const caseRegion = (c: Pick<CaseRow, 'grid_code' | 'community_code' | 'street_code' | 'district_code'>) =>
@@ -45,8 +50,9 @@ export function allowedActions(c: CaseRow, user: User | undefined): string[] {
   if (!user || !inScope(user, caseRegion(c))) return [];
   return actionsFrom(c.state).filter(
     (a) =>
+      !(c.needs_location && NEED_POSITION.includes(a)) &&
       actionRefusal(user, a, ACTIONS[a], { id: c.id, region: caseRegion(c), department_code: c.department_code }) ===
-      null,
+        null,
   );
 }
 
@@ -70,7 +76,7 @@ export async function applyAction(
   await write(db, { actor: user, layers: ['cases'] }, async (trx) => {
     const c = (
       await sql<CaseRow>`select id, state, department_code, grid_code, community_code, street_code, district_code, category_kind,
-        category_code, condition, area_class, parked_from, dispose_deadline, stage_deadline, version
+        category_code, condition, area_class, parked_from, dispose_deadline, stage_deadline, version, needs_location
       from case_record where id = ${id} for update`.execute(trx)
     ).rows[0];
     if (!c) throw notFound(`no case ${id}`);
@@ -84,6 +90,11 @@ export async function applyAction(
         { state: c.state, allowed_actions: allowed },
       );
     }
+    if (c.needs_location && NEED_POSITION.includes(input.action))
+      throw conflict(
+        `case ${id} has no position yet (its address could not be placed): place it first with POST /api/cases/${id}/location`,
+        { state: c.state, needs_location: true },
+      );
     const refusal = actionRefusal(user, input.action, def, scope);
     if (refusal) throw forbidden(refusal);
     const errors: { location: string; message: string }[] = [];

@@ -19,6 +19,9 @@ import { deadlineRules, stageDeadline } from '../calendar/deadlines.js';
 import { findDuplicates, nearestComponents, type DuplicateOptions } from './duplicates.js';
 import type { REPORT_SCHEMA } from './schema.js';
 import { STAGE_OF } from './workflow.js';
+import { acceptGeocode, pendingAssignment, type GeocodeRecord } from './placement.js';
+import { geocode } from '../addresses/geocode.js';
+import { reverseGeocode } from '../addresses/reverse.js';
 
 export const CHANNELS = [
   'collector',
@@ -48,6 +51,49 @@ export interface IntakeOptions {
 export interface IntakeResult {
   id: number;
   replayed: boolean;
+}
+
+interface Where {
+  at?: { lon: number; lat: number };
+  input?: { lon: number; lat: number };
+  crs: string;
+  source: 'reported' | 'component' | 'geocoded';
+  geocode?: GeocodeRecord;
+}
+
+async function placeReport(
+  db: Kysely<DB>,
+  input: ReportInput,
+  component: { lon: number | null; lat: number | null } | undefined,
+): Promise<Where> {
+  if (input.location) {
+    const crs = input.location.crs ?? 'wgs84';
+    return {
+      at: toWgs84(input.location.lon, input.location.lat, crs),
+      input: { lon: input.location.lon, lat: input.location.lat },
+      crs,
+      source: 'reported',
+    };
+  }
+  if (component && component.lon !== null && component.lat !== null) {
+    const at = { lon: component.lon, lat: component.lat };
+    return { at, input: at, crs: 'wgs84', source: 'component' };
+  }
+  const query = input.address!.trim();
+  const found = await geocode(db, query, 5);
+  const decision = acceptGeocode(found.candidates);
+  const best = decision.accepted ?? found.candidates[0];
+  const record: GeocodeRecord = {
+    query,
+    accepted: decision.accepted !== undefined,
+    reason: decision.reason ?? null,
+    score: best?.score ?? null,
+    level: best?.level ?? null,
+    candidates: found.candidates,
+  };
+  if (!decision.accepted) return { crs: 'wgs84', source: 'geocoded', geocode: record };
+  const at = { lon: decision.accepted.lon, lat: decision.accepted.lat };
+  return { at, input: at, crs: 'wgs84', source: 'geocoded', geocode: record };
 }
 
 /** Canonical JSON (sorted keys) so that a retry with reordered fields is the same request. */
@@ -104,16 +150,16 @@ export async function intakeCase(db: Kysely<DB>, input: ReportInput, opts: Intak
     ).rows[0];
     if (!component)
       errors.push({ location: 'body.component_code', message: `unknown component '${input.component_code}'` });
-    else if (!input.location && component.lon === null)
+    else if (!input.location && component.lon === null && !input.address?.trim())
       errors.push({
         location: 'body.location',
-        message: `component ${component.code} has no position: the report needs a location`,
+        message: `component ${component.code} has no position: the report needs a location or an address`,
       });
-  } else if (!input.location) {
+  } else if (!input.location && !input.address?.trim()) {
     errors.push({
       location: 'body.location',
       message:
-        "missing required body field 'location' (it may be left out only when 'component_code' names a component)",
+        "missing required body field 'location' (it may be left out when 'component_code' names a component or 'address' gives the place)",
     });
   }
   if (!input.category && !input.component_code) {
@@ -126,26 +172,29 @@ export async function intakeCase(db: Kysely<DB>, input: ReportInput, opts: Intak
   if (errors.length) throw unprocessable(errors.map((e) => e.message).join('; '), { errors });
   const cat = category ?? { kind: 'component', code: component!.category_code };
 
-  // A report that names a component and gives no location is at the component.
-  const given = input.location ?? { lon: component!.lon!, lat: component!.lat!, crs: 'wgs84' as const };
-  const crs = given.crs ?? 'wgs84';
-  const { lon, lat } = toWgs84(given.lon, given.lat, crs);
+  // Where: the reported position, else the named component's, else the address geocoded (placement.ts).
   const now = opts.now ?? new Date();
-  const assignment = await assign(db, {
-    lon,
-    lat,
-    kind: cat.kind,
-    code: cat.code,
-    componentCode: component?.code,
-    at: now,
-  });
+  const where = await placeReport(db, input, component);
+  const assignment = where.at
+    ? await assign(db, {
+        lon: where.at.lon,
+        lat: where.at.lat,
+        kind: cat.kind,
+        code: cat.code,
+        componentCode: component?.code,
+        at: now,
+      })
+    : await pendingAssignment(db);
   const region =
     assignment.grid?.code ?? assignment.community?.code ?? assignment.street?.code ?? assignment.district?.code ?? '';
-  if (opts.user && !inScope(opts.user, region)) {
+  // An unplaced report is in no region yet: it is stored all the same (never refused for that) for the centre to place.
+  if (opts.user && where.at && !inScope(opts.user, region)) {
     throw forbidden(
       `the reported location lies in ${region || 'no region (outside every unit grid)'}, outside your region scope ${opts.user.regionScope}`,
     );
   }
+  const address =
+    input.address?.trim() || (where.at ? (await reverseGeocode(db, where.at.lon, where.at.lat)).address : '');
   const rules = await deadlineRules(db, {
     kind: cat.kind,
     code: cat.code,
@@ -153,12 +202,13 @@ export async function intakeCase(db: Kysely<DB>, input: ReportInput, opts: Intak
     areaClass: assignment.area_class,
   });
   const deadline = stageDeadline(rules, STAGE_OF.reported, now);
-  const duplicates = await findDuplicates(db, { kind: cat.kind, code: cat.code, lon, lat, at: now }, opts.duplicates);
+  const duplicates = where.at
+    ? await findDuplicates(db, { kind: cat.kind, code: cat.code, ...where.at, at: now }, opts.duplicates)
+    : [];
   const suggestions =
-    cat.kind === 'component' && !component
-      ? await nearestComponents(db, { code: cat.code, lon, lat }, opts.componentRadiusM ?? 0)
+    cat.kind === 'component' && !component && where.at
+      ? await nearestComponents(db, { code: cat.code, ...where.at }, opts.componentRadiusM ?? 0)
       : [];
-
   const actor = { id: opts.user?.id ?? null, name: opts.user?.name ?? `channel:${input.channel}` };
   const result = await write(db, { actor, layers: ['cases'] }, async (trx) => {
     const id = Number((await sql<{ id: string }>`select nextval('case_record_id_seq') as id`.execute(trx)).rows[0].id);
@@ -168,16 +218,19 @@ export async function intakeCase(db: Kysely<DB>, input: ReportInput, opts: Intak
         lon, lat, geom, input_crs, input_lon, input_lat, component_code, photos, reporter, client_time, reported_at,
         created_by, state, outside_coverage, grid_code, community_code, street_code, district_code, area_class,
         collector_area_id, department_code, rule_id, rule_version, assignment, assignment_version, stage_deadline,
-        duplicates, component_suggestions, idempotency_key, request_hash, updated_at)
+        duplicates, component_suggestions, idempotency_key, request_hash, updated_at, needs_location,
+        location_source, address_source, geocode)
       values (${id}, ${caseNo}, ${input.channel}, ${cat.kind}, ${cat.code}, ${input.condition ?? ''}, ${input.description},
-        ${input.address ?? ''}, ${lon}, ${lat}, ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326), ${crs},
-        ${given.lon}, ${given.lat}, ${component?.code ?? null}, ${JSON.stringify(input.photos ?? [])}::jsonb,
+        ${address}, ${where.at?.lon ?? null}, ${where.at?.lat ?? null},
+        ${where.at ? sql`ST_SetSRID(ST_MakePoint(${where.at.lon}, ${where.at.lat}), 4326)` : null}, ${where.crs},
+        ${where.input?.lon ?? null}, ${where.input?.lat ?? null}, ${component?.code ?? null}, ${JSON.stringify(input.photos ?? [])}::jsonb,
         ${JSON.stringify(input.reporter ?? {})}::jsonb, ${input.client_time ?? null}::timestamptz, ${now},
         ${opts.user?.id ?? null}, 'reported', ${assignment.outside_coverage}, ${assignment.grid?.code ?? null},
         ${assignment.community?.code ?? null}, ${assignment.street?.code ?? null}, ${assignment.district?.code ?? null},
         ${assignment.area_class}, ${assignment.collector_area?.id ?? null}, ${assignment.department?.code ?? null},
         ${assignment.matched.rule_id ?? null}, ${assignment.matched.rule_version ?? null}, ${JSON.stringify(assignment)}::jsonb,
-        ${assignment.version}, ${deadline}, ${JSON.stringify(duplicates)}::jsonb, ${JSON.stringify(suggestions)}::jsonb, ${key ?? null}, ${hash}, ${now})
+        ${assignment.version}, ${deadline}, ${JSON.stringify(duplicates)}::jsonb, ${JSON.stringify(suggestions)}::jsonb, ${key ?? null}, ${hash}, ${now}, ${!where.at},
+        ${where.source}, ${input.address?.trim() ? 'reported' : 'reverse'}, ${where.geocode ? JSON.stringify(where.geocode) : null}::jsonb)
       on conflict (idempotency_key) do nothing
       returning id`.execute(trx);
     if (inserted.rows.length === 0) return { result: undefined, caseEvent: null }; // a concurrent request with this key won
@@ -193,6 +246,8 @@ export async function intakeCase(db: Kysely<DB>, input: ReportInput, opts: Intak
         deadline,
         detail: {
           channel: input.channel,
+          location_source: where.source,
+          ...(where.geocode && { geocode: { accepted: where.geocode.accepted, score: where.geocode.score } }),
           department: assignment.department?.code ?? null,
           matched: assignment.matched,
         },

@@ -4,17 +4,21 @@ import type { Assignment } from '../assign/assign.js';
 import { visibleCollectors, visibleReporter } from '../auth/visibility.js';
 import { allowedActions, type CaseRow } from './actions.js';
 import { STATE_LABEL, type State } from './workflow.js';
+import type { GeocodeRecord } from './placement.js';
 
 export interface CaseListRow extends CaseRow {
   case_no: string;
   channel: string;
   description: string;
   address: string;
-  lon: number;
-  lat: number;
+  lon: number | null;
+  lat: number | null;
   input_crs: string;
-  input_lon: number;
-  input_lat: number;
+  input_lon: number | null;
+  input_lat: number | null;
+  location_source: 'reported' | 'component' | 'geocoded' | 'placed';
+  address_source: 'reported' | 'reverse';
+  geocode: GeocodeRecord | null;
   component_code: string | null;
   photos: string[];
   reporter: Record<string, string>;
@@ -57,7 +61,15 @@ export function presentCase(c: CaseListRow, user: User | undefined, now = new Da
     condition: c.condition,
     description: c.description,
     address: c.address,
+    /** 'reverse': the report gave no address; this one is the reverse-geocoded sentence of its position. */
+    address_source: c.address_source,
+    /** lon/lat are null while needs_location. */
     location: { lon: c.lon, lat: c.lat, input: { lon: c.input_lon, lat: c.input_lat, crs: c.input_crs } },
+    /** True when the address could not be placed unambiguously: a dispatcher places it (POST /api/cases/{id}/location). */
+    needs_location: c.needs_location,
+    location_source: c.location_source,
+    /** The address geocoded at intake: the query, whether it was accepted (and why not), score and candidates. */
+    geocode: c.geocode,
     component_code: c.component_code,
     photos: c.photos,
     // reporter: null and reporter_withheld: true for callers who may not see it (server/auth/visibility.ts)

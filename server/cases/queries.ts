@@ -40,6 +40,7 @@ export interface CaseFilter {
   from?: string;
   to?: string;
   outsideCoverage?: boolean;
+  needsLocation?: boolean;
   /** Region-code prefix the reader may see ('' = all). */
   scope: string;
   /** Cases with id below this (keyset paging, newest first). */
@@ -69,6 +70,7 @@ function conditions(f: CaseFilter): RawBuilder<unknown>[] {
   if (f.from) w.push(sql`c.reported_at >= ${f.from}::timestamptz`);
   if (f.to) w.push(sql`c.reported_at < ${f.to}::timestamptz`);
   if (f.outsideCoverage !== undefined) w.push(sql`c.outside_coverage = ${f.outsideCoverage}`);
+  if (f.needsLocation !== undefined) w.push(sql`c.needs_location = ${f.needsLocation}`);
   if (f.scope)
     w.push(
       sql`left(coalesce(c.grid_code, c.community_code, c.street_code, c.district_code, ''), ${f.scope.length}) = ${f.scope}`,
@@ -105,7 +107,7 @@ export async function heatPoints(
     const r = await sql<{ ix: number; iy: number; n: number; total: number }>`
       select ix, iy, count(*)::int as n, (sum(count(*)) over ())::int as total
       from (select floor(ST_X(c.geom) / ${size})::int as ix, floor(ST_Y(c.geom) / ${size})::int as iy
-            from case_record c ${where(conditions(f))}) s
+            from case_record c ${where([...conditions(f), sql`c.geom is not null`])}) s
       group by ix, iy having count(*) >= ${cells.minCount}
       order by n desc, ix, iy limit ${f.limit}`.execute(db);
     const centre = (i: number) => Math.round((i + 0.5) * size * 1e6) / 1e6;
@@ -113,7 +115,8 @@ export async function heatPoints(
   }
   const r = await sql<{ lon: number; lat: number; n: number; total: number }>`
     select ST_X(cell) as lon, ST_Y(cell) as lat, count(*)::int as n, (sum(count(*)) over ())::int as total
-    from (select ST_SnapToGrid(c.geom, 0.0001) as cell from case_record c ${where(conditions(f))}) s
+    from (select ST_SnapToGrid(c.geom, 0.0001) as cell from case_record c
+      ${where([...conditions(f), sql`c.geom is not null`])}) s
     group by cell order by n desc, lon, lat limit ${f.limit}`.execute(db);
   return {
     points: r.rows.map((p) => [Math.round(p.lon * 1e4) / 1e4, Math.round(p.lat * 1e4) / 1e4, p.n]),

@@ -12,6 +12,8 @@ import { parseBbox } from '../http/geo.js';
 import { badRequest, notFound } from '../http/problem.js';
 import Type from 'typebox';
 import { linkComponent } from './link.js';
+import { placeCase } from './placement.js';
+import { CRS_NAMES } from '../geo/crs.js';
 import { applyAction } from './actions.js';
 import { intakeCase } from './intake.js';
 import { publicHeatWindow } from './heat.js';
@@ -41,6 +43,7 @@ function filterFrom(q: CaseQuery, scope: string): CaseFilter {
     from: q.from,
     to: q.to,
     outsideCoverage: q.outside_coverage,
+    needsLocation: q.needs_location,
     scope,
     before: q.cursor,
     limit: q.limit,
@@ -253,6 +256,41 @@ export function caseRoutes(api: Api, db: Kysely<DB>, config: Config): void {
     },
     async (ctx, { params, body, user, ifMatch }) => {
       await linkComponent(db, params.id, body.component_code, user, { ifMatch });
+      ctx.body = await show(ctx, params.id, user);
+    },
+  );
+  api.route(
+    {
+      method: 'post',
+      path: '/api/cases/:id/location',
+      tag: 'cases',
+      params: ID,
+      permission: 'placeCase',
+      summary: 'Place a case on the map before dispatch (待定位: an address that could not be geocoded unambiguously)',
+      description:
+        "The case gets the position and is assigned as at intake (grid, community, street, collector area, department); a 'locate' event records it. Send the case's ETag as If-Match.",
+      body: Type.Object(
+        {
+          location: Type.Object(
+            {
+              lon: Type.Number({ minimum: -180, maximum: 180 }),
+              lat: Type.Number({ minimum: -90, maximum: 90 }),
+              crs: Type.Optional(Type.Enum(CRS_NAMES, { type: 'string', default: 'wgs84' })),
+            },
+            { additionalProperties: false },
+          ),
+        },
+        { additionalProperties: false },
+      ),
+      errors: {
+        403: 'the position lies outside your region scope',
+        404: 'unknown case',
+        409: 'the case has been dispatched',
+        412: 'If-Match names an older version of the case',
+      },
+    },
+    async (ctx, { params, body, user, ifMatch }) => {
+      await placeCase(db, params.id, body.location, user, { ifMatch });
       ctx.body = await show(ctx, params.id, user);
     },
   );

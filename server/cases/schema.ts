@@ -73,6 +73,9 @@ export const caseQuery = (limit: { maximum: number; default: number }) =>
       from: Type.Optional(Type.String({ format: 'date-time' })),
       to: Type.Optional(Type.String({ format: 'date-time' })),
       outside_coverage: Type.Optional(Type.Boolean()),
+      needs_location: Type.Optional(
+        Type.Boolean({ description: 'true: reports whose address could not be placed (待定位), for a dispatcher' }),
+      ),
       limit: Defaulted(Type.Integer({ minimum: 1, ...limit })),
       cursor: Type.Optional(Type.Integer({ minimum: 1 })),
     },

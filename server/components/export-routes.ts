@@ -27,7 +27,7 @@ import { STATUSES } from './fields.js';
 import { STATS_LEVELS, censusStats, statsCsv } from './stats.js';
 
 const tag = 'components';
-const ENCODINGS = ['utf-8', 'gbk'] as const;
+export const ENCODINGS = ['utf-8', 'gbk'] as const;
 
 const filterProps = {
   bbox: Type.Optional(
@@ -97,13 +97,13 @@ async function prepare(db: Kysely<DB>, q: FilterQuery, shape: 'geojson' | 'table
   return { extras, pages: all() };
 }
 
-function attachment(ctx: Koa.Context, type: string, filename: string): void {
+export function attachment(ctx: Koa.Context, type: string, filename: string): void {
   ctx.type = type;
   ctx.set('Content-Disposition', `attachment; filename="${filename}"`);
 }
 
 /** Text chunks as UTF-8 with a BOM (Excel reads it as UTF-8), or GBK (stateless: chunk by chunk is exact). */
-async function* encoded(chunks: AsyncIterable<string>, enc: (typeof ENCODINGS)[number]): AsyncGenerator<Buffer> {
+export async function* encoded(chunks: AsyncIterable<string>, enc: (typeof ENCODINGS)[number]): AsyncGenerator<Buffer> {
   if (enc === 'utf-8') yield Buffer.from('\uFEFF', 'utf8');
   for await (const c of chunks) yield enc === 'gbk' ? iconv.encode(c, 'gbk') : Buffer.from(c, 'utf8');
 }

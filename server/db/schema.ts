@@ -287,12 +287,17 @@ export interface CaseRecordTable {
   condition: Generated<string>;
   description: string;
   address: Generated<string>;
-  lon: number;
-  lat: number;
-  geom: Geometry;
+  /** Null while needs_location (an address that could not be placed). */
+  lon: number | null;
+  lat: number | null;
+  geom: Geometry | null;
   input_crs: string;
-  input_lon: number;
-  input_lat: number;
+  input_lon: number | null;
+  input_lat: number | null;
+  needs_location: Generated<boolean>;
+  location_source: Generated<'reported' | 'component' | 'geocoded' | 'placed'>;
+  address_source: Generated<'reported' | 'reverse'>;
+  geocode: Json | null;
   component_code: string | null;
   photos: JsonDefault;
   reporter: JsonDefault;

@@ -194,7 +194,7 @@ function drawDistinct<T>(rng: Rng, list: T[], n: number): T[] {
 }
 
 /** The park grids that fill the hole of a ring grid (the generator's 「park」 grids). */
-function ringParks(city: City): Grid[] {
+export function ringParks(city: City): Grid[] {
   const out: Grid[] = [];
   for (const g of city.grids) {
     for (const poly of g.polys) {

@@ -407,6 +407,17 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
       },
     },
     {
+      route: 'POST /api/cases/{id}/location',
+      roles: ['admin', 'dispatcher'],
+      touches: '990001001',
+      ok: 200,
+      outside: 404,
+      make: async () => ({
+        path: `/api/cases/${caseId}/location`,
+        body: { location: { lon: 100.0005, lat: 20.0025 } },
+      }),
+    },
+    {
       route: 'POST /api/assign/rerun',
       roles: ['admin', 'gis_editor', 'dispatcher'],
       touches: 'filtered',

@@ -125,6 +125,17 @@ export interface CaseEvent {
   deadline?: string | null;
 }
 
+/** Where a case's point came from (GET /api/cases/{id} `location_source`). */
+export type LocationSource = 'reported' | 'component' | 'geocoded' | 'placed';
+
+/** A nearby component of the case's class (intake's suggestion), with its distance from the reported point. */
+export interface ComponentSuggestion {
+  code: string;
+  name?: string | null;
+  status?: string | null;
+  distance_m: number;
+}
+
 export interface Case {
   id: number | string;
   case_no: string;
@@ -135,7 +146,26 @@ export interface Case {
   condition?: string;
   description: string;
   address: string;
-  location: { lon: number; lat: number };
+  /** lon/lat are null while the case needs a location (an address that did not resolve to one place). */
+  location: { lon: number | null; lat: number | null };
+  /** True while the case waits for a dispatcher to place it (待定位). */
+  needs_location?: boolean;
+  location_source?: LocationSource;
+  /** The address geocoding at intake (null when the report came with a location): accepted or not, the best
+   *  score and level, and the candidates. */
+  geocode?: {
+    query?: string;
+    accepted?: boolean;
+    score: number | null;
+    level?: GeocodeLevel | null;
+    candidates: GeocodeCandidate[];
+  } | null;
+  /** 'reverse': the report gave no address; `address` is the reverse-geocoded sentence of its position. */
+  address_source?: 'reported' | 'reverse';
+  /** The component linked to the case (关联部件), if any. */
+  component_code?: string | null;
+  /** For a component category: the nearest components of that class (the dispatcher may link one). */
+  component_suggestions?: ComponentSuggestion[];
   reported_at: string;
   outside_coverage: boolean;
   overdue: boolean;
@@ -193,6 +223,8 @@ export interface ActionBody {
 export interface CaseQuery {
   state?: string[];
   overdue?: boolean;
+  /** Only the cases that wait to be placed (待定位). */
+  needsLocation?: boolean;
   limit?: number;
   department?: string;
 }
@@ -219,6 +251,7 @@ export function listCases(q: CaseQuery): Promise<{ items: Case[]; next: string |
   const p = new URLSearchParams();
   if (q.state?.length) p.set('state', q.state.join(','));
   if (q.overdue) p.set('overdue', 'true');
+  if (q.needsLocation) p.set('needs_location', 'true');
   if (q.department) p.set('department', q.department);
   p.set('limit', String(q.limit ?? 100));
   return request(`api/cases?${p}`);
@@ -229,6 +262,22 @@ export const getCase = (id: Case['id']) => request<Case>(`api/cases/${encodeURIC
 /** Takes an action on the version of the case the user saw (If-Match). */
 export const postAction = (c: Pick<Case, 'id' | 'version'>, body: ActionBody) =>
   request<Case>(`api/cases/${encodeURIComponent(String(c.id))}/actions`, { method: 'POST', body, version: c.version });
+
+/** Links a component to the case (关联部件) on the version of the case the user saw (If-Match). */
+export const linkCaseComponent = (c: Pick<Case, 'id' | 'version'>, componentCode: string) =>
+  request<Case>(`api/cases/${encodeURIComponent(String(c.id))}/component`, {
+    method: 'POST',
+    body: { component_code: componentCode },
+    version: c.version,
+  });
+
+/** Places a case that needs a location (人工定位 or a geocoding candidate) on the version the user saw (If-Match). */
+export const placeCase = (c: Pick<Case, 'id' | 'version'>, lon: number, lat: number) =>
+  request<Case>(`api/cases/${encodeURIComponent(String(c.id))}/location`, {
+    method: 'POST',
+    body: { location: { lon, lat } },
+    version: c.version,
+  });
 
 /** Departments for the dispatch select; accepts a bare array or `{ items }`. */
 export async function listDepartments(): Promise<Department[]> {
@@ -284,6 +333,9 @@ export interface ComponentRecord {
   data_source?: string | null;
   note?: string | null;
   accuracy?: string | null;
+  /** A point on the component (on its surface for a line or an area); null when it has no geometry. */
+  location?: { lon: number; lat: number } | null;
+  geometry?: Geometry | null;
   version?: number;
 }
 
@@ -293,5 +345,64 @@ export function fetchComponent(code: string): Promise<ComponentRecord> {
   });
 }
 
+/** The component-code formats: 16 digits (old scheme, CJ/T 214) or 17 digits (GB/T 47678.5). */
+export const COMPONENT_CODE = /^\d{16,17}$/;
+
 /** The component classes of the category dictionary (their major classes name the map's legend). */
 export const listComponentClasses = () => request<Category[]>('api/categories?kind=component');
+
+// --- address gazetteer: forward and reverse geocoding (地理编码)
+
+export type GeocodeLevel = 'doorplate' | 'interpolated' | 'landmark' | 'road' | 'community' | 'street' | 'district';
+
+/** One answer of `GET /api/geocode`: a place, how precisely it matched (level) and how well (score 0–1). */
+export interface GeocodeCandidate {
+  address: string;
+  level: GeocodeLevel;
+  lon: number;
+  lat: number;
+  score: number;
+  grid_code: string | null;
+  community_code: string | null;
+  street_code: string | null;
+  reasons?: string[];
+}
+
+export interface GeocodeAnswer {
+  query: string;
+  parsed?: Record<string, unknown>;
+  /** Best first; empty when nothing matches. */
+  candidates: GeocodeCandidate[];
+}
+
+export function geocode(q: string, limit = 8): Promise<GeocodeAnswer> {
+  return request<GeocodeAnswer>(`api/geocode?${new URLSearchParams({ q, limit: String(limit) })}`);
+}
+
+type CodeName = { code: string; name: string } | null;
+
+/** `GET /api/geocode/reverse`: what is here — the standard address sentence and the regions of the point. */
+export interface ReverseAnswer {
+  address: string;
+  doorplate: { address: string; road: string; number: string; building?: string; distance_m: number } | null;
+  landmark: { name: string; distance_m: number } | null;
+  road: { name: string; distance_m: number } | null;
+  grid: CodeName;
+  community: CodeName;
+  street: CodeName;
+  district: CodeName;
+}
+
+export function reverseGeocode(lon: number, lat: number): Promise<ReverseAnswer> {
+  const p = new URLSearchParams({ lon: lon.toFixed(7), lat: lat.toFixed(7) });
+  return request<ReverseAnswer>(`api/geocode/reverse?${p}`);
+}
+
+/** The roles that may call each operation, from the server's OpenAPI document (`x-roles`), keyed "post /api/…". */
+export async function fetchRouteRoles(): Promise<Map<string, string[]>> {
+  const doc = await request<{ paths: Record<string, Record<string, { 'x-roles'?: string[] }>> }>('api/openapi.json');
+  const roles = new Map<string, string[]>();
+  for (const [path, ops] of Object.entries(doc.paths ?? {}))
+    for (const [method, op] of Object.entries(ops)) if (op['x-roles']) roles.set(`${method} ${path}`, op['x-roles']);
+  return roles;
+}

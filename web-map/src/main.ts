@@ -1,13 +1,14 @@
 /**
  * The wangge web map: streets, communities and unit grids from the server's vector tiles on a locally built
- * MapLibre style, a deck.gl overlay for analytical layers, a layer switcher, grid search and a grid info panel.
+ * MapLibre style, a deck.gl overlay for analytical layers, a layer switcher, the search box (grid and component
+ * codes, addresses and landmarks: search.ts), "这里是哪里" (here.ts) and the grid and component info panels.
  *
  * With the `cases` tile layer: case points (案件), the heat map (热力图) and, for signed-in users, the dispatcher
  * panel (案件调度, dispatch/). Each map layer module (layers/) owns its sources, paint and handlers; this file reads
  * the server's settings and TileJSONs, builds the style from the modules and wires their handlers to the page.
  *
- * For tests and the browser console: `window.__wangge = { map, overlay, ready, settle, selectGrid, diagnostics, heat,
- * dispatch }`;
+ * For tests and the browser console: `window.__wangge = { map, overlay, ready, settle, selectGrid, selectComponent,
+ * search, here, picker, diagnostics, heat, dispatch }`;
  * `document.body.dataset.state` goes from `loading` to `ready` once the map has loaded and its sources have loaded
  * their tiles (or to `error`). A link to `/#grid=<15-digit code>` opens that grid.
  */
@@ -18,7 +19,6 @@ import {
   fetchRegions,
   fetchTileJson,
   fetchWebConfig,
-  GRID_CODE,
   listComponentClasses,
   type Category,
   type TileJson,
@@ -34,6 +34,9 @@ import { startHeat, type HeatState } from './layers/heat.js';
 import { createOverlay, type Overlay } from './overlay.js';
 import { buildStyle, setGroupVisible } from './style.js';
 import { startDispatch, type DispatchHandle } from './dispatch/panel.js';
+import { createPicker, type Picker } from './pick.js';
+import { setSearchMessage, startSearch, type SearchHandle } from './search.js';
+import { startHere, type HereHandle } from './here.js';
 import * as ui from './ui.js';
 
 declare global {
@@ -47,8 +50,14 @@ declare global {
       settle: () => Promise<void>;
       /** Opens the info panel for a grid and moves the map to it, like the search box. */
       selectGrid: (code: string) => Promise<boolean>;
-      /** Opens the component panel (部件信息) for a component code, as a click on it does. */
-      selectComponent: (code: string) => Promise<boolean>;
+      /** Opens the component panel (部件信息) for a component code, as a click on it does; `fly` moves the map to it. */
+      selectComponent: (code: string, opts?: { fly?: boolean }) => Promise<boolean>;
+      /** The search box (grid and component codes, addresses, landmarks). */
+      search: SearchHandle;
+      /** "这里是哪里": the reverse-geocoding popup. */
+      here: HereHandle;
+      /** The map's point-picking mode (这里是哪里, 在地图上定位). */
+      picker: Picker;
       /** Loads the deck.gl self-check module (a separate chunk). */
       diagnostics: () => Promise<typeof import('./diagnostics.js')>;
       /** The case heat map (热力图) layer's state. */
@@ -119,6 +128,8 @@ async function start(): Promise<void> {
   map.addControl(new NavigationControl({ visualizePitch: false, showCompass: true }), 'top-right');
   map.addControl(new ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-right');
   const overlay = createOverlay(map);
+  // Before every other click handler: a picking mode takes the click first (pick.ts).
+  const picker = createPicker(map);
 
   let resolveReady!: () => void;
   let rejectReady!: (e: Error) => void;
@@ -166,7 +177,7 @@ async function start(): Promise<void> {
     } catch (e) {
       if (seq !== selectSeq) return false;
       const err = e instanceof ApiError ? e : new ApiError(0, String(e));
-      if (fit) ui.setSearchMessage(err.message, 'error', err.detail ?? '');
+      if (fit) setSearchMessage(err.message, 'error', err.detail ?? '');
       else ui.setStatus(err.message, 'error');
       return false;
     }
@@ -174,7 +185,8 @@ async function start(): Promise<void> {
 
   // --- components: a click on one opens its panel (and closes the grid's)
   const componentClasses = new Map<string, Category>();
-  const selectComponent = async (code: string): Promise<boolean> => {
+  /** With `fly` (the search box): moves the map to the component and reports a failure in the search message. */
+  const selectComponent = async (code: string, opts: { fly?: boolean } = {}): Promise<boolean> => {
     const seq = ++componentSeq;
     try {
       const c = await fetchComponent(code);
@@ -182,9 +194,23 @@ async function start(): Promise<void> {
       clearSelection();
       showComponent(c, componentClasses);
       markComponent(map, c.code);
+      if (opts.fly && c.location) {
+        const zoom = Math.max(map.getZoom(), 18, tiles.components?.minzoom ?? 0);
+        map.flyTo({
+          center: [c.location.lon, c.location.lat],
+          zoom,
+          padding: padding(),
+          duration: 800,
+          essential: true,
+        });
+      }
       return true;
     } catch (e) {
-      if (seq === componentSeq) ui.setStatus(errorText(e), 'error');
+      if (seq !== componentSeq) return false;
+      if (opts.fly) {
+        const err = e instanceof ApiError ? e : new ApiError(0, String(e));
+        setSearchMessage(err.message, 'error', err.detail ?? '');
+      } else ui.setStatus(errorText(e), 'error');
       return false;
     }
   };
@@ -209,6 +235,14 @@ async function start(): Promise<void> {
     settle,
     selectGrid: (code) => selectGrid(code, true),
     selectComponent,
+    search: startSearch({
+      map,
+      selectGrid: (code) => selectGrid(code, true),
+      selectComponent: (code) => selectComponent(code, { fly: true }),
+      padding,
+    }),
+    here: startHere(map, picker),
+    picker,
     diagnostics: () => import('./diagnostics.js'),
     heat: startHeat(overlay),
   };
@@ -241,23 +275,6 @@ async function start(): Promise<void> {
       closeComponent();
     }
   });
-  ui.onSearch(async (code) => {
-    if (!code) return ui.setSearchMessage('请输入 15 位单元网格编码');
-    if (!GRID_CODE.test(code)) {
-      return ui.setSearchMessage(
-        /^\d+$/.test(code)
-          ? `网格编码应为 15 位数字（社区编码 12 位 + 序号 3 位），当前输入为 ${code.length} 位`
-          : '网格编码只能包含数字',
-      );
-    }
-    ui.setSearchMessage('');
-    ui.setSearchBusy(true);
-    try {
-      if (await selectGrid(code, true)) ui.setSearchMessage(`已定位到网格 ${code}`, 'info');
-    } finally {
-      ui.setSearchBusy(false);
-    }
-  });
 
   // --- map interaction: hover highlight and click on a grid
   gridHandlers(
@@ -288,6 +305,8 @@ async function start(): Promise<void> {
         casesLayer: hasCases,
         selectGrid: (code) => selectGrid(code),
         clearGrid: clearSelection,
+        selectComponent: (code) => selectComponent(code),
+        picker,
       }).catch((e: unknown) => {
         ui.setStatus(`案件调度面板加载失败：${e instanceof Error ? e.message : e}`, 'error');
         return null;

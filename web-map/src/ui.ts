@@ -1,4 +1,4 @@
-/** The page's controls: layer switcher, search box, grid info panel, legend and status line (DOM only). */
+/** The page's controls: layer switcher, grid info panel, legend and status line (DOM only; the search box is search.ts). */
 import type { GridProperties } from './api.js';
 import { $, showMessage } from './dom.js';
 import type { LayerGroup } from './layers/common.js';
@@ -53,28 +53,6 @@ export function hideGrid(): void {
 
 export function onInfoClose(fn: () => void): void {
   $('#info-close').addEventListener('click', fn);
-}
-
-/** Calls back with the trimmed text of the search box on submit. */
-export function onSearch(fn: (code: string) => void): void {
-  const form = $<HTMLFormElement>('#search');
-  const input = $<HTMLInputElement>('#search-input');
-  form.addEventListener('submit', (e) => {
-    e.preventDefault();
-    fn(input.value.replace(/\s+/g, ''));
-  });
-  input.addEventListener('input', () => setSearchMessage(''));
-}
-
-export function setSearchMessage(text: string, kind: 'error' | 'info' = 'error', title = ''): void {
-  const el = $('#search-message');
-  showMessage(el, text, kind);
-  el.title = title;
-  $('#search-input').setAttribute('aria-invalid', String(kind === 'error' && !!text));
-}
-
-export function setSearchBusy(busy: boolean): void {
-  $<HTMLButtonElement>('#search button').disabled = busy;
 }
 
 export function setZoom(z: number): void {

@@ -3,7 +3,7 @@
  * its street), the professional departments, rules by major class, by exact class, by street (regions), by a park
  * polygon and one time-limited rule that wins on priority; area classes; collectors (监督员) and collector areas
  * (contiguous runs of communities per street, together covering every live grid exactly once); the component census
- * (server/demo/census.ts) with owners and maintainers by class.
+ * (server/demo/census.ts) with owners and maintainers by class; then the address gazetteer (server/demo/gazetteer.ts).
  */
 import { sql, type Transaction } from 'kysely';
 import { write } from '../../db/write.js';
@@ -12,6 +12,7 @@ import type { DB } from '../../db/schema.js';
 import type { RoadFeature } from '../city/params.js';
 import { attributeCensus, planCensus } from '../census.js';
 import { insertCensus } from '../census-store.js';
+import { loadDemoGazetteer } from '../gazetteer-store.js';
 import { between, pick, stream } from '../prng.js';
 import { M_PER_DEG_LAT, mPerDegLon, readCity, streetByRef, type City, type Grid } from './city.js';
 import { DISPATCH_PARAMS, type DispatchParams, type HotspotParam } from './params.js';
@@ -27,7 +28,18 @@ export interface Library {
   areaCollectors: number[][];
   components: { code: string; category: string; lon: number; lat: number }[];
   hotspots: { p: HotspotParam; x: number; y: number }[];
-  counts: { departments: number; rules: number; zones: number; collectors: number; areas: number; components: number };
+  /** The grids of the demo park (the park rule's polygon is their union). */
+  parkCodes: string[];
+  counts: {
+    departments: number;
+    rules: number;
+    zones: number;
+    collectors: number;
+    areas: number;
+    components: number;
+    /** The demo gazetteer (server/demo/gazetteer.ts): roads, doorplates and landmarks. */
+    addresses: { roads: number; doorplates: number; landmarks: number };
+  };
 }
 
 async function buildLibrary(
@@ -223,6 +235,7 @@ async function buildLibrary(
     areaCollectors,
     components,
     hotspots,
+    parkCodes,
     counts: {
       departments: departments.size,
       rules,
@@ -230,6 +243,7 @@ async function buildLibrary(
       collectors: collectors.length,
       areas: areaGrids.length,
       components: components.length,
+      addresses: { roads: 0, doorplates: 0, landmarks: 0 },
     },
   };
 }
@@ -256,6 +270,21 @@ export async function setUpLibrary(
       detail: { seed, ...l.counts },
     };
   });
+  if (censusRoads) {
+    // The gazetteer, through the gazetteer import (its own transaction), before any case is replayed.
+    const { plan } = await loadDemoGazetteer(database, {
+      city,
+      roads: censusRoads,
+      park: { name: DISPATCH_PARAMS.park.name, codes: lib.parkCodes },
+      hotspots: lib.hotspots.map((h) => ({ name: h.p.name, lon: h.x, lat: h.y })),
+      seed,
+    });
+    lib.counts.addresses = {
+      roads: plan.roads.length,
+      doorplates: plan.doorplates.length,
+      landmarks: plan.landmarks.length,
+    };
+  }
   return { city, lib };
 }
 

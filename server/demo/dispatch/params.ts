@@ -104,6 +104,8 @@ export interface DemoDispatchSummary {
   collectors: number;
   collectorAreas: number;
   components: number;
+  /** The demo gazetteer: roads, doorplates (building plates included) and landmarks. */
+  addresses: { roads: number; doorplates: number; landmarks: number };
   cases: number;
   events: number;
   byState: Record<string, number>;

@@ -49,11 +49,13 @@ function reportInput(tl: Timeline, s: Sim, t: number): ReportInput {
     category: s.r.category,
     description: description(s.r, catName),
     location: { lon: round7(at.lon), lat: round7(at.lat), crs },
-    address: s.r.hotspot
-      ? `${street?.name ?? ''}${s.r.hotspot}`
-      : g
-        ? `${street?.name ?? ''}${community?.name ?? ''}${g.name.replace(community?.name ?? '', '')}`
-        : '',
+    // Callers name the place (a hotspot, or their grid's name); a collector's report carries only its position and
+    // intake gives it the reverse-geocoded sentence of the demo gazetteer.
+    ...(s.r.hotspot
+      ? { address: `${street?.name ?? ''}${s.r.hotspot}` }
+      : g && s.r.channel !== 'collector'
+        ? { address: `${street?.name ?? ''}${community?.name ?? ''}${g.name.replace(community?.name ?? '', '')}` }
+        : {}),
     ...(s.r.condition ? { condition: s.r.condition } : {}),
     ...(s.r.component ? { component_code: s.r.component } : {}),
     ...(s.r.channel.startsWith('hotline') || s.r.channel === 'wechat' || s.r.channel === 'app'

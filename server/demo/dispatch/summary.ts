@@ -39,6 +39,7 @@ export async function summarise(
     collectors: lib.counts.collectors,
     collectorAreas: lib.counts.areas,
     components: lib.counts.components,
+    addresses: lib.counts.addresses,
     cases: figures.cases,
     events: figures.events,
     byState,

@@ -1,15 +1,17 @@
 /**
- * The case detail of the dispatch panel: assignment and its reasons, deadlines, history and the action buttons
- * (DOM only). Actions that need a note or a department open a small inline form first.
+ * The case detail of the dispatch panel: location (location.ts), components, assignment and its reasons,
+ * deadlines, history and the action buttons (DOM only). Actions that need a note or a department open a small
+ * inline form first.
  */
 import type { ActionBody, Case, CaseEvent, Department } from '../api.js';
 import { h } from '../dom.js';
 import { errorText } from '../http.js';
 import { caseColor, OVERDUE_COLOR } from '../layers/cases.js';
 import { CHANNEL_LABELS, DANGER_ACTIONS, formatTime, named, relativeDeadline } from './labels.js';
+import { componentSection, locationSection, type LinkOptions, type PlaceOptions } from './location.js';
 import type { Workflow } from './workflow.js';
 
-export interface DetailOptions {
+export interface DetailOptions extends PlaceOptions, LinkOptions {
   /** False for read-only users: no action buttons. */
   canAct: boolean;
   /** State and action labels and what actions need, from the server. */
@@ -257,6 +259,7 @@ export function renderDetail(c: Case, opts: DetailOptions): HTMLElement {
         h('span', { class: 'badge', style: `--badge:${color}`, 'data-field': 'state' }, c.state_label),
         c.overdue && h('span', { class: 'badge', style: `--badge:${OVERDUE_COLOR}` }, '超期'),
         c.outside_coverage && h('span', { class: 'tag-outside' }, '越界'),
+        c.needs_location && h('span', { class: 'tag-locate' }, '待定位'),
       ),
       h('button', { type: 'button', class: 'close', 'aria-label': '关闭', title: '关闭', onclick: opts.close }, '×'),
     ),
@@ -267,7 +270,15 @@ export function renderDetail(c: Case, opts: DetailOptions): HTMLElement {
       h('span', { class: 'muted' }, ` · ${CHANNEL_LABELS[c.channel] ?? c.channel}`),
     ),
     h('p', { class: 'case-description' }, c.description),
-    c.address && h('p', { class: 'muted' }, c.address),
+    c.address &&
+      h(
+        'p',
+        { class: 'muted', 'data-field': 'address' },
+        c.address,
+        c.address_source === 'reverse' && h('span', { class: 'address-note' }, '（据位置生成）'),
+      ),
+    locationSection(c, opts),
+    componentSection(c, opts),
     assignmentSection(c),
     h(
       'section',

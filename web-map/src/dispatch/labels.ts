@@ -17,6 +17,14 @@ export const CHANNEL_LABELS: Record<string, string> = {
   open311: 'Open311',
 };
 
+/** Where a case's point came from (the case's `location_source`). */
+export const LOCATION_SOURCE_LABELS: Record<string, string> = {
+  reported: '上报位置',
+  component: '部件位置',
+  geocoded: '地址解析',
+  placed: '人工定位',
+};
+
 export const ROLE_LABELS: Record<string, string> = {
   admin: '管理员',
   gis_editor: '地理信息编辑',

@@ -1,16 +1,18 @@
-/** The case queue of the dispatch panel: two tabs (待处理 / 超期) and one row per case (DOM only). */
+/** The case queue of the dispatch panel: three tabs (待处理 / 待定位 / 超期) and one row per case (DOM only). */
 import type { Case } from '../api.js';
 import { h, showMessage } from '../dom.js';
 import { caseColor } from '../layers/cases.js';
 import { currentDeadline, formatTime, relativeDeadline } from './labels.js';
 
-export type Tab = 'pending' | 'overdue';
+export type Tab = 'pending' | 'locate' | 'overdue';
+
+const TAB_LABELS: Record<Tab, string> = { pending: '待处理', locate: '待定位', overdue: '超期' };
 
 export interface QueueView {
   readonly el: HTMLElement;
   /** Shows the cases of the current tab; `more` says the server has more than shown. */
   render(items: Case[], selectedId: string | null, more: boolean): void;
-  setCounts(counts: Record<Tab, string>): void;
+  setCounts(counts: Partial<Record<Tab, string>>): void;
   setMessage(text: string, kind?: 'error' | 'info'): void;
 }
 
@@ -44,6 +46,7 @@ function row(c: Case, selected: boolean, onSelect: (id: string) => void): HTMLEl
         h('span', { class: 'case-no mono' }, c.case_no),
         h('span', { class: 'badge', style: `--badge:${caseColor(c)}` }, c.state_label),
         c.outside_coverage && h('span', { class: 'tag-outside', title: '上报位置不在任何单元网格内' }, '越界'),
+        c.needs_location && h('span', { class: 'tag-locate', title: '地址未能解析到唯一位置，需人工定位' }, '待定位'),
       ),
       h('span', { class: 'row-category' }, c.category.name),
       h(
@@ -62,19 +65,17 @@ function row(c: Case, selected: boolean, onSelect: (id: string) => void): HTMLEl
 }
 
 export function createQueue(onTab: (tab: Tab) => void, onSelect: (id: string) => void): QueueView {
+  const tab = (t: Tab) =>
+    h(
+      'button',
+      { type: 'button', role: 'tab', 'data-tab': t, 'aria-selected': String(t === 'pending') },
+      TAB_LABELS[t],
+      h('span', { class: 'count' }),
+    );
   const tabs: Record<Tab, HTMLButtonElement> = {
-    pending: h(
-      'button',
-      { type: 'button', role: 'tab', 'data-tab': 'pending', 'aria-selected': 'true' },
-      '待处理',
-      h('span', { class: 'count' }),
-    ),
-    overdue: h(
-      'button',
-      { type: 'button', role: 'tab', 'data-tab': 'overdue', 'aria-selected': 'false' },
-      '超期',
-      h('span', { class: 'count' }),
-    ),
+    pending: tab('pending'),
+    locate: tab('locate'),
+    overdue: tab('overdue'),
   };
   const list = h('ol', { class: 'case-queue', 'aria-live': 'polite' });
   const message = h('p', { class: 'queue-message', hidden: true });
@@ -87,7 +88,7 @@ export function createQueue(onTab: (tab: Tab) => void, onSelect: (id: string) =>
   const el = h(
     'div',
     { class: 'queue' },
-    h('div', { class: 'tabs', role: 'tablist' }, tabs.pending, tabs.overdue),
+    h('div', { class: 'tabs', role: 'tablist' }, tabs.pending, tabs.locate, tabs.overdue),
     list,
     message,
   );
@@ -101,7 +102,7 @@ export function createQueue(onTab: (tab: Tab) => void, onSelect: (id: string) =>
     },
     setCounts(counts) {
       for (const [tab, button] of Object.entries(tabs) as [Tab, HTMLButtonElement][]) {
-        button.querySelector('.count')!.textContent = counts[tab];
+        button.querySelector('.count')!.textContent = counts[tab] ?? '—';
       }
     },
     setMessage(text, kind = 'info') {

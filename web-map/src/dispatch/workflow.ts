@@ -4,8 +4,16 @@
  */
 import { fetchWorkflow, type WorkflowData } from '../api.js';
 
-/** History events that are not workflow actions (`/api/workflow` lists actions only): intake and re-assignment. */
-const EVENT_LABELS: Record<string, string> = { report: '上报', reassess: '重新分配' };
+/**
+ * History events that are not workflow actions (`/api/workflow` lists actions only): intake, re-assignment, placing
+ * a case (定位) and linking a component (关联部件).
+ */
+const EVENT_LABELS: Record<string, string> = {
+  report: '上报',
+  reassess: '重新分配',
+  locate: '定位',
+  link_component: '关联部件',
+};
 
 export interface Workflow {
   stateLabel(state: string): string;

@@ -126,6 +126,7 @@ export async function syncCaseTiles(map: MaplibreMap): Promise<void> {
 /** Calls back with the id of a clicked case point; pointer cursor over points. Only when the style has the layer. */
 export function onCaseClick(map: MaplibreMap, fn: (id: string) => void): void {
   map.on('click', CASE_LAYER, (e) => {
+    if (e.defaultPrevented) return; // taken by a point-picking mode (pick.ts)
     const id = e.features?.[0]?.properties?.id as string | number | undefined;
     if (id !== undefined) fn(String(id));
   });

@@ -170,6 +170,7 @@ export function markComponent(map: MaplibreMap, code: string | null): void {
 export function componentHandlers(map: MaplibreMap, onClick: (code: string) => void): void {
   for (const id of COMPONENT_CLICK_LAYERS) {
     map.on('click', id, (e) => {
+      if (e.defaultPrevented) return; // taken by a point-picking mode (pick.ts)
       const code = e.features?.[0]?.properties?.code as string | undefined;
       if (code) onClick(String(code));
     });

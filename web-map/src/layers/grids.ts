@@ -81,7 +81,7 @@ export function showSelection(map: MaplibreMap, f: GridFeature | null): void {
 /**
  * The grid layer's handlers: hover highlight (feature state) with a pointer cursor, and a click anywhere on the map
  * calls back with the clicked grid's code, or null off the grids — unless `claimed(point)` says a feature drawn above
- * (a component) takes that click.
+ * (a component) takes that click, or a point-picking mode (pick.ts) has handled it.
  */
 export function gridHandlers(
   map: MaplibreMap,
@@ -89,7 +89,8 @@ export function gridHandlers(
   claimed: (point: { x: number; y: number }) => boolean = () => false,
 ): void {
   map.on('click', (e) => {
-    if (claimed(e.point)) return;
+    // A click taken by a point-picking mode (pick.ts) or a feature drawn above (a component) is not the grid's.
+    if (e.defaultPrevented || claimed(e.point)) return;
     const hit = map.getLayer(GRID_FILL) ? map.queryRenderedFeatures(e.point, { layers: [GRID_FILL] })[0] : undefined;
     onClick((hit?.properties?.code as string | undefined) ?? null);
   });
