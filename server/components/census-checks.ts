@@ -100,22 +100,28 @@ export async function nearStored(stage: CensusStage): Promise<boolean> {
   const z = sql.lit(NEAR_TILE);
   const b = sql.lit(BOX_DEG);
   const at = sql`ST_SetSRID(ST_MakePoint(s.lon, s.lat), 4326)`;
+  // The stored components' tiles, once (a probe of the component indexes per staged point would be far slower).
+  const tiles = sql.table(`${stage.table}_s`);
+  await sql`create unlogged table ${tiles} as
+    select c.code, c.category_code, c.geom, tx, ty from component c,
+      generate_series(floor((ST_XMin(c.geom) - ${b}) / ${z})::int, floor((ST_XMax(c.geom) + ${b}) / ${z})::int) tx,
+      generate_series(floor((ST_YMin(c.geom) - ${b}) / ${z})::int, floor((ST_YMax(c.geom) + ${b}) / ${z})::int) ty
+    where c.geom is not null`.execute(stage.db);
+  if (stage.database.driver !== 'pg') await sql`create index on ${tiles} (tx, ty)`.execute(stage.db);
   await sql`create unlogged table ${t.near} (idx integer not null, code text not null, d float8 not null)`.execute(
     stage.db,
   );
+  // A row's own code is not a neighbour of it.
   await overSlices(stage, async (range) => {
     await sql`insert into ${t.near} (idx, code, d)
       select s.idx, c.code, ST_Distance(c.geom::geography, ${at}::geography)
-      from ${t.narrow} s join (
-        select c.code, c.category_code, c.geom, tx, ty from component c,
-          generate_series(floor((ST_XMin(c.geom) - ${b}) / ${z})::int, floor((ST_XMax(c.geom) + ${b}) / ${z})::int) tx,
-          generate_series(floor((ST_YMin(c.geom) - ${b}) / ${z})::int, floor((ST_YMax(c.geom) + ${b}) / ${z})::int) ty
-        where c.geom is not null) c
+      from ${t.narrow} s join ${tiles} c
         on c.tx = floor(s.lon / ${z})::int and c.ty = floor(s.lat / ${z})::int and c.category_code = s.cls
-      where ${range('s')} and s.point and c.geom && ST_Expand(${at}, ${b})
+      where ${range('s')} and s.point and c.code is distinct from s.code and c.geom && ST_Expand(${at}, ${b})
         and ST_Distance(c.geom::geography, ${at}::geography) <= ${SAME_PLACE_M}`.execute(stage.db);
     return [];
   });
+  await sql`drop table ${tiles}`.execute(stage.db);
   return true;
 }
 

@@ -63,19 +63,26 @@ export async function publishCensus(
     await sql`update ${t.rows} s set geom = c.geom, point = false from component c, ${t.view} v
       where v.idx = s.idx and c.code = v.code and v.point and GeometryType(c.geom) <> 'POINT'
         and ST_DWithin(ST_PointOnSurface(c.geom), v.geom, 1e-7)`.execute(trx);
-  // A staged code already stored is 'same' or 'update'; the others are inserted.
-  await sql`create unlogged table ${actions} as select v.idx, v.code, case when (${list(
-    COMPARED.map(([c]) => c),
-    'c',
-  )})
-      is not distinct from (${staged(
+  // A staged code already stored is 'same', 'update' or 'regions' (the same but for the derived regions: a grid
+  // edit since the last import); the others are inserted. Each kind is then joined back only if there is any.
+  const regions = ['grid_code', 'community_code', 'street_code', 'district_code'];
+  await sql`create unlogged table ${actions} as select v.idx, v.code, case
+      when (${list(
+        COMPARED.map(([c]) => c),
+        'c',
+      )}) is distinct from (${staged(
         COMPARED.map(([, s]) => s),
         'v',
-      )}) then 'same' else 'update' end as action
+      )}) then 'update'
+      when (${list(regions, 'c')}) is distinct from (${list(regions, 'v')}) then 'regions'
+      else 'same' end as action
     from ${t.view} v join component c on c.code = v.code ${any.rows[0].any ? sql`` : sql`where false`}`.execute(trx);
-  const stored = (await sql<{ n: number }>`select count(*)::int as n from ${actions}`.execute(trx)).rows[0].n;
+  const kinds = await sql<{ action: string; n: number }>`
+    select action, count(*)::int as n from ${actions} group by 1`.execute(trx);
+  const count = (action: string) => kinds.rows.find((k) => k.action === action)?.n ?? 0;
+  const stored = count('update') + count('regions') + count('same');
   let updated = 0;
-  if (stored > 0) {
+  if (count('update')) {
     await sql`insert into component_history (code, version, attrs, geom, valid_from, valid_to, ended_by)
       select c.code, c.version, to_jsonb(c) - 'geom', c.geom, c.valid_from, now(), 'import'
       from component c join ${actions} a on a.code = c.code where a.action = 'update'`.execute(trx);
@@ -83,15 +90,13 @@ export async function publishCensus(
       ATTRS.map(([, s]) => s),
       'v',
     )}), version = c.version + 1, valid_from = now()
-      from ${t.view} v join ${actions} a on a.idx = v.idx where v.code = c.code and a.action = 'update'`.execute(trx);
+      from ${actions} a join ${t.view} v on v.idx = a.idx where v.code = c.code and a.action = 'update'`.execute(trx);
     updated = Number(u.numAffectedRows ?? 0);
-    // Derived regions follow the position even when nothing else changed (a grid edit since the last import).
-    await sql`update component c set (grid_code, community_code, street_code, district_code) =
-        (v.grid_code, v.community_code, v.street_code, v.district_code)
-      from ${t.view} v join ${actions} a on a.idx = v.idx where v.code = c.code and a.action = 'same'
-        and (c.grid_code, c.community_code, c.street_code, c.district_code)
-            is distinct from (v.grid_code, v.community_code, v.street_code, v.district_code)`.execute(trx);
   }
+  // Derived regions follow the position even when nothing else changed.
+  if (count('regions'))
+    await sql`update component c set (${list(regions)}) = (${list(regions, 'v')})
+      from ${actions} a join ${t.view} v on v.idx = a.idx where v.code = c.code and a.action = 'regions'`.execute(trx);
   const inserting = stage.size - stored;
   const bulk = inserting >= BULK_ROWS && inserting >= (await storedCount(trx, inserting));
   const rebuild = bulk ? await dropIndexes(trx) : [];

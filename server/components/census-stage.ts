@@ -189,6 +189,7 @@ export const dropCensusStage = async (s: CensusStage) => {
     t.near,
     t.actions,
     sql.table(`${s.table}_a`),
+    sql.table(`${s.table}_s`),
   ])} cascade`.execute(s.db);
 };
 

@@ -314,11 +314,8 @@ export async function importCensus(
     progress('publishing');
     t2 = Date.now();
     const counts = await write(db, writeOptions, async (trx) => {
-      if (database.importTimeoutMs > 0) await importTimeout(trx, database.importTimeoutMs);
-      if (pg) {
-        await sql`set local jit = off`.execute(trx);
-        await sql`set local maintenance_work_mem = '256MB'`.execute(trx);
-      }
+      if (pg) await bulkSettings(trx, database.importTimeoutMs);
+      else if (database.importTimeoutMs > 0) await importTimeout(trx, database.importTimeoutMs);
       const c = await publishCensus(trx, { ...stage, db: trx }, steps);
       return { ...audit(c, coded, matched), result: c };
     });

@@ -167,6 +167,27 @@ describe(`census import checks (${DRIVER})`, function () {
     ]);
   });
 
+  it('re-importing an unchanged row puts back its derived regions if they drifted, and counts it unchanged', async () => {
+    const file = () =>
+      table(
+        ['GLBJBSM', 'GLBJMC', 'lon', 'lat'],
+        [
+          ['99000101001000001', '供水井盖', '100.0005', '20.0005'],
+          ['99000101001000002', '供水井盖', '100.0015', '20.0005'],
+        ],
+      );
+    await importCensus(database, file(), { actor });
+    await database.exec(`update component set grid_code = '990001001001001' where code = '99000101001000001'`);
+    const s = await importCensus(database, file(), { actor });
+    expect(s).to.include({ inserted: 0, updated: 0, unchanged: 2 });
+    const r = await sql<{ code: string; grid_code: string; version: number }>`
+      select code, grid_code, version from component order by code`.execute(database.db);
+    expect(r.rows).to.deep.equal([
+      { code: '99000101001000001', grid_code: '990001001001005', version: 1 },
+      { code: '99000101001000002', grid_code: '990001001001006', version: 1 },
+    ]);
+  });
+
   it('codes of code-less rows follow the allocation rule (random files against the rule written out row by row)', async () => {
     let seed = 20261203;
     const rand = () => {
