@@ -8,7 +8,8 @@
  */
 import type { Geometry } from 'geojson';
 import { SeenFilter } from './census-seen.js';
-import { StageWriter, type CensusStage, type StagedRow } from './census-stage.js';
+import type { CensusStage } from './census-stage.js';
+import { StageWriter, type StagedRow } from './census-writer.js';
 import { mapHeader, type Field, type HeaderMap } from './fields.js';
 import { RowChecker, type CensusRow, type IssueSink, type RowContext, type Where } from './row.js';
 
