@@ -83,13 +83,15 @@ const WRITTEN_FROM = sql.raw(`s.cls::char(5), s.name, s.owner_code, s.owner_name
  *    the code-less rows of the district and class before it (counted in TABLE_c), as long as that serial exists;
  *    otherwise a placeholder that the import refuses or replaces before it commits;
  * 2. the wide rows, typed, into TABLE_f or `component`.
- * `db` is the connection to run on (the publishing transaction when writing into `component`).
+ * For a segment, `part` says which (segmentPipeline runs both); for the whole stage (in slices) both run.
+ * `on` is the connection to run on (the publishing transaction for the wide part written into `component`).
  */
 export async function segmentStep(
   stage: CensusStage,
-  db: Kysely<DB>,
+  on: Kysely<DB>,
   step: SegmentStep,
   segment?: { table: string; from: number; to: number },
+  part: 'narrow' | 'wide' = 'narrow',
 ): Promise<void> {
   const t = stageTables(stage);
   const z = sql.lit(step.tileSize || 1);
@@ -98,34 +100,39 @@ export async function segmentStep(
   const x = sql`case when s.point then s.lon else ST_X(ST_PointOnSurface(s.geom)) end`;
   const y = sql`case when s.point then s.lat else ST_Y(ST_PointOnSurface(s.geom)) end`;
   const codes = step.into === 'component';
+  // Serials only for the code-less rows (a sort of few narrow rows, not of the segment).
+  const serials = codes
+    ? sql`select x.idx, coalesce(h.h0, 0) + coalesce(c.n, 0)
+          + row_number() over (partition by x.district_code, x.cls order by x.idx) as serial
+        from x left join ${t.highest} h on h.d = x.district_code and h.c = x.cls
+          left join ${t.counts} c on c.d = x.district_code and c.c = x.cls
+        where x.code is null and x.district_code is not null`
+    : sql`select null::int as idx, null::int as serial where false`;
   const narrow = (source: string, target: string, from: number, to: number) => sql`
+    with x as materialized (
+      select distinct on (s.idx) s.idx, s.wn, s.code, s.cls::char(5) as cls, s.lon, s.lat, s.point,
+        case when s.point then null else s.geom end as geom, s.near, s.twin, s.given_grid_code,
+        g.code as grid_code, g.community_code, g.street_code,
+        coalesce(g.district_code, (select r.code from region r where g.code is null and r.level = 'district'
+          and r.termination_date is null and ST_Covers(r.geom, ${at}) order by r.code limit 1)) as district_code
+      from ${sql.table(source)} s
+      left join ${t.tiles} g on g.tx = floor(${x} / ${z})::int and g.ty = floor(${y} / ${z})::int
+        and ${x} between g.x0 and g.x1 and ${y} between g.y0 and g.y1 and ST_Covers(g.geom, ${at})
+      where s.idx >= ${from} and s.idx < ${to}
+      order by s.idx, g.code),
+    q as (${serials})
     insert into ${sql.table(target)} (idx, wn, code, cls, lon, lat, point, geom, near, twin, given_grid_code,
       grid_code, community_code, street_code, district_code, serial, new_code)
-    select y.idx, y.wn, y.code, y.cls, y.lon, y.lat, y.point, y.geom, y.near, y.twin,
-      nullif(y.given_grid_code, y.grid_code), y.grid_code, y.community_code, y.street_code, y.district_code, y.serial,
-      case when y.code is null then
-        case when y.serial <= 999999 then y.district_code || y.cls || lpad(y.serial::text, 6, '0')
-        else '1' || lpad(y.idx::text, 15, '0') end end
-    from (
-      select x.*, ${
+    select x.idx, x.wn, x.code, x.cls, x.lon, x.lat, x.point, x.geom, x.near, x.twin,
+      nullif(x.given_grid_code, x.grid_code), x.grid_code, x.community_code, x.street_code, x.district_code, q.serial,
+      ${
         codes
-          ? sql`case when x.code is null and x.district_code is not null then coalesce(h.h0, 0) + coalesce(c.n, 0)
-              + row_number() over (partition by x.district_code, x.cls, x.code is null order by x.idx) end`
-          : sql`null::int`
-      } as serial
-      from (
-        select distinct on (s.idx) s.idx, s.wn, s.code, s.cls::char(5) as cls, s.lon, s.lat, s.point,
-          case when s.point then null else s.geom end as geom, s.near, s.twin, s.given_grid_code,
-          g.code as grid_code, g.community_code, g.street_code,
-          coalesce(g.district_code, (select r.code from region r where g.code is null and r.level = 'district'
-            and r.termination_date is null and ST_Covers(r.geom, ${at}) order by r.code limit 1)) as district_code
-        from ${sql.table(source)} s
-        left join ${t.tiles} g on g.tx = floor(${x} / ${z})::int and g.ty = floor(${y} / ${z})::int
-          and ${x} between g.x0 and g.x1 and ${y} between g.y0 and g.y1 and ST_Covers(g.geom, ${at})
-        where s.idx >= ${from} and s.idx < ${to}
-        order by s.idx, g.code) x
-      left join ${t.highest} h on h.d = x.district_code and h.c = x.cls
-      left join ${t.counts} c on c.d = x.district_code and c.c = x.cls) y`;
+          ? sql`case when x.code is null then
+              case when q.serial <= 999999 then x.district_code || x.cls || lpad(q.serial::text, 6, '0')
+              else '1' || lpad(x.idx::text, 15, '0') end end`
+          : sql`null`
+      }
+    from x left join q on q.idx = x.idx`;
   const counted = (target: string, from: number, to: number) => sql`
     insert into ${t.counts} (d, c, n)
     select district_code, cls, count(*) from ${sql.table(target)}
@@ -149,29 +156,57 @@ export async function segmentStep(
           where s.idx >= ${from} and s.idx < ${to} and r.idx >= ${from} and r.idx < ${to}`;
   if (segment) {
     const narrowed = `${stage.table}_r${segment.table.slice(stage.table.length + 1)}`;
-    const run = async (trx: Kysely<DB>) => {
-      // Hash joins (not nested loops over a fresh, unanalysed segment), no JIT.
-      await sql`set local jit = off`.execute(trx);
-      await sql`set local enable_nestloop = off`.execute(trx);
-      await sql`set local enable_mergejoin = off`.execute(trx);
-      await sql`set local work_mem = '64MB'`.execute(trx);
-      await sql`create unlogged table ${sql.table(narrowed)} () inherits (${t.narrow})`.execute(trx);
-      await narrow(segment.table, narrowed, segment.from, segment.to).execute(trx);
-      if (codes) await counted(narrowed, segment.from, segment.to).execute(trx);
-      await wide(segment.table, narrowed, segment.from, segment.to).execute(trx);
-      await sql`drop table ${sql.table(segment.table)}`.execute(trx);
-    };
-    // In the publishing transaction (already with those settings, which `set local` would change for good) or alone.
-    if (db.isTransaction) await run(db);
-    else await db.transaction().execute(run);
+    // Hash joins (not nested loops over a fresh, unanalysed segment), no JIT: settings of a transaction of its own,
+    // or those the publishing transaction has already.
+    const inTransaction = (work: (trx: Kysely<DB>) => Promise<void>) =>
+      on.isTransaction
+        ? work(on)
+        : on.transaction().execute(async (trx) => {
+            for (const setting of ['jit = off', 'enable_nestloop = off', 'enable_mergejoin = off', "work_mem = '64MB'"])
+              await sql.raw(`set local ${setting}`).execute(trx);
+            await work(trx);
+          });
+    if (part === 'narrow')
+      await inTransaction(async (trx) => {
+        await sql`create unlogged table ${sql.table(narrowed)} () inherits (${t.narrow})`.execute(trx);
+        await narrow(segment.table, narrowed, segment.from, segment.to).execute(trx);
+        if (codes) await counted(narrowed, segment.from, segment.to).execute(trx);
+      });
+    else
+      await inTransaction(async (trx) => {
+        await wide(segment.table, narrowed, segment.from, segment.to).execute(trx);
+        await sql`drop table ${sql.table(segment.table)}`.execute(trx);
+      });
     return;
   }
+  if (part === 'wide') return;
   for (let from = 0; from < stage.size; from += SLICE)
     await step_(async () => {
-      await narrow(stage.table, stage.table + '_r', from, from + SLICE).execute(db);
-      if (codes) await counted(stage.table + '_r', from, from + SLICE).execute(db);
-      await wide(stage.table, stage.table + '_r', from, from + SLICE).execute(db);
+      await narrow(stage.table, stage.table + '_r', from, from + SLICE).execute(on);
+      if (codes) await counted(stage.table + '_r', from, from + SLICE).execute(on);
+      await wide(stage.table, stage.table + '_r', from, from + SLICE).execute(on);
     });
+}
+
+/**
+ * The segment step of each loaded segment as a pipeline: the narrow part of a segment (on a connection of its own)
+ * while the wide part of the one before is written (on `on`: the publishing transaction when writing into
+ * `component`). Returns the function to call for each loaded segment.
+ */
+export function segmentPipeline(
+  stage: CensusStage,
+  on: Kysely<DB>,
+  step: SegmentStep,
+): (segment: { table: string; from: number; to: number }) => Promise<void> {
+  let narrowed: Promise<void> = Promise.resolve();
+  let written: Promise<void> = Promise.resolve();
+  return (segment) => {
+    const a = narrowed.then(() => segmentStep(stage, stage.db, step, segment, 'narrow'));
+    narrowed = a;
+    const b = Promise.all([a, written]).then(() => segmentStep(stage, on, step, segment, 'wide'));
+    written = b.catch(() => undefined);
+    return b;
+  };
 }
 
 /** The highest stored serial per district and 5-digit class, for codes given as the file is read. */

@@ -188,7 +188,8 @@ class Channel implements AsyncIterable<Uint8Array<ArrayBuffer>> {
  * object can be reused) and returns a promise only when the caller must wait before adding the next (a full queue,
  * the end of a segment). With COPY (PostgreSQL, or the embedded database's blob COPY) in chunks; where the connection
  * cannot relay COPY (the embedded server's local socket), one INSERT per batch. On PostgreSQL every SEGMENT rows go
- * to a new child table, and `segmentDone` runs (in the background, in order) for each one as soon as it is loaded.
+ * to a new child table, and `segmentDone` is called for each one as soon as it is loaded (its work runs in the
+ * background: the caller orders it).
  * `end` waits for all of it.
  */
 export class StageWriter {
@@ -252,10 +253,10 @@ export class StageWriter {
     if (this.segmented && segment.to > segment.from) {
       this.stage.segments.push(segment);
       const done = this.segmentDone;
-      if (done)
-        this.background = this.background
-          .then(() => (this.failed ? undefined : done(segment)))
-          .catch((e: unknown) => this.fail(e));
+      if (done) {
+        const work = done(segment).catch((e: unknown) => this.fail(e));
+        this.background = Promise.all([this.background, work]).then(() => undefined);
+      }
     }
   }
 

@@ -36,7 +36,7 @@ import {
 import { crsFromPrj, describeCrs, type CensusCrs } from './census-crs.js';
 import { dropIndexes, publishCensus, type PublishCounts } from './census-publish.js';
 import { inBatches, readIntoStage, type CensusRecord, type ReadResult } from './census-read.js';
-import { createGridTiles, segmentStep, storeHighest } from './census-regions.js';
+import { createGridTiles, segmentPipeline, segmentStep, storeHighest } from './census-regions.js';
 import { createCensusStage, dropCensusStage } from './census-stage.js';
 import { FIELDS, mapHeader, type Field } from './fields.js';
 import { describeWhere, whereNumber, type IssueSink, type RowContext, type RowIssue } from './row.js';
@@ -169,6 +169,7 @@ export async function importCensus(
 
   /** Reads the file into the stage; on PostgreSQL each segment's step runs on `on` as it is loaded. */
   const readFile = async (into: 'stage' | 'component', on: Kysely<DB>, tileSize: number) => {
+    const pipeline = segmentPipeline(stage, on, { tileSize, into });
     read = await readIntoStage(stage, file.batches ? file.batches() : inBatches(file.records()), {
       header,
       columns: file.header,
@@ -176,9 +177,7 @@ export async function importCensus(
       sink,
       errors: () => errorCount,
       progress: (rows) => progress('reading', rows),
-      segmentDone: pg
-        ? (segment) => (errorCount ? Promise.resolve() : segmentStep(stage, on, { tileSize, into }, segment))
-        : undefined,
+      segmentDone: pg ? (segment) => (errorCount ? Promise.resolve() : pipeline(segment)) : undefined,
     });
     if (!pg && errorCount === 0) await segmentStep(stage, db, { tileSize, into });
     T('read_and_staged');
@@ -286,7 +285,7 @@ export async function importCensus(
         await sql`lock table component in share row exclusive mode`.execute(trx);
         const rebuild = await dropIndexes(trx);
         const highest = await storedHighest(trx, ctx.catalog);
-        await storeHighest(stage, trx, highest);
+        await storeHighest(stage, db, highest); // outside the transaction: the segment steps read it
         const r = await readFile('component', trx, tileSize);
         if (errorCount) throw refuse();
         const { matched, coded } = await checks(trx, r, { highest });
