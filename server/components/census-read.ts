@@ -42,7 +42,9 @@ export interface ReadOptions {
   /** Problems so far (nothing more is staged after the first). */
   errors: () => number;
   progress: (rows: number) => void;
-  /** Runs for each loaded segment (PostgreSQL), in order, in the background. */
+  /** Rows per COPY segment (default SEGMENT; tests make it small). */
+  segmentRows?: number;
+  /** Called for each loaded segment (PostgreSQL); its work runs in the background. */
   segmentDone?: (segment: { table: string; from: number; to: number }) => Promise<void>;
 }
 
@@ -61,7 +63,7 @@ export async function readIntoStage(
   };
   const { found, givenSerials } = result;
   const seen = new SeenFilter();
-  const writer = new StageWriter(stage, o.segmentDone);
+  const writer = new StageWriter(stage, o.segmentDone, o.segmentRows);
   await writer.start();
   const table = o.header ? new RowChecker(o.header, o.columns, o.ctx, o.sink) : undefined;
   const features = new Map<string, { map: HeaderMap; checker: RowChecker }>();

@@ -200,10 +200,20 @@ export function segmentPipeline(
 ): (segment: { table: string; from: number; to: number }) => Promise<void> {
   let narrowed: Promise<void> = Promise.resolve();
   let written: Promise<void> = Promise.resolve();
+  let broken = false; // after a failure nothing more runs
+  const run = (work: () => Promise<void>) => async () => {
+    if (broken) return;
+    try {
+      await work();
+    } catch (e) {
+      broken = true;
+      throw e;
+    }
+  };
   return (segment) => {
-    const a = narrowed.then(() => segmentStep(stage, stage.db, step, segment, 'narrow'));
-    narrowed = a;
-    const b = Promise.all([a, written]).then(() => segmentStep(stage, on, step, segment, 'wide'));
+    const a = narrowed.then(run(() => segmentStep(stage, stage.db, step, segment, 'narrow')));
+    narrowed = a.catch(() => undefined);
+    const b = Promise.all([a, written]).then(run(() => segmentStep(stage, on, step, segment, 'wide')));
     written = b.catch(() => undefined);
     return b;
   };

@@ -209,6 +209,8 @@ export class StageWriter {
   constructor(
     private readonly stage: CensusStage,
     private readonly segmentDone?: (segment: { table: string; from: number; to: number }) => Promise<void>,
+    /** Rows per segment (tests make it small). */
+    private readonly segmentRows = SEGMENT,
   ) {
     this.segmented = stage.database.driver === 'pg';
     this.copyIn = stage.database.copyIn;
@@ -283,7 +285,7 @@ export class StageWriter {
         wait = insertBatch(this.stage, this.table, batch);
       }
     }
-    if (this.idx - this.from === SEGMENT) {
+    if (this.idx - this.from === this.segmentRows) {
       const before = wait;
       wait = (async () => {
         await before;
@@ -310,10 +312,15 @@ export class StageWriter {
     }
   }
 
-  /** Stops loading (a refused file): the open COPY ends, nothing more is written. */
+  /**
+   * Stops loading (the reading failed): the open COPY ends, and the segments' work under way is waited for (it may
+   * run in a transaction the caller is about to roll back: none of it may run after that).
+   */
   async abort(): Promise<void> {
+    this.failed ??= { error: new Error('loading stopped') };
     this.channel?.close();
     await this.copying.catch(() => undefined);
+    await this.background.catch(() => undefined);
   }
 }
 

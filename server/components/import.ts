@@ -72,6 +72,8 @@ export interface CensusImportOptions {
   /** For the audit row and messages. */
   fileName?: string;
   onProgress?: (p: CensusProgress) => void;
+  /** Rows per COPY segment on PostgreSQL (default 100,000; tests make it small to run several). */
+  segmentRows?: number;
 }
 
 export interface CensusSummary extends PublishCounts {
@@ -177,6 +179,7 @@ export async function importCensus(
       sink,
       errors: () => errorCount,
       progress: (rows) => progress('reading', rows),
+      segmentRows: opts.segmentRows,
       segmentDone: pg ? (segment) => (errorCount ? Promise.resolve() : pipeline(segment)) : undefined,
     });
     if (!pg && errorCount === 0) await segmentStep(stage, db, { tileSize, into });

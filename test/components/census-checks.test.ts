@@ -8,12 +8,15 @@ import { expect } from 'chai';
 import { sql } from 'kysely';
 import type { Database } from '../../server/db/index.js';
 import { CensusRejected, importCensus } from '../../server/components/import.js';
+import { FileProblem } from '../../server/components/readers.js';
 import { importRegions } from '../../server/importexport/import.js';
 import { microCity } from '../fixtures/micro-city.js';
 import { DRIVER, openTestDatabase } from '../helpers/db.js';
 import type { CensusFile } from '../../server/components/import.js';
 
 const actor = { id: null, name: 'test' };
+/** Small COPY segments, so that the segment steps (and their order) are exercised as on a large file. */
+const segmentRows = 3;
 /** A CSV-like file from rows of cells: line numbers are physical (header = line 1). */
 const table = (header: string[], rows: unknown[][]): CensusFile => ({
   format: 'csv',
@@ -66,7 +69,7 @@ describe(`census import checks (${DRIVER})`, function () {
           ['', '供水井盖', r7(x + 0.0001), r7(y)], // 10 m away
         ],
       ),
-      { actor },
+      { actor, segmentRows },
     );
     expect(s).to.include({ total: 6, inserted: 6, warnings_total: 3 });
     expect(s.warnings.map((w) => w.text)).to.deep.equal([
@@ -90,7 +93,7 @@ describe(`census import checks (${DRIVER})`, function () {
             ['99000101001000001', '供水井盖', '100.0045', '20.0005'],
           ],
         ),
-        { actor },
+        { actor, segmentRows },
       ),
     );
     expect(e.issues.map((i) => i.text)).to.deep.equal([
@@ -167,6 +170,37 @@ describe(`census import checks (${DRIVER})`, function () {
     ]);
   });
 
+  it('a census refused after several segments were loaded (or read) stores nothing and keeps the indexes', async () => {
+    const rows = Array.from({ length: 20 }, (_, i) => ['', '供水井盖', r7(100.0002 + i * 0.00003), '20.0002']);
+    const e = await rejected(
+      importCensus(
+        database,
+        table(['GLBJBSM', 'GLBJMC', 'lon', 'lat'], [...rows, ['', '供水井盖', 'abc', '20.0002']]),
+        {
+          actor,
+          segmentRows,
+        },
+      ),
+    );
+    expect(e.issues.map((i) => i.text)).to.deep.equal(['line 22, column lon: lon "abc" is not a number']);
+    // A reader that fails half-way (a file cut short).
+    const broken: CensusFile = {
+      ...table(['GLBJBSM', 'GLBJMC', 'lon', 'lat'], []),
+      async *records() {
+        for (let i = 0; i < rows.length; i++) yield { where: { line: i + 2 }, values: rows[i] };
+        throw new FileProblem('the CSV file cannot be read: cut short');
+      },
+    };
+    let problem: unknown;
+    await importCensus(database, broken, { actor, segmentRows }).catch((x: unknown) => (problem = x));
+    expect(problem).to.be.instanceOf(FileProblem);
+    const n = await sql<{ n: number }>`select count(*)::int as n from component`.execute(database.db);
+    expect(n.rows[0].n).to.equal(0);
+    const indexes = await sql<{ name: string }>`
+      select indexname as name from pg_indexes where tablename = 'component' order by 1`.execute(database.db);
+    expect(indexes.rows.map((i) => i.name)).to.include.members(['component_pkey', 'component_geom', 'component_grid']);
+  });
+
   it('re-importing an unchanged row puts back its derived regions if they drifted, and counts it unchanged', async () => {
     const file = () =>
       table(
@@ -240,7 +274,7 @@ describe(`census import checks (${DRIVER})`, function () {
           ['GLBJBSM', 'class', 'GLBJMC', 'lon', 'lat'],
           rows.map((r) => [r.code, r.cls, r.name, r.lon, r.lat]),
         ),
-        { actor },
+        { actor, segmentRows: 7 },
       );
       const expected = allocate(rows, highest);
       expect(s.coded).to.equal(expected.filter((e) => e !== null).length);
