@@ -228,6 +228,9 @@ async function main(): Promise<void> {
           (r / anchorRate >= 0.25 && r >= 50_000 ? 'met' : 'NOT met'),
       );
       for (const { what, run } of runs) process.stderr.write(`${what}: ${run.stdout.split('\n')[1] ?? ''}\n`);
+      // Where the time goes: the import's own steps (reading overlaps the segment work; see README).
+      for (const { what, run } of runs)
+        console.log(`${what}: ${(run.stdout.split('\n').find((l) => l.startsWith('  timings:')) ?? '').trim()}`);
     }
 
     if (parts.includes('tiles'))

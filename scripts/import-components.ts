@@ -30,6 +30,12 @@ runCli(async () => {
     console.log(
       `  inserted ${s.inserted}, updated ${s.updated}, unchanged ${s.unchanged}; coded ${s.coded}, matched by position ${s.matched}`,
     );
+    const sec = (ms: number) => (ms / 1000).toFixed(1);
+    console.log(
+      `  timings: ${Object.entries(s.timings.steps)
+        .map(([step, ms]) => `${step.replace(/_/g, ' ')} ${sec(ms)} s`)
+        .join(', ')}`,
+    );
     if (s.warnings_total)
       console.log(
         `  ${s.warnings_total} warning(s)${s.warnings_total > s.warnings.length ? `, the first ${s.warnings.length}` : ''}:`,
