@@ -8,12 +8,9 @@ import type { DB } from '../db/schema.js';
 import type { User } from '../auth/tokens.js';
 import { inScope } from '../auth/policy.js';
 import { assign } from '../assign/assign.js';
-import { requireMatch, write } from '../db/write.js';
-import { conflict, forbidden, notFound, unprocessable } from '../http/problem.js';
-import { STATE_LABEL, type State } from './workflow.js';
-
-/** States in which the department still follows the assignment. */
-export const LINKABLE: State[] = ['reported', 'verifying', 'accepted', 'filed'];
+import { write } from '../db/write.js';
+import { conflict, forbidden, unprocessable } from '../http/problem.js';
+import { assignmentColumns, lockUndispatched } from './before-dispatch.js';
 
 export async function linkComponent(
   db: Kysely<DB>,
@@ -24,26 +21,7 @@ export async function linkComponent(
 ): Promise<void> {
   const now = opts.now ?? new Date();
   await write(db, { actor: user, layers: ['cases'] }, async (trx) => {
-    const c = (
-      await sql<{
-        state: State;
-        lon: number;
-        lat: number;
-        category_kind: string;
-        category_code: string;
-        region: string;
-        version: number;
-      }>`select state, lon, lat, category_kind, category_code, version,
-          coalesce(grid_code, community_code, street_code, district_code, '') as region
-        from case_record where id = ${id} for update`.execute(trx)
-    ).rows[0];
-    if (!c || !inScope(user, c.region)) throw notFound(`no case ${id} in your region scope`);
-    requireMatch(opts.ifMatch, c.version, `case ${id}`);
-    if (!LINKABLE.includes(c.state))
-      throw conflict(
-        `a case in state ${c.state} (${STATE_LABEL[c.state]}) has been dispatched: link components before dispatch; use 改派 (reassign) to move the work`,
-        { state: c.state },
-      );
+    const c = await lockUndispatched(trx, id, user, opts.ifMatch, 'link components');
     const k = (
       await sql<{ code: string; category_code: string; grid_code: string | null }>`
         select code, category_code, grid_code from component where code = ${componentCode}`.execute(trx)
@@ -58,18 +36,17 @@ export async function linkComponent(
     }
     if (k.grid_code && !inScope(user, k.grid_code))
       throw forbidden(`component ${componentCode} lies outside your region scope`);
+    if (c.lon === null || c.lat === null)
+      throw conflict(`case ${id} has no location yet: place it (定位) before linking a component`);
     const a = await assign(trx, {
       lon: c.lon,
       lat: c.lat,
-      kind: c.category_kind as 'component' | 'matter',
+      kind: c.category_kind,
       code: c.category_code,
       componentCode,
       at: now,
     });
-    await sql`update case_record set component_code = ${componentCode}, department_code = ${a.department?.code ?? null},
-        rule_id = ${a.matched.rule_id ?? null}, rule_version = ${a.matched.rule_version ?? null},
-        assignment = ${JSON.stringify(a)}::jsonb, assignment_version = ${a.version}, version = version + 1,
-        updated_at = ${now}
+    await sql`update case_record set component_code = ${componentCode}, ${assignmentColumns(a, now)}
       where id = ${id}`.execute(trx);
     return {
       result: undefined,

@@ -14,12 +14,11 @@ import type { DB } from '../db/schema.js';
 import type { User } from '../auth/tokens.js';
 import { inScope } from '../auth/policy.js';
 import { assign, assignmentVersion, type Assignment } from '../assign/assign.js';
-import { requireMatch, write } from '../db/write.js';
-import { conflict, forbidden, notFound } from '../http/problem.js';
+import { write } from '../db/write.js';
+import { forbidden } from '../http/problem.js';
 import type { GeocodeCandidate } from '../addresses/geocode.js';
 import { toWgs84, type CrsName } from '../geo/crs.js';
-import { LINKABLE } from './link.js';
-import { STATE_LABEL, type State } from './workflow.js';
+import { assignmentColumns, lockUndispatched } from './before-dispatch.js';
 
 export const ACCEPT_SCORE = 0.85;
 export const MARGIN = 0.05;
@@ -74,9 +73,6 @@ export async function pendingAssignment(db: Kysely<DB>): Promise<Assignment> {
   };
 }
 
-/** States in which a case may be (re)placed: before dispatch, like linking a component. */
-export const PLACEABLE: State[] = LINKABLE;
-
 /** A dispatcher places a case (one that needs a location, or corrects one before dispatch) and it is assigned. */
 export async function placeCase(
   db: Kysely<DB>,
@@ -89,27 +85,7 @@ export async function placeCase(
   const crs = location.crs ?? 'wgs84';
   const { lon, lat } = toWgs84(location.lon, location.lat, crs);
   await write(db, { actor: user, layers: ['cases'] }, async (trx) => {
-    const c = (
-      await sql<{
-        state: State;
-        category_kind: 'component' | 'matter';
-        category_code: string;
-        component_code: string | null;
-        needs_location: boolean;
-        region: string;
-        version: number;
-      }>`select state, category_kind, category_code, component_code, needs_location, version,
-          coalesce(grid_code, community_code, street_code, district_code, '') as region
-        from case_record where id = ${id} for update`.execute(trx)
-    ).rows[0];
-    // An unplaced case belongs to no region yet: the city-wide centre (an unscoped dispatcher) places it.
-    if (!c || !inScope(user, c.region)) throw notFound(`no case ${id} in your region scope`);
-    requireMatch(opts.ifMatch, c.version, `case ${id}`);
-    if (!PLACEABLE.includes(c.state))
-      throw conflict(
-        `a case in state ${c.state} (${STATE_LABEL[c.state]}) has been dispatched: place it before dispatch; use 改派 (reassign) to move the work`,
-        { state: c.state },
-      );
+    const c = await lockUndispatched(trx, id, user, opts.ifMatch, 'place it');
     const a = await assign(trx, {
       lon,
       lat,
@@ -128,10 +104,7 @@ export async function placeCase(
         location_source = 'placed', outside_coverage = ${a.outside_coverage}, grid_code = ${a.grid?.code ?? null},
         community_code = ${a.community?.code ?? null}, street_code = ${a.street?.code ?? null},
         district_code = ${a.district?.code ?? null}, area_class = ${a.area_class},
-        collector_area_id = ${a.collector_area?.id ?? null}, department_code = ${a.department?.code ?? null},
-        rule_id = ${a.matched.rule_id ?? null}, rule_version = ${a.matched.rule_version ?? null},
-        assignment = ${JSON.stringify(a)}::jsonb, assignment_version = ${a.version}, version = version + 1,
-        updated_at = ${now}
+        collector_area_id = ${a.collector_area?.id ?? null}, ${assignmentColumns(a, now)}
       where id = ${id}`.execute(trx);
     return {
       result: undefined,
