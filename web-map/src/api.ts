@@ -297,7 +297,6 @@ export function fetchHeat(q: HeatQuery): Promise<{ points: [number, number, numb
   return request(`api/cases/heat${qs ? `?${qs}` : ''}`);
 }
 
-
 /** The roles that may call each operation, from the server's OpenAPI document (`x-roles`), keyed "post /api/…". */
 export async function fetchRouteRoles(): Promise<Map<string, string[]>> {
   const doc = await request<{ paths: Record<string, Record<string, { 'x-roles'?: string[] }>> }>('api/openapi.json');
