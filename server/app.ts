@@ -11,6 +11,7 @@ import { Api } from './http/api.js';
 import { openApiDocument } from './http/openapi.js';
 import { problemMiddleware } from './http/problem.js';
 import { gridRoutes } from './grids/routes.js';
+import { gridEditRoutes } from './gridedit/routes.js';
 import { healthRoutes } from './health/routes.js';
 import { tileRoutes } from './tiles/routes.js';
 import { importExportRoutes } from './importexport/routes.js';
@@ -45,6 +46,7 @@ export function buildApp({ config, database, log }: AppDeps): Koa {
 
   healthRoutes(api, database, VERSION);
   gridRoutes(api, database.db);
+  gridEditRoutes(api, database.db);
   tileRoutes(api, database, config, config.tileEncoder);
   // Before the region export (/api/export/:layer.geojson) and /api/components/:code, which would take these paths.
   componentExportRoutes(api, database.db);

@@ -26,6 +26,8 @@ export const PERMISSIONS = {
   editLibrary: ['gis_editor'],
   /** Import regions and unit grids. */
   importRegions: ['gis_editor'],
+  /** Edit unit grids and boundaries on the map (split, merge, reshape, retire, create, rename, move) and drafts. */
+  editGrids: ['gis_editor'],
   /** Import the component census and the address gazetteer (within the region scope). */
   importBaseData: ['gis_editor'],
   /** Link a component to a case before dispatch (the component rule then picks the department). */

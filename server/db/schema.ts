@@ -17,6 +17,9 @@ export interface RegionTable {
   initial_date: DateText;
   termination_date: string | null;
   updated_at: Timestamp;
+  version: Generated<number>;
+  started_by: number | null;
+  ended_by: number | null;
 }
 
 export interface UnitGridTable {
@@ -31,6 +34,9 @@ export interface UnitGridTable {
   initial_date: DateText;
   termination_date: string | null;
   updated_at: Timestamp;
+  version: Generated<number>;
+  started_by: number | null;
+  ended_by: number | null;
 }
 
 export type Role = 'admin' | 'gis_editor' | 'dispatcher' | 'department_handler' | 'collector' | 'viewer';

@@ -58,6 +58,9 @@ export interface GridRow {
   name: string;
   area_m2: number;
   initial_date: string;
+  termination_date: string | null;
+  /** The code's version: its ETag (every edit of the grid starts a row with the next one). */
+  version: number;
   community_code: string;
   community_name: string | null;
   street_code: string;
@@ -67,17 +70,26 @@ export interface GridRow {
   geometry: unknown;
 }
 
-function gridSelect(db: Kysely<DB>) {
+/** Rows valid on a date (initial_date ≤ at < termination_date), or the live rows. */
+const validAt = (alias: string, at?: string) =>
+  at
+    ? sql<boolean>`${sql.ref(`${alias}.initial_date`)} <= ${at}::date and (${sql.ref(`${alias}.termination_date`)} is null
+        or ${sql.ref(`${alias}.termination_date`)} > ${at}::date)`
+    : sql<boolean>`${sql.ref(`${alias}.termination_date`)} is null`;
+
+function gridSelect(db: Kysely<DB>, at?: string) {
   return db
     .selectFrom('unit_grid as g')
-    .leftJoin('region as c', (j) => j.onRef('c.code', '=', 'g.community_code').on('c.termination_date', 'is', null))
-    .leftJoin('region as s', (j) => j.onRef('s.code', '=', 'g.street_code').on('s.termination_date', 'is', null))
-    .leftJoin('region as d', (j) => j.onRef('d.code', '=', 'g.district_code').on('d.termination_date', 'is', null))
+    .leftJoin('region as c', (j) => j.onRef('c.code', '=', 'g.community_code').on(validAt('c', at)))
+    .leftJoin('region as s', (j) => j.onRef('s.code', '=', 'g.street_code').on(validAt('s', at)))
+    .leftJoin('region as d', (j) => j.onRef('d.code', '=', 'g.district_code').on(validAt('d', at)))
     .select([
       'g.code',
       'g.name',
       'g.area_m2',
       'g.initial_date',
+      'g.termination_date',
+      'g.version',
       'g.community_code',
       'c.name as community_name',
       'g.street_code',
@@ -86,7 +98,7 @@ function gridSelect(db: Kysely<DB>) {
       'd.name as district_name',
     ])
     .select(sql<unknown>`ST_AsGeoJSON(g.geom, 7)::json`.as('geometry'))
-    .where('g.termination_date', 'is', null);
+    .where(validAt('g', at));
 }
 
 export async function getGrid(db: Kysely<DB>, code: string): Promise<GridRow | undefined> {
@@ -98,11 +110,13 @@ export interface GridFilter {
   community?: string;
   after?: string;
   limit: number;
+  /** As of this date (YYYY-MM-DD): the rows valid then, ended ones included. */
+  at?: string;
 }
 
 /** A page of live grids ordered by code (keyset pagination: `after` is the last code of the previous page). */
 export async function listGrids(db: Kysely<DB>, f: GridFilter): Promise<GridRow[]> {
-  let q = gridSelect(db);
+  let q = gridSelect(db, f.at);
   if (f.bbox) {
     const [a, b, c, d] = f.bbox;
     q = q.where(sql<boolean>`ST_Intersects(g.geom, ST_MakeEnvelope(${a}, ${b}, ${c}, ${d}, 4326))`);

@@ -7,6 +7,8 @@ import { badRequest, notFound } from '../http/problem.js';
 import { codeProblem, levelOfCode } from './codes.js';
 import { locatePoint, round1 } from './locate.js';
 import { getGrid, getRegion, listGrids, listRegions, type GridRow, type RegionRow } from './queries.js';
+import { gridHistory } from './history.js';
+import { etag } from '../db/write.js';
 import * as S from './schema.js';
 
 const GEOJSON = 'application/geo+json';
@@ -17,6 +19,8 @@ function gridFeature(g: GridRow) {
     name: g.name,
     area_m2: round1(g.area_m2),
     initial_date: g.initial_date,
+    termination_date: g.termination_date,
+    version: g.version,
     community_code: g.community_code,
     community_name: g.community_name,
     street_code: g.street_code,
@@ -95,13 +99,14 @@ export function gridRoutes(api: Api, db: Kysely<DB>): void {
     },
     async (ctx, { query: q }) => {
       const bbox = q.bbox ? parseBbox(q.bbox) : undefined;
-      const rows = await listGrids(db, { bbox, community: q.community, after: q.cursor, limit: q.limit + 1 });
+      const rows = await listGrids(db, { bbox, community: q.community, after: q.cursor, limit: q.limit + 1, at: q.at });
       const more = rows.length > q.limit;
       const page = more ? rows.slice(0, q.limit) : rows;
       const next = more ? page[page.length - 1].code : null;
       const params = new URLSearchParams();
       if (q.bbox) params.set('bbox', q.bbox);
       if (q.community) params.set('community', q.community);
+      if (q.at) params.set('at', q.at);
       params.set('limit', String(q.limit));
       if (next) params.set('cursor', next);
       ctx.type = GEOJSON;
@@ -115,16 +120,44 @@ export function gridRoutes(api: Api, db: Kysely<DB>): void {
     },
   );
 
-  oneByCode(
-    '/api/grids/:code',
-    'One unit grid with its area, community and street',
-    'no live unit grid with this code',
-    async (code) => {
-      const problem = codeProblem(code, 'grid');
+  api.route(
+    {
+      method: 'get',
+      path: '/api/grids/:code',
+      tag: 'grids',
+      summary: 'One unit grid with its area, community and street (ETag: its version, for If-Match on edits)',
+      params: S.codeParams,
+      produces: GEOJSON,
+      errors: { 404: 'no live unit grid with this code' },
+    },
+    async (ctx, { params }) => {
+      const problem = codeProblem(params.code, 'grid');
       if (problem) throw badRequest(problem);
-      const g = await getGrid(db, code);
-      if (!g) throw notFound(`no unit grid with code ${code}`);
-      return gridFeature(g);
+      const g = await getGrid(db, params.code);
+      if (!g) throw notFound(`no unit grid with code ${params.code}`);
+      ctx.set('ETag', etag(g.version));
+      ctx.type = GEOJSON;
+      ctx.body = gridFeature(g);
+    },
+  );
+
+  api.route(
+    {
+      method: 'get',
+      path: '/api/grids/:code/history',
+      tag: 'grids',
+      summary: 'Every version of a unit grid code, with the changes that started and ended them',
+      description:
+        'Versions oldest first (initial_date/termination_date, name, area, geometry); `started_by`/`ended_by` name the change (edit or draft, who, when, what); `predecessors` and `successors` are the codes whose area this code took over or that took over its area.',
+      params: S.codeParams,
+      errors: { 404: 'no unit grid ever had this code' },
+    },
+    async (ctx, { params }) => {
+      const problem = codeProblem(params.code, 'grid');
+      if (problem) throw badRequest(problem);
+      const h = await gridHistory(db, params.code);
+      if (!h) throw notFound(`no unit grid ever had code ${params.code}`);
+      ctx.body = h;
     },
   );
 

@@ -35,6 +35,13 @@ export const gridsQuery = Type.Object(
       Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 100, description: `page size, 1–${MAX_PAGE}` }),
     ),
     cursor: Type.Optional(code(15, 'unit-grid', 'a 15-digit unit-grid code: the `cursor` of the previous page')),
+    at: Type.Optional(
+      Type.String({
+        format: 'date',
+        description:
+          'as of this date (YYYY-MM-DD): the grids valid that day, ended ones included (default: today, live)',
+      }),
+    ),
   },
   { additionalProperties: false },
 );

@@ -55,6 +55,12 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
   ];
 
   const db = () => env.database.db;
+  /** A fresh draft of street 990001001 (made by hand, as its editor would). */
+  const draft = async () =>
+    (
+      await sql<{ id: number }>`insert into grid_draft (name, created_by_name, region_scope)
+        values (${`草稿${uniq()}`}, 'set-up', '990001001') returning id::int as id`.execute(db())
+    ).rows[0].id;
   const call = async (method: string, path: string, token?: string, body?: unknown) => {
     const headers: Record<string, string> = {};
     if (token) headers.Authorization = `Bearer ${token}`;
@@ -293,6 +299,104 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
         return { path: `/api/components/${code}` };
       },
     },
+    // Boundary edits go into drafts made for street 990001001 (a draft is invisible outside its scope: 404), so that
+    // every allowed call succeeds without using up the live grids; direct edits share the same permission.
+    ...(
+      [
+        [
+          'POST /api/grids/{code}/split',
+          '990001001001003/split',
+          {
+            line: {
+              type: 'LineString',
+              coordinates: [
+                [100.0005, 20.0009],
+                [100.0005, 20.0021],
+              ],
+            },
+          },
+        ],
+        ['POST /api/grids/{code}/merge', '990001001001005/merge', { with: ['990001001001006'] }],
+        ['POST /api/grids/{code}/reshape', '990001001001003/reshape', { action: 'add', at: [100.0005, 20.001] }],
+        ['POST /api/grids/{code}/retire', '990001001001003/retire', { to: '990001001001004' }],
+        ['PATCH /api/grids/{code}', '990001001001003', { name: '改名' }],
+      ] as const
+    ).map(([route, path, body]): Row => ({
+      route,
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 200,
+      outside: 404,
+      make: async () => ({ path: `/api/grids/${path}?draft=${await draft()}`, body }),
+    })),
+    {
+      route: 'POST /api/grids',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 200,
+      outside: 404,
+      make: async () => {
+        // A gap in the draft: grid 003 ended there by hand.
+        const id = await draft();
+        await sql`insert into grid_draft_feature (draft_id, step, level, code, name, geom, base_id)
+          select ${id}, 0, 'grid', code, name, null, id from unit_grid where code = '990001001001003' and termination_date is null`.execute(
+          db(),
+        );
+        const ring = [
+          [100.0, 20.001],
+          [100.001, 20.001],
+          [100.001, 20.002],
+          [100.0, 20.002],
+          [100.0, 20.001],
+        ];
+        return {
+          path: `/api/grids?draft=${id}`,
+          body: { community_code: '990001001001', name: '新网格', geometry: { type: 'Polygon', coordinates: [ring] } },
+        };
+      },
+    },
+    {
+      route: 'GET /api/grid-drafts',
+      roles: ['admin', 'gis_editor'],
+      touches: 'filtered',
+      ok: 200,
+      make: async () => ({ path: '/api/grid-drafts' }),
+    },
+    {
+      route: 'POST /api/grid-drafts',
+      roles: ['admin', 'gis_editor'],
+      touches: 'filtered',
+      ok: 201,
+      make: async () => ({ path: '/api/grid-drafts', body: { name: `草稿${uniq()}` } }),
+    },
+    ...(
+      [
+        ['GET /api/grid-drafts/{id}', '', 200, false],
+        ['GET /api/grid-drafts/{id}/what-if', '/what-if', 200, true],
+        ['POST /api/grid-drafts/{id}/undo', '/undo', 200, true],
+        ['POST /api/grid-drafts/{id}/publish', '/publish', 200, true],
+        ['DELETE /api/grid-drafts/{id}', '', 204, false],
+      ] as const
+    ).map(([route, tail, ok, step]): Row => ({
+      route,
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok,
+      outside: 404,
+      make: async () => {
+        const id = await draft();
+        if (step) {
+          const r = await call(
+            'PATCH',
+            `/api/grids/990001001001002?draft=${id}`,
+            tokens.get(key('gis_editor', '990001001')),
+            { name: `改名${uniq()}` },
+          );
+          expect(r.status, JSON.stringify(r.body)).to.equal(200);
+        }
+        return { path: `/api/grid-drafts/${id}${tail}` };
+      },
+    })),
     {
       route: 'POST /api/import',
       roles: ['admin', 'gis_editor'],
@@ -554,9 +658,11 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
       select distinct entity, action from audit_event where actor_name like '%-990001002' order by 1, 2`.execute(db());
     expect(rows.rows.map((r) => `${r.action} ${r.entity}`).sort()).to.deep.equal([
       'create collector',
+      'create grid_draft',
       'delete collector',
       'reassign cases',
     ]);
-    expect(audits.rows[0].n).to.equal(2 + 2 + 3); // admin and gis_editor: a collector each way; three reruns
+    // admin and gis_editor: a collector each way and a draft each; three reruns
+    expect(audits.rows[0].n).to.equal(2 + 2 + 2 + 3);
   });
 });
