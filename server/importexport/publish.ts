@@ -69,15 +69,18 @@ export async function publish(trx: Transaction<DB>, stage: Stage, version: strin
   await sql`update unit_grid set termination_date = current_date, updated_at = now()
     where termination_date is null
       and code in (select code from ${t} where action = 'replace' and level = 'grid')`.execute(trx);
-  await sql`insert into region (code, level, parent_code, district_code, name, geom, area_m2)
-    select code, level, case when level = 'district' then null else left(code, length(code) - 3) end,
-           left(code, 6), name, multi, area_m2
-    from ${t} where level <> 'grid' and action <> 'unchanged'
-    order by length(code), code`.execute(trx);
-  await sql`insert into unit_grid (code, name, community_code, street_code, district_code, geom, area_m2)
-    select code, name, left(code, 12), left(code, 9), left(code, 6), multi, area_m2
-    from ${t} where level = 'grid' and action <> 'unchanged'
-    order by code`.execute(trx);
+  // A code's version goes on across its rows (the ETag of grid edits): a replaced row's successor counts on.
+  await sql`insert into region (code, level, parent_code, district_code, name, geom, area_m2, version)
+    select s.code, s.level, case when s.level = 'district' then null else left(s.code, length(s.code) - 3) end,
+           left(s.code, 6), s.name, s.multi, s.area_m2,
+           coalesce((select max(r.version) from region r where r.code = s.code and r.level = s.level), 0) + 1
+    from ${t} s where s.level <> 'grid' and s.action <> 'unchanged'
+    order by length(s.code), s.code`.execute(trx);
+  await sql`insert into unit_grid (code, name, community_code, street_code, district_code, geom, area_m2, version)
+    select s.code, s.name, left(s.code, 12), left(s.code, 9), left(s.code, 6), s.multi, s.area_m2,
+           coalesce((select max(g.version) from unit_grid g where g.code = s.code), 0) + 1
+    from ${t} s where s.level = 'grid' and s.action <> 'unchanged'
+    order by s.code`.execute(trx);
   // Components follow their position: those in a new or changed region or grid, or in a replaced grid, again.
   await deriveComponentRegions(
     trx,

@@ -136,6 +136,16 @@ describe(`grid edits (${DRIVER})`, function () {
     });
     expect(miss.status).to.equal(422);
     expect(miss.body.detail).to.match(/does not cut/);
+    const other = await createUser(db(), '山前GIS', 'gis_editor', '990001002');
+    const outside = await send(
+      'POST',
+      '/api/grids/990001001001003/split',
+      { line: line([100.0005, 20.0], [100.0005, 20.003]) },
+      undefined,
+      other.token,
+    );
+    expect(outside.status).to.equal(403);
+    expect(outside.body.detail).to.match(/outside your region scope 990001002/);
     const disp = await send(
       'POST',
       '/api/grids/990001001001003/split',
