@@ -9,7 +9,7 @@
  */
 import { unzipSync } from 'fflate';
 import * as shapefile from 'shapefile';
-import type { Encoding } from '../text.js';
+import type { Encoding } from './text.js';
 import { FileProblem, asProblem, type OpenedFile, type OpenOptions, type RawRecord } from './common.js';
 import { allNames, isJunk } from './zip.js';
 

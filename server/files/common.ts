@@ -1,5 +1,5 @@
-/** Types shared by the census file readers (see `../readers.ts`). */
-import type { Encoding } from '../text.js';
+/** Types shared by the file readers (server/components/readers.ts, server/importexport/read.ts). */
+import type { Encoding } from './text.js';
 
 export type FileFormat = 'csv' | 'xlsx' | 'geojson' | 'shapefile';
 export const FILE_FORMATS: readonly FileFormat[] = ['csv', 'xlsx', 'geojson', 'shapefile'];

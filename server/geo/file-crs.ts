@@ -3,8 +3,8 @@
  * Gauss–Krüger easting/northing (EPSG:4513–4554). Named by `--crs` / `?crs=`, or read from a Shapefile's .prj.
  * Every position is converted to WGS84 lon/lat (crs.ts; CGCS2000 is taken as WGS84 at the metre level).
  */
-import { isCrsName, toWgs84, type CrsName } from '../geo/crs.js';
-import { GK_EPSG_FIRST, gaussKrugerToLonLat, parseGaussKruger } from '../geo/gauss-kruger.js';
+import { isCrsName, toWgs84, type CrsName } from './crs.js';
+import { GK_EPSG_FIRST, gaussKrugerToLonLat, parseGaussKruger } from './gauss-kruger.js';
 
 export type CensusCrs = { kind: 'lonlat'; name: CrsName } | { kind: 'gk'; epsg: number };
 
