@@ -74,6 +74,8 @@ export interface OpenOptions {
   name?: string;
   format?: FileFormat;
   encoding?: Encoding;
+  /** Shapefile: which layer (.shp name without extension) of an archive that holds several. */
+  layer?: string;
 }
 
 /** Runs `fn`, turning anything but a FileProblem into one that starts with `what`. */
