@@ -86,7 +86,7 @@ export function regionsFromGeoJson(value: unknown, opts: ReadOptions = {}): Read
   const fc = value as { features?: unknown };
   if (crs !== WGS84 && fc && Array.isArray(fc.features)) {
     for (const f of fc.features as { geometry?: Geometry | null }[]) {
-      if (f && typeof f === 'object' && f.geometry) f.geometry = converted(f.geometry, crs);
+      if (f && typeof f === 'object' && f.geometry) f.geometry = converted(f.geometry, crs, false);
     }
   }
   const { features, issues } = checkStructure(value);
@@ -201,20 +201,46 @@ function checkRaw(raw: RawFeature[]): { features: StagedFeature[]; issues: Impor
     if (!r) continue;
     if (r.problem) i.problem = r.problem;
     if (r.layer !== undefined) Object.assign(i, { layer: r.layer, row: r.row });
+    if (i.location === undefined) delete i.location;
   }
   return { features, issues };
 }
 
-/** A geometry's positions converted from `crs` to lon/lat (polygonal geometries only: the others are refused). */
-function converted(g: Geometry, crs: CensusCrs): Geometry {
-  if (crs.kind === 'lonlat' && (crs.name === 'wgs84' || crs.name === 'cgcs2000')) return g;
-  const ring = (r: unknown) =>
-    Array.isArray(r)
-      ? r.map((p: Position) =>
-          Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number' ? toLonLat(crs, p[0], p[1]) : p,
-        )
-      : r;
-  const polygon = (rings: unknown) => (Array.isArray(rings) ? rings.map(ring) : rings);
+const round9 = (x: number) => Math.round(x * 1e9) / 1e9;
+
+/** Twice the signed area of a ring (positive: counter-clockwise). */
+function signedArea2(ring: Position[]): number {
+  let a = 0;
+  for (let i = 0; i + 1 < ring.length; i++) a += ring[i][0] * ring[i + 1][1] - ring[i + 1][0] * ring[i][1];
+  return a;
+}
+
+/**
+ * A geometry's positions converted from `crs` to lon/lat. Positions from a projected CRS are rounded to 1e-9°
+ * (0.1 mm): the float noise of the inverse projection would otherwise make every vertex "changed". With `orient`
+ * (Shapefile, GeoPackage) the rings are put in GeoJSON's right-hand order (RFC 7946: outer rings counter-clockwise,
+ * holes clockwise; a Shapefile stores them the other way round), so that re-importing an export changes nothing.
+ * Only polygonal geometries are converted: the others are refused by the checks anyway.
+ */
+function converted(g: Geometry, crs: CensusCrs, orient = true): Geometry {
+  const identity = crs.kind === 'lonlat' && (crs.name === 'wgs84' || crs.name === 'cgcs2000');
+  if (identity && !orient) return g;
+  const position = (p: Position): Position => {
+    if (identity) return p;
+    const [lon, lat] = toLonLat(crs, p[0], p[1]);
+    return [round9(lon), round9(lat)];
+  };
+  const valid = (r: unknown): r is Position[] =>
+    Array.isArray(r) && r.every((p) => Array.isArray(p) && typeof p[0] === 'number' && typeof p[1] === 'number');
+  const polygon = (rings: unknown) =>
+    Array.isArray(rings)
+      ? rings.map((r: unknown, i) => {
+          if (!valid(r)) return r;
+          const ring = r.map(position);
+          const clockwise = signedArea2(ring) < 0;
+          return orient && (i === 0) === clockwise ? ring.reverse() : ring;
+        })
+      : rings;
   if (g.type === 'Polygon') return { type: 'Polygon', coordinates: polygon(g.coordinates) as Position[][] };
   if (g.type === 'MultiPolygon' && Array.isArray(g.coordinates))
     return { type: 'MultiPolygon', coordinates: g.coordinates.map(polygon) as Position[][][] };
