@@ -205,7 +205,7 @@ describe(`import from Shapefile and GeoPackage (${DRIVER})`, () => {
     const post = async (body: Uint8Array, type: string, query = '') => {
       const r = await fetch(`${server.url}/api/import${query}`, {
         method: 'POST',
-        body,
+        body: body as Uint8Array<ArrayBuffer>,
         headers: { 'Content-Type': type, Authorization: `Bearer ${admin}` },
       });
       return { status: r.status, body: (await r.json()) as any };
