@@ -15,7 +15,10 @@ async function run({ bytes, opts }: WorkerInput): Promise<ParsedFile> {
     else {
       const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
       if (text.trim() === '')
-        return { kind: 'not-json', message: 'the request body is empty; send a GeoJSON, zipped Shapefile or GeoPackage file' };
+        return {
+          kind: 'not-json',
+          message: 'the request body is empty; send a GeoJSON, zipped Shapefile or GeoPackage file',
+        };
       let value: unknown;
       try {
         value = JSON.parse(text);

@@ -142,8 +142,7 @@ function layerCrs(layer: GpkgLayer): CensusCrs | undefined {
   const srs = layer.srs;
   if (!srs) throw new FileProblem(`the feature table ${layer.table} names srs_id that gpkg_spatial_ref_sys lacks`);
   if (srs.srsId === 0 || srs.srsId === -1) return undefined; // "undefined geographic / cartesian"
-  const byCode =
-    srs.organization.toUpperCase() === 'EPSG' ? parseCensusCrs(`EPSG:${srs.organizationId}`) : undefined;
+  const byCode = srs.organization.toUpperCase() === 'EPSG' ? parseCensusCrs(`EPSG:${srs.organizationId}`) : undefined;
   const crs = byCode ?? crsFromPrj(srs.definition);
   if (!crs) {
     throw unknownCrs(
@@ -186,6 +185,26 @@ async function readGeoPackage(bytes: Uint8Array, opts: ReadOptions): Promise<Rea
   } finally {
     gpkg.close();
   }
+}
+
+/**
+ * Adds the layer and row to issues of a Shapefile or GeoPackage import (the PostGIS checks' issues and warnings know
+ * only the feature's index across the file): the layers' features follow each other in `file.layers` order.
+ */
+export function locateIssues<T extends ImportIssue>(file: FileInfo, issues: T[]): T[] {
+  if (file.format === 'geojson') return issues;
+  for (const i of issues) {
+    if (i.index < 0 || i.layer !== undefined) continue;
+    let first = 0;
+    for (const l of file.layers) {
+      if (i.index < first + l.features) {
+        Object.assign(i, { layer: l.name, row: i.index - first });
+        break;
+      }
+      first += l.features;
+    }
+  }
+  return issues;
 }
 
 /** The structure checks over every layer's features; issues carry the layer and row. */

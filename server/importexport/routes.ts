@@ -16,6 +16,7 @@ import { exportGeoPackage, exportShapefileZip } from './export-files.js';
 import { ImportRejected, describeIssue, importFeatures } from './import.js';
 import { MAX_ISSUES } from './checks.js';
 import { parseRegionsFile } from './parse.js';
+import { locateIssues } from './read.js';
 import { readImportBody } from './upload.js';
 
 const importQuery = Type.Object(
@@ -24,7 +25,10 @@ const importQuery = Type.Object(
       Type.String({ maxLength: 20, description: `the file's CRS when it does not say (or says wrongly): ${CRS_HELP}` }),
     ),
     encoding: Type.Optional(
-      Type.Enum([...ENCODINGS], { type: 'string', description: 'Shapefile .dbf encoding (default: the .cpg, else GBK)' }),
+      Type.Enum([...ENCODINGS], {
+        type: 'string',
+        description: 'Shapefile .dbf encoding (default: the .cpg, else GBK)',
+      }),
     ),
     layer: Type.Optional(
       Type.String({
@@ -50,7 +54,8 @@ const exportCommon = {
   crs: Type.Optional(
     Type.String({
       maxLength: 20,
-      description: 'EPSG:4490 (CGCS2000 lon/lat, default), EPSG:4326, or a CGCS2000 3° Gauss–Krüger zone EPSG:4513–4554',
+      description:
+        'EPSG:4490 (CGCS2000 lon/lat, default), EPSG:4326, or a CGCS2000 3° Gauss–Krüger zone EPSG:4513–4554',
     }),
   ),
 };
@@ -104,7 +109,7 @@ export function importExportRoutes(api: Api, database: Database, bodyLimitBytes:
       summary:
         'Import districts, streets, communities and unit grids from GeoJSON, a zipped Shapefile or a GeoPackage (all or nothing)',
       description:
-        'The body is the file: GeoJSON (application/geo+json), a zipped Shapefile (application/zip; every .shp in the zip, or ?layer=) or a GeoPackage (application/geopackage+sqlite3; every feature table, or ?layer=); the format is told by the first bytes. Attributes: code (6/9/12/15 digits; also DYWGBM, WGBM, 单元网格标识码, 网格编码…), name (名称…), optional level (inferred from the code length). Coordinates: the file\'s CRS from ?crs=, else the .prj / gpkg_spatial_ref_sys / GeoJSON crs member, else lon/lat; Gauss–Krüger EPSG:4513–4554 is reprojected. Rejected imports return 422 with every problem (feature index, layer and row, code, location) and store nothing.',
+        "The body is the file: GeoJSON (application/geo+json), a zipped Shapefile (application/zip; every .shp in the zip, or ?layer=) or a GeoPackage (application/geopackage+sqlite3; every feature table, or ?layer=); the format is told by the first bytes. Attributes: code (6/9/12/15 digits; also DYWGBM, WGBM, 单元网格标识码, 网格编码…), name (名称…), optional level (inferred from the code length). Coordinates: the file's CRS from ?crs=, else the .prj / gpkg_spatial_ref_sys / GeoJSON crs member, else lon/lat; Gauss–Krüger EPSG:4513–4554 is reprojected. Rejected imports return 422 with every problem (feature index, layer and row, code, location) and store nothing.",
       query: importQuery,
       body: Type.Object({ type: Type.Literal('FeatureCollection'), features: Type.Array(Type.Unknown()) }),
       // Parsed and checked in a worker thread: a whole city's file must not stall every other request.
@@ -127,9 +132,15 @@ export function importExportRoutes(api: Api, database: Database, bodyLimitBytes:
       if (parsed.kind === 'not-json') throw badRequest(parsed.message);
       if (parsed.kind === 'edges') throw validationError(parsed.errors.map((e) => e.message).join('; '), parsed.errors);
       if (parsed.kind === 'file-problem') {
-        throw new HttpError(422, 'import-rejected', 'Import rejected', `the file cannot be imported: ${parsed.message}`, {
-          errors: [{ index: -1, problem: parsed.message, message: parsed.message }],
-        });
+        throw new HttpError(
+          422,
+          'import-rejected',
+          'Import rejected',
+          `the file cannot be imported: ${parsed.message}`,
+          {
+            errors: [{ index: -1, problem: parsed.message, message: parsed.message }],
+          },
+        );
       }
       try {
         if (parsed.issues.length) throw new ImportRejected(parsed.issues.slice(0, MAX_ISSUES));
@@ -137,8 +148,10 @@ export function importExportRoutes(api: Api, database: Database, bodyLimitBytes:
           actor: user,
           scope: scopePrefix(user) || undefined,
         });
+        locateIssues(parsed.file, summary.warnings);
         ctx.body = { ...summary, file: parsed.file };
       } catch (e) {
+        if (e instanceof ImportRejected) locateIssues(parsed.file, e.issues);
         if (e instanceof ImportRejected && e.kind === 'scope') {
           throw forbidden(
             `${e.issues.length} feature${e.issues.length === 1 ? ' is' : 's are'} outside your region scope ${user.regionScope}; first: ${describeIssue(e.issues[0])}`,

@@ -68,7 +68,17 @@ export const CODE_FIELDS = [
   '标识码',
   'bsm',
 ];
-export const NAME_FIELDS = ['name', 'gridname', 'grid_name', 'dywgmc', 'wgmc', '单元网格名称', '网格名称', '名称', 'mc'];
+export const NAME_FIELDS = [
+  'name',
+  'gridname',
+  'grid_name',
+  'dywgmc',
+  'wgmc',
+  '单元网格名称',
+  '网格名称',
+  '名称',
+  'mc',
+];
 export const LEVEL_FIELDS = ['level', '层级', '级别'];
 
 /** The first of `names` present (case-insensitively) among the properties, with its value. */

@@ -216,9 +216,14 @@ describe(`import from Shapefile and GeoPackage (${DRIVER})`, () => {
       expect(shp.status).to.equal(200);
       expect(shp.body.counts).to.deep.equal(ALL_UNCHANGED);
       expect(shp.body.file.format).to.equal('shapefile');
+      // The PostGIS checks' warnings name the layer and row too.
+      expect(shp.body.warnings.map((w: any) => [w.index, w.code, w.layer, w.row])).to.deep.equal([
+        [16, '990001002001001', 'micro_city', 16],
+      ]);
       const gpkg = await post(fixture('micro-city-4490.gpkg'), 'application/geopackage+sqlite3', '?layer=grids');
       expect(gpkg.status).to.equal(200);
       expect(gpkg.body.file.layers).to.deep.equal([{ name: 'grids', features: 13 }]);
+      expect(gpkg.body.warnings.map((w: any) => [w.index, w.layer, w.row])).to.deep.equal([[9, 'grids', 9]]);
       // The format is told by the bytes, not the declared type.
       const declaredJson = await post(fixture('micro-city-4547.gpkg'), 'application/octet-stream');
       expect(declaredJson.status).to.equal(200);
