@@ -84,7 +84,9 @@ export async function openGeoPackage(bytes: Uint8Array): Promise<OpenedGeoPackag
     throw new FileProblem(`the GeoPackage cannot be opened: ${(err as Error).message}`);
   }
   try {
-    const tables = new Set(rows(db, "select name from sqlite_master where type in ('table', 'view')").map((r) => r.name));
+    const tables = new Set(
+      rows(db, "select name from sqlite_master where type in ('table', 'view')").map((r) => r.name),
+    );
     for (const t of ['gpkg_contents', 'gpkg_geometry_columns', 'gpkg_spatial_ref_sys']) {
       if (!tables.has(t))
         throw new FileProblem(`the file is an SQLite database but not a GeoPackage: it has no ${t} table`);
@@ -99,7 +101,8 @@ export async function openGeoPackage(bytes: Uint8Array): Promise<OpenedGeoPackag
       throw new FileProblem('the GeoPackage has no feature table (gpkg_contents lists no "features" table)');
     const layers = found.map((r): GpkgLayer => {
       const table = String(r.t);
-      if (!tables.has(table)) throw new FileProblem(`the GeoPackage lists the feature table ${table}, which is missing`);
+      if (!tables.has(table))
+        throw new FileProblem(`the GeoPackage lists the feature table ${table}, which is missing`);
       const srs = rows(
         db,
         `select srs_id, srs_name, organization, organization_coordsys_id, definition
@@ -209,8 +212,11 @@ export class GeoPackageWriter {
     const cols = fields.map((f) => `${quote(f.name)} ${f.type}${f.notNull ? ' not null' : ''}`).join(', ');
     this.db.exec(`create table ${quote(table)} (fid integer primary key autoincrement not null, geom MULTIPOLYGON,
       ${cols})`);
-    this.db.run(`insert into gpkg_contents (table_name, data_type, identifier, description, srs_id)
-      values (?, 'features', ?, ?, ?)`, [table, table, description, srsId]);
+    this.db.run(
+      `insert into gpkg_contents (table_name, data_type, identifier, description, srs_id)
+      values (?, 'features', ?, ?, ?)`,
+      [table, table, description, srsId],
+    );
     this.db.run(`insert into gpkg_geometry_columns values (?, 'geom', 'MULTIPOLYGON', ?, 0, 0)`, [table, srsId]);
     return new GpkgLayerWriter(this.db, table, fields, srsId);
   }

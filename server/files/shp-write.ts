@@ -187,7 +187,12 @@ function encodeText(s: string, encoding: Encoding): Buffer {
 }
 
 /** A dBASE III table of `records` (one value per field, in order) in `encoding`. */
-export function dbfBytes(fields: DbfField[], records: DbfValue[][], encoding: Encoding, today = new Date()): Uint8Array {
+export function dbfBytes(
+  fields: DbfField[],
+  records: DbfValue[][],
+  encoding: Encoding,
+  today = new Date(),
+): Uint8Array {
   for (const f of fields) {
     if (!/^[A-Za-z][A-Za-z0-9_]{0,9}$/.test(f.name)) throw new Error(`dBASE field name ${f.name} is not allowed`);
   }

@@ -84,9 +84,7 @@ export interface ZipEntry {
  * A zip archive written as it goes: each entry is deflated chunk by chunk and the archive's bytes come out as soon as
  * fflate has them, so only one chunk of one entry is held at a time.
  */
-export async function* zipStream(
-  entries: Iterable<ZipEntry> | AsyncIterable<ZipEntry>,
-): AsyncGenerator<Uint8Array> {
+export async function* zipStream(entries: Iterable<ZipEntry> | AsyncIterable<ZipEntry>): AsyncGenerator<Uint8Array> {
   let out: Uint8Array[] = [];
   let failure: Error | null = null;
   const zip = new Zip((err, chunk) => {

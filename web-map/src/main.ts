@@ -38,6 +38,7 @@ import { createPicker, type Picker } from './pick.js';
 import { setSearchMessage, startSearch, type SearchHandle } from './search.js';
 import { startHere, type HereHandle } from './here.js';
 import * as ui from './ui.js';
+import { downloadControl } from './download.js';
 
 declare global {
   interface Window {
@@ -127,6 +128,7 @@ async function start(): Promise<void> {
   });
   map.addControl(new NavigationControl({ visualizePitch: false, showCompass: true }), 'top-right');
   map.addControl(new ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-right');
+  map.addControl(downloadControl(), 'top-right');
   const overlay = createOverlay(map);
   // Before every other click handler: a picking mode takes the click first (pick.ts).
   const picker = createPicker(map);
