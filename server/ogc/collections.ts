@@ -180,6 +180,20 @@ function regionCollection(
   };
 }
 
+/** Rows of the live regions and unit grids named by `t.area_codes` (a rule or zone over regions or grids). */
+const namedAreas = (cols: string) => sql`select ${sql.raw(cols)} from region r
+    where r.code = any(t.area_codes) and r.termination_date is null
+  union all select ${sql.raw(cols)} from unit_grid r
+    where r.code = any(t.area_codes::bpchar[]) and r.termination_date is null`;
+
+/** A drawn polygon, or the union of the named regions and grids. */
+const areaGeom = sql`coalesce(t.area_geom, (select ST_Multi(ST_Union(x.geom)) from (${namedAreas('r.geom')}) x))`;
+
+/** The area intersects the envelope: the drawn polygon, or any of the named regions and grids (through their indexes). */
+const areaIntersects = (env: RawBuilder<unknown>) => sql<boolean>`(case when t.area_geom is not null
+    then t.area_geom && ${env} and ST_Intersects(t.area_geom, ${env})
+    else exists (select 1 from (${namedAreas('r.geom')}) x where x.geom && ${env} and ST_Intersects(x.geom, ${env})) end)`;
+
 const caseStateLabel = sql`case t.state when 'reported' then '上报' when 'verifying' then '待核实'
   when 'accepted' then '已受理' when 'filed' then '已立案' when 'dispatched' then '处置中' when 'parked' then '已挂账'
   when 'disposed' then '已处置' when 'checked' then '已核查' else t.state end`;
@@ -258,12 +272,13 @@ export const OGC_COLLECTIONS: readonly OgcCollection[] = [
     id: 'rules',
     title: 'Responsibility rules (责权库)',
     description:
-      'Responsibility rules whose area is a drawn polygon (rules over regions or grids follow those layers): which ' +
-      'department handles which categories there',
+      'Responsibility rules with an area (a drawn polygon, or the union of the regions and grids they name; rules ' +
+      'that apply anywhere have no geometry and are left out): which department handles which categories there',
     from: sql`resp_rule t left join department d on d.code = t.department_code`,
-    where: sql<boolean>`t.area_kind = 'polygon'`,
-    geom: sql`t.area_geom`,
+    where: sql<boolean>`t.area_kind <> 'anywhere'`,
+    geom: areaGeom,
     geometryType: 'polygon',
+    intersects: areaIntersects,
     key: idKey(INT4_MAX),
     properties: {
       name: { sql: sql`t.name`, type: 'string', description: 'rule name' },
@@ -275,6 +290,8 @@ export const OGC_COLLECTIONS: readonly OgcCollection[] = [
       valid_from: { sql: date(sql`t.valid_from`), type: 'date', description: 'first day (null: always)' },
       valid_to: { sql: date(sql`t.valid_to`), type: 'date', description: 'last day, inclusive (null: open)' },
       area_m2: { sql: sql`round(t.area_m2::numeric, 1)::float8`, type: 'number', description: 'area in m²' },
+      area_kind: { sql: sql`t.area_kind`, type: 'string', description: 'polygon (drawn) or regions (named codes)' },
+      area_codes: { sql: sql`t.area_codes`, type: 'string[]', description: 'the region and grid codes it names' },
       version: { sql: sql`t.version`, type: 'integer', description: 'version (ETag of the rule)' },
     },
     filters: {
@@ -292,15 +309,20 @@ export const OGC_COLLECTIONS: readonly OgcCollection[] = [
   {
     id: 'area-classes',
     title: 'Area classes (区域类别)',
-    description: 'Area-class zones A (core) and B drawn as polygons; places in no zone are class C',
+    description:
+      'Area-class zones (A core, B, C general): a drawn polygon or the union of the regions and grids they name; ' +
+      'places in no zone are class C',
     from: sql`area_class_zone t`,
-    where: sql<boolean>`t.area_kind = 'polygon'`,
-    geom: sql`t.area_geom`,
+    where: sql<boolean>`true`,
+    geom: areaGeom,
     geometryType: 'polygon',
+    intersects: areaIntersects,
     key: idKey(INT4_MAX),
     properties: {
       name: { sql: sql`t.name`, type: 'string', description: 'zone name' },
       class: { sql: sql`t.class::text`, type: 'string', description: 'A, B or C' },
+      area_kind: { sql: sql`t.area_kind`, type: 'string', description: 'polygon (drawn) or regions (named codes)' },
+      area_codes: { sql: sql`t.area_codes`, type: 'string[]', description: 'the region and grid codes it names' },
       version: { sql: sql`t.version`, type: 'integer', description: 'version (ETag of the zone)' },
     },
     filters: { class: { sql: sql`t.class`, description: 'A, B or C', pattern: '^[ABC]$' } },
