@@ -92,7 +92,8 @@ const CODE = (digits: number) => `^[0-9]{${digits}}$`;
 const SHORT_TEXT = '^[^\\u0000-\\u001f]{1,100}$';
 const INT4_MAX = 2147483647;
 
-const date = (expr: RawBuilder<unknown>) => sql`to_char(${expr}, 'YYYY-MM-DD')`;
+/** A date column: JSON renders dates as YYYY-MM-DD whatever the DateStyle (cheaper than to_char). */
+const date = (expr: RawBuilder<unknown>) => expr;
 const utc = (expr: RawBuilder<unknown>) => sql`to_char(${expr} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')`;
 
 /** Rows that carry a version (regions, unit grids): feature id `{code}-v{version}`; a bare code names the live row. */
@@ -138,7 +139,7 @@ const validityOfRows: Temporal = {
 
 const versionProps = {
   area_m2: {
-    sql: sql`round(t.area_m2::numeric, 1)::float8`,
+    sql: sql`round(t.area_m2 * 10) / 10`,
     type: 'number',
     description: 'area in m², to 0.1 m²',
   },
@@ -289,7 +290,7 @@ export const OGC_COLLECTIONS: readonly OgcCollection[] = [
       priority: { sql: sql`t.priority`, type: 'integer', description: 'higher wins among equal matches' },
       valid_from: { sql: date(sql`t.valid_from`), type: 'date', description: 'first day (null: always)' },
       valid_to: { sql: date(sql`t.valid_to`), type: 'date', description: 'last day, inclusive (null: open)' },
-      area_m2: { sql: sql`round(t.area_m2::numeric, 1)::float8`, type: 'number', description: 'area in m²' },
+      area_m2: { sql: sql`round(t.area_m2 * 10) / 10`, type: 'number', description: 'area in m²' },
       area_kind: { sql: sql`t.area_kind`, type: 'string', description: 'polygon (drawn) or regions (named codes)' },
       area_codes: { sql: sql`t.area_codes`, type: 'string[]', description: 'the region and grid codes it names' },
       version: { sql: sql`t.version`, type: 'integer', description: 'version (ETag of the rule)' },

@@ -1,6 +1,6 @@
 /**
  * SQL of the OGC API – Features service. A page of items is one statement that builds the features' GeoJSON in
- * PostgreSQL (json_build_object + ST_AsGeoJSON, aggregated with json_agg) and counts numberMatched; the server
+ * PostgreSQL (ST_AsGeoJSON and json_build_object of the properties, joined with string_agg) and counts numberMatched; the server
  * only wraps the text it gets in the FeatureCollection envelope, never parsing the geometries.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
@@ -37,13 +37,16 @@ export interface Page {
 
 const and = (conds: RawBuilder<boolean>[]) => sql<boolean>`${sql.join(conds, sql` and `)}`;
 
-/** The GeoJSON Feature of row `t` (alias of the collection's FROM) as an SQL json expression. */
-export function featureJson(c: OgcCollection, latFirst: boolean, geom: RawBuilder<unknown> = c.geom) {
-  const g = latFirst ? sql`ST_FlipCoordinates(${geom})` : geom;
+/**
+ * The GeoJSON Feature of row `t` (alias of the collection's FROM) as SQL text. The envelope is concatenated rather
+ * than built with json_build_object: that would parse ST_AsGeoJSON's text back into json only to print it again.
+ */
+export function featureText(c: OgcCollection, latFirst: boolean) {
+  const g = latFirst ? sql`ST_FlipCoordinates(${c.geom})` : c.geom;
   const props = Object.entries(c.properties).flatMap(([name, p]) => [sql.lit(name), p.sql]);
-  return sql`json_build_object('type', 'Feature', 'id', ${c.key.fid},
-    'geometry', ST_AsGeoJSON(${g}, ${sql.lit(PRECISION)})::json,
-    'properties', json_build_object(${sql.join(props)}))`;
+  return sql<string>`'{"type":"Feature","id":' || to_json(${c.key.fid})::text
+    || ',"geometry":' || coalesce(ST_AsGeoJSON(${g}, ${sql.lit(PRECISION)}), 'null')
+    || ',"properties":' || json_build_object(${sql.join(props)})::text || '}'`;
 }
 
 /** One page of items in one statement. */
@@ -70,13 +73,13 @@ export async function itemsPage(db: Kysely<DB>, c: OgcCollection, r: PageRequest
     other: boolean;
   }>`
     with w as (
-      select ${sql.join(cols)}, ${featureJson(c, r.latFirst)} as f, ${c.key.fid} as fid
+      select ${sql.join(cols)}, ${featureText(c, r.latFirst)} as f, ${c.key.fid} as fid
       from ${c.from} where ${and([...base, ...cursor])}
       order by ${scanOrder} limit ${r.limit + 1}
     ), p as (select * from w order by ${back ? desc : asc} limit ${r.limit})
     select (select count(*) from ${c.from} where ${and(base)})::int as matched,
       (select count(*) from w)::int as fetched,
-      (select json_agg(f order by ${asc}) from p)::text as features,
+      (select '[' || string_agg(f, ',' order by ${asc}) || ']' from p) as features,
       (select fid from p order by ${asc} limit 1) as first_id,
       (select fid from p order by ${desc} limit 1) as last_id,
       ${other} as other`;
@@ -101,7 +104,7 @@ export async function oneFeature(
   latFirst: boolean,
 ): Promise<{ f: string; fid: string } | undefined> {
   const r = await sql<{ f: string; fid: string }>`
-    select ${featureJson(c, latFirst)}::text as f, ${c.key.fid} as fid from ${c.from} where ${and([c.where, match])}
+    select ${featureText(c, latFirst)} as f, ${c.key.fid} as fid from ${c.from} where ${and([c.where, match])}
     order by ${sql.join(c.key.columns.map((k) => sql`${k.sql} desc`))} limit 1`.execute(db);
   return r.rows[0];
 }
