@@ -13,7 +13,7 @@ import { requireCodesInScope } from '../auth/policy.js';
 import { REGION_LAYERS } from '../importexport/publish.js';
 import { requireMatch, write } from '../db/write.js';
 import { notFound, unprocessable } from '../http/problem.js';
-import { coverage, coverageProblems, stepGeometryProblems, type Problem } from './checks.js';
+import { coverage, coverageProblems, stepBox, stepGeometryProblems, type Problem } from './checks.js';
 import { create, merge, moveToCommunity, rename, retire, split, type StepResult } from './ops.js';
 import { reshape, type ReshapeParams } from './ops-vertex.js';
 import { publishDraft, type PublishResult } from './publish.js';
@@ -82,13 +82,16 @@ export async function applyStep(trx: Trx, draftId: number, e: EditOp, user: User
   const errors: Problem[] = [...geo.errors];
   if (!errors.length) {
     try {
+      const ewkt = (await sql<{ b: string | null }>`select ST_AsEWKT(${stepBox(draftId, step)}) as b`.execute(trx))
+        .rows[0].b;
+      const box = sql`ST_GeomFromEWKT(${ewkt})`;
       for (const [level, codes] of [
         ['community', res.communities],
         ['street', res.streets],
       ] as const) {
         if (!codes.length) continue;
-        const before = await coverage(trx, draftId, level, codes, step - 1);
-        const after = await coverage(trx, draftId, level, codes, step);
+        const before = await coverage(trx, draftId, level, codes, step - 1, box);
+        const after = await coverage(trx, draftId, level, codes, step, box);
         errors.push(...coverageProblems(level, before, after));
       }
     } catch (err) {
