@@ -165,14 +165,25 @@ export async function merge(
   };
 }
 
-/** Moves an area between regions when a grid changes community: the giver loses it, the receiver gains it. */
-async function moveArea(trx: Trx, draftId: number, step: number, area: RawBuilder<unknown>, from: string, to: string) {
-  const touched: string[] = [];
-  for (const [level, len] of [
+/**
+ * Moves an area between regions when a grid changes community (or a community changes street): at each level where
+ * `from` and `to` differ, the giver loses it and the receiver gains it.
+ */
+export async function moveArea(
+  trx: Trx,
+  draftId: number,
+  step: number,
+  area: RawBuilder<unknown>,
+  from: string,
+  to: string,
+  levels: readonly (readonly ['community' | 'street' | 'district', number])[] = [
     ['community', 12],
     ['street', 9],
     ['district', 6],
-  ] as const) {
+  ],
+) {
+  const touched: string[] = [];
+  for (const [level, len] of levels) {
     const a = from.slice(0, len);
     const b = to.slice(0, len);
     if (a === b) continue;
