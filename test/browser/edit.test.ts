@@ -280,4 +280,64 @@ describe(`editing mode (编辑) in chromium (${DRIVER}, micro-city)`, function (
     expect(await page.$eval('#edit [data-field="target"]', (s) => (s as HTMLSelectElement).value)).to.equal('direct');
     await page.screenshot({ path: path.join(RESULTS, 'edit-draft.png') });
   });
+
+  it('builds a collector area by picking grids (监督员责任区) and draws an area-class polygon (绘制责任区)', async () => {
+    await page.click('#edit button[data-action="resp-collector"]');
+    await page.waitForSelector('#edit [data-tool="resp-collector"]');
+    await page.fill('#edit [data-field="area-name"]', '西湖北片');
+    await click([100.0025, 20.0028]);
+    await page.waitForFunction(() =>
+      /990001001002004/.test(document.querySelector('#edit [data-field="area-grids"]')?.textContent ?? ''),
+    );
+    await click([100.0025, 20.0021]);
+    await page.waitForFunction(() =>
+      /990001001002005/.test(document.querySelector('#edit [data-field="area-grids"]')?.textContent ?? ''),
+    );
+    expect(await page.textContent('#edit [data-field="area-grids"]')).to.equal('990001001002004、990001001002005');
+    await page.click('#edit button[data-action="save-area"]');
+    await page.waitForFunction(() =>
+      /已保存/.test(document.querySelector('#edit [data-field="resp-message"]')?.textContent ?? ''),
+    );
+    expect(await page.textContent('#edit [data-field="resp-message"]')).to.equal(
+      '监督员责任区「西湖北片」已保存（2 个网格）。',
+    );
+    const areas = await api<{ name: string; grid_codes: string[] }[]>('GET', '/api/collector-areas');
+    expect(areas.map((a) => [a.name, a.grid_codes])).to.deep.equal([
+      ['西湖北片', ['990001001002004', '990001001002005']],
+    ]);
+
+    await page.click('#edit button[data-action="resp-draw"]');
+    await page.waitForSelector('#edit [data-tool="resp-draw"]');
+    await page.fill('#edit [data-field="zone-name"]', '西湖核心区');
+    await page.selectOption('#edit [data-field="zone-class"]', 'A');
+    await page.click('#edit button[data-action="draw"]');
+    const corners: LonLat[] = [
+      [100.0021, 20.0021],
+      [100.0029, 20.0021],
+      [100.0029, 20.0029],
+      [100.0021, 20.0029],
+    ];
+    for (const c of corners) await click(c);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() =>
+      /已新建/.test(document.querySelector('#edit [data-field="resp-message"]')?.textContent ?? ''),
+    );
+    expect(await page.textContent('#edit [data-field="resp-message"]')).to.equal(
+      '已新建区域类别「西湖核心区」（A 类）。',
+    );
+    const zones = await api<{ name: string; class: string; area: { kind: string; geometry: unknown } }[]>(
+      'GET',
+      '/api/area-classes',
+    );
+    expect(zones.map((z) => [z.name, z.class, z.area.kind])).to.deep.equal([['西湖核心区', 'A', 'polygon']]);
+    const g = zones[0].area.geometry as { type: string; coordinates: unknown };
+    const ring = g.type === 'MultiPolygon' ? (g.coordinates as LonLat[][][])[0][0] : (g.coordinates as LonLat[][])[0];
+    expect(ring).to.have.length(5);
+    // Each drawn corner within a pixel (~1e-5°) of where it was clicked.
+    for (const c of corners)
+      expect(
+        ring.some((p) => Math.abs(p[0] - c[0]) < 1e-5 && Math.abs(p[1] - c[1]) < 1e-5),
+        JSON.stringify(ring),
+      ).to.equal(true);
+  });
 });

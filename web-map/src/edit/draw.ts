@@ -32,8 +32,8 @@ export interface Drawer {
   drawPolygon(onDone: (polygon: Polygon) => void): void;
   /** Shows the geometry's vertices with handles; a drag or a midpoint click calls `onEdit`. */
   editVertices(geometry: Polygon | MultiPolygon, onEdit: (e: VertexEdit) => void): void;
-  /** The vertices being edited (as the server sent them), for the vertex menu. */
-  vertices(): Position[];
+  /** The vertex being edited within `px` screen pixels of a point, or whether a midpoint handle is there. */
+  handleAt(point: { x: number; y: number }, px: number): { vertex: Position | null; midpoint: boolean };
   /** The tool in use, or null. */
   tool(): Tool | null;
   /** A map click while editing vertices: selects the ring under it (a multi-ring grid's rings are separate). */
@@ -179,7 +179,17 @@ export function createDrawer(map: MaplibreMap): Drawer {
           if (hit?.id !== undefined) draw.selectFeature(hit.id);
         };
     },
-    vertices: () => [...rings.values()].flatMap((r) => r.slice(0, -1)),
+    handleAt(point, px) {
+      const near = (p: Position) => {
+        const s = map.project(p as [number, number]);
+        return Math.hypot(s.x - point.x, s.y - point.y) <= px;
+      };
+      const all = [...rings.values()];
+      const vertex = all.flatMap((r) => r.slice(0, -1)).find(near) ?? null;
+      const midpoint =
+        !vertex && all.some((r) => r.slice(1).some((p, i) => near([(p[0] + r[i][0]) / 2, (p[1] + r[i][1]) / 2])));
+      return { vertex, midpoint };
+    },
     tool: () => tool,
     click: (lngLat) => selectRingOnClick?.(lngLat),
     stop,

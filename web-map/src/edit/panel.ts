@@ -8,7 +8,8 @@ import type { Polygon } from 'geojson';
 import { h } from '../dom.js';
 import { formatArea } from '../ui.js';
 import type { Community, Draft, DraftSummary, EditProblem, GridHistory, PublishResult, WhatIf } from './api.js';
-import { changeText, referenceText, stepText } from './labels.js';
+import { stepText } from './labels.js';
+import { historyBlock, publishedBlock, whatIfBlock } from './reports.js';
 
 export type GridTool = 'split' | 'merge' | 'retire' | 'rename' | 'move' | 'history' | 'create';
 
@@ -40,6 +41,48 @@ export interface PanelView {
   message: { text: string; kind: 'info' | 'error' } | null;
   busy: boolean;
   confirmDiscard: boolean;
+}
+
+/** The view before anything happened. */
+export const emptyView = (user: string): PanelView => ({
+  user,
+  drafts: [],
+  draft: null,
+  grid: null,
+  tool: null,
+  picked: [],
+  communities: [],
+  history: null,
+  whatIf: null,
+  published: null,
+  created: null,
+  problems: [],
+  warnings: [],
+  message: null,
+  busy: false,
+  confirmDiscard: false,
+});
+
+/** The 编辑 map control and the (hidden) panel: its body is rebuilt by renderPanel, the slot holds 责任区. */
+export function buildPanel(user: string, onClose: () => void) {
+  const toggleButton = h(
+    'button',
+    { type: 'button', class: 'edit-toggle', title: '网格编辑', 'aria-pressed': 'false' },
+    '编辑',
+  );
+  const control = h('div', { class: 'maplibregl-ctrl maplibregl-ctrl-group edit-control' }, toggleButton);
+  const body = h('div', { class: 'edit-body' });
+  const respSlot = h('div', { class: 'edit-resp-slot' });
+  const close = h('button', { type: 'button', class: 'close', 'aria-label': '退出编辑', title: '退出编辑' }, '×');
+  close.addEventListener('click', onClose);
+  const panel = h(
+    'aside',
+    { id: 'edit', class: 'card', hidden: true, 'aria-labelledby': 'edit-title' },
+    h('header', {}, h('h2', { id: 'edit-title' }, '网格编辑'), h('span', { class: 'muted user' }, user), close),
+    body,
+    respSlot,
+  );
+  return { toggleButton, control, panel, body, respSlot };
 }
 
 export interface PanelActions {
@@ -106,74 +149,6 @@ function targetSection(v: PanelView, a: PanelActions): HTMLElement {
   );
 }
 
-function whatIfBlock(w: WhatIf): HTMLElement {
-  const c = w.counts;
-  return h(
-    'div',
-    { class: 'edit-whatif', 'data-field': 'what-if' },
-    h('div', { class: 'subtitle' }, '影响分析'),
-    h(
-      'dl',
-      {},
-      h('dt', {}, '涉及在办案件'),
-      h('dd', { 'data-count': 'examined' }, String(w.cases_examined)),
-      h('dt', {}, '改变所在网格'),
-      h('dd', { 'data-count': 'grid' }, String(c.grid)),
-      h('dt', {}, '改变监督员责任区'),
-      h('dd', { 'data-count': 'collector_area' }, String(c.collector_area)),
-      h('dt', {}, '改派部门'),
-      h('dd', { 'data-count': 'department' }, String(c.department)),
-      h('dt', {}, '建议改派（已派遣）'),
-      h('dd', { 'data-count': 'department_proposed' }, String(c.department_proposed)),
-      h('dt', {}, '引用随之更新'),
-      h('dd', { 'data-count': 'references' }, String(c.references)),
-    ),
-    w.cases.length > 0 &&
-      h(
-        'ol',
-        { class: 'edit-cases' },
-        ...w.cases.map((m) =>
-          h(
-            'li',
-            { 'data-id': String(m.id) },
-            `案件 ${m.id}：网格 ${m.grid.from ?? '无'} → ${m.grid.to ?? '无'}`,
-            m.department.from !== m.department.to
-              ? `；部门 ${m.department.from ?? '无'} → ${m.department.to ?? '无'}${m.department.follows ? '' : '（建议）'}`
-              : '',
-          ),
-        ),
-      ),
-    w.references.length > 0 &&
-      h('ul', { class: 'edit-references' }, ...w.references.map((r) => h('li', {}, referenceText(r)))),
-  );
-}
-
-export function publishedBlock(p: PublishResult): HTMLElement {
-  const r = p.reassigned;
-  const line = (label: string, codes: string[], field: string) =>
-    codes.length ? [h('dt', {}, label), h('dd', { class: 'mono', 'data-field': field }, codes.join('、'))] : [];
-  return h(
-    'div',
-    { class: 'edit-published', 'data-field': 'published' },
-    h('div', { class: 'subtitle' }, '已发布'),
-    h(
-      'dl',
-      {},
-      ...line('退役', p.retired, 'retired'),
-      ...line('新建', p.created, 'created'),
-      ...line('变更', p.changed, 'changed'),
-      h('dt', {}, '重新分派'),
-      h(
-        'dd',
-        { 'data-field': 'reassigned' },
-        `检查 ${r.examined} 件，改变 ${r.changed} 件（改派部门 ${r.department_changed} 件，建议改派 ${r.proposed} 件）`,
-      ),
-    ),
-    p.references.length > 0 &&
-      h('ul', { class: 'edit-references' }, ...p.references.map((x) => h('li', {}, referenceText(x)))),
-  );
-}
-
 function draftSection(v: PanelView, d: Draft, a: PanelActions): HTMLElement {
   return h(
     'section',
@@ -199,29 +174,6 @@ function draftSection(v: PanelView, d: Draft, a: PanelActions): HTMLElement {
       }),
     ),
     v.whatIf && whatIfBlock(v.whatIf),
-  );
-}
-
-function historyBlock(hist: GridHistory): HTMLElement {
-  return h(
-    'div',
-    { class: 'edit-history', 'data-field': 'history' },
-    h(
-      'ol',
-      {},
-      ...hist.versions.map((ver) =>
-        h(
-          'li',
-          { 'data-version': String(ver.version) },
-          h('div', {}, `第 ${ver.version} 版 · ${ver.name} · ${formatArea(ver.area_m2)}`),
-          h('div', { class: 'muted' }, `${ver.initial_date} 至 ${ver.termination_date ?? '今'}`),
-          ver.started_by && h('div', { class: 'muted' }, `始于：${changeText(ver.started_by)}`),
-          ver.ended_by && h('div', { class: 'muted' }, `止于：${changeText(ver.ended_by)}`),
-        ),
-      ),
-    ),
-    hist.predecessors.length > 0 && h('p', { class: 'muted' }, `来自：${hist.predecessors.join('、')}`),
-    hist.successors.length > 0 && h('p', { class: 'muted' }, `去向：${hist.successors.join('、')}`),
   );
 }
 

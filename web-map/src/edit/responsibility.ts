@@ -50,6 +50,15 @@ export function startResponsibility(o: ResponsibilityOptions): ResponsibilityHan
   let area: api.CollectorArea | null = null;
   const picked = new Map<string, Geometry | null>();
   let message: { text: string; kind: 'info' | 'error' } | null = null;
+  /** What the user typed or chose: kept across re-renders. */
+  const form = { target: 'new', zoneName: '', zoneClass: 'A' as 'A' | 'B' | 'C', areaName: '' };
+  /** An input or select that keeps its value in `form`. */
+  const bind = <E extends HTMLInputElement | HTMLSelectElement>(el: E, key: 'target' | 'zoneName' | 'areaName') => {
+    el.value = form[key];
+    el.addEventListener('input', () => (form[key] = el.value));
+    el.addEventListener('change', () => (form[key] = el.value));
+    return el;
+  };
 
   /** Loads a picked grid's geometry (drawn once known). */
   const place = async (code: string) => {
@@ -64,6 +73,7 @@ export function startResponsibility(o: ResponsibilityOptions): ResponsibilityHan
 
   function end(text?: string, kind: 'info' | 'error' = 'info') {
     if (text !== undefined) message = { text, kind };
+    if (text && kind === 'info') Object.assign(form, { target: 'new', zoneName: '', areaName: '' }); // saved
     const was = mode;
     mode = 'idle';
     picked.clear();
@@ -129,13 +139,18 @@ export function startResponsibility(o: ResponsibilityOptions): ResponsibilityHan
         h('option', { value: `rule:${r.id}` }, `规则「${r.name || r.id}」${r.category} → ${r.department_code}`),
       ),
     );
-    const name = h('input', { type: 'text', 'data-field': 'zone-name', placeholder: '区域类别名称', maxlength: '100' });
+    bind(target, 'target');
+    const name = bind(
+      h('input', { type: 'text', 'data-field': 'zone-name', placeholder: '区域类别名称', maxlength: '100' }),
+      'zoneName',
+    );
     const cls = h(
       'select',
       { 'data-field': 'zone-class', 'aria-label': '类别' },
-      ...(['A', 'B', 'C'] as const).map((c) => h('option', { value: c }, `${c} 类`)),
+      ...(['A', 'B', 'C'] as const).map((c) => h('option', { value: c, selected: form.zoneClass === c }, `${c} 类`)),
     );
-    const newFields = h('div', { class: 'row' }, name, cls);
+    cls.addEventListener('change', () => (form.zoneClass = cls.value as 'A' | 'B' | 'C'));
+    const newFields = h('div', { class: 'row', hidden: form.target !== 'new' }, name, cls);
     target.addEventListener('change', () => (newFields.hidden = target.value !== 'new'));
     const drawButton = h('button', { type: 'button', class: 'small primary', 'data-action': 'draw' }, '绘制');
     drawButton.addEventListener('click', () => {
@@ -185,13 +200,16 @@ export function startResponsibility(o: ResponsibilityOptions): ResponsibilityHan
       render();
       void Promise.all([...picked.keys()].map((c) => place(c))).then(render);
     });
-    const name = h('input', {
-      type: 'text',
-      'data-field': 'area-name',
-      placeholder: '责任区名称',
-      maxlength: '100',
-      hidden: !!area,
-    });
+    const name = bind(
+      h('input', {
+        type: 'text',
+        'data-field': 'area-name',
+        placeholder: '责任区名称',
+        maxlength: '100',
+        hidden: !!area,
+      }),
+      'areaName',
+    );
     const saveButton = h('button', { type: 'button', class: 'small primary', 'data-action': 'save-area' }, '保存');
     saveButton.addEventListener('click', async () => {
       const codes = [...picked.keys()].sort();

@@ -18,8 +18,9 @@ import {
 } from '../layers/edit.js';
 import * as api from './api.js';
 import { createDrawer, type VertexEdit } from './draw.js';
+import { draftActions } from './drafts.js';
 import { summaryText } from './labels.js';
-import { renderPanel, type EditGrid, type GridTool, type PanelView } from './panel.js';
+import { buildPanel, emptyView, renderPanel, type EditGrid, type GridTool } from './panel.js';
 import { startResponsibility, type ResponsibilityHandle } from './responsibility.js';
 
 import type { EditHandle } from './index.js';
@@ -34,24 +35,7 @@ export function startEditing(
   hooks: { setOn(v: boolean): void; setClick(fn: (e: MapMouseEvent) => void): void },
 ): EditHandle {
   const drawer = createDrawer(map);
-  const v: PanelView = {
-    user: me.name,
-    drafts: [],
-    draft: null,
-    grid: null,
-    tool: null,
-    picked: [],
-    communities: [],
-    history: null,
-    whatIf: null,
-    published: null,
-    created: null,
-    problems: [],
-    warnings: [],
-    message: null,
-    busy: false,
-    confirmDiscard: false,
-  };
+  const v = emptyView(me.name);
   let active = false;
   let gridGeometry: Geometry | null = null;
   const pickedGeometry = new Map<string, Geometry>();
@@ -60,38 +44,8 @@ export function startEditing(
   let responsibility: ResponsibilityHandle | null = null;
 
   // --- the control and the panel
-  const toggleButton = h(
-    'button',
-    { type: 'button', class: 'edit-toggle', title: '网格编辑', 'aria-pressed': 'false' },
-    '编辑',
-  );
-  const control = h('div', { class: 'maplibregl-ctrl maplibregl-ctrl-group edit-control' }, toggleButton);
+  const { toggleButton, control, panel, body, respSlot } = buildPanel(me.name, () => void toggle(false));
   map.addControl({ onAdd: () => control, onRemove: () => control.remove() }, 'top-right');
-  const body = h('div', { class: 'edit-body' });
-  const respSlot = h('div', { class: 'edit-resp-slot' });
-  const panel = h(
-    'aside',
-    { id: 'edit', class: 'card', hidden: true, 'aria-labelledby': 'edit-title' },
-    h(
-      'header',
-      {},
-      h('h2', { id: 'edit-title' }, '网格编辑'),
-      h('span', { class: 'muted user' }, me.name),
-      h(
-        'button',
-        {
-          type: 'button',
-          class: 'close',
-          'aria-label': '退出编辑',
-          title: '退出编辑',
-          onclick: () => void toggle(false),
-        },
-        '×',
-      ),
-    ),
-    body,
-    respSlot,
-  );
   document.body.append(panel);
 
   const draftFeature = (code: string) =>
@@ -275,24 +229,6 @@ export function startEditing(
     });
   }
 
-  /** A vertex (or midpoint handle) of the edited grid within NEAR_PX of the point. */
-  function nearHandle(point: { x: number; y: number }): { vertex: Position | null; handle: boolean } {
-    const dist = (p: Position) => {
-      const s = map.project(p as [number, number]);
-      return Math.hypot(s.x - point.x, s.y - point.y);
-    };
-    const vertices = drawer.vertices();
-    const vertex = vertices.find((p) => dist(p) <= NEAR_PX) ?? null;
-    if (vertex) return { vertex, handle: true };
-    const geom = gridGeometry;
-    const rings =
-      geom?.type === 'Polygon' ? geom.coordinates : geom?.type === 'MultiPolygon' ? geom.coordinates.flat() : [];
-    const mid = rings.some((r) =>
-      r.slice(1).some((p, i) => dist([(p[0] + r[i][0]) / 2, (p[1] + r[i][1]) / 2]) <= NEAR_PX),
-    );
-    return { vertex: null, handle: mid };
-  }
-
   async function pick(code: string) {
     if (!v.grid || code === v.grid.code) return;
     const i = v.picked.indexOf(code);
@@ -320,9 +256,9 @@ export function startEditing(
       return;
     }
     if (tool === 'vertices') {
-      const near = nearHandle(e.point);
+      const near = drawer.handleAt(e.point, NEAR_PX);
       if (near.vertex) return vertexMenu(near.vertex);
-      if (near.handle) return; // a midpoint handle: terra-draw inserts the vertex
+      if (near.midpoint) return; // terra-draw inserts the vertex
       drawer.click(e.lngLat);
     }
     const code = gridAt(e.point);
@@ -331,72 +267,7 @@ export function startEditing(
 
   const actions = {
     close: () => void toggle(false),
-    setTarget: (id: number | null) =>
-      void busy(async () => {
-        v.whatIf = null;
-        v.published = null;
-        v.confirmDiscard = false;
-        v.draft = id === null ? null : await api.getDraft(id);
-        say(id === null ? '直接编辑：每次编辑立即发布。' : `草稿「${v.draft!.name}」：编辑发布前对他人不可见。`);
-        await selectGrid(v.grid?.code ?? null);
-      }),
-    newDraft: (name: string) =>
-      void busy(async () => {
-        v.draft = await api.createDraft(name);
-        await loadDrafts();
-        v.published = null;
-        say(`已新建草稿「${name}」。`);
-        await selectGrid(v.grid?.code ?? null);
-      }),
-    undo: () =>
-      void busy(async () => {
-        try {
-          v.draft = await api.undoDraft(v.draft!);
-          say('已撤销上一步。');
-        } catch (e) {
-          if (e instanceof ApiError && e.status === 412) await reloadDraft();
-          throw e;
-        }
-        v.whatIf = null;
-        v.problems = [];
-        await loadDrafts();
-        await selectGrid(v.grid?.code ?? null);
-      }),
-    whatIf: () =>
-      void busy(async () => {
-        v.whatIf = await api.whatIf(v.draft!.id);
-        say('');
-      }),
-    publish: () =>
-      void busy(async () => {
-        try {
-          v.published = await api.publishDraft(v.draft!);
-        } catch (e) {
-          if (e instanceof ApiError && e.status === 412) await reloadDraft();
-          throw e;
-        }
-        say(`草稿「${v.draft!.name}」已发布。`);
-        v.draft = null;
-        v.whatIf = null;
-        await loadDrafts();
-        await reloadBoundaryTiles(map);
-        await selectGrid(null);
-      }),
-    discard: () => {
-      if (!v.confirmDiscard) {
-        v.confirmDiscard = true;
-        return render();
-      }
-      void busy(async () => {
-        v.confirmDiscard = false;
-        await api.discardDraft(v.draft!);
-        say(`草稿「${v.draft!.name}」已放弃。`);
-        v.draft = null;
-        v.whatIf = null;
-        await loadDrafts();
-        await selectGrid(null);
-      });
-    },
+    ...draftActions({ v, map, busy, say, render, selectGrid, loadDrafts, reloadDraft }),
     tool: (t: GridTool | null) => {
       popup?.remove();
       v.tool = t;
