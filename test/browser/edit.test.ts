@@ -29,6 +29,8 @@ describe(`editing mode (编辑) in chromium (${DRIVER}, micro-city)`, function (
   let page: Page;
   let token = '';
   let dispatcher = '';
+  /** The case the draft test moves. */
+  let caseId = 0;
 
   const api = async <T>(method: string, p: string, body?: unknown, status = 200, as = token): Promise<T> => {
     const res = await request<T>(env.server, method, p, { token: as, body: body || undefined });
@@ -209,6 +211,7 @@ describe(`editing mode (编辑) in chromium (${DRIVER}, micro-city)`, function (
       dispatcher,
     );
     expect(reported.assignment.grid.code).to.equal('990001001002001');
+    caseId = reported.id;
     await page.fill('#edit [data-field="draft-name"]', '西湖社区北片调整');
     await page.click('#edit button[data-action="new-draft"]');
     await page.waitForSelector('#edit .edit-draft');
@@ -339,5 +342,68 @@ describe(`editing mode (编辑) in chromium (${DRIVER}, micro-city)`, function (
         ring.some((p) => Math.abs(p[0] - c[0]) < 1e-5 && Math.abs(p[1] - c[1]) < 1e-5),
         JSON.stringify(ring),
       ).to.equal(true);
+  });
+
+  it('merges a neighbour (合并), renames (改名) and lists the history (历史)', async () => {
+    await page.selectOption('#edit [data-field="target"]', 'direct');
+    await idle();
+    await view([100.001, 20.0008]);
+    await settle();
+    await selectOnMap('990001001001005', [100.0005, 20.0005]);
+    await page.click('#edit button[data-tool="merge"]');
+    await click([100.0015, 20.0005]);
+    await page.waitForFunction(
+      () => document.querySelector('#edit [data-field="picked"]')?.textContent === '990001001001006',
+    );
+    await page.click('#edit [data-tool="merge"] button[data-action="confirm"]');
+    await page.waitForFunction(() =>
+      /合并/.test(document.querySelector('#edit [data-field="message"]')?.textContent ?? ''),
+    );
+    await idle();
+    // The re-assignment after it also gives the draft test's case the collector area 西湖北片 made since.
+    expect(await message()).to.equal(
+      '已发布：合并 990001001001005、990001001001006 → 990001001001005；重新分派案件 1 件',
+    );
+    expect((await request(env.server, 'GET', '/api/grids/990001001001006')).status).to.equal(404);
+    const c = await api<{ assignment: { collector_area: { name: string } | null } }>(
+      'GET',
+      `/api/cases/${caseId}`,
+      undefined,
+      200,
+      dispatcher,
+    );
+    expect(c.assignment.collector_area?.name).to.equal('西湖北片');
+    expect(await page.getAttribute('#edit .edit-grid', 'data-code')).to.equal('990001001001005');
+
+    await page.click('#edit button[data-tool="rename"]');
+    await page.fill('#edit [data-field="new-name"]', '东湖南网格');
+    await page.click('#edit [data-tool="rename"] button[data-action="confirm"]');
+    await page.waitForFunction(() =>
+      /改名/.test(document.querySelector('#edit [data-field="message"]')?.textContent ?? ''),
+    );
+    await idle();
+    expect(await page.textContent('#edit .edit-grid [data-field="name"]')).to.equal('东湖南网格');
+
+    await page.click('#edit button[data-tool="history"]');
+    await page.waitForSelector('#edit [data-field="history"]');
+    await idle();
+    const versions = await page.$$eval('#edit [data-field="history"] li[data-version]', (lis) =>
+      lis.map((li) => li.getAttribute('data-version')),
+    );
+    expect(versions).to.deep.equal(['1', '2', '3']);
+    const text = await page.textContent('#edit [data-field="history"]');
+    expect(text).to.include('止于：');
+    expect(text).to.include('GIS编辑小王 · 合并 990001001001005、990001001001006 → 990001001001005');
+    expect(text).to.include('改名 990001001001005：东湖社区第5网格 → 东湖南网格');
+  });
+
+  it('shows no 编辑 to a role that may not edit grids (a dispatcher)', async () => {
+    await page.goto('about:blank');
+    await page.goto(`${env.server.url}/#token=${dispatcher}`);
+    await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 60_000 });
+    expect(await page.evaluate(() => document.body.dataset.state)).to.equal('ready');
+    expect(await page.evaluate(() => window.__wangge!.edit)).to.equal(null);
+    expect(await page.locator('.edit-toggle').count()).to.equal(0);
+    expect(await page.locator('#edit').count()).to.equal(0);
   });
 });
