@@ -8,7 +8,8 @@ installed, QGIS's own OAPIF provider through headless PyQGIS (Debian qgis + pyth
 It lists the collections, reads every grid page by page following the `next` links (checking numberMatched and
 that no id repeats), reads a bbox and checks each feature against it, reads the same features with
 crs=EPSG:4490 (axes swapped) and checks that cases carry no personal fields. It prints what it did and saw, and
-exits non-zero on the first failed expectation. Not part of CI (it needs the apt packages and a running server).
+exits non-zero on the first failed expectation. test/ogc/owslib.test.ts runs it (OWSLib only) against the
+micro-city in CI, which installs python3-owslib; the QGIS part needs qgis + python3-qgis and is run by hand.
 """
 import json
 import os
