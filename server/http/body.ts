@@ -37,6 +37,11 @@ export async function readJsonBytes(ctx: Koa.Context, limitBytes: number): Promi
       `send the body as application/json (got "${ctx.get('Content-Type') || 'no Content-Type'}")`,
     );
   }
+  return readBodyBytes(ctx, limitBytes);
+}
+
+/** The request body's bytes, whatever its media type: 413 beyond the limit (declared or sent). */
+export async function readBodyBytes(ctx: Koa.Context, limitBytes: number): Promise<Buffer> {
   const declared = Number(ctx.get('Content-Length') || NaN);
   if (declared > limitBytes) throw tooLarge(limitBytes);
   const chunks: Buffer[] = [];
