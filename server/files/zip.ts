@@ -47,31 +47,58 @@ export function isJunk(name: string): boolean {
   return name.startsWith('__MACOSX/') || /(^|\/)\._/.test(name);
 }
 
+/** What one streamed pass over an archive found: its entry names in order, the entries asked for, the first fault. */
+export interface ZipScan {
+  names: string[];
+  kept: Map<string, Uint8Array>;
+  /** The first fault (entry name and fflate's message), or undefined. */
+  fault?: string;
+}
+
 /**
- * Inflates every entry of an archive streamed in chunks, keeping nothing, and returns the first fault (entry name and
- * fflate's message) or undefined. exceljs's streaming reader can wait forever on a corrupt deflate stream, so an XLSX
- * is checked this way before it is handed over.
+ * Inflates every entry of an archive streamed in chunks, keeping only the entries `keep` names, and notes the first
+ * fault. The XLSX reader checks a workbook this way before reading it, and keeps its small parts.
  */
-export async function zipFault(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<string | undefined> {
+export async function zipScan(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  keep: (name: string) => boolean = () => false,
+): Promise<ZipScan> {
   const unzip = new Unzip();
   unzip.register(UnzipInflate);
-  let fault: string | undefined;
+  const scan: ZipScan = { names: [], kept: new Map() };
   unzip.onfile = (file) => {
-    file.ondata = (err) => {
-      if (err && !fault) fault = `${file.name}: ${err.message}`;
+    scan.names.push(file.name);
+    const parts: Uint8Array[] | undefined = keep(file.name) ? [] : undefined;
+    file.ondata = (err, data, final) => {
+      if (err) scan.fault ??= `${file.name}: ${err.message}`;
+      else if (parts) {
+        parts.push(data);
+        if (final) scan.kept.set(file.name, concat(parts));
+      }
     };
     file.start();
   };
   try {
     for await (const chunk of chunks) {
       unzip.push(chunk);
-      if (fault) return fault;
+      if (scan.fault) return scan;
     }
     unzip.push(new Uint8Array(0), true);
   } catch (err) {
-    return fault ?? (err instanceof Error ? err.message : String(err));
+    scan.fault ??= err instanceof Error ? err.message : String(err);
   }
-  return fault;
+  return scan;
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0];
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 /** One file of an archive being written: its bytes, or chunks that arrive in turn. */
