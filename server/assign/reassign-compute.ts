@@ -27,6 +27,7 @@ import {
   type Probe,
 } from './match.js';
 import { rankingOrderBy } from './precedence.js';
+import { decisionJson, locationJson, perCase } from './reassign-json.js';
 
 /** The work tables of one computation, in the order they are created (dropped in reverse). */
 const TABLES = [
@@ -43,7 +44,7 @@ const TABLES = [
   'names',
   'new',
 ] as const;
-type TableName = (typeof TABLES)[number];
+export type TableName = (typeof TABLES)[number];
 
 /**
  * Where a computation keeps its tables: `temp` — temporary tables of one transaction (dropped at commit), named
@@ -60,8 +61,7 @@ export const TEMP_TABLES: WorkTables = { kind: 'temp', prefix: 'reassign_' };
 
 /** A table of the computation, as SQL. */
 export const tableOf = (w: WorkTables, name: TableName) => sql.table(`${w.prefix}${name}`);
-
-const BEFORE_DISPATCH = ['reported', 'verifying', 'accepted', 'filed'];
+export type TableOf = (name: TableName) => ReturnType<typeof tableOf>;
 
 export interface ComputeParams {
   /** The assignment library version the cases are placed with. */
@@ -234,7 +234,14 @@ export async function computePlacements(trx: Kysely<DB>, p: ComputeParams): Prom
   };
   await sql`${create('rule')}
     select k.kind, k.code, k.rkey, k.prkey, r.id as rule_id, r.version as rule_version,
-           r.department_code as rule_department, r.name as rule_name
+           r.department_code as rule_department, r.name as rule_name,
+           case when r.id is not null then ${decisionJson(p.version, {
+             source: sql`'rule'`,
+             ruleId: sql.ref('r.id'),
+             ruleVersion: sql.ref('r.version'),
+             ruleName: sql.ref('r.name'),
+             department: sql.ref('r.department_code'),
+           })} end as patch
     from ${t('key')} k join ${t('work')} w on w.id = k.rep
     left join lateral (
       select r.id, r.version, r.department_code, r.name from resp_rule r
@@ -246,21 +253,42 @@ export async function computePlacements(trx: Kysely<DB>, p: ComputeParams): Prom
     select k.zkey, k.pzkey, (${zoneOf(rep, 'z.class')}) as class
     from ${t('key')} k join ${t('work')} w on w.id = k.rep
     where not k.for_rule`.execute(trx);
+  await sql`${create('names')}
+    select code, name from region where termination_date is null`.execute(trx);
   await sql`${create('grid')}
-    select g.grid_code, ug.name as grid_name, ca.id as area_id, ca.name as area_name
+    select g.grid_code, ca.id as area_id,
+      ${locationJson({
+        grid: sql.ref('g.grid_code'),
+        gridName: sql.ref('ug.name'),
+        community: sql`left(g.grid_code, 12)`,
+        communityName: sql.ref('cn.name'),
+        street: sql`left(g.grid_code, 9)`,
+        streetName: sql.ref('sn.name'),
+        district: sql`left(g.grid_code, 6)`,
+        districtName: sql.ref('dn.name'),
+        areaId: sql.ref('ca.id'),
+        areaName: sql.ref('ca.name'),
+      })} as loc
     from (select distinct grid_code from ${t('work')} where grid_code is not null) g
     left join unit_grid ug on ug.code = g.grid_code and ug.termination_date is null
+    left join ${t('names')} cn on cn.code = left(g.grid_code, 12)
+    left join ${t('names')} sn on sn.code = left(g.grid_code, 9)
+    left join ${t('names')} dn on dn.code = left(g.grid_code, 6)
     left join lateral (${collectorAreaOf(sql.ref('g.grid_code'), 'ca.id, ca.name')}) ca on true`.execute(trx);
   await sql`${create('fallback')}
-    select s.street, s.district,
-           (${fallbackOf(sql.ref('s.street_code'), sql.ref('s.district_code'), 'f.code')}) as department
-    from (select distinct coalesce(street_code, '') as street, coalesce(district_code, '') as district,
-                 street_code, district_code from ${t('work')}) s`.execute(trx);
+    select f.street, f.district, f.department,
+      case when f.department is not null then ${decisionJson(p.version, {
+        source: sql`'fallback'`,
+        department: sql.ref('f.department'),
+      })} end as patch
+    from (
+      select s.street, s.district,
+             (${fallbackOf(sql.ref('s.street_code'), sql.ref('s.district_code'), 'f.code')}) as department
+      from (select distinct coalesce(street_code, '') as street, coalesce(district_code, '') as district,
+                   street_code, district_code from ${t('work')}) s) f`.execute(trx);
   await sql`${create('component')}
     select c.code, ${componentDepartment('c')} as department from component c
     where c.code in (select component_code from ${t('work')})`.execute(trx);
-  await sql`${create('names')}
-    select code, name from region where termination_date is null`.execute(trx);
   for (const table of ['rule', 'zone', 'grid', 'fallback', 'names'] as const) await analyze(table);
   step('facts');
 
@@ -276,70 +304,3 @@ export async function computePlacements(trx: Kysely<DB>, p: ComputeParams): Prom
   step('cases');
   return { cases: n, gridJoin };
 }
-
-/**
- * The new row of each case. Only the rule that decided is recorded: a named component's department overrides every
- * rule. move: the department changes (not yet dispatched). keep: dispatched and the library now points elsewhere —
- * the department, matched rule and why stay (the patch leaves them out); the other department is proposed.
- */
-const perCase = (t: (name: TableName) => ReturnType<typeof tableOf>, version: number) => sql`
-  select f.id, f.case_version, f.state, f.changed, f.keep, f.move, f.proposed,
-    f.grid_code, f.community_code, f.street_code, f.district_code, f.area_class, f.collector_area_id,
-    f.department, f.rule_id, f.rule_version,
-    jsonb_build_object(
-      'grid', case when f.grid_code is null then null else jsonb_build_object('code', f.grid_code, 'name', f.grid_name) end,
-      'community', case when f.community_code is null then null else jsonb_build_object('code', f.community_code, 'name', f.community_name) end,
-      'street', case when f.street_code is null then null else jsonb_build_object('code', f.street_code, 'name', f.street_name) end,
-      'district', case when f.district_code is null then null else jsonb_build_object('code', f.district_code, 'name', f.district_name) end,
-      'outside_coverage', f.grid_code is null,
-      'area_class', f.area_class,
-      'collector_area', case when f.collector_area_id is null then null else jsonb_build_object('id', f.collector_area_id, 'name', f.collector_area_name) end,
-      'proposed_department', f.proposed,
-      'version', ${version}::bigint)
-    || case when f.keep then '{}'::jsonb else jsonb_build_object(
-      'matched', jsonb_strip_nulls(jsonb_build_object('source', f.source, 'rule_id', f.rule_id, 'rule_version', f.rule_version,
-                   'rule_name', f.rule_name, 'component_code', case when f.source = 'component' then f.component_code end)),
-      'why', '重新分配（责权库版本 ' || ${version}::text || '）：' || case f.source
-               when 'component' then '部件 ' || f.component_code || ' 的养护单位'
-               when 'rule' then '规则#' || f.rule_id || '「' || coalesce(f.rule_name, '') || '」'
-               when 'fallback' then '属地兜底单位'
-               else '无规则且无兜底单位' end || ' → ' || coalesce(f.department, '未指定'),
-      'candidates', '[]'::jsonb) end as patch,
-    jsonb_strip_nulls(jsonb_build_object('version', ${version}::bigint, 'rule_id', f.rule_id, 'rule_version', f.rule_version,
-      'grid_from', f.old_grid, 'grid_to', f.grid_code, 'department_from', f.old_department,
-      'department_to', case when f.move then f.department end,
-      'proposed_department', f.proposed)) as event_detail
-  from (
-    select e.*,
-      case when e.keep then e.department end as proposed,
-      e.grid_code is distinct from e.old_grid or e.community_code is distinct from e.old_community
-        or e.street_code is distinct from e.old_street or e.district_code is distinct from e.old_district
-        or e.area_class is distinct from e.old_class or e.collector_area_id is distinct from e.old_area or e.move
-        or (not e.keep and e.rule_id is distinct from e.old_rule)
-        or (case when e.keep then e.department end) is distinct from e.old_proposed as changed
-    from (
-      select d.*,
-        d.state = any(${BEFORE_DISPATCH}::text[]) and d.department is distinct from d.old_department as move,
-        not (d.state = any(${BEFORE_DISPATCH}::text[])) and d.old_department is not null
-          and d.department is distinct from d.old_department as keep
-      from (
-        select w.id, w.case_version, w.state, w.component_code, w.old_grid, w.old_community, w.old_street,
-          w.old_district, w.old_department, w.old_class, w.old_area, w.old_rule, w.old_proposed,
-          w.grid_code, w.community_code, w.street_code, w.district_code,
-          g.grid_name, cn.name as community_name, sn.name as street_name, dn.name as district_name,
-          coalesce(z.class, 'C') as area_class, g.area_id as collector_area_id, g.area_name as collector_area_name,
-          coalesce(cd.department, r.rule_department, fb.department) as department,
-          case when cd.department is not null then 'component' when r.rule_department is not null then 'rule'
-               when fb.department is not null then 'fallback' else 'none' end as source,
-          case when cd.department is null and r.rule_department is not null then r.rule_id end as rule_id,
-          case when cd.department is null and r.rule_department is not null then r.rule_version end as rule_version,
-          case when cd.department is null and r.rule_department is not null then r.rule_name end as rule_name
-        from ${t('work')} w
-        join ${t('rule')} r on r.kind = w.kind and r.code = w.code and r.rkey = w.rkey and r.prkey = w.prkey
-        join ${t('zone')} z on z.zkey = w.zkey and z.pzkey = w.pzkey
-        left join ${t('grid')} g on g.grid_code = w.grid_code
-        left join ${t('fallback')} fb on fb.street = coalesce(w.street_code, '') and fb.district = coalesce(w.district_code, '')
-        left join ${t('component')} cd on cd.code = w.component_code
-        left join ${t('names')} cn on cn.code = w.community_code
-        left join ${t('names')} sn on sn.code = w.street_code
-        left join ${t('names')} dn on dn.code = w.district_code) d) e) f`;
