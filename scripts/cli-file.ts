@@ -1,8 +1,8 @@
 /** Shared by import:components and import:addresses: FILE [--crs] [--encoding] [--format] and a progress bar. */
 import fs from 'node:fs';
-import { CRS_HELP, parseCensusCrs, type CensusCrs } from '../server/components/census-crs.js';
+import { CRS_HELP, parseCensusCrs, type CensusCrs } from '../server/geo/file-crs.js';
 import { FILE_FORMATS, type FileFormat } from '../server/components/readers.js';
-import { ENCODINGS, parseEncoding, type Encoding } from '../server/components/text.js';
+import { ENCODINGS, parseEncoding, type Encoding } from '../server/files/text.js';
 
 export interface FileArgs {
   file: string;

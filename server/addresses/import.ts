@@ -12,7 +12,7 @@ import { copyLine } from '../db/copy.js';
 import { write, type Actor } from '../db/write.js';
 import { step } from '../importexport/stage.js';
 import { whereOf, type WhereKind } from '../components/census-checks.js';
-import { crsFromPrj, describeCrs, type CensusCrs } from '../components/census-crs.js';
+import { crsFromPrj, describeCrs, type CensusCrs } from '../geo/file-crs.js';
 import { CensusRejected, MAX_LISTED, describeRowIssue, type CensusFile } from '../components/import.js';
 import type { RowIssue } from '../components/row.js';
 import { ADDRESS_FIELDS, mapAddressHeader, type AddressField, type AddressHeader } from './fields.js';

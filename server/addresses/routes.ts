@@ -8,7 +8,7 @@ import { scopePrefix } from '../auth/policy.js';
 import type { Api } from '../http/api.js';
 import { spoolBody } from '../http/body.js';
 import { badRequest, notFound } from '../http/problem.js';
-import { CRS_HELP, parseCensusCrs } from '../components/census-crs.js';
+import { CRS_HELP, parseCensusCrs } from '../geo/file-crs.js';
 import { rejection } from '../components/import-routes.js';
 import { Jobs } from '../components/jobs.js';
 import { openCensusFile } from '../components/readers.js';

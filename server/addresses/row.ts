@@ -11,7 +11,7 @@
  */
 import type { Geometry } from 'geojson';
 import { cell, censusDate } from '../components/fields.js';
-import type { CensusCrs } from '../components/census-crs.js';
+import type { CensusCrs } from '../geo/file-crs.js';
 import { convert, fromGeometry, type RowIssue, type Where } from '../components/row.js';
 import { kindOf, type AddressField, type AddressKind } from './fields.js';
 import { parseWkt } from './wkt.js';

@@ -7,7 +7,7 @@ import { scopePrefix } from '../auth/policy.js';
 import type { Api } from '../http/api.js';
 import { spoolBody } from '../http/body.js';
 import { HttpError, badRequest, forbidden, notFound } from '../http/problem.js';
-import { CRS_HELP, parseCensusCrs } from './census-crs.js';
+import { CRS_HELP, parseCensusCrs } from '../geo/file-crs.js';
 import { CensusRejected, importCensus, type CensusProgress, type CensusSummary } from './import.js';
 import { Jobs } from './jobs.js';
 import { FileProblem, openCensusFile } from './readers.js';

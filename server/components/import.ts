@@ -33,7 +33,7 @@ import {
   whereOf,
   type WhereKind,
 } from './census-checks.js';
-import { crsFromPrj, describeCrs, type CensusCrs } from './census-crs.js';
+import { crsFromPrj, describeCrs, type CensusCrs } from '../geo/file-crs.js';
 import { dropIndexes, publishCensus, type PublishCounts } from './census-publish.js';
 import { inBatches, readIntoStage, type CensusRecord, type ReadResult } from './census-read.js';
 import { createGridTiles, segmentPipeline, segmentStep, storeHighest } from './census-regions.js';

@@ -6,22 +6,15 @@
  * own problems are left to the import.
  */
 import { promises as fsp } from 'node:fs';
-import {
-  FileProblem,
-  guard,
-  type FileFormat,
-  type Input,
-  type OpenedFile,
-  type OpenOptions,
-} from './readers/common.js';
+import { FileProblem, guard, type FileFormat, type Input, type OpenedFile, type OpenOptions } from '../files/common.js';
 import { openCsv } from './readers/csv.js';
 import { openGeoJson } from './readers/geojson.js';
-import { openShapefile } from './readers/shapefile.js';
+import { openShapefile } from '../files/shapefile.js';
 import { openXlsx } from './readers/xlsx.js';
-import { allNames, isZip, namesInHead, zipKind } from './readers/zip.js';
+import { allNames, isZip, namesInHead, zipKind } from '../files/zip.js';
 
-export { FileProblem, FILE_FORMATS } from './readers/common.js';
-export type { FileFormat, OpenedFile, OpenOptions, RawRecord, Where } from './readers/common.js';
+export { FileProblem, FILE_FORMATS } from '../files/common.js';
+export type { FileFormat, OpenedFile, OpenOptions, RawRecord, Where } from '../files/common.js';
 
 const HEAD = 64 * 1024;
 

@@ -3,7 +3,7 @@
  * GeoJSON geometry, its photo references. Pure. Used by the row checker (row.ts) and the address gazetteer's import.
  */
 import type { Geometry, Position } from 'geojson';
-import { describeCrs, toLonLat, type CensusCrs } from './census-crs.js';
+import { describeCrs, toLonLat, type CensusCrs } from '../geo/file-crs.js';
 import { FIELDS, swappedAxes, swappedLonLat, type Field } from './fields.js';
 
 /** The class a name column names: the catalog name itself, or the longest class name it begins with. */

@@ -11,7 +11,7 @@
 import type { Geometry } from 'geojson';
 import { classMismatch, parseComponentCode, type ComponentCatalog } from './codes.js';
 import { censusDate, cell, FIELDS, STATUSES, type Field, type HeaderMap } from './fields.js';
-import type { CensusCrs } from './census-crs.js';
+import type { CensusCrs } from '../geo/file-crs.js';
 import { classOfName, convert, fromGeometry, readPhotos, round7 } from './row-values.js';
 
 export { classOfName, convert, fromGeometry, readPhotos, standardName, type Err } from './row-values.js';

@@ -3,7 +3,7 @@ import Type, { type Static } from 'typebox';
 import { Defaulted, Nullable } from '../http/types.js';
 import { DEPT_CODE } from '../responsibility/common.js';
 import { STATUSES } from './fields.js';
-import { ENCODINGS } from './text.js';
+import { ENCODINGS } from '../files/text.js';
 
 export const MAX_PAGE = 1000;
 export const COMPONENT_CODE = () =>

@@ -7,7 +7,7 @@
  * - the same for each street touched, with its communities;
  * - area warnings (a unit grid far from the ~10,000 m² of the 万米 model) that do not block.
  */
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { Level } from '../grids/codes.js';
 import { view, type Trx } from './workspace.js';
 
@@ -32,14 +32,16 @@ export interface Coverage {
 
 /**
  * Gap, overlap and outside areas of a parent region and its children in the draft view (communities with their
- * grids, streets with their communities).
+ * grids, streets with their communities), within `box` — the envelope of what a step changed: outside it nothing
+ * changed, so comparing inside it before and after the step is enough, and costs the neighbourhood, not the city.
  */
 export async function coverage(
   trx: Trx,
   draftId: number,
   parentLevel: 'community' | 'street',
   codes: string[],
-  upTo?: number,
+  upTo: number | undefined,
+  box: RawBuilder<unknown>,
 ): Promise<Map<string, Coverage & { gap_at: [number, number] | null; outside_at: [number, number] | null }>> {
   const childLevel: Level = parentLevel === 'community' ? 'grid' : 'community';
   const len = parentLevel === 'community' ? 12 : 9;
@@ -51,9 +53,12 @@ export async function coverage(
     gap_at: string | null;
     outside_at: string | null;
   }>`
-    with p as (select v.code, v.geom from ${view(draftId, parentLevel, upTo)} v where v.code = any(${codes}::text[])),
-    c as (select left(v.code, ${len}) as parent, v.geom from ${view(draftId, childLevel, upTo)} v
-          where left(v.code, ${len}) = any(${codes}::text[])),
+    with b as (select ${box} as box),
+    p as (select v.code, ST_Intersection(v.geom, b.box) as geom from ${view(draftId, parentLevel, upTo)} v, b
+          where v.code = any(${codes}::text[]) and v.geom && b.box),
+    c as (select left(v.code, ${len}) as parent, ST_Intersection(v.geom, b.box) as geom
+          from ${view(draftId, childLevel, upTo)} v, b
+          where left(v.code, ${len}) = any(${codes}::text[]) and v.geom && b.box),
     u as (select parent, ST_Union(geom) as geom, sum(ST_Area(geom::geography)) as sum_m2 from c group by parent),
     d as (select p.code, p.geom as pgeom, u.geom as ugeom, u.sum_m2,
                  ST_Difference(p.geom, coalesce(u.geom, 'SRID=4326;POLYGON EMPTY'::geometry)) as gap,
@@ -81,6 +86,15 @@ export async function coverage(
     ]),
   );
 }
+
+/** The envelope (a little larger) of the grids a step wrote, as they were before it and after. */
+export const stepBox = (draftId: number, step: number): RawBuilder<unknown> => sql`(
+  select ST_Expand(ST_SetSRID(ST_Extent(g)::geometry, 4326), 1e-6) from (
+    select geom as g from grid_draft_feature
+    where draft_id = ${draftId} and level = 'grid' and (step = ${step} or superseded_step = ${step}) and geom is not null
+    union all
+    select u.geom from grid_draft_feature f join unit_grid u on u.id = f.base_id
+    where f.draft_id = ${draftId} and f.level = 'grid' and f.step = ${step}) x)`;
 
 export type CoverageSnapshot = Awaited<ReturnType<typeof coverage>>;
 

@@ -13,9 +13,10 @@ import { requireCodesInScope } from '../auth/policy.js';
 import { REGION_LAYERS } from '../importexport/publish.js';
 import { requireMatch, write } from '../db/write.js';
 import { notFound, unprocessable } from '../http/problem.js';
-import { coverage, coverageProblems, stepGeometryProblems, type Problem } from './checks.js';
+import { coverage, coverageProblems, stepBox, stepGeometryProblems, type Problem } from './checks.js';
 import { create, merge, moveToCommunity, rename, retire, split, type StepResult } from './ops.js';
 import { reshape, type ReshapeParams } from './ops-vertex.js';
+import { moveCommunities, renameRegion } from './ops-region.js';
 import { publishDraft, type PublishResult } from './publish.js';
 import type { Trx } from './workspace.js';
 
@@ -26,7 +27,16 @@ export type EditOp =
   | { op: 'retire'; code: string; to: string }
   | { op: 'create'; community_code: string; name: string; geometry: unknown }
   | { op: 'rename'; code: string; name: string }
-  | { op: 'move'; code: string; community_code: string };
+  | { op: 'move'; code: string; community_code: string }
+  | { op: 'rename-region'; code: string; name: string }
+  | {
+      op: 'move-communities';
+      code: string;
+      communities: string[];
+      street: string | null;
+      streetName?: string;
+      district?: string;
+    };
 
 /** Serialises boundary edits and publishes (one key for all: edits are short, editors few). */
 export const lockEdits = (trx: Trx) => sql`select pg_advisory_xact_lock(hashtext('wangge:grid-edit'))`.execute(trx);
@@ -47,6 +57,10 @@ function runOp(trx: Trx, draftId: number, step: number, e: EditOp): Promise<Step
       return rename(trx, draftId, step, e);
     case 'move':
       return moveToCommunity(trx, draftId, step, e);
+    case 'rename-region':
+      return renameRegion(trx, draftId, step, e);
+    case 'move-communities':
+      return moveCommunities(trx, draftId, step, e);
   }
 }
 
@@ -82,13 +96,16 @@ export async function applyStep(trx: Trx, draftId: number, e: EditOp, user: User
   const errors: Problem[] = [...geo.errors];
   if (!errors.length) {
     try {
+      const ewkt = (await sql<{ b: string | null }>`select ST_AsEWKT(${stepBox(draftId, step)}) as b`.execute(trx))
+        .rows[0].b;
+      const box = sql`ST_GeomFromEWKT(${ewkt})`;
       for (const [level, codes] of [
         ['community', res.communities],
         ['street', res.streets],
       ] as const) {
         if (!codes.length) continue;
-        const before = await coverage(trx, draftId, level, codes, step - 1);
-        const after = await coverage(trx, draftId, level, codes, step);
+        const before = await coverage(trx, draftId, level, codes, step - 1, box);
+        const after = await coverage(trx, draftId, level, codes, step, box);
         errors.push(...coverageProblems(level, before, after));
       }
     } catch (err) {
@@ -120,6 +137,18 @@ function geometryFailure(err: unknown): unknown {
 
 const codeOf = (e: EditOp) => ('code' in e ? e.code : e.community_code);
 
+/** The row whose ETag a direct edit's If-Match names (none for creating a grid or a street). */
+function precondition(e: EditOp): { table: 'unit_grid' | 'region'; code: string; what: string } | null {
+  if (e.op === 'create' || (e.op === 'move-communities' && e.street === null)) return null;
+  if (e.op === 'rename-region' || e.op === 'move-communities')
+    return {
+      table: 'region',
+      code: e.code,
+      what: e.code.length === 12 ? 'community' : e.code.length === 9 ? 'street' : 'district',
+    };
+  return { table: 'unit_grid', code: e.code, what: 'unit grid' };
+}
+
 /** A direct edit: a one-step draft published at once. */
 export async function directEdit(
   db: Kysely<DB>,
@@ -129,14 +158,14 @@ export async function directEdit(
 ): Promise<StepOutcome & PublishResult> {
   return write(db, { actor: user, assignment: true, layers: [...REGION_LAYERS, 'components'] }, async (trx) => {
     await lockEdits(trx);
-    if (e.op !== 'create') {
-      const g = (
-        await sql<{
-          version: number;
-        }>`select version from unit_grid where code = ${codeOf(e)} and termination_date is null`.execute(trx)
+    const target = precondition(e);
+    if (target) {
+      const row = (
+        await sql<{ version: number }>`select version from ${sql.table(target.table)}
+          where code = ${target.code} and termination_date is null`.execute(trx)
       ).rows[0];
-      if (!g) throw notFound(`no unit grid ${codeOf(e)}`);
-      requireMatch(ifMatch, g.version, `unit grid ${codeOf(e)}`);
+      if (!row) throw notFound(`no ${target.what} ${target.code}`);
+      requireMatch(ifMatch, row.version, `${target.what} ${target.code}`);
     }
     const draftId = (
       await sql<{ id: number }>`insert into grid_draft (name, created_by, created_by_name, region_scope, direct)
@@ -149,7 +178,7 @@ export async function directEdit(
     await sql`delete from grid_draft where id = ${draftId}`.execute(trx);
     return {
       action: `grid.${e.op}`,
-      entity: 'unit_grid',
+      entity: e.op === 'rename-region' || e.op === 'move-communities' ? 'region' : 'unit_grid',
       key: codeOf(e),
       detail: { op: e, summary: outcome.summary, change_id: result.change_id, old: before, new: after },
       more: audit,

@@ -55,7 +55,8 @@ async function snapNeighbours(trx: Trx, draftId: number, step: number, vertices:
   const near = await sql<{ level: Level; code: string; name: string; geom: string }>`${sql.join(
     (['grid', 'community', 'street', 'district'] as Level[]).map(
       (level) => sql`(select ${level}::text as level, v.code, v.name, ST_AsGeoJSON(ST_Multi(v.geom), 15) as geom
-        from ${view(draftId, level)} v where ST_DWithin(v.geom, ${pts}, ${TOLERANCE * 10}))`,
+        from ${view(draftId, level)} v where v.geom && ST_Expand(${pts}, ${TOLERANCE * 10})
+          and ST_DWithin(ST_Boundary(v.geom), ${pts}, ${TOLERANCE * 10}))`,
     ),
     sql` union all `,
   )}`.execute(trx);
@@ -83,10 +84,9 @@ export async function split(
   const g = await liveGrid(trx, draftId, p.code);
   const line = sql`ST_SetSRID(ST_GeomFromGeoJSON(${JSON.stringify(p.line)}), 4326)`;
   const parts = (
-    await sql<{ geom: string; vertices: string }>`
+    await sql<{ geom: string }>`
       with s as (select (ST_Dump(ST_Split(${fromCoords(g.geom)}, ${line}))).geom as geom)
-      select ST_AsGeoJSON(ST_Multi(geom), 15) as geom,
-        ST_AsGeoJSON(ST_Collect(array(select (ST_DumpPoints(geom)).geom)), 15) as vertices
+      select ST_AsGeoJSON(ST_Multi(geom), 15) as geom
       from s order by ST_Y(ST_Centroid(geom)) desc, ST_X(ST_Centroid(geom))`.execute(trx)
   ).rows;
   if (parts.length < 2)
@@ -110,7 +110,8 @@ export async function split(
       name: p.names?.[i] ?? `${g.name}-${i + 1}`,
       geom: fromCoords(coords),
     });
-    for (const v of JSON.parse(part.vertices).coordinates as Position[]) if (!hasVertex(g.geom, v)) newVertices.push(v);
+    for (const poly of coords as Position[][][])
+      for (const ring of poly) for (const v of ring) if (!hasVertex(g.geom, v)) newVertices.push(v);
   }
   await snapNeighbours(trx, draftId, step, newVertices, new Set(codes.map((c) => `grid:${c}`)));
   return {
@@ -164,14 +165,25 @@ export async function merge(
   };
 }
 
-/** Moves an area between regions when a grid changes community: the giver loses it, the receiver gains it. */
-async function moveArea(trx: Trx, draftId: number, step: number, area: RawBuilder<unknown>, from: string, to: string) {
-  const touched: string[] = [];
-  for (const [level, len] of [
+/**
+ * Moves an area between regions when a grid changes community (or a community changes street): at each level where
+ * `from` and `to` differ, the giver loses it and the receiver gains it.
+ */
+export async function moveArea(
+  trx: Trx,
+  draftId: number,
+  step: number,
+  area: RawBuilder<unknown>,
+  from: string,
+  to: string,
+  levels: readonly (readonly ['community' | 'street' | 'district', number])[] = [
     ['community', 12],
     ['street', 9],
     ['district', 6],
-  ] as const) {
+  ],
+) {
+  const touched: string[] = [];
+  for (const [level, len] of levels) {
     const a = from.slice(0, len);
     const b = to.slice(0, len);
     if (a === b) continue;

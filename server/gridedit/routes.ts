@@ -10,6 +10,7 @@ import type { User } from '../auth/tokens.js';
 import type { Static } from 'typebox';
 import type { Api, SpecSchema } from '../http/api.js';
 import { etag } from '../db/write.js';
+import { badRequest } from '../http/problem.js';
 import { reassignOpenCases } from '../assign/reassign.js';
 import { directEdit, type EditOp } from './edit.js';
 import { createDraft, discardDraft, draftEdit, getDraft, listDrafts, publish, undoDraft } from './drafts.js';
@@ -133,6 +134,63 @@ export function gridEditRoutes(api: Api, db: Kysely<DB>): void {
         body.community_code !== undefined
           ? { op: 'move', code: params.code, community_code: body.community_code }
           : { op: 'rename', code: params.code, name: body.name! },
+        query.draft,
+        ifMatch,
+      ),
+  );
+
+  api.route(
+    {
+      method: 'patch',
+      path: '/api/regions/:code',
+      tag: 'grid-edit',
+      permission: 'editGrids',
+      summary: 'Rename a district, street or community, or move a community to a neighbouring street',
+      description:
+        'A moved community gets the next community code of the street, its grids keep their serials under it, and both streets follow. If-Match: the region ETag (its version).',
+      params: S.regionParams,
+      query: S.editQuery,
+      body: S.regionPatchBody,
+      errors: EDIT_ERRORS,
+    },
+    async (ctx, { params, query, body, user, ifMatch }) => {
+      if (body.street_code !== undefined && params.code.length !== 12)
+        throw badRequest(`only a community (12 digits) moves to another street; ${params.code} is not one`);
+      await run(
+        ctx,
+        user,
+        body.street_code !== undefined
+          ? { op: 'move-communities', code: params.code, communities: [params.code], street: body.street_code }
+          : { op: 'rename-region', code: params.code, name: body.name! },
+        query.draft,
+        ifMatch,
+      );
+    },
+  );
+
+  api.route(
+    {
+      method: 'post',
+      path: '/api/regions',
+      tag: 'grid-edit',
+      permission: 'editGrids',
+      summary: 'Create a street from communities of one district (a street office split): they move into it',
+      query: S.editQuery,
+      body: S.newStreetBody,
+      errors: EDIT_ERRORS,
+    },
+    async (ctx, { query, body, user, ifMatch }) =>
+      run(
+        ctx,
+        user,
+        {
+          op: 'move-communities',
+          code: body.district_code,
+          communities: body.communities,
+          street: null,
+          streetName: body.name,
+          district: body.district_code,
+        },
         query.draft,
         ifMatch,
       ),

@@ -108,3 +108,45 @@ export const patchBody = Type.Object(
 );
 
 export const draftBody = Type.Object({ name: NAME }, { additionalProperties: false });
+
+export const regionParams = Type.Object(
+  {
+    code: Type.String({
+      pattern: '^([0-9]{6}|[0-9]{9}|[0-9]{12})$',
+      description: 'a district, street or community code',
+    }),
+  },
+  { additionalProperties: false },
+);
+
+export const regionPatchBody = Type.Object(
+  {
+    name: Type.Optional(NAME),
+    street_code: Type.Optional(
+      Type.String({
+        pattern: '^[0-9]{9}$',
+        description: 'move this community to a neighbouring street (it gets a code there)',
+      }),
+    ),
+  },
+  {
+    additionalProperties: false,
+    minProperties: 1,
+    maxProperties: 1,
+    description: 'either a new name or (a community) a new street',
+  },
+);
+
+export const newStreetBody = Type.Object(
+  {
+    level: Type.Literal('street'),
+    district_code: Type.String({ pattern: '^[0-9]{6}$' }),
+    name: NAME,
+    communities: Type.Array(COMMUNITY_CODE, {
+      minItems: 1,
+      maxItems: 200,
+      description: 'the communities that form it',
+    }),
+  },
+  { additionalProperties: false },
+);

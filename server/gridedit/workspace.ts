@@ -70,7 +70,7 @@ export async function getFeature(trx: Trx, draftId: number, level: Level, code: 
   return r.rows[0] ? parse(r.rows[0]) : undefined;
 }
 
-/** Features of every level whose geometry lies within `deg` degrees of a point (the neighbours of a vertex). */
+/** Features of every level whose boundary passes within `deg` degrees of a point (those that share a vertex). */
 export async function featuresNear(trx: Trx, draftId: number, lon: number, lat: number, deg: number) {
   const p = sql`ST_SetSRID(ST_MakePoint(${lon}, ${lat}), 4326)`;
   const levels: Level[] = ['grid', 'community', 'street', 'district'];
@@ -79,22 +79,8 @@ export async function featuresNear(trx: Trx, draftId: number, lon: number, lat: 
       (
         level,
       ) => sql`(select ${level}::text as level, v.code, v.name, ${GEOJSON(sql`v.geom`)} as geom, v.base_id, v.drafted
-        from ${view(draftId, level)} v where ST_DWithin(v.geom, ${p}, ${deg}))`,
-    ),
-    sql` union all `,
-  )}`.execute(trx);
-  return r.rows.map(parse);
-}
-
-/** Features of every level whose geometry comes within `deg` of a geometry (GeoJSON): the neighbours of a change. */
-export async function featuresTouching(trx: Trx, draftId: number, geom: RawBuilder<unknown>, deg: number) {
-  const levels: Level[] = ['grid', 'community', 'street', 'district'];
-  const r = await sql<Parameters<typeof parse>[0]>`${sql.join(
-    levels.map(
-      (
-        level,
-      ) => sql`(select ${level}::text as level, v.code, v.name, ${GEOJSON(sql`v.geom`)} as geom, v.base_id, v.drafted
-        from ${view(draftId, level)} v where ST_DWithin(v.geom, ${geom}, ${deg}))`,
+        from ${view(draftId, level)} v where v.geom && ST_Expand(${p}, ${deg})
+          and ST_DWithin(ST_Boundary(v.geom), ${p}, ${deg}))`,
     ),
     sql` union all `,
   )}`.execute(trx);

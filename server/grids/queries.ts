@@ -9,6 +9,8 @@ export interface RegionRow {
   parent_code: string | null;
   area_m2: number;
   initial_date: string;
+  /** The code's version: its ETag for edits. */
+  version: number;
   geometry?: unknown;
 }
 
@@ -20,7 +22,7 @@ export async function listRegions(
 ): Promise<RegionRow[]> {
   let q = db
     .selectFrom('region')
-    .select(['code', 'name', 'level', 'parent_code', 'area_m2', 'initial_date'])
+    .select(['code', 'name', 'level', 'parent_code', 'area_m2', 'initial_date', 'version'])
     .where('termination_date', 'is', null)
     .where('level', '=', level);
   if (parent) q = q.where(sql<boolean>`left(code, ${parent.length}) = ${parent}`);
@@ -31,7 +33,7 @@ export async function listRegions(
 export async function getRegion(db: Kysely<DB>, code: string): Promise<RegionRow | undefined> {
   return db
     .selectFrom('region')
-    .select(['code', 'name', 'level', 'parent_code', 'area_m2', 'initial_date'])
+    .select(['code', 'name', 'level', 'parent_code', 'area_m2', 'initial_date', 'version'])
     .select(sql<unknown>`ST_AsGeoJSON(geom, 7)::json`.as('geometry'))
     .where('termination_date', 'is', null)
     .where('code', '=', code)

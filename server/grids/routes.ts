@@ -38,6 +38,7 @@ function regionFeature(r: RegionRow, withGeometry = true) {
     parent_code: r.parent_code,
     area_m2: round1(r.area_m2),
     initial_date: r.initial_date,
+    version: r.version,
   });
 }
 
@@ -63,11 +64,17 @@ export function gridRoutes(api: Api, db: Kysely<DB>): void {
   );
 
   /** GET one feature by its code: 400 for a code that is not one of the kind, 404 when there is none. */
-  const oneByCode = (path: string, summary: string, missing: string, find: (code: string) => Promise<unknown>) =>
+  const oneByCode = (
+    path: string,
+    summary: string,
+    missing: string,
+    find: (code: string) => Promise<{ body: unknown; version: number }>,
+  ) =>
     api.route(
       { method: 'get', path, tag: 'grids', summary, params: S.codeParams, produces: GEOJSON, errors: { 404: missing } },
       async (ctx, { params }) => {
-        const body = await find(params.code);
+        const { body, version } = await find(params.code);
+        ctx.set('ETag', etag(version));
         ctx.type = GEOJSON;
         ctx.body = body;
       },
@@ -84,7 +91,7 @@ export function gridRoutes(api: Api, db: Kysely<DB>): void {
         throw badRequest(`"${code}" is a 15-digit unit-grid code; use /api/grids/${code}`);
       const r = await getRegion(db, code);
       if (!r) throw notFound(`no ${levelOfCode(code)} with code ${code}`);
-      return regionFeature(r);
+      return { body: regionFeature(r), version: r.version };
     },
   );
 

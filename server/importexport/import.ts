@@ -46,7 +46,10 @@ export class ImportRejected extends Error {
 }
 
 export function describeIssue(i: ImportIssue): string {
-  const where = i.index >= 0 ? `feature ${i.index}${i.code ? ` (code ${i.code})` : ''}: ` : '';
+  const notes = [i.layer !== undefined ? `layer ${i.layer} row ${i.row}` : '', i.code ? `code ${i.code}` : '']
+    .filter(Boolean)
+    .join(', ');
+  const where = i.index >= 0 ? `feature ${i.index}${notes ? ` (${notes})` : ''}: ` : '';
   const at = i.location ? ` at [${i.location[0]}, ${i.location[1]}]` : '';
   return `${where}${i.problem}${at}`;
 }

@@ -11,6 +11,9 @@ export interface ImportIssue {
   problem: string;
   /** [lon, lat] where the problem is, when known. */
   location?: [number, number];
+  /** Shapefile and GeoPackage: the layer (.shp name or feature table) and the 0-based row in it. */
+  layer?: string;
+  row?: number;
 }
 
 export interface StagedFeature {
@@ -41,6 +44,54 @@ const LEVEL_ALIASES: Record<string, Level> = {
 };
 export const LEVEL_ORDER: Level[] = ['district', 'street', 'community', 'grid'];
 
+/**
+ * Attribute names, matched whatever their case, in order of preference: the English names this service writes, the
+ * 15-digit unit-grid id of GB/T 30428.1 (单元网格标识码) under the names Chinese survey data gives it (DYWGBM, WGBM,
+ * 网格编码…), region codes (区划代码), and last the generic 编码/代码/BM/BSM (BSM is often a mere serial number).
+ * GB/T 30428.1 fixes the attributes (标识码, 名称, 面积, 初始日期, 终止日期) but no field names.
+ */
+export const CODE_FIELDS = [
+  'code',
+  'gridcode',
+  'grid_code',
+  'dywgbm',
+  'wgbm',
+  '单元网格标识码',
+  '单元网格编码',
+  '网格标识码',
+  '网格编码',
+  '区划代码',
+  '行政区划代码',
+  '编码',
+  '代码',
+  'bm',
+  '标识码',
+  'bsm',
+];
+export const NAME_FIELDS = [
+  'name',
+  'gridname',
+  'grid_name',
+  'dywgmc',
+  'wgmc',
+  '单元网格名称',
+  '网格名称',
+  '名称',
+  'mc',
+];
+export const LEVEL_FIELDS = ['level', '层级', '级别'];
+
+/** The first of `names` present (case-insensitively) among the properties, with its value. */
+function field(p: Record<string, unknown>, names: string[]): { key: string; value: unknown } | undefined {
+  const byLower = new Map<string, string>();
+  for (const k of Object.keys(p)) if (!byLower.has(k.toLowerCase())) byLower.set(k.toLowerCase(), k);
+  for (const n of names) {
+    const key = byLower.get(n);
+    if (key !== undefined && p[key] !== null && p[key] !== undefined && p[key] !== '') return { key, value: p[key] };
+  }
+  return undefined;
+}
+
 export function checkStructure(input: unknown): { features: StagedFeature[]; issues: ImportIssue[] } {
   const issues: ImportIssue[] = [];
   const features: StagedFeature[] = [];
@@ -64,17 +115,18 @@ export function checkStructure(input: unknown): { features: StagedFeature[]; iss
       issues.push({ index, code, problem, location });
     if (!f || typeof f !== 'object' || f.type !== 'Feature') return bad('not a GeoJSON Feature');
     const p = f.properties ?? {};
-    const rawCode = p.code ?? p.CODE ?? p.bm ?? p.BSM;
-    const code = typeof rawCode === 'number' ? String(rawCode) : rawCode;
+    const rawCode = field(p, CODE_FIELDS)?.value;
+    const code = typeof rawCode === 'number' && Number.isSafeInteger(rawCode) ? String(rawCode) : rawCode;
     const cp = codeProblem(code);
     if (cp) return bad(`properties.code: ${cp}`, typeof code === 'string' ? code : undefined);
     const c = code as string;
     const inferred = levelOfCode(c)!;
     let level = inferred;
-    if (p.level !== undefined) {
-      const given = LEVEL_ALIASES[String(p.level)];
+    const rawLevel = field(p, LEVEL_FIELDS)?.value;
+    if (rawLevel !== undefined) {
+      const given = LEVEL_ALIASES[String(rawLevel).trim().toLowerCase()];
       if (!given)
-        return bad(`properties.level "${String(p.level)}" is not one of district, street, community, grid`, c);
+        return bad(`properties.level "${String(rawLevel)}" is not one of district, street, community, grid`, c);
       if (given !== inferred)
         return bad(
           `properties.level says ${given} (${CODE_LENGTH[given]} digits) but the code has ${c.length} digits`,
@@ -82,7 +134,7 @@ export function checkStructure(input: unknown): { features: StagedFeature[]; iss
         );
       level = given;
     }
-    const name = p.name ?? p.NAME ?? p.mc;
+    const name = field(p, NAME_FIELDS)?.value;
     if (typeof name !== 'string' || name.trim() === '') return bad('properties.name is missing or empty', c);
     if (name.length > 100) return bad(`properties.name is ${name.length} characters; at most 100`, c);
     if (seen.has(c)) return bad(`code ${c} appears twice (also feature ${seen.get(c)})`, c);
@@ -122,7 +174,7 @@ function checkCoordinates(
         }
         if (Math.abs(pos[0]) > 180 || Math.abs(pos[1]) > 90) {
           return {
-            problem: `${where} has [${pos[0]}, ${pos[1]}], outside lon/lat range: the file looks projected (e.g. Gauss–Krüger metres); convert it to EPSG:4326/4490 lon/lat (RFC 7946) first`,
+            problem: `${where} has [${pos[0]}, ${pos[1]}], outside lon/lat range: the file looks projected (e.g. Gauss–Krüger metres); name its CRS with crs= (e.g. crs=EPSG:4547) or convert it to EPSG:4326/4490 lon/lat first`,
           };
         }
       }

@@ -56,10 +56,10 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
 
   const db = () => env.database.db;
   /** A fresh draft of street 990001001 (made by hand, as its editor would). */
-  const draft = async () =>
+  const draft = async (scope = '990001001') =>
     (
       await sql<{ id: number }>`insert into grid_draft (name, created_by_name, region_scope)
-        values (${`草稿${uniq()}`}, 'set-up', '990001001') returning id::int as id`.execute(db())
+        values (${`草稿${uniq()}`}, 'set-up', ${scope}) returning id::int as id`.execute(db())
     ).rows[0].id;
   const call = async (method: string, path: string, token?: string, body?: unknown) => {
     const headers: Record<string, string> = {};
@@ -329,6 +329,26 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
       outside: 404,
       make: async () => ({ path: `/api/grids/${path}?draft=${await draft()}`, body }),
     })),
+    {
+      route: 'PATCH /api/regions/{code}',
+      roles: ['admin', 'gis_editor'],
+      touches: '990001001',
+      ok: 200,
+      outside: 404,
+      make: async () => ({ path: `/api/regions/990001001002?draft=${await draft()}`, body: { name: `西湖${uniq()}` } }),
+    },
+    {
+      // A new street is district-level work: a city-wide draft (invisible to street-scoped editors).
+      route: 'POST /api/regions',
+      roles: ['admin', 'gis_editor'],
+      touches: '',
+      ok: 200,
+      outside: 404,
+      make: async () => ({
+        path: `/api/regions?draft=${await draft('')}`,
+        body: { level: 'street', district_code: '990001', name: '新街道', communities: ['990001001002'] },
+      }),
+    },
     {
       route: 'POST /api/grids',
       roles: ['admin', 'gis_editor'],

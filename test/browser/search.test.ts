@@ -301,4 +301,34 @@ describe(`search box and 这里是哪里 in chromium (${DRIVER}, micro-city)`, f
     );
     expect(await page.getAttribute('#here-toggle', 'aria-pressed')).to.equal('false');
   });
+
+  it('这里是哪里 by a long press on a touch screen', async () => {
+    const door = { lon: 100.0065, lat: 20.00145 }; // 长青路12号
+    await page.evaluate(
+      ([lon, lat]) => window.__wangge!.map.jumpTo({ center: [lon, lat], zoom: 17 }),
+      [door.lon, door.lat],
+    );
+    await still();
+    await page.evaluate(() => document.querySelector('.here .here-popup')?.closest('.maplibregl-popup')?.remove());
+    const pt = await screenPoint(door.lon, door.lat);
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: true, maxTouchPoints: 1 });
+    // A short tap asks nothing; a finger held still for 0.8 s shows the address.
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: pt.x, y: pt.y }] });
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    await page.waitForTimeout(900);
+    expect(await page.$('.here .here-popup'), 'a tap is not a long press').to.equal(null);
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: pt.x, y: pt.y }] });
+    await page.waitForTimeout(800);
+    await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+    await page.waitForFunction(
+      () =>
+        document.querySelector('.here .here-popup:not(.loading) [data-field="address"]')?.textContent ===
+        '山前街道河东社区长青路12号',
+      null,
+      { timeout: 10_000 },
+    );
+    await cdp.send('Emulation.setTouchEmulationEnabled', { enabled: false });
+    await cdp.detach();
+  });
 });

@@ -6,7 +6,7 @@ import { expect } from 'chai';
 import { sql } from 'kysely';
 import type { Database } from '../../server/db/index.js';
 import { CensusRejected, importCensus, type CensusFile } from '../../server/components/import.js';
-import { parseCensusCrs } from '../../server/components/census-crs.js';
+import { parseCensusCrs } from '../../server/geo/file-crs.js';
 import { lonLatToGaussKruger } from '../../server/geo/gauss-kruger.js';
 import { importRegions } from '../../server/importexport/import.js';
 import { microCity } from '../fixtures/micro-city.js';

@@ -1,7 +1,7 @@
 /** Census file text: UTF-8 with and without a BOM, GBK detected, an encoding named explicitly. */
 import { expect } from 'chai';
 import iconv from 'iconv-lite';
-import { decodeText, detectEncoding, parseEncoding } from '../../server/components/text.js';
+import { decodeText, detectEncoding, parseEncoding } from '../../server/files/text.js';
 
 const CSV = 'GLBJBSM,GLBJMC,GLBJZT\n32050801001000001,供水井盖,完好\n';
 

@@ -46,6 +46,9 @@ export interface HereHandle {
   toggle(on?: boolean): void;
 }
 
+/** How long a finger must rest on the map for 这里是哪里 (the usual long-press time of phones). */
+export const LONG_PRESS_MS = 600;
+
 export function startHere(map: MaplibreMap, picker: Picker): HereHandle {
   // An icon button like MapLibre's own controls (the panels on the right leave the control column narrow); the
   // icon (a pin with a question mark) is drawn by app.css.
@@ -122,6 +125,36 @@ export function startHere(map: MaplibreMap, picker: Picker): HereHandle {
   button.addEventListener('click', () => toggle());
   // MapLibre keeps the browser's own menu away from the map once it has a contextmenu listener.
   map.on('contextmenu', (e) => void ask(e.lngLat));
+  // Touch screens have no right click: a long press (one finger held still for LONG_PRESS_MS) asks the same.
+  let press: ReturnType<typeof setTimeout> | undefined;
+  const cancel = () => {
+    if (press) clearTimeout(press);
+    press = undefined;
+  };
+  map.on('touchstart', (e) => {
+    cancel();
+    if (e.originalEvent.touches.length !== 1) return;
+    const at = e.lngLat;
+    press = setTimeout(() => {
+      press = undefined;
+      swallowClickUntil = Date.now() + 1000;
+      void ask(at);
+    }, LONG_PRESS_MS);
+  });
+  // The finger's release is also a click to the browser: it must not close the popup it just opened.
+  let swallowClickUntil = 0;
+  map.getCanvasContainer().addEventListener(
+    'click',
+    (e) => {
+      if (Date.now() < swallowClickUntil) {
+        swallowClickUntil = 0;
+        e.stopPropagation();
+        e.preventDefault();
+      }
+    },
+    true,
+  );
+  for (const ev of ['touchend', 'touchcancel', 'touchmove', 'movestart'] as const) map.on(ev, cancel);
 
   return { ask, on: () => !!endMode, toggle };
 }

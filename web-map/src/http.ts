@@ -11,6 +11,8 @@ export class ApiError extends Error {
     public status: number,
     message: string,
     public detail?: string,
+    /** The whole problem+json body (e.g. a refused grid edit's `problems` list), when the server sent one. */
+    public problem?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -66,14 +68,16 @@ export async function request<T>(url: string, opts: RequestOptions = {}): Promis
   } catch {
     throw new ApiError(0, '无法连接服务器，请检查网络后重试');
   }
+  if (res.status === 204) return undefined as T; // No Content (e.g. a DELETE)
   if (res.ok) return res.json() as Promise<T>;
   let detail: string | undefined;
+  let problem: Record<string, unknown> | undefined;
   try {
-    const problem = (await res.json()) as { detail?: unknown; title?: unknown };
+    problem = (await res.json()) as Record<string, unknown>;
     if (typeof problem.detail === 'string') detail = problem.detail;
     else if (typeof problem.title === 'string') detail = problem.title;
   } catch {
     /* not problem+json: keep the status only */
   }
-  throw new ApiError(res.status, describe?.(res.status) ?? statusText(res.status), detail);
+  throw new ApiError(res.status, describe?.(res.status) ?? statusText(res.status), detail, problem);
 }

@@ -38,6 +38,8 @@ import { createPicker, type Picker } from './pick.js';
 import { setSearchMessage, startSearch, type SearchHandle } from './search.js';
 import { startHere, type HereHandle } from './here.js';
 import * as ui from './ui.js';
+import { downloadControl } from './download.js';
+import { createEdit, type EditHandle } from './edit/index.js';
 
 declare global {
   interface Window {
@@ -64,6 +66,8 @@ declare global {
       heat: HeatState;
       /** The dispatcher panel once started (signed-in users only). */
       dispatch?: DispatchHandle | null;
+      /** The editing mode (编辑) once started (grid editors only). */
+      edit?: EditHandle | null;
     };
   }
 }
@@ -127,9 +131,12 @@ async function start(): Promise<void> {
   });
   map.addControl(new NavigationControl({ visualizePitch: false, showCompass: true }), 'top-right');
   map.addControl(new ScaleControl({ unit: 'metric', maxWidth: 120 }), 'bottom-right');
+  map.addControl(downloadControl(), 'top-right');
   const overlay = createOverlay(map);
   // Before every other click handler: a picking mode takes the click first (pick.ts).
   const picker = createPicker(map);
+  // Next: in the editing mode (edit/) a click selects a grid for editing and opens no other panel.
+  const edit = createEdit(map);
 
   let resolveReady!: () => void;
   let rejectReady!: (e: Error) => void;
@@ -309,6 +316,10 @@ async function start(): Promise<void> {
         picker,
       }).catch((e: unknown) => {
         ui.setStatus(`案件调度面板加载失败：${e instanceof Error ? e.message : e}`, 'error');
+        return null;
+      });
+      window.__wangge!.edit = await edit.start().catch((e: unknown) => {
+        ui.setStatus(`编辑模式加载失败：${errorText(e)}`, 'error');
         return null;
       });
       await settle();

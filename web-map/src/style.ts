@@ -16,6 +16,7 @@ import {
 } from './layers/common.js';
 import { casesStyle } from './layers/cases.js';
 import { componentsStyle } from './layers/components.js';
+import { editStyle } from './layers/edit.js';
 import { gridsStyle } from './layers/grids.js';
 import { labelsStyle } from './layers/labels.js';
 import { regionsStyle } from './layers/regions.js';
@@ -29,6 +30,7 @@ export function buildStyle(config: WebConfig, tiles: StyleContext['tiles']): Sty
     labelsStyle(ctx),
     componentsStyle(ctx),
     casesStyle(ctx),
+    editStyle(ctx),
   ];
   const sources: StyleSpec['sources'] = Object.assign({}, ...parts.map((p) => p.sources));
   const layers: LayerSpec[] = [

@@ -14,8 +14,15 @@ import { isAscii } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import iconv from 'iconv-lite';
-import { detectEncoding, type Encoding } from '../text.js';
-import { FileProblem, asProblem, type Input, type OpenedFile, type OpenOptions, type RawRecord } from './common.js';
+import { detectEncoding, type Encoding } from '../../files/text.js';
+import {
+  FileProblem,
+  asProblem,
+  type Input,
+  type OpenedFile,
+  type OpenOptions,
+  type RawRecord,
+} from '../../files/common.js';
 
 const WINDOW = 64 * 1024;
 const CHUNK = 256 * 1024;

@@ -3,8 +3,8 @@
  * that is not JSON or not a FeatureCollection/Feature is refused; a broken feature is yielded with `problem` set.
  */
 import type { Geometry } from 'geojson';
-import { decodeText } from '../text.js';
-import { FileProblem, type OpenedFile, type OpenOptions, type RawRecord } from './common.js';
+import { decodeText } from '../../files/text.js';
+import { FileProblem, type OpenedFile, type OpenOptions, type RawRecord } from '../../files/common.js';
 import { jsonErrorOffset, lineColumn } from './json-position.js';
 
 const GEOMETRY_TYPES = [

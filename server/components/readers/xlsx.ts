@@ -9,8 +9,8 @@
 import { createReadStream, promises as fsp } from 'node:fs';
 import { Readable } from 'node:stream';
 import ExcelJS from 'exceljs';
-import { FileProblem, asProblem, type Input, type OpenedFile, type RawRecord } from './common.js';
-import { zipFault } from './zip.js';
+import { FileProblem, asProblem, type Input, type OpenedFile, type RawRecord } from '../../files/common.js';
+import { zipFault } from '../../files/zip.js';
 
 const CHUNK = 256 * 1024;
 

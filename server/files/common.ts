@@ -1,5 +1,5 @@
-/** Types shared by the census file readers (see `../readers.ts`). */
-import type { Encoding } from '../text.js';
+/** Types shared by the file readers (server/components/readers.ts, server/importexport/read.ts). */
+import type { Encoding } from './text.js';
 
 export type FileFormat = 'csv' | 'xlsx' | 'geojson' | 'shapefile';
 export const FILE_FORMATS: readonly FileFormat[] = ['csv', 'xlsx', 'geojson', 'shapefile'];
@@ -74,6 +74,8 @@ export interface OpenOptions {
   name?: string;
   format?: FileFormat;
   encoding?: Encoding;
+  /** Shapefile: which layer (.shp name without extension) of an archive that holds several. */
+  layer?: string;
 }
 
 /** Runs `fn`, turning anything but a FileProblem into one that starts with `what`. */

@@ -1,5 +1,5 @@
-/** Zip archives (XLSX workbooks and zipped Shapefiles) as far as the readers need them, with fflate. */
-import { Unzip, UnzipInflate, unzipSync } from 'fflate';
+/** Zip archives (XLSX workbooks and zipped Shapefiles) as far as the readers and writers need them, with fflate. */
+import { Unzip, UnzipInflate, Zip, ZipDeflate, unzipSync } from 'fflate';
 
 export const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
 
@@ -72,4 +72,41 @@ export async function zipFault(chunks: AsyncIterable<Uint8Array> | Iterable<Uint
     return fault ?? (err instanceof Error ? err.message : String(err));
   }
   return fault;
+}
+
+/** One file of an archive being written: its bytes, or chunks that arrive in turn. */
+export interface ZipEntry {
+  name: string;
+  parts: Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
+}
+
+/**
+ * A zip archive written as it goes: each entry is deflated chunk by chunk and the archive's bytes come out as soon as
+ * fflate has them, so only one chunk of one entry is held at a time.
+ */
+export async function* zipStream(entries: Iterable<ZipEntry> | AsyncIterable<ZipEntry>): AsyncGenerator<Uint8Array> {
+  let out: Uint8Array[] = [];
+  let failure: Error | null = null;
+  const zip = new Zip((err, chunk) => {
+    if (err) failure = err;
+    else out.push(chunk);
+  });
+  const drain = function* () {
+    if (failure) throw failure;
+    const ready = out;
+    out = [];
+    yield* ready;
+  };
+  for await (const entry of entries) {
+    const file = new ZipDeflate(entry.name, { level: 6 });
+    zip.add(file);
+    for await (const part of entry.parts) {
+      file.push(part instanceof Uint8Array ? part : new Uint8Array(part), false);
+      yield* drain();
+    }
+    file.push(new Uint8Array(0), true);
+    yield* drain();
+  }
+  zip.end();
+  yield* drain();
 }

@@ -5,11 +5,12 @@
  * caller's `encoding` if given, else the .cpg, else GBK, as Chinese survey data usually is. Geometries come as the
  * package reads them (Point, MultiPoint, LineString/MultiLineString, Polygon/MultiPolygon; Z and M dropped; a null
  * shape is null), coordinates untouched. Attribute values: C → string (trimmed, null when blank), N/F → number or
- * null, L → boolean or null, D → 'YYYY-MM-DD' or null.
+ * null, L → boolean or null, D → 'YYYY-MM-DD' or null. An archive of several layers is read one layer at a time,
+ * named by `opts.layer` (the .shp file's name without its extension).
  */
 import { unzipSync } from 'fflate';
 import * as shapefile from 'shapefile';
-import type { Encoding } from '../text.js';
+import type { Encoding } from './text.js';
 import { FileProblem, asProblem, type OpenedFile, type OpenOptions, type RawRecord } from './common.js';
 import { allNames, isJunk } from './zip.js';
 
@@ -30,6 +31,20 @@ const CPG: Record<string, Encoding> = {
   '54936': 'gb18030',
 };
 
+/** A layer's name: the .shp file's name without folder and extension. */
+export const layerName = (shp: string) => shp.replace(/^.*\//, '').replace(/\.shp$/i, '');
+
+/** The Shapefile layers of a zip archive (its .shp files' names), in archive order. */
+export function shapefileLayers(bytes: Uint8Array): string[] {
+  let names: string[];
+  try {
+    names = allNames(bytes).filter((n) => !isJunk(n));
+  } catch (err) {
+    throw asProblem('the file is not a readable zip archive', err);
+  }
+  return names.filter((n) => /\.shp$/i.test(n)).map(layerName);
+}
+
 export async function openShapefile(bytes: Uint8Array, opts: OpenOptions): Promise<OpenedFile> {
   let names: string[];
   try {
@@ -37,8 +52,18 @@ export async function openShapefile(bytes: Uint8Array, opts: OpenOptions): Promi
   } catch (err) {
     throw asProblem('the file is not a readable zip archive', err);
   }
-  const shps = names.filter((n) => /\.shp$/i.test(n));
+  let shps = names.filter((n) => /\.shp$/i.test(n));
   if (shps.length === 0) throw new FileProblem('the zip archive has no .shp file');
+  if (opts.layer !== undefined) {
+    const wanted = opts.layer.toLowerCase();
+    const chosen = shps.filter((n) => layerName(n).toLowerCase() === wanted);
+    if (chosen.length === 0) {
+      throw new FileProblem(
+        `the zip archive has no Shapefile layer ${JSON.stringify(opts.layer)}; its layers: ${shps.map(layerName).join(', ')}`,
+      );
+    }
+    shps = chosen;
+  }
   if (shps.length > 1) {
     throw new FileProblem(
       `the zip archive holds ${shps.length} Shapefile layers (${shps.join(', ')}): send one layer per file`,
