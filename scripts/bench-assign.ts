@@ -238,7 +238,11 @@ async function main(): Promise<void> {
     log(`anchor: ${secs(anchorMs)} s; reassignOpenCases()`);
     t0 = Date.now();
     const steps: Record<string, number> = {};
-    const res = await reassignOpenCases(database.db, { onStep: (s, ms) => (steps[s] = (steps[s] ?? 0) + ms) });
+    const res = await reassignOpenCases(database.db, {
+      onStep: (s, ms) => {
+        steps[s] = (steps[s] ?? 0) + ms;
+      },
+    });
     const reassignMs = Date.now() - t0;
     const stepList = Object.entries(steps)
       .map(([k, v]) => `${k} ${secs(v)}`)

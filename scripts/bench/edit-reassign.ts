@@ -161,7 +161,9 @@ export async function benchEditReassign(
   t0 = performance.now();
   const result = await reassignOpenCases(db, {
     timeoutMs: 0,
-    onStep: (s, ms) => (steps[s] = (steps[s] ?? 0) + ms),
+    onStep: (s, ms) => {
+      steps[s] = (steps[s] ?? 0) + ms;
+    },
   });
   const reassignMs = performance.now() - t0;
   const differ = Number(

@@ -31,6 +31,7 @@ import { decisionJson, locationJson, perCase } from './reassign-json.js';
 
 /** The work tables of one computation, in the order they are created (dropped in reverse). */
 const TABLES = [
+  'pairs',
   'cases',
   'work',
   'place',
@@ -82,7 +83,7 @@ export interface ComputeParams {
   analyze: boolean;
   /** Force how the grid is found (default: by the number of cases). */
   gridJoin?: GridJoin;
-  onStep?: (step: string, ms: number) => void;
+  onStep?: (step: string, ms: number) => void | Promise<void>;
 }
 
 /** 'case': a lookup per case; 'grid': one pass over the grids, each grid's cases through the cases' spatial index. */
@@ -121,10 +122,10 @@ export async function dropStaleTables(db: Kysely<DB>): Promise<void> {
 
 export async function computePlacements(trx: Kysely<DB>, p: ComputeParams): Promise<ComputeStats> {
   let t0 = performance.now();
-  const step = (name: string) => {
+  const step = async (name: string) => {
     const now = performance.now();
-    p.onStep?.(name, now - t0);
-    t0 = now;
+    await p.onStep?.(name, now - t0);
+    t0 = performance.now();
   };
   const t = (name: TableName) => tableOf(p.tables, name);
   const create = (name: TableName) =>
@@ -149,21 +150,26 @@ export async function computePlacements(trx: Kysely<DB>, p: ComputeParams): Prom
     ).rows[0].n;
     if (counts.n * 4 >= open) gridJoin = 'grid';
   }
+  if (gridJoin === 'grid') {
+    // Each live grid's open cases through case_record_open_geom (the same polygon for consecutive tests), then the
+    // lowest code per case — in a table of its own, so that it is joined by hash whatever the cases' statistics.
+    await sql`${create('pairs')}
+      select x.id, min(x.code) as grid_code from (
+        select o.id, g.code from unit_grid g
+        cross join lateral (
+          select o.id from case_record o
+          where o.closed_at is null and o.state <> 'voided' and ST_Intersects(g.geom, o.geom) offset 0) o
+        where g.termination_date is null) x
+      group by x.id`.execute(trx);
+    await analyze('pairs');
+  }
   const grid =
     gridJoin === 'case'
       ? sql`left join lateral (
           select g.code as grid_code from unit_grid g
           where g.termination_date is null and ST_Intersects(g.geom, c.geom)
           order by g.code limit 1) g on true`
-      : // Each live grid's open cases through case_record_open_geom; the same polygon for consecutive tests.
-        sql`left join (
-          select x.id, min(x.code) as grid_code from (
-            select o.id, g.code from unit_grid g
-            cross join lateral (
-              select o.id from case_record o
-              where o.closed_at is null and o.state <> 'voided' and ST_Intersects(g.geom, o.geom) offset 0) o
-            where g.termination_date is null) x
-          group by x.id) g on g.id = c.id`;
+      : sql`left join ${t('pairs')} g on g.id = c.id`;
   const cases = await sql`${create('cases')}
     select c.id, c.version as case_version, c.geom, c.category_kind as kind, c.category_code as code,
            c.component_code, c.state,
@@ -187,7 +193,7 @@ export async function computePlacements(trx: Kysely<DB>, p: ComputeParams): Prom
     where ${casesToRedo(p)}`.execute(trx);
   const n = Number(cases.numAffectedRows ?? 0);
   await analyze('cases');
-  step('grid');
+  await step('grid');
 
   // 2. Which region-set rules and zones cover each place; which polygon rules and zones cover each point; the
   // distinct keys (one pass, two grouping sets) with a representative case each.
@@ -218,11 +224,12 @@ export async function computePlacements(trx: Kysely<DB>, p: ComputeParams): Prom
     left join ${t('poly')} po on po.id = w.id`.execute(trx);
   await analyze('work');
   await sql`drop table ${t('cases')}`.execute(trx);
+  await sql`drop table if exists ${t('pairs')}`.execute(trx);
   await sql`${create('key')}
     select grouping(kind) = 0 as for_rule, kind, code, rkey, prkey, zkey, pzkey, min(id) as rep
     from ${t('work')}
     group by grouping sets ((kind, code, rkey, prkey), (zkey, pzkey))`.execute(trx);
-  step('areas');
+  await step('areas');
 
   // 3. The facts once per key, grid, (street, district) and component.
   const rep: Probe = {
@@ -290,7 +297,7 @@ export async function computePlacements(trx: Kysely<DB>, p: ComputeParams): Prom
     select c.code, ${componentDepartment('c')} as department from component c
     where c.code in (select component_code from ${t('work')})`.execute(trx);
   for (const table of ['rule', 'zone', 'grid', 'fallback', 'names'] as const) await analyze(table);
-  step('facts');
+  await step('facts');
 
   // 4. Per case: the facts of its keys (equi-joins with small tables: hash joins, whatever the estimates), what
   // changes, and what is written: the patch of its assignment JSON and its event's detail.
@@ -301,6 +308,6 @@ export async function computePlacements(trx: Kysely<DB>, p: ComputeParams): Prom
     await sql`create index on ${t('new')} (id)`.execute(trx);
     await analyze('new');
   }
-  step('cases');
+  await step('cases');
   return { cases: n, gridJoin };
 }

@@ -80,8 +80,11 @@ export interface ReassignOptions {
   timeoutMs?: number;
   /** How the grid of each case is found (default: by the number of cases; see reassign-compute.ts). */
   gridJoin?: GridJoin;
-  /** Called with each step's duration (ms): the computing steps, then each write transaction. */
-  onStep?: (step: string, ms: number) => void;
+  /**
+   * Called with each step's duration (ms): the computing steps ('grid', 'areas', 'facts', 'cases'; awaited before
+   * the next), then each write transaction ('write').
+   */
+  onStep?: (step: string, ms: number) => void | Promise<void>;
 }
 
 interface Run {
@@ -93,7 +96,7 @@ interface Run {
   writers: number;
   timeoutMs: number;
   gridJoin?: GridJoin;
-  onStep: (step: string, ms: number) => void;
+  onStep: (step: string, ms: number) => void | Promise<void>;
   total: ReassignResult;
 }
 
@@ -151,7 +154,7 @@ async function writeBatch(
     const version = compute ? await compute(trx) : run.total.version;
     const t = performance.now();
     const c = await writePlacements(trx, { tables, version, now: run.now, actor: run.actor, ...range });
-    run.onStep('write', performance.now() - t);
+    void run.onStep('write', performance.now() - t);
     run.total.version = version;
     run.total.examined += c.examined;
     run.total.changed += c.changed;
