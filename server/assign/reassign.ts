@@ -11,12 +11,14 @@
  * proposal is recorded as assignment.proposed_department. Closed and voided cases keep what they had.
  * Each changed case gets a `reassess` event (system actor) in the same transaction, with the rule version used.
  *
- * Two halves: reassign-compute.ts works out every case's new facts into a temporary table (one spatial join, each
- * rule, zone, collector area and fallback decided once per distinct input), reassign-write.ts writes the changed
- * cases with their events in one statement per transaction. How they are run depends on the database:
- *   one pass (PostgreSQL)  the whole backlog is computed at once on one connection (readers and writers go on:
- *                          nothing is locked), then written in transactions of `batch` cases (REASSIGN_BATCH_PG) so
- *                          that a dispatcher acting on a case waits for one short transaction at most;
+ * Two halves: reassign-compute.ts works out every case's new facts into work tables (one spatial join, each rule,
+ * zone, collector area and fallback decided once per distinct input, the assignment JSON once per grid and rule),
+ * reassign-write.ts writes the changed cases with their events in one statement per transaction. How they are run
+ * depends on the database:
+ *   one pass (PostgreSQL)  the whole backlog is computed at once into unlogged work tables (readers and writers go
+ *                          on: nothing is locked), then written in transactions of `batch` cases (REASSIGN_BATCH_PG),
+ *                          `writers` of them in parallel on disjoint id ranges, so that a dispatcher acting on a
+ *                          case waits for one short transaction at most;
  *   batches (embedded)     cases are computed and written `batch` at a time (REASSIGN_BATCH, by id), one
  *                          transaction each, so that the embedded database answers other requests in between.
  * A case that another writer changes between computing and writing is not written (its row version moved on) and
