@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import type { Database } from '../../server/db/index.js';
 import { importRegions } from '../../server/importexport/import.js';
 import { assign, type Assignment } from '../../server/assign/assign.js';
-import { reassignOpenCases } from '../../server/assign/reassign.js';
+import { reassignOpenCases, type ReassignOptions } from '../../server/assign/reassign.js';
 import { rankRules, rankingOrderBy, type RuleCandidate } from '../../server/assign/precedence.js';
 import { stream } from '../../server/demo/prng.js';
 import { openTestDatabase, DRIVER } from '../helpers/db.js';
@@ -57,7 +57,12 @@ const factsOf = (a: Assignment) => ({
  * assign() on every report; each is stored as an open case with every fact scrambled, so that all that is read back
  * after reassignOpenCases() was written by it. Returns one line per disagreement.
  */
-async function disagreements(database: Database, reports: Report[], batch?: number): Promise<string[]> {
+async function disagreements(
+  database: Database,
+  reports: Report[],
+  batch?: number,
+  how: Pick<ReassignOptions, 'mode' | 'gridJoin'> = {},
+): Promise<string[]> {
   const db = database.db;
   const expected = new Map<number, ReturnType<typeof factsOf>>();
   for (const [i, r] of reports.entries()) {
@@ -80,7 +85,7 @@ async function disagreements(database: Database, reports: Report[], batch?: numb
     (await sql<{ n: number }>`select count(*)::int as n from audit_event where action = 'reassign'`.execute(db)).rows[0]
       .n;
   const auditsBefore = await audits();
-  const run = await reassignOpenCases(db, { now: NOW, batch });
+  const run = await reassignOpenCases(db, { now: NOW, batch, ...how });
   expect(run.examined).to.equal(reports.length);
   // One transaction (and audit row) per batch: full batches, then the one that finds fewer cases than a batch.
   if (batch) expect(await audits()).to.equal(auditsBefore + Math.floor(reports.length / batch) + 1);
@@ -221,11 +226,17 @@ describe(`assign() and reassignOpenCases() agree (${DRIVER})`, () => {
     expect(bySql).to.deep.equal(rankRules(rules).map((r) => r.id));
   });
 
+  const HOW: Pick<ReassignOptions, 'mode' | 'gridJoin'>[] = [
+    { mode: 'batches', gridJoin: 'grid' },
+    { mode: 'one-pass', gridJoin: 'case' },
+    { mode: 'one-pass', gridJoin: 'grid' },
+    { mode: 'batches', gridJoin: 'case' },
+  ];
   const seeds = process.env.AGREEMENT_SEED
     ? [Number(process.env.AGREEMENT_SEED)]
-    : [1, 2, Math.floor(Math.random() * 2 ** 31)];
+    : [1, 2, 3, 4, Math.floor(Math.random() * 2 ** 31)];
   for (const seed of seeds) {
-    it(`on a random library (seed ${seed})`, async () => {
+    it(`on a random library (seed ${seed}; ${HOW[seed % HOW.length].mode}, grid per ${HOW[seed % HOW.length].gridJoin})`, async () => {
       await randomLibrary(database.db, seed);
       const rng = stream(seed, 'reports');
       const reports = randomPoints(seed, 150).map(([lon, lat]): Report => {
@@ -236,8 +247,10 @@ describe(`assign() and reassignOpenCases() agree (${DRIVER})`, () => {
             : undefined;
         return { lon, lat, category, ...(named ? { component: named } : {}) };
       });
-      // In batches of 16 cases (10 transactions): batching changes no answer.
-      const diff = await disagreements(database, reports, 16);
+      // In batches of 16 cases (10 transactions): batching changes no answer, nor do the way the work is run (one
+      // pass or batches, whatever the driver's default) and the way grids are found (per case or per grid).
+      const how = HOW[seed % HOW.length];
+      const diff = await disagreements(database, reports, 16, how);
       expect(diff, `seed ${seed} (reproduce with AGREEMENT_SEED=${seed}): ${diff.length} disagreements`).to.deep.equal(
         [],
       );
