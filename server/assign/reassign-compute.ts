@@ -78,6 +78,8 @@ export interface ComputeParams {
   upTo?: number | null;
   /** Only these cases (a redo of cases that changed while they were being placed). */
   ids?: number[];
+  /** Only cases inside these polygons (hex EWKB; changedArea() of the grid changes published). */
+  area?: string[];
   tables: WorkTables;
   /** Statistics for the planner (worth it for large sets). */
   analyze: boolean;
@@ -98,14 +100,50 @@ export interface ComputeStats {
 /** One pass over the grids pays off when the cases to place are more than about a quarter of all open cases. */
 const PER_GRID_MIN_CASES = 5000;
 
-/** The open cases a run redoes (case_record aliased c): located, in scope, in the id range, not yet placed. */
-export const casesToRedo = (p: Pick<ComputeParams, 'version' | 'all' | 'scope' | 'after' | 'upTo' | 'ids'>) =>
+/**
+ * The open cases a run redoes (case_record aliased c): located, in scope, in the id range, inside the changed area
+ * when given, not yet placed.
+ */
+export const casesToRedo = (
+  p: Pick<ComputeParams, 'version' | 'all' | 'scope' | 'after' | 'upTo' | 'ids' | 'area'>,
+) =>
   sql<boolean>`c.closed_at is null and c.state <> 'voided' and c.geom is not null
     and starts_with(coalesce(c.grid_code, c.community_code, c.street_code, c.district_code, ''), ${p.scope})
     ${p.after !== undefined ? sql`and c.id > ${p.after}` : sql``}
     ${p.upTo !== undefined && p.upTo !== null ? sql`and c.id <= ${p.upTo}` : sql``}
     ${p.ids ? sql`and c.id = any(${p.ids}::bigint[])` : sql``}
+    ${
+      p.area
+        ? sql`and c.id in (select o.id from unnest(${p.area}::text[]) a(hex)
+            cross join lateral (select ST_GeomFromEWKB(decode(a.hex, 'hex')) as geom) g
+            join case_record o on o.geom && g.geom and ST_Intersects(g.geom, o.geom))`
+        : sql``
+    }
     ${p.all ? sql`` : sql`and c.assignment_version < ${p.version}`}`;
+
+/**
+ * Where published grid changes can move a case: for every code they ended or started (grids and regions), the new
+ * shape where the code is new, the old one where it ended, both where its name changed (the name is part of a
+ * placement), else only where its shape differs (ST_SymDifference: a neighbour that merely received a vertex adds
+ * nothing). As hex EWKB, empty parts dropped.
+ */
+export async function changedArea(db: Kysely<DB>, changes: number[]): Promise<string[]> {
+  const r = await sql<{ geom: string }>`
+    with ended as (
+      select code, name, geom from unit_grid where ended_by = any(${changes}::bigint[])
+      union all select code, name, geom from region where ended_by = any(${changes}::bigint[])),
+    started as (
+      select code, name, geom from unit_grid where started_by = any(${changes}::bigint[])
+      union all select code, name, geom from region where started_by = any(${changes}::bigint[])),
+    parts as (
+      select case when e.code is null then s.geom when s.code is null then e.geom
+                  when e.name is distinct from s.name then ST_Union(e.geom, s.geom)
+                  else ST_SymDifference(e.geom, s.geom) end as geom
+      from ended e full join started s on s.code = e.code)
+    select encode(ST_AsEWKB(geom), 'hex') as geom from parts
+    where geom is not null and not ST_IsEmpty(geom) and ST_Area(geom::geography) > 0.01`.execute(db);
+  return r.rows.map((x) => x.geom);
+}
 
 export async function dropComputeTables(db: Kysely<DB>, w: WorkTables): Promise<void> {
   for (const t of [...TABLES].reverse()) await sql`drop table if exists ${tableOf(w, t)}`.execute(db);

@@ -33,6 +33,7 @@ import { write, type Actor } from '../db/write.js';
 import { assignmentVersion, localDate } from './assign.js';
 import {
   casesToRedo,
+  changedArea,
   computePlacements,
   dropComputeTables,
   dropStaleTables,
@@ -72,6 +73,11 @@ export interface ReassignOptions {
   now?: Date;
   /** Only cases whose region lies in this region-code prefix (the caller's scope; '' or unset = all). */
   scope?: string;
+  /**
+   * Only cases inside the area these published grid changes touched (the rows they ended and started). A grid change
+   * cannot move a case elsewhere; those keep the older version mark, and a run without `changes` examines them.
+   */
+  changes?: number[];
   /** Cases per transaction (default REASSIGN_BATCH_PG in one pass, REASSIGN_BATCH in batches). */
   batch?: number;
   /** Default: one pass on PostgreSQL, batches on the embedded database. */
@@ -94,6 +100,8 @@ interface Run {
   now: Date;
   all: boolean;
   scope: string;
+  changes?: number[];
+  area?: string[];
   batch: number;
   writers: number;
   timeoutMs: number;
@@ -110,6 +118,7 @@ export async function reassignOpenCases(db: Kysely<DB>, opts: ReassignOptions = 
     now: opts.now ?? new Date(),
     all: !!opts.all,
     scope: opts.scope ?? '',
+    changes: opts.changes,
     batch: opts.batch ?? (mode === 'batches' ? REASSIGN_BATCH : REASSIGN_BATCH_PG),
     writers: opts.writers ?? REASSIGN_WRITERS_PG,
     timeoutMs: opts.timeoutMs ?? REASSIGN_TIMEOUT_MS,
@@ -117,6 +126,10 @@ export async function reassignOpenCases(db: Kysely<DB>, opts: ReassignOptions = 
     onStep: opts.onStep ?? (() => undefined),
     total: { version: 0, examined: 0, changed: 0, department_changed: 0, proposed: 0 },
   };
+  if (run.changes) {
+    run.area = await changedArea(db, run.changes);
+    if (!run.area.length) return { ...run.total, version: await assignmentVersion(db) };
+  }
   const pass =
     mode === 'batches' ? (ids?: number[]) => inBatches(db, run, ids) : (ids?: number[]) => onePass(db, run, ids);
   let skipped = await pass();
@@ -135,6 +148,7 @@ const params = (run: Run, version: number, extra: Partial<ComputeParams>): Compu
   version,
   all: run.all,
   scope: run.scope,
+  area: run.area,
   today: localDate(run.now),
   tables: TEMP_TABLES,
   analyze: false,
@@ -171,6 +185,7 @@ async function writeBatch(
         version,
         all: run.all,
         scope: run.scope,
+        changes: run.changes ?? null,
         after: range.after ?? 0,
         up_to: range.upTo ?? null,
         examined: c.examined,
@@ -196,7 +211,7 @@ async function inBatches(db: Kysely<DB>, run: Run, ids?: number[]): Promise<numb
   const bounds = (
     await sql<{ id: number }>`select id::float8 as id from (
       select c.id, row_number() over (order by c.id) as n from case_record c
-      where ${casesToRedo({ version, all: run.all, scope: run.scope, ids })}) q
+      where ${casesToRedo({ version, all: run.all, scope: run.scope, area: run.area, ids })}) q
     where n % ${run.batch} = 0 order by id`.execute(db)
   ).rows.map((r) => r.id);
   const skipped: number[] = [];

@@ -95,6 +95,9 @@ describe(`grid drafts and the other edits (${DRIVER})`, function () {
     const s2 = await send('POST', `/api/grids/990001001002002/split?draft=${id}`, cut, '"3"');
     expect(s2.status).to.equal(200);
     expect(s2.body.summary.into).to.deep.equal(['990001001002004', '990001001002005']);
+    // A case far from the split (another street): publishing does not examine it.
+    const far = await intake(w, { location: P.c61 });
+    const farVersion = (await caseRow(w, far)).assignment_version;
     const stale = await send('POST', `/api/grid-drafts/${id}/publish`, undefined, '"3"');
     expect(stale.status).to.equal(412);
     const p = await send('POST', `/api/grid-drafts/${id}/publish`, undefined, '"4"');
@@ -104,6 +107,9 @@ describe(`grid drafts and the other edits (${DRIVER})`, function () {
     expect(p.body.changed).to.deep.equal(['990001001001004', '990001002001001']); // the split's ends on their edges
     expect((await caseRow(w, caseId)).grid_code).to.equal('990001001002004');
     expect((await eventRows(w, caseId)).map((e) => e.action)).to.include('reassess');
+    expect(p.body.reassigned).to.include({ examined: 1, changed: 1 });
+    expect((await caseRow(w, far)).assignment_version).to.equal(farVersion);
+    expect((await eventRows(w, far)).map((e) => e.action)).to.not.include('reassess');
     expect((await send('GET', `/api/grid-drafts/${id}`)).status).to.equal(404);
     expect(await grids()).to.not.equal(tilesBefore);
   });
