@@ -104,9 +104,7 @@ const PER_GRID_MIN_CASES = 5000;
  * The open cases a run redoes (case_record aliased c): located, in scope, in the id range, inside the changed area
  * when given, not yet placed.
  */
-export const casesToRedo = (
-  p: Pick<ComputeParams, 'version' | 'all' | 'scope' | 'after' | 'upTo' | 'ids' | 'area'>,
-) =>
+export const casesToRedo = (p: Pick<ComputeParams, 'version' | 'all' | 'scope' | 'after' | 'upTo' | 'ids' | 'area'>) =>
   sql<boolean>`c.closed_at is null and c.state <> 'voided' and c.geom is not null
     and starts_with(coalesce(c.grid_code, c.community_code, c.street_code, c.district_code, ''), ${p.scope})
     ${p.after !== undefined ? sql`and c.id > ${p.after}` : sql``}

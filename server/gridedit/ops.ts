@@ -34,10 +34,12 @@ export async function liveGrid(trx: Trx, draftId: number, code: string): Promise
 
 /** The next `n` free grid codes of a community (never a code given before). */
 export async function nextGridCodes(trx: Trx, community: string, n: number): Promise<string[]> {
+  // Live and ended rows alike (a code is never reused), by the code index's range of the community.
+  const [lo, hi] = [`${community}000`, `${community}999`];
   const r = await sql<{ top: number | null }>`
     select max(right(code, 3)::int) as top from (
-      select code from unit_grid where community_code = ${community}
-      union all select code from grid_draft_feature where level = 'grid' and left(code, 12) = ${community}) c`.execute(
+      (select code::text from unit_grid where code between ${lo} and ${hi} order by code desc limit 1)
+      union all select code from grid_draft_feature where level = 'grid' and code between ${lo} and ${hi}) c`.execute(
     trx,
   );
   const top = r.rows[0]?.top ?? 0;
