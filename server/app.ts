@@ -28,6 +28,7 @@ import { componentImportRoutes } from './components/import-routes.js';
 import { componentRoutes } from './components/routes.js';
 import { responsibilityRoutes } from './responsibility/routes.js';
 import { ogcRoutes } from './ogc/routes.js';
+import { exchangeRoutes } from './exchange/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const VERSION: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
@@ -63,6 +64,7 @@ export function buildApp({ config, database, log }: AppDeps): Koa {
   addressRoutes(api, database, config.fileLimitBytes);
   assignRoutes(api, database.db);
   caseRoutes(api, database.db, config);
+  exchangeRoutes(api, database, config.fileLimitBytes);
   ogcRoutes(api, database.db, VERSION);
   api.router.get('/api/openapi.json', (ctx) => {
     ctx.body = openApiDocument(api.specs, VERSION);

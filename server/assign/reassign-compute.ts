@@ -86,6 +86,13 @@ export interface ComputeParams {
   /** Force how the grid is found (default: by the number of cases). */
   gridJoin?: GridJoin;
   onStep?: (step: string, ms: number) => void | Promise<void>;
+  /**
+   * Where the cases come from (default case_record): a table or view with the case_record columns read here (id,
+   * version, geom, category_kind, category_code, component_code, state, the four region codes, department_code,
+   * area_class, collector_area_id, rule_id, assignment, closed_at, assignment_version) — the case exchange places
+   * the cases of an import so before they are stored (server/exchange/publish.ts).
+   */
+  source?: string;
 }
 
 /** 'case': a lookup per case; 'grid': one pass over the grids, each grid's cases through the cases' spatial index. */
@@ -172,16 +179,17 @@ export async function computePlacements(trx: Kysely<DB>, p: ComputeParams): Prom
     if (p.analyze) await sql`analyze ${t(name)}`.execute(trx);
   };
   await dropComputeTables(trx, p.tables);
+  const source = sql.table(p.source ?? 'case_record');
 
   // 1. The open cases to redo, their grid (lowest covering code) and place; outside coverage the deepest covering
   // region (its community, street and district as assign() takes them).
   const counts = (
-    await sql<{ n: number }>`select count(*)::int as n from case_record c where ${casesToRedo(p)}`.execute(trx)
+    await sql<{ n: number }>`select count(*)::int as n from ${source} c where ${casesToRedo(p)}`.execute(trx)
   ).rows[0];
   let gridJoin: GridJoin = p.gridJoin ?? 'case';
   if (!p.gridJoin && counts.n >= PER_GRID_MIN_CASES) {
     const open = (
-      await sql<{ n: number }>`select count(*)::int as n from case_record
+      await sql<{ n: number }>`select count(*)::int as n from ${source}
         where closed_at is null and state <> 'voided'`.execute(trx)
     ).rows[0].n;
     if (counts.n * 4 >= open) gridJoin = 'grid';
@@ -193,7 +201,7 @@ export async function computePlacements(trx: Kysely<DB>, p: ComputeParams): Prom
       select x.id, min(x.code) as grid_code from (
         select o.id, g.code from unit_grid g
         cross join lateral (
-          select o.id from case_record o
+          select o.id from ${source} o
           where o.closed_at is null and o.state <> 'voided' and ST_Intersects(g.geom, o.geom) offset 0) o
         where g.termination_date is null) x
       group by x.id`.execute(trx);
@@ -220,7 +228,7 @@ export async function computePlacements(trx: Kysely<DB>, p: ComputeParams): Prom
            case when g.grid_code is not null then left(g.grid_code, 9) when r.level = 'community' then r.parent_code
                 when r.level = 'street' then r.code end as street_code,
            coalesce(left(g.grid_code, 6), left(r.code, 6)) as district_code
-    from case_record c
+    from ${source} c
     ${grid}
     left join lateral (
       select r.code, r.level, r.parent_code from region r

@@ -40,6 +40,11 @@ export const PERMISSIONS = {
   editSettings: [],
   /** Create, change and list users (admins, within their scope). */
   manageUsers: [],
+  /**
+   * Case exchange (数据交换): import a history file and export cases in bulk — whole histories with staff names and
+   * exact positions, for upper-level platforms and migrations (admins only; a scoped admin within the scope).
+   */
+  exchangeCases: [],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -11,7 +11,7 @@ import { requireMatch, write } from '../db/write.js';
 import { badRequest, conflict, forbidden, notFound, unprocessable } from '../http/problem.js';
 import type { AreaClass } from '../categories/catalog.js';
 import { deadlineRules, stageDeadline } from '../calendar/deadlines.js';
-import { ACTIONS, STAGE_OF, STATE_LABEL, actionsFrom, type State } from './workflow.js';
+import { ACTIONS, STATE_LABEL, actionsFrom, transition, type State } from './workflow.js';
 
 export interface ActionInput {
   action: string;
@@ -131,25 +131,23 @@ export async function applyAction(
       });
     if (errors.length) throw unprocessable(errors.map((e) => e.message).join('; '), { errors });
 
-    const to: State = def.to === 'same' ? c.state : def.to;
     const rules = await deadlineRules(trx, {
       kind: c.category_kind,
       code: c.category_code,
       condition: c.condition,
       areaClass: c.area_class as AreaClass,
     });
-    // A clock restarts on every move; urge (督办) leaves it running.
-    const stage = input.action === 'urge' ? c.stage_deadline : stageDeadline(rules, STAGE_OF[to], now);
-    // The disposal clock belongs to a dispatch: set on (re)dispatch, dropped when the case goes back to the centre.
-    const dispose = to === 'dispatched' && input.action !== 'urge' ? stage : to === 'filed' ? null : c.dispose_deadline;
+    const next = transition(c, input.action, department, (stage) => stageDeadline(rules, stage, now));
+    const to = next.state;
+    const stage = next.stage_deadline;
     await sql`update case_record set
-        state = ${to}, department_code = ${department}, stage_deadline = ${stage}, dispose_deadline = ${dispose},
-        parked_from = ${input.action === 'park' ? c.state : to === 'parked' ? c.parked_from : null},
+        state = ${to}, department_code = ${next.department_code}, stage_deadline = ${stage},
+        dispose_deadline = ${next.dispose_deadline}, parked_from = ${next.parked_from},
         -- a re-assignment's proposal is settled once the case is with that department
         assignment = case when assignment->>'proposed_department' = ${department} then assignment - 'proposed_department' else assignment end,
         urge_count = urge_count + ${input.action === 'urge' ? 1 : 0},
         rework_count = rework_count + ${input.action === 'rework' ? 1 : 0},
-        closed_at = ${to === 'closed' || to === 'voided' ? now : null}, updated_at = ${now}, version = version + 1
+        closed_at = ${next.finished ? now : null}, updated_at = ${now}, version = version + 1
       where id = ${id}`.execute(trx);
     return {
       result: undefined,

@@ -219,7 +219,7 @@ export async function intakeCase(db: Kysely<DB>, input: ReportInput, opts: Intak
         created_by, state, outside_coverage, grid_code, community_code, street_code, district_code, area_class,
         collector_area_id, department_code, rule_id, rule_version, assignment, assignment_version, stage_deadline,
         duplicates, component_suggestions, idempotency_key, request_hash, updated_at, needs_location,
-        location_source, address_source, geocode)
+        location_source, address_source, geocode, collector_code)
       values (${id}, ${caseNo}, ${input.channel}, ${cat.kind}, ${cat.code}, ${input.condition ?? ''}, ${input.description},
         ${address}, ${where.at?.lon ?? null}, ${where.at?.lat ?? null},
         ${where.at ? sql`ST_SetSRID(ST_MakePoint(${where.at.lon}, ${where.at.lat}), 4326)` : null}, ${where.crs},
@@ -230,7 +230,8 @@ export async function intakeCase(db: Kysely<DB>, input: ReportInput, opts: Intak
         ${assignment.area_class}, ${assignment.collector_area?.id ?? null}, ${assignment.department?.code ?? null},
         ${assignment.matched.rule_id ?? null}, ${assignment.matched.rule_version ?? null}, ${JSON.stringify(assignment)}::jsonb,
         ${assignment.version}, ${deadline}, ${JSON.stringify(duplicates)}::jsonb, ${JSON.stringify(suggestions)}::jsonb, ${key ?? null}, ${hash}, ${now}, ${!where.at},
-        ${where.source}, ${input.address?.trim() ? 'reported' : 'reverse'}, ${where.geocode ? JSON.stringify(where.geocode) : null}::jsonb)
+        ${where.source}, ${input.address?.trim() ? 'reported' : 'reverse'}, ${where.geocode ? JSON.stringify(where.geocode) : null}::jsonb,
+        (select code from collector where user_id = ${opts.user?.id ?? null}::int order by id limit 1))
       on conflict (idempotency_key) do nothing
       returning id`.execute(trx);
     if (inserted.rows.length === 0) return { result: undefined, caseEvent: null }; // a concurrent request with this key won

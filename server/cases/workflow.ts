@@ -107,3 +107,46 @@ export const ACTION_NAMES = Object.keys(ACTIONS);
 export function actionsFrom(state: string): string[] {
   return ACTION_NAMES.filter((a) => ACTIONS[a].from.includes(state as State));
 }
+
+/** What a workflow action changes on a case (besides its history and counters). */
+export interface CaseClock {
+  state: State;
+  department_code: string | null;
+  /** The deadline of the stage the case waits in (STAGE_OF). */
+  stage_deadline: Date | null;
+  /** The disposal deadline of the current dispatch. */
+  dispose_deadline: Date | null;
+  parked_from: string | null;
+}
+
+/**
+ * The case after `action` (legal from c.state, checked by the caller): its state, department (`department`: the
+ * one the action names, else the case keeps its own), clocks and whether it is finished (closed or voided).
+ * `deadlineOf(stage)` is the deadline of a stage that starts now (null: no clock). A clock restarts on every move;
+ * urge (督办) leaves it running. The disposal clock belongs to a dispatch: set on (re)dispatch, dropped when the case
+ * goes back to the centre. Pure: server/cases/actions.ts applies it, server/exchange replays imported histories.
+ */
+export function transition(
+  c: CaseClock,
+  action: string,
+  department: string | null,
+  deadlineOf: (stage: string | null) => Date | null,
+): CaseClock & { finished: boolean } {
+  const def = ACTIONS[action];
+  const to: State = def.to === 'same' ? c.state : def.to;
+  const stage = action === 'urge' ? c.stage_deadline : deadlineOf(STAGE_OF[to]);
+  return {
+    state: to,
+    department_code: department ?? c.department_code,
+    stage_deadline: stage,
+    dispose_deadline: to === 'dispatched' && action !== 'urge' ? stage : to === 'filed' ? null : c.dispose_deadline,
+    parked_from: action === 'park' ? c.state : to === 'parked' ? c.parked_from : null,
+    finished: TERMINAL.includes(to),
+  };
+}
+
+/** The action starts a stage with its own deadline (a legacy platform's `deadline` may be given for it). */
+export const startsStage = (action: string, from: State): boolean => {
+  const def = ACTIONS[action];
+  return action !== 'urge' && STAGE_OF[def.to === 'same' ? from : def.to] !== null;
+};

@@ -310,6 +310,8 @@ export interface CaseRecordTable {
   client_time: Date | null;
   reported_at: Timestamp;
   created_by: number | null;
+  /** The collector (监督员) who made the report, by code (intake: the reporting collector's; imports: as given). */
+  collector_code: string | null;
   state: string;
   parked_from: string | null;
   outside_coverage: Generated<boolean>;

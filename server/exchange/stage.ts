@@ -1,0 +1,207 @@
+/**
+ * The staging tables of one exchange import: the checked new cases (one row each, clocks per area class) and their
+ * histories, loaded while the file is read — COPY where the driver has it, else batches of JSON rows — and the
+ * view through which placement (server/assign/reassign-compute.ts) reads them as if they were stored cases. Unlogged
+ * tables outside any transaction: the publishing transaction (publish.ts) is the only write that counts.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/open.js';
+import type { DB } from '../db/schema.js';
+import { copyLine } from '../db/copy.js';
+import type { CheckedCase } from './check.js';
+
+const PREFIX = 'exchange_stage_';
+const STALE_MS = 24 * 3600_000;
+
+export interface ExchangeStage {
+  database: Database;
+  /** Base name: the cases table; `${name}_e` the events, `${name}_v` the placement view. */
+  name: string;
+  /** Cases staged (their idx runs 0 … size − 1 in file order). */
+  size: number;
+}
+
+export const stageTables = (s: Pick<ExchangeStage, 'name'>) => ({
+  cases: sql.table(s.name),
+  events: sql.table(`${s.name}_e`),
+  view: sql.table(`${s.name}_v`),
+});
+
+const CASE_COLUMNS = [
+  'idx',
+  'line',
+  'case_no',
+  'channel',
+  'kind',
+  'code',
+  'condition',
+  'description',
+  'address',
+  'lon',
+  'lat',
+  'geom',
+  'input_crs',
+  'input_lon',
+  'input_lat',
+  'reported_at',
+  'collector_code',
+  'state',
+  'parked_from',
+  'department_code',
+  'stage_a',
+  'stage_b',
+  'stage_c',
+  'dispose_a',
+  'dispose_b',
+  'dispose_c',
+  'urge_count',
+  'rework_count',
+  'closed_at',
+  'updated_at',
+  'version',
+];
+const EVENT_COLUMNS = [
+  'idx',
+  'seq',
+  'at',
+  'actor_name',
+  'action',
+  'from_state',
+  'to_state',
+  'note',
+  'deadline_a',
+  'deadline_b',
+  'deadline_c',
+  'detail',
+];
+
+export async function createStage(database: Database): Promise<ExchangeStage> {
+  const db = database.db;
+  const old = await sql<{ name: string }>`select tablename as name from pg_tables
+    where schemaname = current_schema() and tablename ~ ${`^${PREFIX}[0-9]+_[a-z0-9]+$`}`.execute(db);
+  for (const { name } of old.rows) {
+    const created = Number(/^exchange_stage_(\d+)_/.exec(name)?.[1]) * 1000;
+    if (Number.isFinite(created) && created < Date.now() - STALE_MS) await dropStage({ name }, db);
+  }
+  const stage: ExchangeStage = {
+    database,
+    name: `${PREFIX}${Math.floor(Date.now() / 1000)}_${Math.random().toString(36).slice(2, 10)}`,
+    size: 0,
+  };
+  const t = stageTables(stage);
+  await sql`create unlogged table ${t.cases} (
+    idx integer not null, line integer not null, case_no text not null, channel text not null, kind text not null,
+    code char(5) not null, condition text not null, description text not null, address text not null,
+    lon float8, lat float8, geom geometry(Point, 4326), input_crs text not null, input_lon float8, input_lat float8,
+    reported_at timestamptz not null, collector_code text, state text not null, parked_from text,
+    department_code text, stage_a timestamptz, stage_b timestamptz, stage_c timestamptz, dispose_a timestamptz,
+    dispose_b timestamptz, dispose_c timestamptz, urge_count integer not null, rework_count integer not null,
+    closed_at timestamptz, updated_at timestamptz not null, version integer not null)`.execute(db);
+  await sql`create unlogged table ${t.events} (
+    idx integer not null, seq integer not null, at timestamptz not null, actor_name text not null,
+    action text not null, from_state text, to_state text not null, note text not null, deadline_a timestamptz,
+    deadline_b timestamptz, deadline_c timestamptz, detail jsonb not null)`.execute(db);
+  // The staged cases as placement reads stored ones: open, never placed, no department yet.
+  await sql`create view ${t.view} as
+    select s.idx::bigint as id, 1 as version, s.geom, s.kind as category_kind, s.code as category_code,
+      null::text as component_code, 'reported'::text as state, null::text as grid_code, null::text as community_code,
+      null::text as street_code, null::text as district_code, null::text as department_code,
+      null::char(1) as area_class, null::integer as collector_area_id, null::integer as rule_id,
+      '{}'::jsonb as assignment, null::timestamptz as closed_at, 0::bigint as assignment_version
+    from ${t.cases} s where s.geom is not null`.execute(db);
+  return stage;
+}
+
+export async function dropStage(s: Pick<ExchangeStage, 'name'>, db: Kysely<DB>): Promise<void> {
+  const t = stageTables(s);
+  await sql`drop view if exists ${t.view}`.execute(db);
+  await sql`drop table if exists ${t.cases}, ${t.events}`.execute(db);
+}
+
+const iso = (t: Date | null) => (t ? t.toISOString() : null);
+
+/** Appends checked cases to the stage (idx continues from stage.size). */
+export async function stageCases(stage: ExchangeStage, batch: CheckedCase[]): Promise<void> {
+  if (batch.length === 0) return;
+  const caseRows: (string | number | null)[][] = [];
+  const eventRows: (string | number | null)[][] = [];
+  for (const c of batch) {
+    const idx = stage.size++;
+    const w = c.wgs84;
+    caseRows.push([
+      idx,
+      c.line,
+      c.case_no,
+      c.channel,
+      c.kind,
+      c.code,
+      c.condition,
+      c.description,
+      c.address,
+      w?.lon ?? null,
+      w?.lat ?? null,
+      w ? `SRID=4326;POINT(${w.lon} ${w.lat})` : null,
+      c.input?.crs ?? 'wgs84',
+      c.input?.lon ?? null,
+      c.input?.lat ?? null,
+      c.reported_at.toISOString(),
+      c.collector_code,
+      c.state,
+      c.parked_from,
+      c.department_code,
+      ...c.stage_deadline.map(iso),
+      ...c.dispose_deadline.map(iso),
+      c.urge_count,
+      c.rework_count,
+      iso(c.closed_at),
+      c.updated_at.toISOString(),
+      c.version,
+    ]);
+    c.events.forEach((e, seq) =>
+      eventRows.push([
+        idx,
+        seq,
+        e.at.toISOString(),
+        e.actor_name,
+        e.action,
+        e.from_state,
+        e.to_state,
+        e.note,
+        ...e.deadline.map(iso),
+        JSON.stringify(e.detail),
+      ]),
+    );
+  }
+  await load(stage, stage.name, CASE_COLUMNS, caseRows);
+  await load(stage, `${stage.name}_e`, EVENT_COLUMNS, eventRows);
+}
+
+async function load(stage: ExchangeStage, table: string, columns: string[], rows: (string | number | null)[][]) {
+  const { database } = stage;
+  if (database.copyIn) {
+    const text = rows.map(copyLine).join('');
+    await database.copyIn(
+      table,
+      columns,
+      (async function* () {
+        yield text;
+      })(),
+    );
+    return;
+  }
+  // Over the embedded server's local socket (no COPY): the rows as one JSON parameter.
+  const objects = rows.map((r) => Object.fromEntries(columns.map((c, i) => [c, r[i]])));
+  await sql`insert into ${sql.table(table)} select * from jsonb_populate_recordset(null::${sql.table(table)}, ${JSON.stringify(objects)}::jsonb)`.execute(
+    database.db,
+  );
+}
+
+/** After loading: the spatial index placement's per-grid pass uses, and statistics. */
+export async function indexStage(stage: ExchangeStage): Promise<void> {
+  const t = stageTables(stage);
+  const db = stage.database.db;
+  await sql`create index on ${t.cases} using gist (geom)`.execute(db);
+  await sql`create index on ${t.cases} (idx)`.execute(db);
+  await sql`analyze ${t.cases}`.execute(db);
+  await sql`analyze ${t.events}`.execute(db);
+}
