@@ -140,8 +140,8 @@ export const CASES = [
 export const ndjson = (cases: unknown[]) => cases.map((c) => `${JSON.stringify(c)}\n`).join('');
 
 /** A byte stream of a text (for importCases). */
-export async function* bytes(text: string, chunk = 7): AsyncGenerator<Uint8Array> {
-  const b = Buffer.from(text, 'utf8');
+export async function* bytes(text: string | Buffer, chunk = 7): AsyncGenerator<Uint8Array> {
+  const b = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
   for (let i = 0; i < b.length; i += chunk) yield b.subarray(i, i + chunk);
 }
 
