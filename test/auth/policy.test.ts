@@ -31,8 +31,8 @@ interface Row {
   ok: number;
   /** Status for an allowed role whose scope does not cover what the row touches (default 403). */
   outside?: number;
-  /** Builds the request: the path and body (called anew before every call). */
-  make: () => Promise<{ path: string; body?: unknown }>;
+  /** Builds the request: the path and body (called anew before every call); a string body is sent as `type`. */
+  make: () => Promise<{ path: string; body?: unknown; type?: string }>;
 }
 
 describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
@@ -61,17 +61,18 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
       await sql<{ id: number }>`insert into grid_draft (name, created_by_name, region_scope)
         values (${`草稿${uniq()}`}, 'set-up', ${scope}) returning id::int as id`.execute(db())
     ).rows[0].id;
-  const call = async (method: string, path: string, token?: string, body?: unknown) => {
+  const call = async (method: string, path: string, token?: string, body?: unknown, type?: string) => {
     const headers: Record<string, string> = {};
     if (token) headers.Authorization = `Bearer ${token}`;
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (body !== undefined) headers['Content-Type'] = type ?? 'application/json';
     const r = await fetch(env.server.url + path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : type ? String(body) : JSON.stringify(body),
     });
     const text = await r.text();
-    return { status: r.status, body: text ? JSON.parse(text) : undefined };
+    const json = text !== '' && !r.headers.get('content-type')?.startsWith('application/x-ndjson');
+    return { status: r.status, body: json ? JSON.parse(text) : undefined };
   };
 
   before(async () => {
@@ -629,6 +630,33 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
       outside: 404,
       make: async () => ({ path: `/api/cases/${caseId}` }),
     },
+    {
+      // A new case at (100.0015, 20.0015), grid 990001001001004: a scoped admin imports only inside the scope.
+      route: 'POST /api/exchange/cases',
+      roles: ['admin'],
+      touches: '990001001',
+      ok: 200,
+      make: async () => ({
+        path: '/api/exchange/cases',
+        type: 'application/x-ndjson',
+        body: `${JSON.stringify({
+          case_no: `P${uniq()}`,
+          channel: 'collector',
+          category: 'matter:06010',
+          description: '垃圾',
+          location: { lon: 100.0015, lat: 20.0015 },
+          reported_at: '2026-03-02T09:00:00+08:00',
+          events: [{ action: 'accept', at: '2026-03-02T09:05:00+08:00' }],
+        })}\n`,
+      }),
+    },
+    {
+      route: 'GET /api/exchange/cases',
+      roles: ['admin'],
+      touches: 'filtered',
+      ok: 200,
+      make: async () => ({ path: '/api/exchange/cases?from=2026-03-01' }),
+    },
   ];
 
   it('has a row for every route that writes or needs a token', async () => {
@@ -651,12 +679,12 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
       const seen: string[] = [];
       const want: string[] = [];
       const anonymous = await row.make();
-      seen.push(`anonymous ${(await call(method, anonymous.path, undefined, anonymous.body)).status}`);
+      seen.push(`anonymous ${(await call(method, anonymous.path, undefined, anonymous.body, anonymous.type)).status}`);
       want.push('anonymous 401');
       for (const role of ROLES) {
         for (const scope of SCOPES) {
-          const { path, body } = await row.make();
-          const r = await call(method, path, tokens.get(key(role, scope)), body);
+          const { path, body, type } = await row.make();
+          const r = await call(method, path, tokens.get(key(role, scope)), body, type);
           if (r.status === 201 && row.route === 'POST /api/collector-areas') freeGrids.shift(); // each success takes a grid
           seen.push(`${role}/${scope || 'all'} ${r.status}`);
           const covered =
