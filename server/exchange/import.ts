@@ -58,6 +58,8 @@ export interface ImportOptions {
   now?: Date;
   fileName?: string;
   onProgress?: (p: ExchangeProgress) => void;
+  /** A first import of at least this many cases loads in bulk (publish.ts BULK_MIN_CASES; tests make it small). */
+  bulkMinCases?: number;
 }
 
 export interface ImportSummary extends PublishCounts {
@@ -65,7 +67,10 @@ export interface ImportSummary extends PublishCounts {
   cases: number;
   /** Already stored, identical. */
   unchanged: number;
-  /** Milliseconds: checking and staging, publishing; the publishing steps. */
+  /**
+   * Milliseconds: reading (checking, comparing with stored cases, staging), publishing; `steps` in more detail
+   * (check, compare, stage, index, place, cases, events).
+   */
   timings: { read_ms: number; publish_ms: number; steps: Record<string, number> };
 }
 
@@ -93,13 +98,26 @@ export async function importCases(
   let lines = 0;
   let bytes = 0;
   let batch: CheckedCase[] = [];
+  const steps: Record<string, number> = { check: 0, compare: 0, stage: 0, index: 0 };
+  const timed = async <T>(step: string, f: () => Promise<T>): Promise<T> => {
+    const t = performance.now();
+    try {
+      return await f();
+    } finally {
+      steps[step] += performance.now() - t;
+    }
+  };
   const stage = await createStage(database);
 
+  // One batch is loaded into the stage while the next is checked (PostgreSQL works while Node checks).
+  let staging: Promise<unknown> = Promise.resolve();
   /** Stored case_nos of the batch: compared; the others staged. */
   const flush = async () => {
     const list = batch;
     batch = [];
+    await staging;
     if (list.length === 0) return;
+    const t = performance.now();
     const stored = await sql<{ id: number; case_no: string; region: string }>`
       select id::float8 as id, case_no, coalesce(grid_code, community_code, street_code, district_code, '') as region
       from case_record where case_no = any(${list.map((c) => c.case_no)}::text[])`.execute(db);
@@ -137,7 +155,8 @@ export async function importCases(
           `case ${c.case_no} is already stored with a different body (first difference: ${firstDifference(variants[2], have)}); a re-import must be identical`,
         );
     }
-    if (total === 0) await stageCases(stage, fresh);
+    steps.compare += performance.now() - t;
+    if (total === 0) staging = timed('stage', () => stageCases(stage, fresh));
   };
 
   try {
@@ -155,7 +174,7 @@ export async function importCases(
         continue;
       }
       cases++;
-      const r = await checkLine(value, raw.line, ctx);
+      const r = await timed('check', () => checkLine(value, raw.line, ctx));
       if (r.errors) {
         for (const m of r.errors) fail(raw.line, m);
         continue;
@@ -171,15 +190,15 @@ export async function importCases(
       if (cases % BATCH === 0) opts.onProgress?.({ phase: 'reading', lines, bytes });
     }
     await flush();
+    await staging;
     if (cases === 0 && total === 0)
       throw new ExchangeRejected([{ line: 0, message: 'the file holds no cases' }], 1, 'empty');
     if (total) throw new ExchangeRejected(sorted(errors), total, scopeOnly ? 'scope' : 'invalid');
     const t1 = Date.now();
     opts.onProgress?.({ phase: 'publishing', lines, bytes });
-    const steps: Record<string, number> = {};
     let counts: PublishCounts = { inserted: 0, unplaced: 0, outside_coverage: 0 };
     if (stage.size > 0) {
-      await indexStage(stage);
+      await timed('index', () => indexStage(stage));
       try {
         counts = await publishStage(database, stage, {
           actor: opts.actor,
@@ -187,9 +206,10 @@ export async function importCases(
           now,
           fileName: opts.fileName,
           maxListed: MAX_LISTED,
+          bulkMinCases: opts.bulkMinCases,
           lines,
           unchanged,
-          onStep: (s, ms) => (steps[s] = Math.round(ms)),
+          onStep: (s, ms) => (steps[s] = ms),
         });
       } catch (e) {
         if (!(e instanceof OutsideScope)) throw e;
@@ -208,9 +228,14 @@ export async function importCases(
       cases,
       unchanged,
       ...counts,
-      timings: { read_ms: t1 - t0, publish_ms: Date.now() - t1, steps },
+      timings: {
+        read_ms: t1 - t0,
+        publish_ms: Date.now() - t1,
+        steps: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, Math.round(v)])),
+      },
     };
   } finally {
+    await staging.catch(() => undefined);
     await dropStage(stage, db).catch(() => undefined);
   }
 }

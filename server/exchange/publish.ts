@@ -10,6 +10,7 @@ import { sql, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { Database } from '../db/open.js';
 import { write, type Actor } from '../db/write.js';
+import { dropForBulk } from '../db/bulk.js';
 import { assignmentVersion, localDate } from '../assign/assign.js';
 import { computePlacements, tableOf, TEMP_TABLES } from '../assign/reassign-compute.js';
 import { pendingAssignment } from '../cases/placement.js';
@@ -24,6 +25,8 @@ export interface PublishOptions {
   fileName?: string;
   /** At most this many out-of-scope lines are listed. */
   maxListed: number;
+  /** A first import of at least this many cases loads in bulk (default BULK_MIN_CASES; PostgreSQL only). */
+  bulkMinCases?: number;
   onStep?: (step: string, ms: number) => void;
 }
 
@@ -44,9 +47,18 @@ export interface PublishCounts {
   outside_coverage: number;
 }
 
+/**
+ * A first import on PostgreSQL (no case stored yet) of at least this many cases loads the case tables without their
+ * plain indexes and foreign keys and rebuilds them at the end (server/db/bulk.ts): the tables stay locked until it
+ * commits — intake waits meanwhile — which is what a migration into a new platform can afford.
+ */
+export const BULK_MIN_CASES = 20_000;
+
+/** An instant staged as epoch milliseconds. */
+const instant = (column: string) => sql`to_timestamp(${sql.raw(column)} / 1000.0)`;
 /** The stored clock of the case's area class (A, B, C columns of the stage). */
 const byClass = (cls: string, a: string, b: string, c: string) =>
-  sql`case ${sql.raw(cls)} when 'A' then ${sql.raw(a)} when 'B' then ${sql.raw(b)} else ${sql.raw(c)} end`;
+  instant(`case ${cls} when 'A' then ${a} when 'B' then ${b} else ${c} end`);
 
 export async function publishStage(
   database: Database,
@@ -72,9 +84,10 @@ export async function publishStage(
       tables: TEMP_TABLES,
       analyze: pg,
       source: `${stage.name}_v`,
+      onStep: (name, ms) => opts.onStep?.(`place_${name}`, ms),
     });
     const placed = tableOf(TEMP_TABLES, 'new');
-    step('place');
+    lap = performance.now();
     if (opts.scope) {
       const outside = await sql<{ line: number; region: string; total: number }>`
         select s.line, coalesce(n.grid_code, n.community_code, n.street_code, n.district_code, '') as region,
@@ -88,12 +101,16 @@ export async function publishStage(
           outside.rows[0].total,
         );
     }
+    // Each case's id (in file order) and area class: all that its events need.
     await sql`create temp table exchange_ids on commit drop as
-      select s.idx, nextval('case_record_id_seq') as id from (select idx from ${t.cases} order by idx) s`.execute(trx);
-    await sql`create index on exchange_ids (idx)`.execute(trx);
+      select s.idx, s.id, coalesce(n.area_class, 'C') as cls
+      from (select o.idx, nextval('case_record_id_seq') as id from (select idx from ${t.cases} order by idx) o) s
+      left join ${placed} n on n.id = s.idx`.execute(trx);
     if (pg) await sql`analyze exchange_ids`.execute(trx);
     const pending = JSON.stringify(await pendingAssignment(trx));
-    const cls = `coalesce(n.area_class, 'C')`;
+    const bulk = pg && stage.size >= (opts.bulkMinCases ?? BULK_MIN_CASES) && (await firstImport(trx));
+    const rebuild = bulk ? await dropForBulk(trx, TABLES) : [];
+    const cls = 'i.cls';
     const counts = await sql<PublishCounts>`
       with ins as (
         insert into case_record (id, case_no, channel, category_kind, category_code, condition, description, address,
@@ -105,30 +122,39 @@ export async function publishStage(
           location_source, address_source, geocode)
         select i.id, s.case_no, s.channel, s.kind, s.code, s.condition, s.description, s.address,
           s.lon, s.lat, s.geom, s.input_crs, s.input_lon, s.input_lat, null, '[]'::jsonb, '{}'::jsonb, null,
-          s.reported_at, null, s.collector_code, s.state, s.parked_from,
+          ${instant('s.reported_at')}, null, s.collector_code, s.state, s.parked_from,
           s.geom is not null and n.grid_code is null, n.grid_code, n.community_code, n.street_code, n.district_code,
           ${sql.raw(cls)}, n.collector_area_id, coalesce(s.department_code, n.department), n.rule_id, n.rule_version,
           case when n.id is null then ${pending}::jsonb
                else n.patch || jsonb_build_object('why', regexp_replace(n.patch->>'why', '^重新分配', '数据交换导入')) end,
           ${version}, ${byClass(cls, 's.stage_a', 's.stage_b', 's.stage_c')},
           ${byClass(cls, 's.dispose_a', 's.dispose_b', 's.dispose_c')}, s.urge_count, s.rework_count, '[]'::jsonb,
-          '[]'::jsonb, null, null, s.closed_at, s.updated_at, s.version, s.geom is null, 'reported', 'reported', null
+          '[]'::jsonb, null, null, ${instant('s.closed_at')}, ${instant('s.updated_at')}, s.version, s.geom is null, 'reported', 'reported', null
         from ${t.cases} s join exchange_ids i on i.idx = s.idx left join ${placed} n on n.id = s.idx
         returning needs_location, outside_coverage)
       select count(*)::int as inserted, count(*) filter (where needs_location)::int as unplaced,
         count(*) filter (where outside_coverage)::int as outside_coverage
       from ins`.execute(trx);
     step('cases');
+    // The report events first, then the workflow events in file order: ids follow each history's order.
     await sql`
       insert into case_event (case_id, at, actor_id, actor_name, action, from_state, to_state, note, deadline, detail)
-      select i.id, e.at, null, e.actor_name, e.action, e.from_state, e.to_state, e.note,
-        ${byClass(cls, 'e.deadline_a', 'e.deadline_b', 'e.deadline_c')},
-        case when e.seq = 0 then e.detail || jsonb_build_object('department', n.department,
-               'matched', coalesce(n.patch->'matched', '{"source": "none"}'::jsonb))
-             else e.detail end
-      from ${t.events} e join exchange_ids i on i.idx = e.idx left join ${placed} n on n.id = e.idx
+      select i.id, ${instant('s.reported_at')}, null, coalesce(s.collector_code, 'channel:' || s.channel), 'report',
+        null, 'reported', coalesce(s.report_note, s.description), ${instant('s.report_deadline')},
+        jsonb_build_object('channel', s.channel, 'location_source', case when s.geom is not null then 'reported' end,
+          'imported', true, 'department', n.department,
+          'matched', coalesce(n.patch->'matched', '{"source": "none"}'::jsonb))
+      from ${t.cases} s join exchange_ids i on i.idx = s.idx left join ${placed} n on n.id = s.idx
+      order by s.idx`.execute(trx);
+    await sql`
+      insert into case_event (case_id, at, actor_id, actor_name, action, from_state, to_state, note, deadline, detail)
+      select i.id, ${instant('e.at')}, null, e.actor_name, e.action, e.from_state, e.to_state, e.note,
+        ${byClass('i.cls', 'e.deadline_a', 'e.deadline_b', 'e.deadline_c')}, e.detail
+      from ${t.events} e join exchange_ids i on i.idx = e.idx
       order by e.idx, e.seq`.execute(trx);
     step('events');
+    for (const statement of rebuild) await sql.raw(statement).execute(trx);
+    if (rebuild.length) step('rebuild');
     const c = counts.rows[0];
     return {
       action: 'import',
@@ -140,9 +166,19 @@ export async function publishStage(
   });
 }
 
+const TABLES = ['case_event', 'case_record'];
+
+/** No case is stored (checked under a lock that keeps writers out until this transaction ends). */
+async function firstImport(trx: Transaction<DB>): Promise<boolean> {
+  if ((await sql`select 1 from case_record limit 1`.execute(trx)).rows.length) return false;
+  await sql`lock table case_record, case_event in share row exclusive mode`.execute(trx);
+  return (await sql`select 1 from case_record limit 1`.execute(trx)).rows.length === 0;
+}
+
 /** The import's own statement timeout; no JIT; memory for the joins and the sort of the histories. */
 async function settings(trx: Transaction<DB>, database: Database): Promise<void> {
   await sql.raw(`set local statement_timeout = ${Math.max(0, Math.floor(database.importTimeoutMs))}`).execute(trx);
   if (database.driver !== 'pg') return;
-  for (const s of ['jit = off', "work_mem = '64MB'"]) await sql.raw(`set local ${s}`).execute(trx);
+  for (const s of ['jit = off', "work_mem = '256MB'", "maintenance_work_mem = '256MB'"])
+    await sql.raw(`set local ${s}`).execute(trx);
 }

@@ -1,6 +1,6 @@
 /**
- * The staging tables of one exchange import: the checked new cases (one row each, clocks per area class) and their
- * histories, loaded while the file is read — COPY where the driver has it, else batches of JSON rows — and the
+ * The staging tables of one exchange import: the checked new cases (one row each, clocks per area class; instants
+ * as epoch milliseconds) and their workflow events (the report event is built from the case row), loaded while the file is read — COPY where the driver has it, else batches of JSON rows — and the
  * view through which placement (server/assign/reassign-compute.ts) reads them as if they were stored cases. Unlogged
  * tables outside any transaction: the publishing transaction (publish.ts) is the only write that counts.
  */
@@ -59,6 +59,8 @@ const CASE_COLUMNS = [
   'closed_at',
   'updated_at',
   'version',
+  'report_deadline',
+  'report_note',
 ];
 const EVENT_COLUMNS = [
   'idx',
@@ -93,14 +95,15 @@ export async function createStage(database: Database): Promise<ExchangeStage> {
     idx integer not null, line integer not null, case_no text not null, channel text not null, kind text not null,
     code char(5) not null, condition text not null, description text not null, address text not null,
     lon float8, lat float8, geom geometry(Point, 4326), input_crs text not null, input_lon float8, input_lat float8,
-    reported_at timestamptz not null, collector_code text, state text not null, parked_from text,
-    department_code text, stage_a timestamptz, stage_b timestamptz, stage_c timestamptz, dispose_a timestamptz,
-    dispose_b timestamptz, dispose_c timestamptz, urge_count integer not null, rework_count integer not null,
-    closed_at timestamptz, updated_at timestamptz not null, version integer not null)`.execute(db);
+    reported_at bigint not null, collector_code text, state text not null, parked_from text,
+    department_code text, stage_a bigint, stage_b bigint, stage_c bigint, dispose_a bigint,
+    dispose_b bigint, dispose_c bigint, urge_count integer not null, rework_count integer not null,
+    closed_at bigint, updated_at bigint not null, version integer not null, report_deadline bigint,
+    report_note text)`.execute(db);
   await sql`create unlogged table ${t.events} (
-    idx integer not null, seq integer not null, at timestamptz not null, actor_name text not null,
-    action text not null, from_state text, to_state text not null, note text not null, deadline_a timestamptz,
-    deadline_b timestamptz, deadline_c timestamptz, detail jsonb not null)`.execute(db);
+    idx integer not null, seq integer not null, at bigint not null, actor_name text not null,
+    action text not null, from_state text, to_state text not null, note text not null, deadline_a bigint,
+    deadline_b bigint, deadline_c bigint, detail jsonb not null)`.execute(db);
   // The staged cases as placement reads stored ones: open, never placed, no department yet.
   await sql`create view ${t.view} as
     select s.idx::bigint as id, 1 as version, s.geom, s.kind as category_kind, s.code as category_code,
@@ -118,7 +121,8 @@ export async function dropStage(s: Pick<ExchangeStage, 'name'>, db: Kysely<DB>):
   await sql`drop table if exists ${t.cases}, ${t.events}`.execute(db);
 }
 
-const iso = (t: Date | null) => (t ? t.toISOString() : null);
+/** Instants are staged as epoch milliseconds (far cheaper to write than ISO text); publish.ts converts them. */
+const ms = (t: Date | null) => (t ? t.getTime() : null);
 
 /** Appends checked cases to the stage (idx continues from stage.size). */
 export async function stageCases(stage: ExchangeStage, batch: CheckedCase[]): Promise<void> {
@@ -144,37 +148,46 @@ export async function stageCases(stage: ExchangeStage, batch: CheckedCase[]): Pr
       c.input?.crs ?? 'wgs84',
       c.input?.lon ?? null,
       c.input?.lat ?? null,
-      c.reported_at.toISOString(),
+      c.reported_at.getTime(),
       c.collector_code,
       c.state,
       c.parked_from,
       c.department_code,
-      ...c.stage_deadline.map(iso),
-      ...c.dispose_deadline.map(iso),
+      ...c.stage_deadline.map(ms),
+      ...c.dispose_deadline.map(ms),
       c.urge_count,
       c.rework_count,
-      iso(c.closed_at),
-      c.updated_at.toISOString(),
+      ms(c.closed_at),
+      c.updated_at.getTime(),
       c.version,
+      // The report event (the first of the history) is built from the case row when published.
+      ms(c.events[0].deadline[2]),
+      c.events[0].note === c.description ? null : c.events[0].note,
     ]);
-    c.events.forEach((e, seq) =>
-      eventRows.push([
-        idx,
-        seq,
-        e.at.toISOString(),
-        e.actor_name,
-        e.action,
-        e.from_state,
-        e.to_state,
-        e.note,
-        ...e.deadline.map(iso),
-        JSON.stringify(e.detail),
-      ]),
-    );
+    c.events.forEach((e, seq) => {
+      if (seq > 0)
+        eventRows.push([
+          idx,
+          seq,
+          e.at.getTime(),
+          e.actor_name,
+          e.action,
+          e.from_state,
+          e.to_state,
+          e.note,
+          ...e.deadline.map(ms),
+          isEmpty(e.detail) ? '{}' : JSON.stringify(e.detail),
+        ]);
+    });
   }
   await load(stage, stage.name, CASE_COLUMNS, caseRows);
   await load(stage, `${stage.name}_e`, EVENT_COLUMNS, eventRows);
 }
+
+const isEmpty = (o: object) => {
+  for (const _ in o) return false;
+  return true;
+};
 
 async function load(stage: ExchangeStage, table: string, columns: string[], rows: (string | number | null)[][]) {
   const { database } = stage;

@@ -376,6 +376,31 @@ describe(`case exchange: import (${DRIVER})`, function () {
       expect(await count(w, 'case_record')).to.equal(6);
     });
 
+    it('a first import in bulk (PostgreSQL) stores the same rows and restores every index and foreign key', async () => {
+      const v = await setUpExchangeWorld();
+      try {
+        const schema = async () =>
+          (
+            await sql<{ def: string }>`
+              select indexdef as def from pg_indexes where tablename in ('case_record', 'case_event')
+              union all
+              select conname || ' ' || pg_get_constraintdef(oid) from pg_constraint
+              where conrelid in ('case_record'::regclass, 'case_event'::regclass)
+              order by 1`.execute(v.database.db)
+          ).rows.map((r) => r.def);
+        const before = await schema();
+        const s = await importCases(v.database, bytes(ndjson(CASES)), { actor, now: NOW, bulkMinCases: 1 });
+        expect('rebuild' in s.timings.steps).to.equal(DRIVER === 'pg');
+        expect(await schema()).to.deep.equal(before);
+        const rows = async (x: World, table: 'case_record' | 'case_event') =>
+          (await sql`select * from ${sql.table(table)} order by id`.execute(x.database.db)).rows;
+        for (const table of ['case_record', 'case_event'] as const)
+          expect(await rows(v, table), table).to.deep.equal(await rows(w, table));
+      } finally {
+        await tearDownWorld(v);
+      }
+    });
+
     it('a case made live is the same case when its export is imported', async () => {
       const id = await intake(w, { location: P.c11 }, new Date('2026-03-05T09:00:00+08:00'));
       await steps(w, id, [
