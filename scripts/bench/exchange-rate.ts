@@ -25,6 +25,43 @@ const BENCH_DB = 'wangge_bench_exchange';
 const USAGE = 'usage: npx tsx scripts/bench/exchange-rate.ts [--grids N (20000)] [--cases N (200000)] [--keep]';
 const CATEGORIES = ['matter:06010', 'matter:09006', 'matter:07001', 'matter:06036', 'component:01003'];
 const log = logger('exchange-rate');
+
+/**
+ * CPU seconds of this process and of the PostgreSQL backends serving the scratch database (their /proc entries,
+ * sampled every 100 ms so that short-lived connections count too): the machine is shared, so the wall-clock rate
+ * depends on what else runs; the CPU time does not.
+ */
+function cpuMeter(): () => { node: number; pg: number } {
+  const tick = 100; // USER_HZ
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  const sample = () => {
+    for (const d of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        if (!fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(BENCH_DB)) continue;
+        const f = fs.readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ');
+        const t = (Number(f[11]) + Number(f[12])) / tick;
+        if (!first.has(Number(d))) first.set(Number(d), t);
+        last.set(Number(d), t);
+      } catch {
+        // gone meanwhile
+      }
+    }
+  };
+  sample();
+  for (const [pid, t] of last) first.set(pid, t);
+  const timer = setInterval(sample, 100);
+  const node0 = process.cpuUsage();
+  return () => {
+    clearInterval(timer);
+    sample();
+    const u = process.cpuUsage(node0);
+    let pg = 0;
+    for (const [pid, t] of last) pg += t - (first.get(pid) ?? t);
+    return { node: (u.user + u.system) / 1e6, pg };
+  };
+}
 const MIN = 60_000;
 
 async function main(): Promise<void> {
@@ -107,17 +144,29 @@ async function main(): Promise<void> {
     log(`${points.length} cases, ${events} events, ${(size / 1e6).toFixed(1)} MB in ${file}`);
     const actor = { id: null, name: 'bench' };
     const read = () => fs.createReadStream(file, { highWaterMark: 1 << 20 });
+    const load = () => os.loadavg()[0].toFixed(1);
+    log(`load average before the import: ${load()} (${os.cpus().length} CPUs)`);
+    let cpu = cpuMeter();
     let t0 = Date.now();
     const s = await importCases(database, read(), { actor });
     const imp = Date.now() - t0;
-    log(`import: ${s.inserted} inserted in ${secs(imp)} s = ${Math.round(s.cases / (imp / 1000))} cases/s`);
+    const used = cpu();
     log(
-      `  checked and staged ${secs(s.timings.read_ms)} s, published ${secs(s.timings.publish_ms)} s (${JSON.stringify(s.timings.steps)})`,
+      `import: ${s.inserted} inserted in ${secs(imp)} s = ${Math.round(s.cases / (imp / 1000))} cases/s (load average ${load()}); ` +
+        `CPU: Node ${used.node.toFixed(1)} s, PostgreSQL ${used.pg.toFixed(1)} s = ${Math.round(((used.node + used.pg) / s.cases) * 1e6)} µs a case`,
     );
+    log(
+      `  read (checked, staged, stored) ${secs(s.timings.read_ms)} s, finished ${secs(s.timings.finish_ms)} s (${JSON.stringify(s.timings.steps)})`,
+    );
+    cpu = cpuMeter();
     t0 = Date.now();
     const again = await importCases(database, read(), { actor });
     const re = Date.now() - t0;
-    log(`re-import: ${again.unchanged} unchanged in ${secs(re)} s = ${Math.round(again.cases / (re / 1000))} cases/s`);
+    const reUsed = cpu();
+    log(
+      `re-import: ${again.unchanged} unchanged in ${secs(re)} s = ${Math.round(again.cases / (re / 1000))} cases/s; ` +
+        `CPU: Node ${reUsed.node.toFixed(1)} s, PostgreSQL ${reUsed.pg.toFixed(1)} s`,
+    );
     t0 = Date.now();
     let bytes = 0;
     for await (const chunk of exportLines(database.db, { scope: '' })) bytes += Buffer.byteLength(chunk);

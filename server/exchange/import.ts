@@ -1,28 +1,32 @@
 /**
- * Import of an exchange file (NDJSON, format.ts): the whole file is checked first, then imported all or nothing.
+ * Import of an exchange file (NDJSON, format.ts): every line is checked, and the cases are stored all or nothing.
  *
  * 1. One pass over the lines: each is parsed, checked and replayed (check.ts); a case_no given twice is an error
  *    on its second line. Batch by batch, the case_nos already stored are compared with their stored case: the
  *    same case (its export equals the line's canonical form, deadlines the line leaves out filled in as this import
  *    computes them) is left alone and counted `unchanged`; another body under a stored case_no is an error naming
  *    the line and the first field that differs. New cases are staged (stage.ts) as they come.
- * 2. Any error: nothing is stored; the errors are listed in line order (the first MAX_LISTED; all are counted).
- * 3. Otherwise one transaction places and stores every new case with its history (publish.ts).
+ * 2. The cases are stored by one transaction (publish.ts). On PostgreSQL it is open while the file is read and
+ *    stores each staged segment as soon as it is in; on the embedded database it runs once the whole file is in.
+ * 3. Any problem anywhere: nothing is stored (the transaction rolls back, or never starts); the problems are listed
+ *    in line order (the first MAX_LISTED; all are counted).
  */
 import { sql } from 'kysely';
 import type { Database } from '../db/open.js';
-import type { Actor } from '../db/write.js';
+import { write, type Actor } from '../db/write.js';
 import { CLASSES, checkLine, loadContext, wouldExport, type CheckedCase } from './check.js';
 import { exportCases } from './export.js';
 import { firstDifference, renderCase } from './format.js';
 import { ndjsonLines } from './lines.js';
-import { OutsideScope, publishStage, type PublishCounts } from './publish.js';
+import { Publisher, type PublishCounts } from './publish.js';
 import { createStage, dropStage, indexStage, stageCases } from './stage.js';
 
 /** Problems listed in a refusal (all are counted). */
 export const MAX_LISTED = 1000;
 /** Lines checked against stored cases and staged at a time. */
 const BATCH = 2000;
+/** Cases placed and stored at a time while the file is read (PostgreSQL). */
+export const SEGMENT = 20_000;
 
 export interface LineError {
   line: number;
@@ -33,7 +37,7 @@ export class ExchangeRejected extends Error {
   constructor(
     public errors: LineError[],
     public total: number,
-    /** 'scope': every problem is a case outside the importer's region scope. */
+    /** 'scope': every problem is a case outside the importer's region scope; 'empty': no case at all. */
     public kind: 'invalid' | 'scope' | 'empty' = 'invalid',
   ) {
     super(
@@ -58,8 +62,10 @@ export interface ImportOptions {
   now?: Date;
   fileName?: string;
   onProgress?: (p: ExchangeProgress) => void;
-  /** A first import of at least this many cases loads in bulk (publish.ts BULK_MIN_CASES; tests make it small). */
-  bulkMinCases?: number;
+  /** Bulk loading of a first import (publish.ts); default: when no case is stored yet (PostgreSQL). */
+  bulk?: boolean;
+  /** Cases per segment stored while reading (default SEGMENT; tests make it small). */
+  segment?: number;
 }
 
 export interface ImportSummary extends PublishCounts {
@@ -68,11 +74,21 @@ export interface ImportSummary extends PublishCounts {
   /** Already stored, identical. */
   unchanged: number;
   /**
-   * Milliseconds: reading (checking, comparing with stored cases, staging), publishing; `steps` in more detail
-   * (check, compare, stage, index, place, cases, events).
+   * Milliseconds: reading the file (with checking, comparing, staging and — on PostgreSQL — storing segments as they
+   * come), then finishing (storing what is left, rebuilding); `steps` sums each step (check, compare, stage, place_*,
+   * cases, events, rebuild).
    */
-  timings: { read_ms: number; publish_ms: number; steps: Record<string, number> };
+  timings: { read_ms: number; finish_ms: number; steps: Record<string, number> };
 }
+
+/** A promise that may settle while no one awaits it yet (it is awaited later): no unhandled rejection meanwhile. */
+/** Rolls a publishing transaction back that stored nothing (every case was already stored, unchanged). */
+class NothingStored extends Error {}
+
+const later = <T>(p: Promise<T>): Promise<T> => {
+  p.catch(() => undefined);
+  return p;
+};
 
 export async function importCases(
   database: Database,
@@ -97,130 +113,179 @@ export async function importCases(
   let unchanged = 0;
   let lines = 0;
   let bytes = 0;
-  let batch: CheckedCase[] = [];
-  const steps: Record<string, number> = { check: 0, compare: 0, stage: 0, index: 0 };
+  let t1 = 0;
+  const steps: Record<string, number> = { check: 0, compare: 0, stage: 0 };
+  const onStep = (s: string, ms: number) => (steps[s] = (steps[s] ?? 0) + ms);
   const timed = async <T>(step: string, f: () => Promise<T>): Promise<T> => {
     const t = performance.now();
     try {
       return await f();
     } finally {
-      steps[step] += performance.now() - t;
+      onStep(step, performance.now() - t);
     }
   };
+  const publishOptions = { scope, now, bulk: opts.bulk, maxListed: MAX_LISTED, onStep };
   const stage = await createStage(database);
+  // PostgreSQL with COPY: segments are stored while the file is read; otherwise everything at the end.
+  const streaming = database.driver === 'pg' && database.copyIn !== undefined;
+  const segmentSize = opts.segment ?? SEGMENT;
 
-  // One batch is loaded into the stage while the next is checked (PostgreSQL works while Node checks).
-  let staging: Promise<unknown> = Promise.resolve();
-  /** Stored case_nos of the batch: compared; the others staged. */
-  const flush = async () => {
-    const list = batch;
-    batch = [];
-    await staging;
-    if (list.length === 0) return;
-    const t = performance.now();
-    const stored = await sql<{ id: number; case_no: string; region: string }>`
-      select id::float8 as id, case_no, coalesce(grid_code, community_code, street_code, district_code, '') as region
-      from case_record where case_no = any(${list.map((c) => c.case_no)}::text[])`.execute(db);
-    const byNo = new Map(stored.rows.map((r) => [r.case_no, r]));
-    const exported = new Map(
-      (
-        await exportCases(
-          db,
-          stored.rows.map((r) => r.id),
-        )
-      ).map((c) => [c.case_no, c] as const),
-    );
-    const fresh: CheckedCase[] = [];
-    for (const c of list) {
-      const s = byNo.get(c.case_no);
-      if (!s) {
-        fresh.push(c);
-        continue;
+  /** Reads the whole file; `publisher` (streaming) stores segments as they are staged. */
+  const read = async (publisher?: Publisher) => {
+    let batch: CheckedCase[] = [];
+    let staging: Promise<unknown> = Promise.resolve();
+    let publishing: Promise<unknown> = Promise.resolve();
+    let staged = 0; // cases whose staging is complete
+    let scheduled = 0; // cases handed to the publisher
+    // Nothing is stored yet when the transaction loads in bulk (the table was empty, and it is locked).
+    const nothingStored = publisher?.bulk ?? false;
+    const publish = (upTo: number) => {
+      if (!publisher || total || upTo <= scheduled) return;
+      const from = scheduled;
+      scheduled = upTo;
+      publishing = later(publishing.then(() => publisher.segment(from, upTo)));
+    };
+    /** Stored case_nos of the batch are compared; the others staged (one batch loads while the next is checked). */
+    const flush = async () => {
+      const list = batch;
+      batch = [];
+      await staging;
+      if (staged - scheduled >= segmentSize) publish(staged);
+      if (list.length === 0) return;
+      const t = performance.now();
+      const fresh = nothingStored ? list : await compare(list);
+      onStep('compare', performance.now() - t);
+      if (total === 0) {
+        const p = timed('stage', () => stageCases(stage, fresh));
+        const upTo = stage.size;
+        staging = later(p.then(() => (staged = upTo)));
       }
-      if (!s.region.startsWith(scope)) {
-        fail(
-          c.line,
-          `case ${c.case_no} is stored in ${s.region || 'no region'}, outside your region scope ${scope}`,
-          'scope',
-        );
-        continue;
+    };
+    const compare = async (list: CheckedCase[]): Promise<CheckedCase[]> => {
+      const stored = await sql<{ id: number; case_no: string; region: string }>`
+        select id::float8 as id, case_no, coalesce(grid_code, community_code, street_code, district_code, '') as region
+        from case_record where case_no = any(${list.map((c) => c.case_no)}::text[])`.execute(db);
+      if (stored.rows.length === 0) return list;
+      const byNo = new Map(stored.rows.map((r) => [r.case_no, r]));
+      const exported = await exportCases(
+        db,
+        stored.rows.map((r) => r.id),
+      );
+      const have = new Map(exported.map((c) => [c.case_no, c]));
+      const fresh: CheckedCase[] = [];
+      for (const c of list) {
+        const s = byNo.get(c.case_no);
+        if (!s) fresh.push(c);
+        else if (!s.region.startsWith(scope))
+          fail(
+            c.line,
+            `case ${c.case_no} is stored in ${s.region || 'no region'}, outside your region scope ${scope}`,
+            'scope',
+          );
+        else {
+          const text = renderCase(have.get(c.case_no)!);
+          const variants = CLASSES.map((k) => wouldExport(c, k));
+          if (variants.some((v) => renderCase(v) === text)) unchanged++;
+          else
+            fail(
+              c.line,
+              `case ${c.case_no} is already stored with a different body (first difference: ${firstDifference(variants[2], have.get(c.case_no)!)}); a re-import must be identical`,
+            );
+        }
       }
-      const have = exported.get(c.case_no)!;
-      const text = renderCase(have);
-      const variants = CLASSES.map((k) => wouldExport(c, k));
-      if (variants.some((v) => renderCase(v) === text)) unchanged++;
-      else
-        fail(
-          c.line,
-          `case ${c.case_no} is already stored with a different body (first difference: ${firstDifference(variants[2], have)}); a re-import must be identical`,
-        );
-    }
-    steps.compare += performance.now() - t;
-    if (total === 0) staging = timed('stage', () => stageCases(stage, fresh));
-  };
+      return fresh;
+    };
 
-  try {
-    for await (const raw of ndjsonLines(chunks, (b) => (bytes = b))) {
-      lines = raw.line;
-      if (raw.error !== undefined) {
-        fail(raw.line, raw.error);
-        continue;
+    try {
+      for await (const raw of ndjsonLines(chunks, (b) => (bytes = b))) {
+        lines = raw.line;
+        if (raw.error !== undefined) {
+          fail(raw.line, raw.error);
+          continue;
+        }
+        let value: unknown;
+        try {
+          value = JSON.parse(raw.text);
+        } catch (e) {
+          fail(raw.line, `not valid JSON: ${(e as Error).message}`);
+          continue;
+        }
+        cases++;
+        const r = await timed('check', () => checkLine(value, raw.line, ctx));
+        if (r.errors) {
+          for (const m of r.errors) fail(raw.line, m);
+          continue;
+        }
+        const earlier = seen.get(r.ok.case_no);
+        if (earlier !== undefined) {
+          fail(raw.line, `case_no ${r.ok.case_no} is also on line ${earlier}`);
+          continue;
+        }
+        seen.set(r.ok.case_no, raw.line);
+        batch.push(r.ok);
+        if (batch.length >= BATCH) await flush();
+        if (cases % BATCH === 0) opts.onProgress?.({ phase: 'reading', lines, bytes });
       }
-      let value: unknown;
-      try {
-        value = JSON.parse(raw.text);
-      } catch (e) {
-        fail(raw.line, `not valid JSON: ${(e as Error).message}`);
-        continue;
-      }
-      cases++;
-      const r = await timed('check', () => checkLine(value, raw.line, ctx));
-      if (r.errors) {
-        for (const m of r.errors) fail(raw.line, m);
-        continue;
-      }
-      const earlier = seen.get(r.ok.case_no);
-      if (earlier !== undefined) {
-        fail(raw.line, `case_no ${r.ok.case_no} is also on line ${earlier}`);
-        continue;
-      }
-      seen.set(r.ok.case_no, raw.line);
-      batch.push(r.ok);
-      if (batch.length >= BATCH) await flush();
-      if (cases % BATCH === 0) opts.onProgress?.({ phase: 'reading', lines, bytes });
+      await flush();
+      await staging;
+    } finally {
+      // Settle what is in flight before the caller rolls back or drops the stage.
+      await staging.catch(() => undefined);
+      if (total) await publishing.catch(() => undefined);
     }
-    await flush();
-    await staging;
+    t1 = Date.now();
     if (cases === 0 && total === 0)
       throw new ExchangeRejected([{ line: 0, message: 'the file holds no cases' }], 1, 'empty');
     if (total) throw new ExchangeRejected(sorted(errors), total, scopeOnly ? 'scope' : 'invalid');
-    const t1 = Date.now();
     opts.onProgress?.({ phase: 'publishing', lines, bytes });
+    publish(staged);
+    await publishing;
+  };
+
+  /** Ends the publishing transaction: the scope problems, the rebuild, the audit row. */
+  const finish = async (p: Publisher) => {
+    if (p.outsideTotal)
+      throw new ExchangeRejected(
+        p.outside.map((l) => ({
+          line: l.line,
+          message: `the case lies in ${l.region || 'no region'}, outside your region scope ${scope}`,
+        })),
+        p.outsideTotal,
+        'scope',
+      );
+    if (p.counts.inserted === 0) throw new NothingStored();
+    await p.close();
+    return {
+      action: 'import',
+      entity: 'case',
+      key: null,
+      detail: { file: opts.fileName ?? null, lines, ...p.counts, unchanged },
+      result: p.counts,
+    };
+  };
+  const writeOptions = { actor: opts.actor, layers: ['cases'] };
+
+  try {
     let counts: PublishCounts = { inserted: 0, unplaced: 0, outside_coverage: 0 };
-    if (stage.size > 0) {
-      await timed('index', () => indexStage(stage));
+    if (streaming) {
       try {
-        counts = await publishStage(database, stage, {
-          actor: opts.actor,
-          scope,
-          now,
-          fileName: opts.fileName,
-          maxListed: MAX_LISTED,
-          bulkMinCases: opts.bulkMinCases,
-          lines,
-          unchanged,
-          onStep: (s, ms) => (steps[s] = ms),
+        counts = await write(db, writeOptions, async (trx) => {
+          const p = await Publisher.open(trx, database, stage, publishOptions);
+          await read(p);
+          return finish(p);
         });
       } catch (e) {
-        if (!(e instanceof OutsideScope)) throw e;
-        throw new ExchangeRejected(
-          e.lines.map((l) => ({
-            line: l.line,
-            message: `the case lies in ${l.region || 'no region'}, outside your region scope ${scope}`,
-          })),
-          e.total,
-          'scope',
-        );
+        if (!(e instanceof NothingStored)) throw e;
+      }
+    } else {
+      await read();
+      if (stage.size > 0) {
+        await timed('index', () => indexStage(stage));
+        counts = await write(db, writeOptions, async (trx) => {
+          const p = await Publisher.open(trx, database, stage, publishOptions);
+          await p.segment(0, stage.size, true);
+          return finish(p);
+        });
       }
     }
     opts.onProgress?.({ phase: 'done', lines, bytes });
@@ -230,12 +295,11 @@ export async function importCases(
       ...counts,
       timings: {
         read_ms: t1 - t0,
-        publish_ms: Date.now() - t1,
+        finish_ms: Date.now() - t1,
         steps: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, Math.round(v)])),
       },
     };
   } finally {
-    await staging.catch(() => undefined);
     await dropStage(stage, db).catch(() => undefined);
   }
 }

@@ -1,15 +1,18 @@
 /**
- * Publishing a checked, staged import in one transaction through the write path (one audit row, the cases tile
- * layer bumped): the staged cases are placed as intake would place them — set-based, by the same computation as
- * re-assignment (computePlacements over the stage's view: grid by the boundary rule, community, street, district,
- * area class, collector area, the rule's or fallback's department) — then stored with their histories, each
- * deadline taken for the area class the case got. Cases without a position are stored unplaced (needs_location)
- * with intake's pending assignment. A scoped admin may import only cases that land inside the scope.
+ * Storing staged cases inside the one publishing transaction (import.ts opens it through the write path: one audit
+ * row, the cases tile layer bumped). The cases are placed as intake would place them — set-based, by the same
+ * computation as re-assignment (computePlacements over the stage's view: grid by the boundary rule, community,
+ * street, district, area class, collector area, the rule's or fallback's department) — then stored with their
+ * histories, each deadline taken for the area class the case got. Cases without a position are stored unplaced
+ * (needs_location) with intake's pending assignment. A scoped admin may import only cases that land inside the scope.
+ *
+ * Segments: on PostgreSQL the transaction is open while the file is read and each staged segment of cases is placed
+ * and stored as soon as it is in (the database works while Node checks the next lines); a problem anywhere rolls
+ * everything back. The embedded database publishes the whole stage at the end, in one go.
  */
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { Database } from '../db/open.js';
-import { write, type Actor } from '../db/write.js';
 import { dropForBulk } from '../db/bulk.js';
 import { assignmentVersion, localDate } from '../assign/assign.js';
 import { computePlacements, tableOf, TEMP_TABLES } from '../assign/reassign-compute.js';
@@ -17,27 +20,18 @@ import { pendingAssignment } from '../cases/placement.js';
 import { stageTables, type ExchangeStage } from './stage.js';
 
 export interface PublishOptions {
-  actor: Actor;
   /** Region-code prefix the cases must land in ('' = anywhere). */
   scope: string;
   /** Rules valid on this instant's local date place the cases. */
   now: Date;
-  fileName?: string;
-  /** At most this many out-of-scope lines are listed. */
+  /**
+   * Load into an empty case table without its plain indexes and foreign keys (server/db/bulk.ts), PostgreSQL only.
+   * Default: when no case is stored yet.
+   */
+  bulk?: boolean;
+  /** At most this many out-of-scope lines are kept. */
   maxListed: number;
-  /** A first import of at least this many cases loads in bulk (default BULK_MIN_CASES; PostgreSQL only). */
-  bulkMinCases?: number;
   onStep?: (step: string, ms: number) => void;
-}
-
-/** Lines whose case lands outside the importer's region scope (nothing was stored). */
-export class OutsideScope extends Error {
-  constructor(
-    public lines: { line: number; region: string }[],
-    public total: number,
-  ) {
-    super(`${total} case(s) outside the region scope`);
-  }
 }
 
 export interface PublishCounts {
@@ -47,69 +41,106 @@ export interface PublishCounts {
   outside_coverage: number;
 }
 
-/**
- * A first import on PostgreSQL (no case stored yet) of at least this many cases loads the case tables without their
- * plain indexes and foreign keys and rebuilds them at the end (server/db/bulk.ts): the tables stay locked until it
- * commits — intake waits meanwhile — which is what a migration into a new platform can afford.
- */
-export const BULK_MIN_CASES = 20_000;
-
 /** An instant staged as epoch milliseconds. */
 const instant = (column: string) => sql`to_timestamp(${sql.raw(column)} / 1000.0)`;
 /** The stored clock of the case's area class (A, B, C columns of the stage). */
 const byClass = (cls: string, a: string, b: string, c: string) =>
   instant(`case ${cls} when 'A' then ${a} when 'B' then ${b} else ${c} end`);
 
-export async function publishStage(
-  database: Database,
-  stage: ExchangeStage,
-  opts: PublishOptions & { unchanged: number; lines: number },
-): Promise<PublishCounts> {
-  const t = stageTables(stage);
-  const pg = database.driver === 'pg';
-  let lap = performance.now();
-  const step = (name: string) => {
-    const now = performance.now();
-    opts.onStep?.(name, now - lap);
-    lap = now;
-  };
-  return write(database.db, { actor: opts.actor, layers: ['cases'] }, async (trx) => {
-    await settings(trx, database);
+const TABLES = ['case_event', 'case_record'];
+
+export class Publisher {
+  counts: PublishCounts = { inserted: 0, unplaced: 0, outside_coverage: 0 };
+  /** Cases outside the importer's scope (the first maxListed) and how many there are; nothing is stored then. */
+  outside: { line: number; region: string }[] = [];
+  outsideTotal = 0;
+  private lap = performance.now();
+
+  /** Loading in bulk: no case was stored when it began (and none can be until it ends). */
+  readonly bulk: boolean;
+
+  private constructor(
+    private trx: Transaction<DB>,
+    private database: Database,
+    private stage: ExchangeStage,
+    private opts: PublishOptions,
+    private version: number,
+    private pending: string,
+    private rebuild: string[],
+  ) {
+    this.bulk = rebuild.length > 0;
+  }
+
+  /** Sets the transaction up (settings, library version, bulk loading when it applies). */
+  static async open(
+    trx: Transaction<DB>,
+    database: Database,
+    stage: ExchangeStage,
+    opts: PublishOptions,
+  ): Promise<Publisher> {
+    await sql.raw(`set local statement_timeout = ${Math.max(0, Math.floor(database.importTimeoutMs))}`).execute(trx);
+    if (database.driver === 'pg')
+      for (const s of ['jit = off', "work_mem = '256MB'", "maintenance_work_mem = '256MB'"])
+        await sql.raw(`set local ${s}`).execute(trx);
+    const bulk = database.driver === 'pg' && opts.bulk !== false && (await firstImport(trx));
+    const rebuild = bulk ? await dropForBulk(trx, TABLES) : [];
     const version = await assignmentVersion(trx);
+    const pending = JSON.stringify(await pendingAssignment(trx));
+    return new Publisher(trx, database, stage, opts, version, pending, rebuild);
+  }
+
+  private step(name: string) {
+    const now = performance.now();
+    this.opts.onStep?.(name, now - this.lap);
+    this.lap = now;
+  }
+
+  /**
+   * Places and stores the staged cases with idx in [from, to). `whole`: the whole stage at once (its spatial index
+   * and statistics built: placement may take one pass over the grids).
+   */
+  async segment(from: number, to: number, whole = false): Promise<void> {
+    if (to <= from) return;
+    const { trx, opts } = this;
+    const t = stageTables(this.stage);
+    const pg = this.database.driver === 'pg';
+    this.lap = performance.now();
     await computePlacements(trx, {
-      version,
+      version: this.version,
       all: true,
       scope: '',
       today: localDate(opts.now),
       tables: TEMP_TABLES,
-      analyze: pg,
-      source: `${stage.name}_v`,
+      analyze: pg && whole,
+      source: `${this.stage.name}_v`,
+      ...(whole ? {} : { after: from - 1, upTo: to - 1, gridJoin: 'case' as const }),
       onStep: (name, ms) => opts.onStep?.(`place_${name}`, ms),
     });
     const placed = tableOf(TEMP_TABLES, 'new');
-    lap = performance.now();
+    this.lap = performance.now();
+    const range = (alias: string) => sql`${sql.ref(`${alias}.idx`)} >= ${from} and ${sql.ref(`${alias}.idx`)} < ${to}`;
     if (opts.scope) {
       const outside = await sql<{ line: number; region: string; total: number }>`
         select s.line, coalesce(n.grid_code, n.community_code, n.street_code, n.district_code, '') as region,
           count(*) over ()::int as total
         from ${t.cases} s left join ${placed} n on n.id = s.idx
-        where not starts_with(coalesce(n.grid_code, n.community_code, n.street_code, n.district_code, ''), ${opts.scope})
+        where ${range('s')}
+          and not starts_with(coalesce(n.grid_code, n.community_code, n.street_code, n.district_code, ''), ${opts.scope})
         order by s.line limit ${opts.maxListed}`.execute(trx);
-      if (outside.rows.length)
-        throw new OutsideScope(
-          outside.rows.map((r) => ({ line: r.line, region: r.region })),
-          outside.rows[0].total,
-        );
+      if (outside.rows.length) {
+        this.outsideTotal += outside.rows[0].total;
+        this.outside.push(...outside.rows.slice(0, opts.maxListed - this.outside.length));
+      }
     }
+    if (this.outsideTotal) return; // the import fails: nothing more to store
     // Each case's id (in file order) and area class: all that its events need.
+    await sql`drop table if exists exchange_ids`.execute(trx);
     await sql`create temp table exchange_ids on commit drop as
       select s.idx, s.id, coalesce(n.area_class, 'C') as cls
-      from (select o.idx, nextval('case_record_id_seq') as id from (select idx from ${t.cases} order by idx) o) s
+      from (select o.idx, nextval('case_record_id_seq') as id
+            from (select idx from ${t.cases} s where ${range('s')} order by idx) o) s
       left join ${placed} n on n.id = s.idx`.execute(trx);
-    if (pg) await sql`analyze exchange_ids`.execute(trx);
-    const pending = JSON.stringify(await pendingAssignment(trx));
-    const bulk = pg && stage.size >= (opts.bulkMinCases ?? BULK_MIN_CASES) && (await firstImport(trx));
-    const rebuild = bulk ? await dropForBulk(trx, TABLES) : [];
+    if (pg && whole) await sql`analyze exchange_ids`.execute(trx);
     const cls = 'i.cls';
     const counts = await sql<PublishCounts>`
       with ins as (
@@ -125,17 +156,20 @@ export async function publishStage(
           ${instant('s.reported_at')}, null, s.collector_code, s.state, s.parked_from,
           s.geom is not null and n.grid_code is null, n.grid_code, n.community_code, n.street_code, n.district_code,
           ${sql.raw(cls)}, n.collector_area_id, coalesce(s.department_code, n.department), n.rule_id, n.rule_version,
-          case when n.id is null then ${pending}::jsonb
+          case when n.id is null then ${this.pending}::jsonb
                else n.patch || jsonb_build_object('why', regexp_replace(n.patch->>'why', '^重新分配', '数据交换导入')) end,
-          ${version}, ${byClass(cls, 's.stage_a', 's.stage_b', 's.stage_c')},
+          ${this.version}, ${byClass(cls, 's.stage_a', 's.stage_b', 's.stage_c')},
           ${byClass(cls, 's.dispose_a', 's.dispose_b', 's.dispose_c')}, s.urge_count, s.rework_count, '[]'::jsonb,
-          '[]'::jsonb, null, null, ${instant('s.closed_at')}, ${instant('s.updated_at')}, s.version, s.geom is null, 'reported', 'reported', null
+          '[]'::jsonb, null, null, ${instant('s.closed_at')}, ${instant('s.updated_at')}, s.version, s.geom is null,
+          'reported', 'reported', null
         from ${t.cases} s join exchange_ids i on i.idx = s.idx left join ${placed} n on n.id = s.idx
+        where ${range('s')}
         returning needs_location, outside_coverage)
       select count(*)::int as inserted, count(*) filter (where needs_location)::int as unplaced,
         count(*) filter (where outside_coverage)::int as outside_coverage
       from ins`.execute(trx);
-    step('cases');
+    for (const k of ['inserted', 'unplaced', 'outside_coverage'] as const) this.counts[k] += counts.rows[0][k];
+    this.step('cases');
     // The report events first, then the workflow events in file order: ids follow each history's order.
     await sql`
       insert into case_event (case_id, at, actor_id, actor_name, action, from_state, to_state, note, deadline, detail)
@@ -145,40 +179,33 @@ export async function publishStage(
           'imported', true, 'department', n.department,
           'matched', coalesce(n.patch->'matched', '{"source": "none"}'::jsonb))
       from ${t.cases} s join exchange_ids i on i.idx = s.idx left join ${placed} n on n.id = s.idx
+      where ${range('s')}
       order by s.idx`.execute(trx);
     await sql`
       insert into case_event (case_id, at, actor_id, actor_name, action, from_state, to_state, note, deadline, detail)
       select i.id, ${instant('e.at')}, null, e.actor_name, e.action, e.from_state, e.to_state, e.note,
         ${byClass('i.cls', 'e.deadline_a', 'e.deadline_b', 'e.deadline_c')}, e.detail
       from ${t.events} e join exchange_ids i on i.idx = e.idx
+      where ${range('e')}
       order by e.idx, e.seq`.execute(trx);
-    step('events');
-    for (const statement of rebuild) await sql.raw(statement).execute(trx);
-    if (rebuild.length) step('rebuild');
-    const c = counts.rows[0];
-    return {
-      action: 'import',
-      entity: 'case',
-      key: null,
-      detail: { file: opts.fileName ?? null, lines: opts.lines, ...c, unchanged: opts.unchanged },
-      result: c,
-    };
-  });
+    this.step('events');
+  }
+
+  /** Rebuilds what bulk loading dropped. */
+  async close(): Promise<void> {
+    this.lap = performance.now();
+    for (const statement of this.rebuild) await sql.raw(statement).execute(this.trx);
+    if (this.rebuild.length) this.step('rebuild');
+  }
 }
 
-const TABLES = ['case_event', 'case_record'];
-
-/** No case is stored (checked under a lock that keeps writers out until this transaction ends). */
+/**
+ * No case is stored (checked under a lock that keeps writers out until this transaction ends): a first import loads
+ * in bulk. The case tables then stay locked until it commits — intake waits — which is what a migration into a new
+ * platform can afford.
+ */
 async function firstImport(trx: Transaction<DB>): Promise<boolean> {
   if ((await sql`select 1 from case_record limit 1`.execute(trx)).rows.length) return false;
   await sql`lock table case_record, case_event in share row exclusive mode`.execute(trx);
   return (await sql`select 1 from case_record limit 1`.execute(trx)).rows.length === 0;
-}
-
-/** The import's own statement timeout; no JIT; memory for the joins and the sort of the histories. */
-async function settings(trx: Transaction<DB>, database: Database): Promise<void> {
-  await sql.raw(`set local statement_timeout = ${Math.max(0, Math.floor(database.importTimeoutMs))}`).execute(trx);
-  if (database.driver !== 'pg') return;
-  for (const s of ['jit = off', "work_mem = '256MB'", "maintenance_work_mem = '256MB'"])
-    await sql.raw(`set local ${s}`).execute(trx);
 }

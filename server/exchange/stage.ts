@@ -104,6 +104,9 @@ export async function createStage(database: Database): Promise<ExchangeStage> {
     idx integer not null, seq integer not null, at bigint not null, actor_name text not null,
     action text not null, from_state text, to_state text not null, note text not null, deadline_a bigint,
     deadline_b bigint, deadline_c bigint, detail jsonb not null)`.execute(db);
+  // Segments are read by idx ranges while the file is still being loaded.
+  await sql`create index on ${t.cases} (idx)`.execute(db);
+  await sql`create index on ${t.events} (idx)`.execute(db);
   // The staged cases as placement reads stored ones: open, never placed, no department yet.
   await sql`create view ${t.view} as
     select s.idx::bigint as id, 1 as version, s.geom, s.kind as category_kind, s.code as category_code,
@@ -214,7 +217,6 @@ export async function indexStage(stage: ExchangeStage): Promise<void> {
   const t = stageTables(stage);
   const db = stage.database.db;
   await sql`create index on ${t.cases} using gist (geom)`.execute(db);
-  await sql`create index on ${t.cases} (idx)`.execute(db);
   await sql`analyze ${t.cases}`.execute(db);
   await sql`analyze ${t.events}`.execute(db);
 }

@@ -12,11 +12,17 @@ import { exportLines } from '../../server/exchange/export.js';
 import { CASES, NOW, bytes, iso, ndjson, setUpExchangeWorld, tearDownWorld, P, type World } from './fixture.js';
 
 const actor = { id: null, name: 'test:exchange' };
-const run = (w: World, text: string | Buffer, opts: { scope?: string; copy?: boolean } = {}) =>
+const run = (
+  w: World,
+  text: string | Buffer,
+  opts: { scope?: string; copy?: boolean; bulk?: boolean; segment?: number } = {},
+) =>
   importCases(opts.copy === false ? { ...w.database, copyIn: undefined } : w.database, bytes(text, 5), {
     actor,
     now: NOW,
     scope: opts.scope,
+    bulk: opts.bulk,
+    segment: opts.segment,
   });
 async function refusal(p: Promise<unknown>): Promise<ExchangeRejected> {
   try {
@@ -39,7 +45,7 @@ describe(`case exchange: import (${DRIVER})`, function () {
     let summary: ImportSummary;
     before(async () => {
       w = await setUpExchangeWorld();
-      summary = await run(w, ndjson(CASES));
+      summary = await run(w, ndjson(CASES), { bulk: false });
     });
     after(async () => tearDownWorld(w));
 
@@ -389,7 +395,8 @@ describe(`case exchange: import (${DRIVER})`, function () {
               order by 1`.execute(v.database.db)
           ).rows.map((r) => r.def);
         const before = await schema();
-        const s = await importCases(v.database, bytes(ndjson(CASES)), { actor, now: NOW, bulkMinCases: 1 });
+        // Segments of two cases: on PostgreSQL stored while the file is read.
+        const s = await importCases(v.database, bytes(ndjson(CASES)), { actor, now: NOW, segment: 2 });
         expect('rebuild' in s.timings.steps).to.equal(DRIVER === 'pg');
         expect(await schema()).to.deep.equal(before);
         const rows = async (x: World, table: 'case_record' | 'case_event') =>
@@ -525,6 +532,26 @@ describe(`case exchange: import (${DRIVER})`, function () {
       // The same good lines without the bad one go in through the JSON-batch path (no COPY) too.
       const s = await run(w, good.join('\n'), { copy: false });
       expect(s.inserted).to.equal(6);
+    });
+
+    it('a bad line after thousands of good ones: what was stored meanwhile is rolled back', async () => {
+      const db = w.database.db;
+      const state = async () =>
+        (
+          await sql<{ cases: number; events: number; audits: number; seq: number }>`select
+            (select count(*) from case_record)::int as cases, (select count(*) from case_event)::int as events,
+            (select count(*) from audit_event)::int as audits, (select last_value from case_record_id_seq)::int as seq`.execute(
+            db,
+          )
+        ).rows[0];
+      const before = await state();
+      const good = Array.from({ length: 5000 }, (_, i) => line(`G-${i}`, {}));
+      const e = await refusal(run(w, [...good, line('BAD-2', { events: [ev[2]] })].join('\n'), { segment: 500 }));
+      expect(e.errors.map((x) => x.line)).to.deep.equal([5001]);
+      const after = await state();
+      expect({ ...after, seq: 0 }).to.deep.equal({ ...before, seq: 0 });
+      // On PostgreSQL segments were stored while the file was read (their ids were taken), then rolled back.
+      if (DRIVER === 'pg') expect(after.seq - before.seq).to.be.at.least(1000);
     });
 
     it('a scoped importer: cases outside the scope are refused by line', async () => {
