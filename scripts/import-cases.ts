@@ -45,7 +45,7 @@ runCli(async () => {
         `${s.unplaced ? `, ${s.unplaced} without a position (待定位)` : ''}${s.outside_coverage ? `, ${s.outside_coverage} outside every grid` : ''}`,
     );
     console.log(
-      `  timings: read (checked, staged, stored) ${(s.timings.read_ms / 1000).toFixed(1)} s, finished ${(s.timings.finish_ms / 1000).toFixed(1)} s` +
+      `  timings: checked and staged ${(s.timings.read_ms / 1000).toFixed(1)} s, published ${(s.timings.publish_ms / 1000).toFixed(1)} s` +
         ` (${Object.entries(s.timings.steps)
           .map(([k, ms]) => `${k} ${(ms / 1000).toFixed(1)} s`)
           .join(', ')})`,

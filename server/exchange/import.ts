@@ -6,10 +6,8 @@
  *    same case (its export equals the line's canonical form, deadlines the line leaves out filled in as this import
  *    computes them) is left alone and counted `unchanged`; another body under a stored case_no is an error naming
  *    the line and the first field that differs. New cases are staged (stage.ts) as they come.
- * 2. The cases are stored by one transaction (publish.ts). On PostgreSQL it is open while the file is read and
- *    stores each staged segment as soon as it is in; on the embedded database it runs once the whole file is in.
- * 3. Any problem anywhere: nothing is stored (the transaction rolls back, or never starts); the problems are listed
- *    in line order (the first MAX_LISTED; all are counted).
+ * 2. Any problem: nothing is stored; the problems are listed in line order (the first MAX_LISTED; all are counted).
+ * 3. Otherwise one transaction places and stores every new case with its history (publish.ts).
  */
 import { sql } from 'kysely';
 import type { Database } from '../db/open.js';
@@ -25,8 +23,6 @@ import { createStage, dropStage, indexStage, stageCases } from './stage.js';
 export const MAX_LISTED = 1000;
 /** Lines checked against stored cases and staged at a time. */
 const BATCH = 2000;
-/** Cases placed and stored at a time while the file is read (PostgreSQL). */
-export const SEGMENT = 20_000;
 
 export interface LineError {
   line: number;
@@ -64,8 +60,6 @@ export interface ImportOptions {
   onProgress?: (p: ExchangeProgress) => void;
   /** Bulk loading of a first import (publish.ts); default: when no case is stored yet (PostgreSQL). */
   bulk?: boolean;
-  /** Cases per segment stored while reading (default SEGMENT; tests make it small). */
-  segment?: number;
 }
 
 export interface ImportSummary extends PublishCounts {
@@ -74,17 +68,13 @@ export interface ImportSummary extends PublishCounts {
   /** Already stored, identical. */
   unchanged: number;
   /**
-   * Milliseconds: reading the file (with checking, comparing, staging and — on PostgreSQL — storing segments as they
-   * come), then finishing (storing what is left, rebuilding); `steps` sums each step (check, compare, stage, place_*,
-   * cases, events, rebuild).
+   * Milliseconds: reading the file (checking, comparing with stored cases, staging), then publishing; `steps` in
+   * more detail (check, compare, stage, index, place_*, cases, events, rebuild).
    */
-  timings: { read_ms: number; finish_ms: number; steps: Record<string, number> };
+  timings: { read_ms: number; publish_ms: number; steps: Record<string, number> };
 }
 
 /** A promise that may settle while no one awaits it yet (it is awaited later): no unhandled rejection meanwhile. */
-/** Rolls a publishing transaction back that stored nothing (every case was already stored, unchanged). */
-class NothingStored extends Error {}
-
 const later = <T>(p: Promise<T>): Promise<T> => {
   p.catch(() => undefined);
   return p;
@@ -124,42 +114,21 @@ export async function importCases(
       onStep(step, performance.now() - t);
     }
   };
-  const publishOptions = { scope, now, bulk: opts.bulk, maxListed: MAX_LISTED, onStep };
   const stage = await createStage(database);
-  // PostgreSQL with COPY: segments are stored while the file is read; otherwise everything at the end.
-  const streaming = database.driver === 'pg' && database.copyIn !== undefined;
-  const segmentSize = opts.segment ?? SEGMENT;
 
-  /** Reads the whole file; `publisher` (streaming) stores segments as they are staged. */
-  const read = async (publisher?: Publisher) => {
+  /** Reads and checks the whole file, staging the new cases. */
+  const read = async () => {
     let batch: CheckedCase[] = [];
+    // One batch is loaded into the stage while the next is checked (PostgreSQL works while Node checks).
     let staging: Promise<unknown> = Promise.resolve();
-    let publishing: Promise<unknown> = Promise.resolve();
-    let staged = 0; // cases whose staging is complete
-    let scheduled = 0; // cases handed to the publisher
-    // Nothing is stored yet when the transaction loads in bulk (the table was empty, and it is locked).
-    const nothingStored = publisher?.bulk ?? false;
-    const publish = (upTo: number) => {
-      if (!publisher || total || upTo <= scheduled) return;
-      const from = scheduled;
-      scheduled = upTo;
-      publishing = later(publishing.then(() => publisher.segment(from, upTo)));
-    };
-    /** Stored case_nos of the batch are compared; the others staged (one batch loads while the next is checked). */
+    /** Stored case_nos of the batch are compared; the others staged. */
     const flush = async () => {
       const list = batch;
       batch = [];
       await staging;
-      if (staged - scheduled >= segmentSize) publish(staged);
       if (list.length === 0) return;
-      const t = performance.now();
-      const fresh = nothingStored ? list : await compare(list);
-      onStep('compare', performance.now() - t);
-      if (total === 0) {
-        const p = timed('stage', () => stageCases(stage, fresh));
-        const upTo = stage.size;
-        staging = later(p.then(() => (staged = upTo)));
-      }
+      const fresh = await timed('compare', () => compare(list));
+      if (total === 0) staging = later(timed('stage', () => stageCases(stage, fresh)));
     };
     const compare = async (list: CheckedCase[]): Promise<CheckedCase[]> => {
       const stored = await sql<{ id: number; case_no: string; region: string }>`
@@ -229,17 +198,12 @@ export async function importCases(
       await flush();
       await staging;
     } finally {
-      // Settle what is in flight before the caller rolls back or drops the stage.
-      await staging.catch(() => undefined);
-      if (total) await publishing.catch(() => undefined);
+      await staging.catch(() => undefined); // settled before the stage is dropped
     }
     t1 = Date.now();
     if (cases === 0 && total === 0)
       throw new ExchangeRejected([{ line: 0, message: 'the file holds no cases' }], 1, 'empty');
     if (total) throw new ExchangeRejected(sorted(errors), total, scopeOnly ? 'scope' : 'invalid');
-    opts.onProgress?.({ phase: 'publishing', lines, bytes });
-    publish(staged);
-    await publishing;
   };
 
   /** Ends the publishing transaction: the scope problems, the rebuild, the audit row. */
@@ -253,7 +217,6 @@ export async function importCases(
         p.outsideTotal,
         'scope',
       );
-    if (p.counts.inserted === 0) throw new NothingStored();
     await p.close();
     return {
       action: 'import',
@@ -263,30 +226,24 @@ export async function importCases(
       result: p.counts,
     };
   };
-  const writeOptions = { actor: opts.actor, layers: ['cases'] };
 
   try {
     let counts: PublishCounts = { inserted: 0, unplaced: 0, outside_coverage: 0 };
-    if (streaming) {
-      try {
-        counts = await write(db, writeOptions, async (trx) => {
-          const p = await Publisher.open(trx, database, stage, publishOptions);
-          await read(p);
-          return finish(p);
+    await read();
+    if (stage.size > 0) {
+      opts.onProgress?.({ phase: 'publishing', lines, bytes });
+      await timed('index', () => indexStage(stage));
+      counts = await write(db, { actor: opts.actor, layers: ['cases'] }, async (trx) => {
+        const p = await Publisher.open(trx, database, stage, {
+          scope,
+          now,
+          bulk: opts.bulk,
+          maxListed: MAX_LISTED,
+          onStep,
         });
-      } catch (e) {
-        if (!(e instanceof NothingStored)) throw e;
-      }
-    } else {
-      await read();
-      if (stage.size > 0) {
-        await timed('index', () => indexStage(stage));
-        counts = await write(db, writeOptions, async (trx) => {
-          const p = await Publisher.open(trx, database, stage, publishOptions);
-          await p.segment(0, stage.size, true);
-          return finish(p);
-        });
-      }
+        await p.publish();
+        return finish(p);
+      });
     }
     opts.onProgress?.({ phase: 'done', lines, bytes });
     return {
@@ -295,7 +252,7 @@ export async function importCases(
       ...counts,
       timings: {
         read_ms: t1 - t0,
-        finish_ms: Date.now() - t1,
+        publish_ms: Date.now() - t1,
         steps: Object.fromEntries(Object.entries(steps).map(([k, v]) => [k, Math.round(v)])),
       },
     };

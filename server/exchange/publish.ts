@@ -5,10 +5,6 @@
  * street, district, area class, collector area, the rule's or fallback's department) — then stored with their
  * histories, each deadline taken for the area class the case got. Cases without a position are stored unplaced
  * (needs_location) with intake's pending assignment. A scoped admin may import only cases that land inside the scope.
- *
- * Segments: on PostgreSQL the transaction is open while the file is read and each staged segment of cases is placed
- * and stored as soon as it is in (the database works while Node checks the next lines); a problem anywhere rolls
- * everything back. The embedded database publishes the whole stage at the end, in one go.
  */
 import { sql, type Transaction } from 'kysely';
 import type { DB } from '../db/schema.js';
@@ -56,9 +52,6 @@ export class Publisher {
   outsideTotal = 0;
   private lap = performance.now();
 
-  /** Loading in bulk: no case was stored when it began (and none can be until it ends). */
-  readonly bulk: boolean;
-
   private constructor(
     private trx: Transaction<DB>,
     private database: Database,
@@ -67,9 +60,7 @@ export class Publisher {
     private version: number,
     private pending: string,
     private rebuild: string[],
-  ) {
-    this.bulk = rebuild.length > 0;
-  }
+  ) {}
 
   /** Sets the transaction up (settings, library version, bulk loading when it applies). */
   static async open(
@@ -95,12 +86,8 @@ export class Publisher {
     this.lap = now;
   }
 
-  /**
-   * Places and stores the staged cases with idx in [from, to). `whole`: the whole stage at once (its spatial index
-   * and statistics built: placement may take one pass over the grids).
-   */
-  async segment(from: number, to: number, whole = false): Promise<void> {
-    if (to <= from) return;
+  /** Places and stores the staged cases (the stage indexed: placement may take one pass over the grids). */
+  async publish(): Promise<void> {
     const { trx, opts } = this;
     const t = stageTables(this.stage);
     const pg = this.database.driver === 'pg';
@@ -111,36 +98,32 @@ export class Publisher {
       scope: '',
       today: localDate(opts.now),
       tables: TEMP_TABLES,
-      analyze: pg && whole,
+      analyze: pg,
       source: `${this.stage.name}_v`,
-      ...(whole ? {} : { after: from - 1, upTo: to - 1, gridJoin: 'case' as const }),
       onStep: (name, ms) => opts.onStep?.(`place_${name}`, ms),
     });
     const placed = tableOf(TEMP_TABLES, 'new');
     this.lap = performance.now();
-    const range = (alias: string) => sql`${sql.ref(`${alias}.idx`)} >= ${from} and ${sql.ref(`${alias}.idx`)} < ${to}`;
     if (opts.scope) {
       const outside = await sql<{ line: number; region: string; total: number }>`
         select s.line, coalesce(n.grid_code, n.community_code, n.street_code, n.district_code, '') as region,
           count(*) over ()::int as total
         from ${t.cases} s left join ${placed} n on n.id = s.idx
-        where ${range('s')}
-          and not starts_with(coalesce(n.grid_code, n.community_code, n.street_code, n.district_code, ''), ${opts.scope})
+        where not starts_with(coalesce(n.grid_code, n.community_code, n.street_code, n.district_code, ''), ${opts.scope})
         order by s.line limit ${opts.maxListed}`.execute(trx);
       if (outside.rows.length) {
-        this.outsideTotal += outside.rows[0].total;
-        this.outside.push(...outside.rows.slice(0, opts.maxListed - this.outside.length));
+        this.outsideTotal = outside.rows[0].total;
+        this.outside = outside.rows.map((r) => ({ line: r.line, region: r.region }));
+        return; // the import fails: nothing to store
       }
     }
-    if (this.outsideTotal) return; // the import fails: nothing more to store
     // Each case's id (in file order) and area class: all that its events need.
-    await sql`drop table if exists exchange_ids`.execute(trx);
     await sql`create temp table exchange_ids on commit drop as
       select s.idx, s.id, coalesce(n.area_class, 'C') as cls
       from (select o.idx, nextval('case_record_id_seq') as id
-            from (select idx from ${t.cases} s where ${range('s')} order by idx) o) s
+            from (select idx from ${t.cases} order by idx) o) s
       left join ${placed} n on n.id = s.idx`.execute(trx);
-    if (pg && whole) await sql`analyze exchange_ids`.execute(trx);
+    if (pg) await sql`analyze exchange_ids`.execute(trx);
     const cls = 'i.cls';
     const counts = await sql<PublishCounts>`
       with ins as (
@@ -157,18 +140,17 @@ export class Publisher {
           s.geom is not null and n.grid_code is null, n.grid_code, n.community_code, n.street_code, n.district_code,
           ${sql.raw(cls)}, n.collector_area_id, coalesce(s.department_code, n.department), n.rule_id, n.rule_version,
           case when n.id is null then ${this.pending}::jsonb
-               else n.patch || jsonb_build_object('why', regexp_replace(n.patch->>'why', '^重新分配', '数据交换导入')) end,
+               else n.patch || jsonb_build_object('why', '数据交换导入' || substr(n.patch->>'why', 5)) end,
           ${this.version}, ${byClass(cls, 's.stage_a', 's.stage_b', 's.stage_c')},
           ${byClass(cls, 's.dispose_a', 's.dispose_b', 's.dispose_c')}, s.urge_count, s.rework_count, '[]'::jsonb,
           '[]'::jsonb, null, null, ${instant('s.closed_at')}, ${instant('s.updated_at')}, s.version, s.geom is null,
           'reported', 'reported', null
         from ${t.cases} s join exchange_ids i on i.idx = s.idx left join ${placed} n on n.id = s.idx
-        where ${range('s')}
         returning needs_location, outside_coverage)
       select count(*)::int as inserted, count(*) filter (where needs_location)::int as unplaced,
         count(*) filter (where outside_coverage)::int as outside_coverage
       from ins`.execute(trx);
-    for (const k of ['inserted', 'unplaced', 'outside_coverage'] as const) this.counts[k] += counts.rows[0][k];
+    this.counts = counts.rows[0];
     this.step('cases');
     // The report events first, then the workflow events in file order: ids follow each history's order.
     await sql`
@@ -179,14 +161,12 @@ export class Publisher {
           'imported', true, 'department', n.department,
           'matched', coalesce(n.patch->'matched', '{"source": "none"}'::jsonb))
       from ${t.cases} s join exchange_ids i on i.idx = s.idx left join ${placed} n on n.id = s.idx
-      where ${range('s')}
       order by s.idx`.execute(trx);
     await sql`
       insert into case_event (case_id, at, actor_id, actor_name, action, from_state, to_state, note, deadline, detail)
       select i.id, ${instant('e.at')}, null, e.actor_name, e.action, e.from_state, e.to_state, e.note,
         ${byClass('i.cls', 'e.deadline_a', 'e.deadline_b', 'e.deadline_c')}, e.detail
       from ${t.events} e join exchange_ids i on i.idx = e.idx
-      where ${range('e')}
       order by e.idx, e.seq`.execute(trx);
     this.step('events');
   }

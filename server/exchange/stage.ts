@@ -7,7 +7,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/open.js';
 import type { DB } from '../db/schema.js';
-import { copyLine } from '../db/copy.js';
+import { copyValue } from '../db/copy.js';
 import type { CheckedCase } from './check.js';
 
 const PREFIX = 'exchange_stage_';
@@ -104,9 +104,6 @@ export async function createStage(database: Database): Promise<ExchangeStage> {
     idx integer not null, seq integer not null, at bigint not null, actor_name text not null,
     action text not null, from_state text, to_state text not null, note text not null, deadline_a bigint,
     deadline_b bigint, deadline_c bigint, detail jsonb not null)`.execute(db);
-  // Segments are read by idx ranges while the file is still being loaded.
-  await sql`create index on ${t.cases} (idx)`.execute(db);
-  await sql`create index on ${t.events} (idx)`.execute(db);
   // The staged cases as placement reads stored ones: open, never placed, no department yet.
   await sql`create view ${t.view} as
     select s.idx::bigint as id, 1 as version, s.geom, s.kind as category_kind, s.code as category_code,
@@ -183,8 +180,25 @@ export async function stageCases(stage: ExchangeStage, batch: CheckedCase[]): Pr
         ]);
     });
   }
-  await load(stage, stage.name, CASE_COLUMNS, caseRows);
-  await load(stage, `${stage.name}_e`, EVENT_COLUMNS, eventRows);
+  await Promise.all([
+    load(stage, stage.name, CASE_COLUMNS, caseRows),
+    load(stage, `${stage.name}_e`, EVENT_COLUMNS, eventRows),
+  ]);
+}
+
+type Row = (string | number | null)[];
+
+/** COPY text of rows (copyLine's format, without its intermediate arrays: this is the import's inner loop). */
+function copyText(rows: Row[]): string {
+  let text = '';
+  for (const r of rows) {
+    for (let i = 0; i < r.length; i++) {
+      const v = r[i];
+      text += `${i ? '\t' : ''}${v === null ? '\\N' : typeof v === 'number' ? v : copyValue(v)}`;
+    }
+    text += '\n';
+  }
+  return text;
 }
 
 const isEmpty = (o: object) => {
@@ -192,10 +206,10 @@ const isEmpty = (o: object) => {
   return true;
 };
 
-async function load(stage: ExchangeStage, table: string, columns: string[], rows: (string | number | null)[][]) {
+async function load(stage: ExchangeStage, table: string, columns: string[], rows: Row[]) {
   const { database } = stage;
   if (database.copyIn) {
-    const text = rows.map(copyLine).join('');
+    const text = copyText(rows);
     await database.copyIn(
       table,
       columns,
@@ -218,5 +232,4 @@ export async function indexStage(stage: ExchangeStage): Promise<void> {
   const db = stage.database.db;
   await sql`create index on ${t.cases} using gist (geom)`.execute(db);
   await sql`analyze ${t.cases}`.execute(db);
-  await sql`analyze ${t.events}`.execute(db);
 }
