@@ -9,7 +9,8 @@
  * - The case heat map: exact (~11 m cells, any window) for those who may see every reporter (dispatcher, admin);
  *   coarse, whole-day, minimum-period and minimum-count for everyone else (see HEAT_PUBLIC).
  * - Staff names in a case's history (event actor names) follow the collector-name rule: viewers and anonymous
- *   readers see the actor's id only (system actors such as the re-assignment keep their name).
+ *   readers see the actor's id only (system actors such as the re-assignment keep their name; the people an imported
+ *   history names — detail.imported_actor — are people).
  *
  * Departments' institutional contact and phone are public (they are an office's number, not a person's).
  */
@@ -84,7 +85,15 @@ export function visibleReporter(
     : { reporter: null, reporter_withheld: true };
 }
 
-/** A case-history event's actor as this caller may see it: people's names only for staff, system actors always. */
-export function visibleActorName(actorId: number | null, actorName: string, user: User | undefined): string | null {
-  return actorId === null || canSeeCollectorName(user) ? actorName : null;
+/**
+ * A case-history event's actor as this caller may see it: people's names only for staff, system actors always.
+ * `person`: the actor is a person though no user of this platform (a name an imported history gives).
+ */
+export function visibleActorName(
+  actorId: number | null,
+  actorName: string,
+  user: User | undefined,
+  person = actorId !== null,
+): string | null {
+  return !person || canSeeCollectorName(user) ? actorName : null;
 }

@@ -56,7 +56,12 @@ export function caseRoutes(api: Api, db: Kysely<DB>, config: Config): void {
     if (!c) throw notFound(`no case ${id}`);
     const events = (await caseEvents(db, id)).map((e) => ({
       ...e,
-      actor_name: visibleActorName(e.actor_id, e.actor_name, user),
+      actor_name: visibleActorName(
+        e.actor_id,
+        e.actor_name,
+        user,
+        e.actor_id !== null || (e.detail as { imported_actor?: boolean } | null)?.imported_actor === true,
+      ),
     }));
     const view = { ...presentCase(c, user), events };
     ctx.set('ETag', etag(view.version));

@@ -51,6 +51,8 @@ export class Publisher {
   outside: { line: number; region: string }[] = [];
   outsideTotal = 0;
   private lap = performance.now();
+  /** Loading in bulk: no case was stored when it began, and no one else writes cases until it ends. */
+  readonly bulk: boolean;
 
   private constructor(
     private trx: Transaction<DB>,
@@ -60,7 +62,9 @@ export class Publisher {
     private version: number,
     private pending: string,
     private rebuild: string[],
-  ) {}
+  ) {
+    this.bulk = rebuild.length > 0;
+  }
 
   /** Sets the transaction up (settings, library version, bulk loading when it applies). */
   static async open(
@@ -152,22 +156,33 @@ export class Publisher {
       from ins`.execute(trx);
     this.counts = counts.rows[0];
     this.step('cases');
-    // The report events first, then the workflow events in file order: ids follow each history's order.
+    // History ids follow each history's order (report first): in bulk, a block of ids reserved while the tables are
+    // locked, given by the staged ord (no sort); otherwise the rows sorted in file order take the next ids.
+    const first = this.bulk
+      ? (
+          await sql<{ first: number }>`select setval('case_event_id_seq',
+            nextval('case_event_id_seq') + ${this.stage.events - 1}) - ${this.stage.events - 1} as first`.execute(trx)
+        ).rows[0].first
+      : null;
     await sql`
-      insert into case_event (case_id, at, actor_id, actor_name, action, from_state, to_state, note, deadline, detail)
-      select i.id, ${instant('s.reported_at')}, null, coalesce(s.collector_code, 'channel:' || s.channel), 'report',
-        null, 'reported', coalesce(s.report_note, s.description), ${instant('s.report_deadline')},
-        jsonb_build_object('channel', s.channel, 'location_source', case when s.geom is not null then 'reported' end,
-          'imported', true, 'department', n.department,
-          'matched', coalesce(n.patch->'matched', '{"source": "none"}'::jsonb))
-      from ${t.cases} s join exchange_ids i on i.idx = s.idx left join ${placed} n on n.id = s.idx
-      order by s.idx`.execute(trx);
-    await sql`
-      insert into case_event (case_id, at, actor_id, actor_name, action, from_state, to_state, note, deadline, detail)
-      select i.id, ${instant('e.at')}, null, e.actor_name, e.action, e.from_state, e.to_state, e.note,
-        ${byClass('i.cls', 'e.deadline_a', 'e.deadline_b', 'e.deadline_c')}, e.detail
-      from ${t.events} e join exchange_ids i on i.idx = e.idx
-      order by e.idx, e.seq`.execute(trx);
+      with h as (
+        select s.idx, 0 as seq, s.report_ord as ord, i.id as case_id, ${instant('s.reported_at')} as at,
+          coalesce(s.collector_code, 'channel:' || s.channel) as actor_name, 'report' as action, null as from_state,
+          'reported' as to_state, coalesce(s.report_note, s.description) as note,
+          ${instant('s.report_deadline')} as deadline,
+          jsonb_build_object('channel', s.channel, 'location_source', case when s.geom is not null then 'reported' end,
+            'imported', true, 'department', n.department,
+            'matched', coalesce(n.patch->'matched', '{"source": "none"}'::jsonb)) as detail
+        from ${t.cases} s join exchange_ids i on i.idx = s.idx left join ${placed} n on n.id = s.idx
+        union all
+        select e.idx, e.seq, e.ord, i.id, ${instant('e.at')}, e.actor_name, e.action, e.from_state, e.to_state,
+          e.note, ${byClass('i.cls', 'e.deadline_a', 'e.deadline_b', 'e.deadline_c')}, e.detail
+        from ${t.events} e join exchange_ids i on i.idx = e.idx)
+      insert into case_event (${first === null ? sql`` : sql`id, `}case_id, at, actor_id, actor_name, action,
+        from_state, to_state, note, deadline, detail)
+      select ${first === null ? sql`` : sql`${first}::bigint + h.ord, `}h.case_id, h.at, null, h.actor_name,
+        h.action, h.from_state, h.to_state, h.note, h.deadline, h.detail
+      from h ${first === null ? sql`order by h.idx, h.seq` : sql``}`.execute(trx);
     this.step('events');
   }
 

@@ -19,6 +19,8 @@ export interface ExchangeStage {
   name: string;
   /** Cases staged (their idx runs 0 … size − 1 in file order). */
   size: number;
+  /** History rows staged, the report events included (their ord runs 0 … events − 1 in file order). */
+  events: number;
 }
 
 export const stageTables = (s: Pick<ExchangeStage, 'name'>) => ({
@@ -61,10 +63,12 @@ const CASE_COLUMNS = [
   'version',
   'report_deadline',
   'report_note',
+  'report_ord',
 ];
 const EVENT_COLUMNS = [
   'idx',
   'seq',
+  'ord',
   'at',
   'actor_name',
   'action',
@@ -89,6 +93,7 @@ export async function createStage(database: Database): Promise<ExchangeStage> {
     database,
     name: `${PREFIX}${Math.floor(Date.now() / 1000)}_${Math.random().toString(36).slice(2, 10)}`,
     size: 0,
+    events: 0,
   };
   const t = stageTables(stage);
   await sql`create unlogged table ${t.cases} (
@@ -99,9 +104,9 @@ export async function createStage(database: Database): Promise<ExchangeStage> {
     department_code text, stage_a bigint, stage_b bigint, stage_c bigint, dispose_a bigint,
     dispose_b bigint, dispose_c bigint, urge_count integer not null, rework_count integer not null,
     closed_at bigint, updated_at bigint not null, version integer not null, report_deadline bigint,
-    report_note text)`.execute(db);
+    report_note text, report_ord bigint not null)`.execute(db);
   await sql`create unlogged table ${t.events} (
-    idx integer not null, seq integer not null, at bigint not null, actor_name text not null,
+    idx integer not null, seq integer not null, ord bigint not null, at bigint not null, actor_name text not null,
     action text not null, from_state text, to_state text not null, note text not null, deadline_a bigint,
     deadline_b bigint, deadline_c bigint, detail jsonb not null)`.execute(db);
   // The staged cases as placement reads stored ones: open, never placed, no department yet.
@@ -163,12 +168,16 @@ export async function stageCases(stage: ExchangeStage, batch: CheckedCase[]): Pr
       // The report event (the first of the history) is built from the case row when published.
       ms(c.events[0].deadline[2]),
       c.events[0].note === c.description ? null : c.events[0].note,
+      stage.events,
     ]);
+    const ord = stage.events;
+    stage.events += c.events.length;
     c.events.forEach((e, seq) => {
       if (seq > 0)
         eventRows.push([
           idx,
           seq,
+          ord + seq,
           e.at.getTime(),
           e.actor_name,
           e.action,

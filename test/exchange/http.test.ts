@@ -62,6 +62,29 @@ describe(`case exchange: HTTP (${DRIVER})`, function () {
     });
   });
 
+  it('names from the file are people: the case history shows them to staff only', async () => {
+    const id = (
+      await sql<{ id: number }>`select id::int as id from case_record where case_no = 'MX2026-000001'`.execute(
+        a.database.db,
+      )
+    ).rows[0].id;
+    const actors = async (token: string) =>
+      (await request(a.server, 'GET', `/api/cases/${id}`, { token })).body.events.map(
+        (e: { actor_name: string | null }) => e.actor_name,
+      );
+    // The report's actor is the collector's code (codes are shown to everyone, as for collectors).
+    expect(await actors(a.u.disp.token)).to.deep.equal([
+      'C01',
+      '受理员甲',
+      '值班长乙',
+      '派遣员丙',
+      '',
+      'C01',
+      '值班长乙',
+    ]);
+    expect(await actors(a.u.viewer.token)).to.deep.equal(['C01', null, null, null, '', null, null]);
+  });
+
   it('POST refuses with problem+json: 422 listing lines, 400 empty, 415 not NDJSON, 413 too large, 401/403', async () => {
     const before = await counts(a);
     const bad = await post(a, `${JSON.stringify({ ...CASES[0], case_no: 'N-1' })}\n{"case_no": 1}\n`);
