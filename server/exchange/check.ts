@@ -5,8 +5,8 @@
  * and departments where the workflow asks for them. The replay gives the case's final state and clocks and every
  * event's deadline: the one the line gives, else the working calendar's and the time limits' as the live workflow
  * computes them (transition() and stageDeadline(), not a copy). The disposal limit depends on the area class,
- * known only once the case is placed: deadlines are replayed for classes A, B and C and the stored ones picked
- * after placement.
+ * known only once the case is placed: the disposal deadlines are worked out for classes A, B and C and the stored
+ * ones picked after placement.
  */
 import { sql, type Kysely } from 'kysely';
 import type { CategoryKind, DB } from '../db/schema.js';
@@ -192,11 +192,20 @@ export async function checkLine(value: unknown, line: number, ctx: ExchangeConte
   const input = l.location ? { lon: l.location.lon, lat: l.location.lat, crs: l.location.crs ?? 'wgs84' } : null;
   const condition = l.condition ?? '';
   const rules = await Promise.all(CLASSES.map((c) => ctx.rules(category.kind, category.code, condition, c)));
-  const replays = CLASSES.map((_, k) =>
-    k < 2 && rules[k].disposeMinutes === rules[2].disposeMinutes ? undefined : replay(l, rules[k]),
-  );
-  const c = replays[2]!;
-  const pick = <T>(f: (r: Replay) => T): PerClass<T> => [f(replays[0] ?? c), f(replays[1] ?? c), f(c)];
+  // One replay with class C's rules; each computed disposal deadline is then recomputed for A and B.
+  const c = replay(l, rules[2]);
+  const perClass = CLASSES.map((_, k) => {
+    if (k === 2 || rules[k].disposeMinutes === rules[2].disposeMinutes) return (d: Date | null) => d;
+    const memo = new Map<Date, Date | null>();
+    return (d: Date | null) => {
+      const from = d && c.disposalFrom.get(d);
+      if (!from) return d;
+      let r = memo.get(d);
+      if (r === undefined) memo.set(d, (r = stageDeadline(rules[k], 'dispose', from)));
+      return r;
+    };
+  });
+  const pick = (d: Date | null): PerClass<Date | null> => [perClass[0](d), perClass[1](d), d];
   return {
     ok: {
       line,
@@ -214,14 +223,14 @@ export async function checkLine(value: unknown, line: number, ctx: ExchangeConte
       state: c.clock.state,
       parked_from: c.clock.parked_from,
       department_code: department,
-      stage_deadline: pick((r) => r.clock.stage_deadline),
-      dispose_deadline: pick((r) => r.clock.dispose_deadline),
+      stage_deadline: pick(c.clock.stage_deadline),
+      dispose_deadline: pick(c.clock.dispose_deadline),
       urge_count: events.filter((e) => e.action === 'urge').length,
       rework_count: events.filter((e) => e.action === 'rework').length,
       closed_at: c.finished,
       updated_at: events.length ? new Date(events[events.length - 1].at) : reported,
       version: 1 + events.length,
-      events: c.events.map((e, i) => ({ ...e, deadline: pick((r) => r.events[i].deadline) })),
+      events: c.events.map((e) => ({ ...e, deadline: pick(e.deadline) })),
     },
   };
 }
@@ -238,10 +247,18 @@ interface Replay {
   clock: CaseClock;
   finished: Date | null;
   events: (Omit<StagedEvent, 'deadline'> & { deadline: Date | null })[];
+  /**
+   * The disposal deadlines this replay computed (not given by the line), by identity, with the instant their stage
+   * began: transition() only passes deadlines on (urge keeps one, a dispatch's is the disposal deadline), so every
+   * deadline of the history that is one of these is that disposal deadline — for another area class, the same stage
+   * from the same instant with that class's limit.
+   */
+  disposalFrom: Map<Date, Date>;
 }
 
 /** The history of a checked line replayed with one area class's deadline rules. */
 function replay(l: Line, rules: Deadlines): Replay {
+  const disposalFrom = new Map<Date, Date>();
   const reported = new Date(l.reported_at);
   const accept = stageDeadline(rules, STAGE_OF.reported, reported);
   let clock: CaseClock = { ...CLOCK0, stage_deadline: accept };
@@ -262,7 +279,12 @@ function replay(l: Line, rules: Deadlines): Replay {
     const at = new Date(e.at);
     const given = e.deadline ? new Date(e.deadline) : null;
     const named = e.department_code ?? null;
-    const next = transition(clock, e.action, named, (stage) => given ?? stageDeadline(rules, stage, at));
+    const next = transition(clock, e.action, named, (stage) => {
+      if (given) return given;
+      const d = stageDeadline(rules, stage, at);
+      if (d && stage === 'dispose') disposalFrom.set(d, at);
+      return d;
+    });
     const detail: Record<string, unknown> = {};
     if (named !== null) Object.assign(detail, { department_from: clock.department_code, department_to: named });
     if (given) detail.deadline_given = true;
@@ -281,7 +303,7 @@ function replay(l: Line, rules: Deadlines): Replay {
     if (next.finished) finished = at;
     clock = next;
   }
-  return { clock, finished, events };
+  return { clock, finished, events, disposalFrom };
 }
 
 /**
