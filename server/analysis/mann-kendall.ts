@@ -1,0 +1,57 @@
+/**
+ * The Mann–Kendall trend test (Mann 1945, Kendall 1975) of a series y₁ … yₙ in time order:
+ *
+ *   S = Σ_{i<j} sign(yⱼ − yᵢ)
+ *   Var S = [n(n−1)(2n+5) − Σₜ t(t−1)(2t+5)] / 18       (t: the size of each group of tied values)
+ *   z = (S − 1)/√Var S for S > 0, (S + 1)/√Var S for S < 0, 0 for S = 0   (continuity correction)
+ *   p = two-sided from the normal
+ *   τ = S / √(n₀ (n₀ − n₁)),  n₀ = n(n−1)/2,  n₁ = Σₜ t(t−1)/2          (Kendall's τ-b: time has no ties)
+ *
+ * This is R's `cor.test(1:n, y, method = "kendall", exact = FALSE, continuity = TRUE)` (test/analysis checks it),
+ * the Kendall package's MannKendall τ and pymannkendall's original test. A constant series has S = 0, Var S = 0:
+ * τ = 0, z = 0, p = 1.
+ */
+import { twoSidedP } from './normal.js';
+
+export interface Trend {
+  /** Kendall's τ-b, −1 … 1. */
+  tau: number;
+  z: number;
+  p: number;
+  s: number;
+  varS: number;
+}
+
+export function mannKendall(y: ArrayLike<number>): Trend {
+  const n = y.length;
+  let s = 0;
+  for (let i = 0; i < n - 1; i++) {
+    const yi = y[i];
+    for (let j = i + 1; j < n; j++) {
+      const d = y[j] - yi;
+      if (d > 0) s++;
+      else if (d < 0) s--;
+    }
+  }
+  // Tie groups from the sorted values.
+  const sorted = Float64Array.from(y).sort();
+  let tieVar = 0;
+  let tiePairs = 0;
+  for (let i = 0; i < n;) {
+    let j = i + 1;
+    while (j < n && sorted[j] === sorted[i]) j++;
+    const t = j - i;
+    if (t > 1) {
+      tieVar += t * (t - 1) * (2 * t + 5);
+      tiePairs += (t * (t - 1)) / 2;
+    }
+    i = j;
+  }
+  const varS = (n * (n - 1) * (2 * n + 5) - tieVar) / 18;
+  const n0 = (n * (n - 1)) / 2;
+  const denom = Math.sqrt(n0 * (n0 - tiePairs));
+  const tau = denom > 0 ? s / denom : 0;
+  if (s === 0 || !(varS > 0)) return { tau, z: 0, p: 1, s, varS };
+  const z = (s - Math.sign(s)) / Math.sqrt(varS);
+  return { tau, z, p: twoSidedP(z), s, varS };
+}

@@ -1,0 +1,148 @@
+/**
+ * The SQL of the hot spot analysis: the live units of a level, case counts per unit (and per time step), and the
+ * neighbour pairs of the weights. Everything else — the statistics — is in the pure modules beside this one.
+ */
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import type { DB } from '../db/schema.js';
+import { categoryConditions } from '../cases/queries.js';
+import { badRequest } from '../http/problem.js';
+
+export type Level = 'grid' | 'community';
+
+/** The table, its live-row condition and the case column of each level. */
+const LEVEL = {
+  grid: {
+    from: sql`unit_grid u`,
+    live: sql`u.termination_date is null`,
+    caseColumn: sql.ref('c.grid_code'),
+    layer: 'grids',
+  },
+  community: {
+    from: sql`region u`,
+    live: sql`u.termination_date is null and u.level = 'community'`,
+    caseColumn: sql.ref('c.community_code'),
+    layer: 'communities',
+  },
+} as const;
+
+/** The tile-layer version of the level's units: every write to grids or regions bumps it (server/db/write.ts). */
+export async function layerVersion(db: Kysely<DB>, level: Level): Promise<number> {
+  const r = await sql<{ version: string | number }>`
+    select version from tile_layer_version where layer = ${LEVEL[level].layer}`.execute(db);
+  return Number(r.rows[0]?.version ?? 0);
+}
+
+/** Every live unit of the level, by code. */
+export async function liveUnits(db: Kysely<DB>, level: Level): Promise<{ code: string; name: string }[]> {
+  const l = LEVEL[level];
+  return (
+    await sql<{ code: string; name: string }>`
+      select u.code::text as code, u.name from ${l.from} where ${l.live} order by u.code::text`.execute(db)
+  ).rows;
+}
+
+/** The GeoJSON geometry (7 decimals) of each live unit whose code starts with `scope`. */
+export async function unitGeometries(db: Kysely<DB>, level: Level, scope: string): Promise<Map<string, string>> {
+  const l = LEVEL[level];
+  const r = await sql<{ code: string; geometry: string }>`
+    select u.code::text as code, ST_AsGeoJSON(u.geom, 7) as geometry from ${l.from}
+    where ${l.live} and starts_with(u.code::text, ${scope})`.execute(db);
+  return new Map(r.rows.map((row) => [row.code, row.geometry]));
+}
+
+export interface CaseCount {
+  code: string;
+  /** The time step (0-based) when counting by steps; 0 otherwise. */
+  t: number;
+  n: number;
+}
+
+export interface CountFilter {
+  /** Instants that cut the period: [bounds[0], bounds[1]) is step 0 …; two bounds for a single period. */
+  bounds: Date[];
+  category?: { kind: string; pattern: string };
+}
+
+/**
+ * Cases reported in the period, not voided, located inside the coverage, counted per unit of the level (and per
+ * step). A case counts in the unit it was assigned to when that unit is still live; a case whose unit has since been
+ * retired (a grid split, merged or renumbered) counts in the live unit that covers its position now (the lowest code
+ * on a shared boundary).
+ */
+export async function countCases(db: Kysely<DB>, level: Level, f: CountFilter): Promise<CaseCount[]> {
+  const l = LEVEL[level];
+  const bounds = f.bounds.map((b) => b.toISOString());
+  const where: RawBuilder<unknown>[] = [
+    sql`c.reported_at >= ${bounds[0]}::timestamptz`,
+    sql`c.reported_at < ${bounds[bounds.length - 1]}::timestamptz`,
+    sql`c.state <> 'voided'`,
+    sql`not c.outside_coverage`,
+    sql`c.geom is not null`,
+    sql`${l.caseColumn} is not null`,
+    ...(f.category ? categoryConditions(f.category) : []),
+  ];
+  const step = bounds.length > 2 ? sql`(width_bucket(c.reported_at, ${bounds}::timestamptz[]) - 1)::int` : sql`0`;
+  const rows = (
+    await sql<CaseCount & { live: boolean }>`
+      select k.code, k.t, k.n, exists (select 1 from ${l.from} where ${l.live} and u.code::text = k.code) as live
+      from (select ${l.caseColumn}::text as code, ${step} as t, count(*)::int as n
+            from case_record c where ${sql.join(where, sql` and `)} group by 1, 2) k`.execute(db)
+  ).rows;
+  const stale = [...new Set(rows.filter((r) => !r.live).map((r) => r.code))];
+  const counts: CaseCount[] = rows.filter((r) => r.live).map(({ code, t, n }) => ({ code, t, n }));
+  if (stale.length === 0) return counts;
+  const moved = await sql<CaseCount>`
+    select u.code, ${step} as t, count(*)::int as n
+    from case_record c
+    join lateral (select u.code::text as code from ${l.from} where ${l.live} and ST_Intersects(u.geom, c.geom)
+                  order by u.code limit 1) u on true
+    where ${sql.join(where, sql` and `)} and ${l.caseColumn}::text = any(${stale}::text[])
+    group by 1, 2`.execute(db);
+  return counts.concat(moved.rows);
+}
+
+/** Most neighbour pairs a weights matrix may hold (each pair is two entries of 4 bytes in the lists). */
+export const MAX_PAIRS = 5_000_000;
+
+export type Weights = { kind: 'contiguity' } | { kind: 'distance'; distanceM: number };
+
+/**
+ * The neighbour pairs (i, j), i < j, of the live units as indexes into their order by code:
+ * - contiguity: queen — the closed polygons share at least one point (ST_Intersects);
+ * - distance: the centroids (ST_Centroid) lie at most `distanceM` metres apart on the WGS84 spheroid
+ *   (ST_DWithin on geography); the index finds candidates by the bounding boxes within a box of that size around the
+ *   centroid (degrees of latitude ≥ 110 km, of longitude ≥ 111 km × cos of the box's highest latitude).
+ */
+export async function neighbourPairs(db: Kysely<DB>, level: Level, w: Weights): Promise<{ a: number[]; b: number[] }> {
+  const l = LEVEL[level];
+  const b = level === 'grid' ? sql`unit_grid b` : sql`region b`;
+  const bLive =
+    level === 'grid' ? sql`b.termination_date is null` : sql`b.termination_date is null and b.level = 'community'`;
+  let join: RawBuilder<unknown>;
+  if (w.kind === 'contiguity') {
+    join = sql`join ${b} on b.id > u.id and ${bLive} and ST_Intersects(u.geom, b.geom)`;
+  } else {
+    const d = w.distanceM;
+    const dy = d / 110_000;
+    join = sql`
+      cross join lateral (select ST_Centroid(u.geom) as p) a
+      join ${b} on b.id > u.id and ${bLive}
+        and b.geom && ST_Expand(a.p,
+          case when abs(ST_Y(a.p)) + ${dy} >= 89 then 360
+               else ${d}::float8 / (111000 * cos(radians(abs(ST_Y(a.p)) + ${dy}))) end, ${dy}::float8)
+        and ST_DWithin(a.p::geography, ST_Centroid(b.geom)::geography, ${d})`;
+  }
+  const r = await sql<{ a: number[] | null; b: number[] | null; n: number }>`
+    with idx as (select u.id, (row_number() over (order by u.code::text) - 1)::int as i from ${l.from} where ${l.live}),
+    pairs as (select u.id as ua, b.id as ub from ${l.from} ${join} where ${l.live} limit ${MAX_PAIRS + 1})
+    select array_agg(ia.i) as a, array_agg(ib.i) as b, count(*)::int as n
+    from pairs p join idx ia on ia.id = p.ua join idx ib on ib.id = p.ub`.execute(db);
+  const row = r.rows[0];
+  if (row.n > MAX_PAIRS) {
+    throw badRequest(
+      `distance_m=${w.kind === 'distance' ? w.distanceM : ''} gives more than ${MAX_PAIRS.toLocaleString('en-US')} pairs ` +
+        'of neighbours: choose a smaller distance (ArcGIS advises a few to a few dozen neighbours per unit)',
+    );
+  }
+  return { a: row.a ?? [], b: row.b ?? [] };
+}
