@@ -95,8 +95,8 @@ export interface UnitTrend {
 }
 
 export interface Emerging {
-  /** Per step: Gi* z, p and bin of every unit. */
-  steps: { z: Float64Array; p: Float64Array; bin: Int8Array; critical: CriticalP | null }[];
+  /** Per step: Gi* z and bin of every unit (the p-values are not kept: p = twoSidedP(z)). */
+  steps: { z: Float64Array; bin: Int8Array; critical: CriticalP | null }[];
   units: UnitTrend[];
 }
 
@@ -106,7 +106,7 @@ export function emergingHotSpots(counts: ArrayLike<number>[], nb: Neighbours, fd
   const steps = counts.map((x) => {
     const g = giStar(x, nb);
     const b = hotSpotBins(g.z, g.p, fdr);
-    return { z: g.z, p: g.p, bin: b.bin, critical: b.critical };
+    return { z: g.z, bin: b.bin, critical: b.critical };
   });
   const T = steps.length;
   const units: UnitTrend[] = new Array(n);

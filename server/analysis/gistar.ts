@@ -124,7 +124,10 @@ export type CriticalP = Record<'90' | '95' | '99', number | null>;
  * k = 1 … n), or null when none qualifies.
  */
 export function fdrCriticalP(p: ArrayLike<number>, alpha: number): number | null {
-  const sorted = Float64Array.from(p).sort();
+  return criticalOfSorted(Float64Array.from(p).sort(), alpha);
+}
+
+function criticalOfSorted(sorted: Float64Array, alpha: number): number | null {
   const n = sorted.length;
   for (let k = n; k >= 1; k--) {
     if (sorted[k - 1] <= (k * alpha) / n) return sorted[k - 1];
@@ -140,9 +143,15 @@ export function hotSpotBins(
 ): { bin: Int8Array; critical: CriticalP | null } {
   const n = z.length;
   const bin = new Int8Array(n);
-  const critical: CriticalP | null = fdr
-    ? { '90': fdrCriticalP(p, 0.1), '95': fdrCriticalP(p, 0.05), '99': fdrCriticalP(p, 0.01) }
-    : null;
+  let critical: CriticalP | null = null;
+  if (fdr) {
+    const sorted = Float64Array.from(p).sort();
+    critical = {
+      '90': criticalOfSorted(sorted, 0.1),
+      '95': criticalOfSorted(sorted, 0.05),
+      '99': criticalOfSorted(sorted, 0.01),
+    };
+  }
   for (let i = 0; i < n; i++) {
     if (z[i] === 0) continue;
     for (const level of LEVELS) {

@@ -24,6 +24,9 @@ export interface Trend {
 
 export function mannKendall(y: ArrayLike<number>): Trend {
   const n = y.length;
+  let constant = true;
+  for (let i = 1; i < n && constant; i++) constant = y[i] === y[0];
+  if (constant) return { tau: 0, z: 0, p: 1, s: 0, varS: 0 };
   let s = 0;
   for (let i = 0; i < n - 1; i++) {
     const yi = y[i];

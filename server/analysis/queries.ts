@@ -50,11 +50,11 @@ export async function unitGeometries(db: Kysely<DB>, level: Level, scope: string
   return new Map(r.rows.map((row) => [row.code, row.geometry]));
 }
 
+/** The cases of one unit code: n[k] cases in step t[k] (t = [0] for a single period). */
 export interface CaseCount {
   code: string;
-  /** The time step (0-based) when counting by steps; 0 otherwise. */
-  t: number;
-  n: number;
+  t: number[];
+  n: number[];
 }
 
 export interface CountFilter {
@@ -65,11 +65,17 @@ export interface CountFilter {
 
 /**
  * Cases reported in the period, not voided, located inside the coverage, counted per unit of the level (and per
- * step). A case counts in the unit it was assigned to when that unit is still live; a case whose unit has since been
- * retired (a grid split, merged or renumbered) counts in the live unit that covers its position now (the lowest code
- * on a shared boundary).
+ * step). A case counts in the unit it was assigned to when that unit is still live (`live(code)`); a case whose unit
+ * has since been retired (a grid split, merged or renumbered) counts in the live unit that covers its position now
+ * (the lowest code on a shared boundary). The conditions are those of the partial index case_record_analysis
+ * (migrations/0011_analysis.sql): an index-only scan of the period.
  */
-export async function countCases(db: Kysely<DB>, level: Level, f: CountFilter): Promise<CaseCount[]> {
+export async function countCases(
+  db: Kysely<DB>,
+  level: Level,
+  f: CountFilter,
+  live: (code: string) => boolean,
+): Promise<CaseCount[]> {
   const l = LEVEL[level];
   const bounds = f.bounds.map((b) => b.toISOString());
   const where: RawBuilder<unknown>[] = [
@@ -77,28 +83,37 @@ export async function countCases(db: Kysely<DB>, level: Level, f: CountFilter): 
     sql`c.reported_at < ${bounds[bounds.length - 1]}::timestamptz`,
     sql`c.state <> 'voided'`,
     sql`not c.outside_coverage`,
-    sql`c.geom is not null`,
+    sql`not c.needs_location`,
     sql`${l.caseColumn} is not null`,
     ...(f.category ? categoryConditions(f.category) : []),
   ];
-  const step = bounds.length > 2 ? sql`(width_bucket(c.reported_at, ${bounds}::timestamptz[]) - 1)::int` : sql`0`;
-  const rows = (
-    await sql<CaseCount & { live: boolean }>`
-      select k.code, k.t, k.n, exists (select 1 from ${l.from} where ${l.live} and u.code::text = k.code) as live
-      from (select ${l.caseColumn}::text as code, ${step} as t, count(*)::int as n
-            from case_record c where ${sql.join(where, sql` and `)} group by 1, 2) k`.execute(db)
-  ).rows;
-  const stale = [...new Set(rows.filter((r) => !r.live).map((r) => r.code))];
-  const counts: CaseCount[] = rows.filter((r) => r.live).map(({ code, t, n }) => ({ code, t, n }));
-  if (stale.length === 0) return counts;
-  const moved = await sql<CaseCount>`
-    select u.code, ${step} as t, count(*)::int as n
+  const cond = sql.join(where, sql` and `);
+  const steps = bounds.length > 2;
+  const step = sql`(width_bucket(c.reported_at, ${bounds}::timestamptz[]) - 1)::int`;
+  const rows = steps
+    ? (
+        await sql<CaseCount>`
+          select code, array_agg(t) as t, array_agg(n) as n
+          from (select ${l.caseColumn}::text as code, ${step} as t, count(*)::int as n
+                from case_record c where ${cond} group by 1, 2) k
+          group by code`.execute(db)
+      ).rows
+    : (
+        await sql<{ code: string; n: number }>`
+          select ${l.caseColumn}::text as code, count(*)::int as n from case_record c where ${cond} group by 1`.execute(
+          db,
+        )
+      ).rows.map((r) => ({ code: r.code, t: [0], n: [r.n] }));
+  const stale = rows.filter((r) => !live(r.code)).map((r) => r.code);
+  if (stale.length === 0) return rows;
+  const moved = await sql<{ code: string; t: number; n: number }>`
+    select u.code, ${steps ? step : sql`0`} as t, count(*)::int as n
     from case_record c
     join lateral (select u.code::text as code from ${l.from} where ${l.live} and ST_Intersects(u.geom, c.geom)
                   order by u.code limit 1) u on true
-    where ${sql.join(where, sql` and `)} and ${l.caseColumn}::text = any(${stale}::text[])
+    where ${cond} and ${l.caseColumn}::text = any(${stale}::text[])
     group by 1, 2`.execute(db);
-  return counts.concat(moved.rows);
+  return rows.filter((r) => live(r.code)).concat(moved.rows.map((r) => ({ code: r.code, t: [r.t], n: [r.n] })));
 }
 
 /** Most neighbour pairs a weights matrix may hold (each pair is two entries of 4 bytes in the lists). */

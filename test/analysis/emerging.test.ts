@@ -6,6 +6,7 @@
 import { expect } from 'chai';
 import { CATEGORIES, classify, emergingHotSpots } from '../../server/analysis/emerging.js';
 import { giStar, neighboursFromPairs } from '../../server/analysis/gistar.js';
+import { twoSidedP } from '../../server/analysis/normal.js';
 import { stepsOf } from '../../server/analysis/periods.js';
 import { HttpError } from '../../server/http/problem.js';
 
@@ -100,7 +101,7 @@ describe('emerging hot spots (pure)', () => {
 
     it('with FDR: only unit 0 reaches 90 % (critical p = its own p, 0.0062 ≤ 1·0.10/9)', () => {
       const e = emergingHotSpots(counts, nb, true);
-      expect(e.steps[9].critical).to.deep.equal({ '90': e.steps[9].p[0], '95': null, '99': null });
+      expect(e.steps[9].critical).to.deep.equal({ '90': twoSidedP(e.steps[9].z[0]), '95': null, '99': null });
       expect([...e.steps[9].bin]).to.deep.equal([1, 0, 0, 0, 0, 0, 0, 0, 0]);
       expect(e.units.map((u) => u.category).filter((c) => c !== 'no_pattern')).to.deep.equal(['new_hot_spot']);
       expect(e.steps[0].critical).to.deep.equal({ '90': null, '95': null, '99': null });
