@@ -18,7 +18,7 @@
  * pattern. Cold spots mirror hot ones (intensifying cold: the z-scores fall significantly). A final cold step after
  * ≥ 90 % hot steps is an oscillating cold spot.
  */
-import { giStar, hotSpotBins, type CriticalP, type Neighbours } from './gistar.js';
+import { giStarZ, hotSpotBins, type CriticalP, type Neighbours } from './gistar.js';
 import { mannKendall, type Trend } from './mann-kendall.js';
 
 /** Significance of the Mann–Kendall trend of the Gi* z-scores (90 %, as the bins). */
@@ -104,8 +104,8 @@ export interface Emerging {
 export function emergingHotSpots(counts: ArrayLike<number>[], nb: Neighbours, fdr: boolean): Emerging {
   const n = nb.offsets.length - 1;
   const steps = counts.map((x) => {
-    const g = giStar(x, nb);
-    const b = hotSpotBins(g.z, g.p, fdr);
+    const g = giStarZ(x, nb);
+    const b = hotSpotBins(g.z, null, fdr);
     return { z: g.z, bin: b.bin, critical: b.critical };
   });
   const T = steps.length;

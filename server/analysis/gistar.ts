@@ -80,32 +80,37 @@ export function restrictNeighbours(nb: Neighbours, keep: Int32Array, kept: numbe
   return { offsets, targets: Int32Array.from(targets) };
 }
 
-/** Gi* z-scores and two-sided p-values of the values `x` (one per unit) over the neighbour lists. */
-export function giStar(x: ArrayLike<number>, nb: Neighbours): GiStar {
+/** Gi* z-scores of the values `x` (one per unit) over the neighbour lists, and Wᵢ. */
+export function giStarZ(x: ArrayLike<number>, nb: Neighbours): { z: Float64Array; neighbours: Int32Array } {
   const n = x.length;
   if (nb.offsets.length !== n + 1)
     throw new Error(`neighbour lists for ${nb.offsets.length - 1} units, values for ${n}`);
   const z = new Float64Array(n);
-  const p = new Float64Array(n).fill(1);
   const neighbours = new Int32Array(n);
   for (let i = 0; i < n; i++) neighbours[i] = 1 + nb.offsets[i + 1] - nb.offsets[i];
-  if (n < 2) return { z, p, neighbours };
+  if (n < 2) return { z, neighbours };
   let sum = 0;
   for (let i = 0; i < n; i++) sum += x[i];
   const mean = sum / n;
   let ss = 0;
   for (let i = 0; i < n; i++) ss += (x[i] - mean) * (x[i] - mean);
-  if (!(ss > 0)) return { z, p, neighbours };
+  if (!(ss > 0)) return { z, neighbours };
   const s = Math.sqrt(ss / n);
   for (let i = 0; i < n; i++) {
     const w = neighbours[i];
     let lag = x[i];
     for (let k = nb.offsets[i]; k < nb.offsets[i + 1]; k++) lag += x[nb.targets[k]];
     const spread = (n * w - w * w) / (n - 1);
-    if (!(spread > 0)) continue;
-    z[i] = (lag - mean * w) / (s * Math.sqrt(spread));
-    p[i] = twoSidedP(z[i]);
+    if (spread > 0) z[i] = (lag - mean * w) / (s * Math.sqrt(spread));
   }
+  return { z, neighbours };
+}
+
+/** Gi* z-scores and two-sided p-values of the values `x` (one per unit) over the neighbour lists. */
+export function giStar(x: ArrayLike<number>, nb: Neighbours): GiStar {
+  const { z, neighbours } = giStarZ(x, nb);
+  const p = new Float64Array(z.length);
+  for (let i = 0; i < z.length; i++) p[i] = z[i] === 0 ? 1 : twoSidedP(z[i]);
   return { z, p, neighbours };
 }
 
@@ -127,35 +132,49 @@ export function fdrCriticalP(p: ArrayLike<number>, alpha: number): number | null
   return criticalOfSorted(Float64Array.from(p).sort(), alpha);
 }
 
-function criticalOfSorted(sorted: Float64Array, alpha: number): number | null {
-  const n = sorted.length;
-  for (let k = n; k >= 1; k--) {
+/** The k-th smallest p-values, k = 1 … m, of n tests (the n − m others above every α): BH's critical p. */
+function criticalOfSorted(sorted: Float64Array, alpha: number, n = sorted.length): number | null {
+  for (let k = sorted.length; k >= 1; k--) {
     if (sorted[k - 1] <= (k * alpha) / n) return sorted[k - 1];
   }
   return null;
 }
 
-/** Hot/cold spot bins −3 … 3; with `fdr`, against the Benjamini–Hochberg critical p of each level (also returned). */
+/**
+ * |z| below this has p > 0.101: never in a bin, never among the p-values the FDR levels compare (p ≤ k·α/n ≤ 0.10).
+ * Only the units at or above it need their p.
+ */
+const Z_CANDIDATE = 1.64;
+
+/**
+ * Hot/cold spot bins −3 … 3 of the z-scores; with `fdr`, against the Benjamini–Hochberg critical p of each level
+ * (also returned). `p` may be given (the two-sided p of each z: twoSidedP(z)); otherwise it is computed where it
+ * matters.
+ */
 export function hotSpotBins(
   z: ArrayLike<number>,
-  p: ArrayLike<number>,
+  p: ArrayLike<number> | null,
   fdr: boolean,
 ): { bin: Int8Array; critical: CriticalP | null } {
   const n = z.length;
   const bin = new Int8Array(n);
+  const candidates: number[] = [];
+  for (let i = 0; i < n; i++) if (Math.abs(z[i]) >= Z_CANDIDATE) candidates.push(i);
+  const pc = Float64Array.from(candidates, (i) => (p ? p[i] : twoSidedP(z[i])));
   let critical: CriticalP | null = null;
   if (fdr) {
-    const sorted = Float64Array.from(p).sort();
+    const sorted = Float64Array.from(pc).sort();
     critical = {
-      '90': criticalOfSorted(sorted, 0.1),
-      '95': criticalOfSorted(sorted, 0.05),
-      '99': criticalOfSorted(sorted, 0.01),
+      '90': criticalOfSorted(sorted, 0.1, n),
+      '95': criticalOfSorted(sorted, 0.05, n),
+      '99': criticalOfSorted(sorted, 0.01, n),
     };
   }
-  for (let i = 0; i < n; i++) {
-    if (z[i] === 0) continue;
+  for (let c = 0; c < candidates.length; c++) {
+    const i = candidates[c];
     for (const level of LEVELS) {
-      const reached = critical ? critical[level.label] !== null && p[i] <= critical[level.label]! : p[i] < level.alpha;
+      const limit = critical?.[level.label];
+      const reached = critical ? limit !== null && pc[c] <= limit! : pc[c] < level.alpha;
       if (reached) {
         bin[i] = z[i] > 0 ? level.bin : -level.bin;
         break;

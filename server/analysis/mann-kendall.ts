@@ -22,22 +22,70 @@ export interface Trend {
   varS: number;
 }
 
+/**
+ * Sorts `a` ascending in place and returns its inversions: pairs i < j with a[i] > a[j] (equal values are not
+ * inversions). Bottom-up merge sort, O(n log n).
+ */
+function sortCountingInversions(a: Float64Array<ArrayBuffer>): number {
+  const n = a.length;
+  let src: Float64Array<ArrayBuffer> = a;
+  let dst = new Float64Array(n);
+  let inversions = 0;
+  for (let width = 1; width < n; width *= 2) {
+    for (let lo = 0; lo < n; lo += 2 * width) {
+      const mid = Math.min(lo + width, n);
+      const hi = Math.min(lo + 2 * width, n);
+      let i = lo;
+      let j = mid;
+      let k = lo;
+      while (i < mid && j < hi) {
+        if (src[j] < src[i]) {
+          inversions += mid - i;
+          dst[k++] = src[j++];
+        } else dst[k++] = src[i++];
+      }
+      while (i < mid) dst[k++] = src[i++];
+      while (j < hi) dst[k++] = src[j++];
+    }
+    [src, dst] = [dst, src];
+  }
+  if (src !== a) a.set(src);
+  return inversions;
+}
+
+/** Series at least this long get S from the inversions (O(n log n)) rather than from every pair (O(n²)). */
+const PAIRWISE_MAX = 40;
+
 export function mannKendall(y: ArrayLike<number>): Trend {
   const n = y.length;
   let constant = true;
   for (let i = 1; i < n && constant; i++) constant = y[i] === y[0];
   if (constant) return { tau: 0, z: 0, p: 1, s: 0, varS: 0 };
+  const sorted = Float64Array.from(y);
   let s = 0;
-  for (let i = 0; i < n - 1; i++) {
-    const yi = y[i];
-    for (let j = i + 1; j < n; j++) {
-      const d = y[j] - yi;
-      if (d > 0) s++;
-      else if (d < 0) s--;
+  if (n <= PAIRWISE_MAX) {
+    for (let i = 0; i < n - 1; i++) {
+      const yi = y[i];
+      for (let j = i + 1; j < n; j++) {
+        const d = y[j] - yi;
+        if (d > 0) s++;
+        else if (d < 0) s--;
+      }
     }
+    sorted.sort();
+  } else {
+    // S = concordant − discordant = (n₀ − tied − discordant) − discordant; discordant pairs are the inversions.
+    const inversions = sortCountingInversions(sorted);
+    let tied = 0;
+    for (let i = 0; i < n;) {
+      let j = i + 1;
+      while (j < n && sorted[j] === sorted[i]) j++;
+      tied += ((j - i) * (j - i - 1)) / 2;
+      i = j;
+    }
+    s = (n * (n - 1)) / 2 - tied - 2 * inversions;
   }
   // Tie groups from the sorted values.
-  const sorted = Float64Array.from(y).sort();
   let tieVar = 0;
   let tiePairs = 0;
   for (let i = 0; i < n;) {

@@ -103,7 +103,8 @@ describe('Gi* (pure)', () => {
 
   describe('bins', () => {
     it('±3 p < 0.01, ±2 p < 0.05, ±1 p < 0.10, sign of z; the thresholds themselves fall to the next bin', () => {
-      const z = [3, -3, 2, 1.7, 0.5, -2, 0, 1];
+      // p as given (p = twoSidedP(z) up to the exact thresholds being tested)
+      const z = [3, -3, 2.6, 1.96, 1.645, -2, 0, 1.65];
       const p = [0.009, 0.0099, 0.01, 0.05, 0.1, 0.049, 1, 0.0999];
       expect([...hotSpotBins(z, p, false).bin]).to.deep.equal([3, -3, 2, 1, 0, -2, 0, 1]);
       expect(hotSpotBins(z, p, false).critical).to.equal(null);
@@ -125,6 +126,13 @@ describe('Gi* (pure)', () => {
       expect([...b.bin]).to.deep.equal([0, 3, -1, 1, 0, 0, -2, 0, -1, 1]);
       // without the correction: 0.039, 0.041, 0.042 are ±2 and 0.074 is ±1
       expect([...hotSpotBins(z, p, false).bin]).to.deep.equal([0, 3, -2, 1, -1, 0, -3, 0, -2, 2]);
+    });
+
+    it('p computed from z when not given: the same bins and critical p', () => {
+      const z = [3.2, -2.1, 1.7, 1.6, -0.3, 2.5758293035489];
+      const p = z.map(twoSidedP);
+      for (const fdr of [false, true]) expect(hotSpotBins(z, null, fdr)).to.deep.equal(hotSpotBins(z, p, fdr));
+      expect([...hotSpotBins(z, null, false).bin]).to.deep.equal([3, -2, 1, 0, 0, 2]);
     });
 
     it('with FDR and no unit reaching a level, that level is null and its bins are empty', () => {

@@ -9,6 +9,7 @@
  * z = (43 − 1)/√209.67 = 2.9005783; τ-b = 43/√(66 · (66 − 3)) = 43/√4158 = 0.66685
  */
 import { expect } from 'chai';
+import fc from 'fast-check';
 import { mannKendall } from '../../server/analysis/mann-kendall.js';
 
 describe('Mann–Kendall (pure)', () => {
@@ -40,6 +41,23 @@ describe('Mann–Kendall (pure)', () => {
       const t = mannKendall(y);
       expect([t.tau, t.z, t.p, t.s]).to.deep.equal([0, 0, 1, 0]);
     }
+  });
+
+  it('long series (S from inversions) agree with every pair counted, ties and all', () => {
+    const pairwise = (y: number[]) => {
+      let s = 0;
+      for (let i = 0; i < y.length; i++) for (let j = i + 1; j < y.length; j++) s += Math.sign(y[j] - y[i]);
+      return s;
+    };
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 0, max: 6 }), { minLength: 41, maxLength: 130 }), (y) => {
+        expect(mannKendall(y).s).to.equal(pairwise(y));
+      }),
+      { seed: 20261210, numRuns: 300 },
+    );
+    // 104 weekly values rising with noise: 1, 2, 0, 3, 4, 2 … (k mod 3 wobble)
+    const y = Array.from({ length: 104 }, (_, k) => Math.floor(k / 4) + ((k * 7) % 3));
+    expect(mannKendall(y).s).to.equal(pairwise(y));
   });
 
   it('S = ±1 gives z = 0 after the continuity correction (p = 1)', () => {
