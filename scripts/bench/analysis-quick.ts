@@ -64,7 +64,10 @@ async function main() {
       log(`inserted in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     }
     const n = (
-      await sql<{ g: number; c: number }>`select (select count(*)::int from unit_grid where termination_date is null) as g,
+      await sql<{
+        g: number;
+        c: number;
+      }>`select (select count(*)::int from unit_grid where termination_date is null) as g,
         (select count(*)::int from case_record) as c`.execute(db)
     ).rows[0];
     console.log(`city: ${n.g} live grids, ${n.c} cases`);
@@ -86,7 +89,7 @@ async function main() {
       const m = process.memoryUsage();
       console.log(`${label.padEnd(62)} ${ms.toFixed(0).padStart(7)} ms   rss ${mb(m.rss)}, heap ${mb(m.heapUsed)}`);
     };
-    clearNeighbourCache();
+    clearNeighbourCache(db);
     await time('hotspots grid contiguity, 1 year (cold: neighbour lists)', () => hotspots(db, base));
     for (let k = 0; k < 3; k++) await time('hotspots grid contiguity, 1 year (warm)', () => hotspots(db, base));
     await time('hotspots grid contiguity, 2 years, fdr (warm)', () =>

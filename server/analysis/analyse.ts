@@ -66,7 +66,7 @@ async function read(db: Kysely<DB>, p: AnalysisParams, bounds: Date[]) {
       // cost estimates would otherwise start a JIT compilation that takes longer than the query (~0.6 s at 100k grids).
       await sql`set local work_mem = '64MB'`.execute(trx);
       await sql`set local jit = off`.execute(trx);
-      const all = await unitLists(trx, p.level, p.weights);
+      const all = await unitLists(db, trx, p.level, p.weights);
       const units = inScope(all, p.scope);
       const steps = bounds.length - 1;
       const counts = Array.from({ length: steps }, () => new Int32Array(units.codes.length));

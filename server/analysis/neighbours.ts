@@ -33,10 +33,21 @@ export interface ScopedUnits {
   nb: Neighbours;
 }
 
-const cache = new Map<string, Promise<UnitLists>>();
-const sizes = new Map<string, number>();
+interface Cache {
+  lists: Map<string, Promise<UnitLists>>;
+  sizes: Map<string, number>;
+}
 
-function remember(key: string, lists: Promise<UnitLists>): void {
+/** One cache per database (a process may open several: the tests do, all from one snapshot with equal versions). */
+const caches = new WeakMap<object, Cache>();
+
+function cacheOf(database: object): Cache {
+  let c = caches.get(database);
+  if (!c) caches.set(database, (c = { lists: new Map(), sizes: new Map() }));
+  return c;
+}
+
+function remember({ lists: cache, sizes }: Cache, key: string, lists: Promise<UnitLists>): void {
   cache.set(key, lists);
   lists.then(
     (l) => {
@@ -57,25 +68,26 @@ function remember(key: string, lists: Promise<UnitLists>): void {
   );
 }
 
-/** Empties the cache (tests). */
-export function clearNeighbourCache(): void {
-  cache.clear();
-  sizes.clear();
+/** Empties the cache of a database (benchmarks: to time the lists' computation). */
+export function clearNeighbourCache(database: object): void {
+  caches.delete(database);
 }
 
 const weightsKey = (w: Weights) => (w.kind === 'contiguity' ? 'contiguity' : `distance:${w.distanceM}`);
 
 /**
- * The live units of the level and their neighbour lists under the weights, from the cache when the layer version is
- * unchanged. Call inside a repeatable-read transaction so that the version, the units and the counts agree.
+ * The live units of the level and their neighbour lists under the weights, from the cache of `database` when the
+ * layer version is unchanged. `db` runs the queries: a repeatable-read transaction of `database`, so that the version,
+ * the units and the counts agree.
  */
-export async function unitLists(db: Kysely<DB>, level: Level, w: Weights): Promise<UnitLists> {
+export async function unitLists(database: object, db: Kysely<DB>, level: Level, w: Weights): Promise<UnitLists> {
+  const c = cacheOf(database);
   const version = await layerVersion(db, level);
   const key = `${level}:${version}:${weightsKey(w)}`;
-  const hit = cache.get(key);
+  const hit = c.lists.get(key);
   if (hit) {
-    cache.delete(key); // most recently used last
-    cache.set(key, hit);
+    c.lists.delete(key); // most recently used last
+    c.lists.set(key, hit);
     return hit;
   }
   const lists = (async () => {
@@ -88,7 +100,7 @@ export async function unitLists(db: Kysely<DB>, level: Level, w: Weights): Promi
       nb: neighboursFromPairs(units.length, pairs.a, pairs.b),
     };
   })();
-  remember(key, lists);
+  remember(c, key, lists);
   return lists;
 }
 

@@ -20,9 +20,13 @@
  * one of grid 4 at 2026-01-31 23:59:59: both inside January.
  */
 import { expect } from 'chai';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { hotspots } from '../../server/analysis/analyse.js';
+import type { DB } from '../../server/db/schema.js';
+import { importRegions } from '../../server/importexport/import.js';
 import { createUser } from '../../server/auth/tokens.js';
-import { DRIVER } from '../helpers/db.js';
+import { DRIVER, openTestDatabase } from '../helpers/db.js';
+import { latticeCity } from './lattice.js';
 import { request } from '../helpers/http.js';
 import { applyAction } from '../../server/cases/actions.js';
 import { at, call, intake, setUpWorld, steps, tearDownWorld, type World } from '../cases/fixture.js';
@@ -271,6 +275,33 @@ describe(`hot spots over HTTP (${DRIVER})`, function () {
       expect(r.status, query).to.equal(400);
       expect(r.headers.get('content-type'), query).to.match(/^application\/problem\+json/);
       expect(JSON.stringify(r.body), query).to.include(JSON.stringify(detail).slice(1, -1));
+    }
+  });
+
+  it('two databases in one process never share cached neighbour lists (their layer versions may be equal)', async () => {
+    // Both start from the same migrated snapshot, so one import each leaves 'grids' at the same version.
+    const other = await openTestDatabase();
+    try {
+      await importRegions(other, latticeCity(), { actor: { id: null, name: 'test' } });
+      const version = (db: Kysely<DB>) =>
+        sql<{ v: string }>`select version::text as v from tile_layer_version where layer = 'grids'`.execute(db);
+      expect((await version(other.db)).rows[0].v).to.equal((await version(w.database.db)).rows[0].v);
+      const params = {
+        from: '2026-01-01',
+        to: '2026-02-01',
+        level: 'grid' as const,
+        weights: { kind: 'contiguity' as const },
+        fdr: false,
+        geometry: false,
+        scope: '',
+      };
+      expect((await hotspots(w.database.db, params)).units.codes).to.deep.equal(CODES);
+      const h = await hotspots(other.db, params);
+      expect(h.units.codes).to.have.length(25);
+      expect(h.units.codes[0]).to.equal('990009001001001');
+      expect([...h.gi.neighbours.slice(0, 5)]).to.deep.equal([4, 6, 6, 6, 4]);
+    } finally {
+      await other.close();
     }
   });
 
