@@ -121,43 +121,69 @@ export const MAX_PAIRS = 5_000_000;
 
 export type Weights = { kind: 'contiguity' } | { kind: 'distance'; distanceM: number };
 
+/** WGS84: semi-major axis and first eccentricity squared. */
+const A = sql.raw('6378137.0');
+const E2 = sql.raw('0.00669437999014');
+
 /**
  * The neighbour pairs (i, j), i < j, of the live units as indexes into their order by code:
- * - contiguity: queen — the closed polygons share at least one point (ST_Intersects);
- * - distance: the centroids (ST_Centroid) lie at most `distanceM` metres apart on the WGS84 spheroid
- *   (ST_DWithin on geography); the index finds candidates by the bounding boxes within a box of that size around the
- *   centroid (degrees of latitude ≥ 110 km, of longitude ≥ 111 km × cos of the box's highest latitude).
+ * - contiguity: queen — the closed polygons share at least one point (ST_Intersects, through the units' GiST index);
+ * - distance: the centroids (ST_Centroid) lie at most `distanceM` metres apart on the WGS84 spheroid (ST_DWithin on
+ *   geography). Candidates come from a hash join of cells a little wider than the distance (each centroid against
+ *   the 3 × 3 cells around its own); the local flat distance — degree differences times the metres per degree east
+ *   (N cos φ) and north (M), averaged over both ends: off by less than 0.03 % up to 100 km — decides at once below
+ *   99.5 % of the distance and above 100.5 %; between, ST_DWithin on the spheroid decides.
+ * More than MAX_PAIRS pairs is a 400.
  */
 export async function neighbourPairs(db: Kysely<DB>, level: Level, w: Weights): Promise<{ a: number[]; b: number[] }> {
   const l = LEVEL[level];
-  const b = level === 'grid' ? sql`unit_grid b` : sql`region b`;
-  const bLive =
-    level === 'grid' ? sql`b.termination_date is null` : sql`b.termination_date is null and b.level = 'community'`;
-  let join: RawBuilder<unknown>;
+  let r: { a: number[] | null; b: number[] | null; n: number };
   if (w.kind === 'contiguity') {
-    join = sql`join ${b} on b.id > u.id and ${bLive} and ST_Intersects(u.geom, b.geom)`;
+    const b = level === 'grid' ? sql`unit_grid b` : sql`region b`;
+    const bLive =
+      level === 'grid' ? sql`b.termination_date is null` : sql`b.termination_date is null and b.level = 'community'`;
+    r = (
+      await sql<typeof r>`
+        with idx as (select u.id, (row_number() over (order by u.code::text) - 1)::int as i from ${l.from}
+                     where ${l.live}),
+        pairs as (select u.id as ua, b.id as ub from ${l.from}
+                  join ${b} on b.id > u.id and ${bLive} and ST_Intersects(u.geom, b.geom)
+                  where ${l.live} limit ${MAX_PAIRS + 1})
+        select array_agg(ia.i) as a, array_agg(ib.i) as b, count(*)::int as n
+        from pairs p join idx ia on ia.id = p.ua join idx ib on ib.id = p.ub`.execute(db)
+    ).rows[0];
   } else {
     const d = w.distanceM;
-    const dy = d / 110_000;
-    join = sql`
-      cross join lateral (select ST_Centroid(u.geom) as p) a
-      join ${b} on b.id > u.id and ${bLive}
-        and b.geom && ST_Expand(a.p,
-          case when abs(ST_Y(a.p)) + ${dy} >= 89 then 360
-               else ${d}::float8 / (111000 * cos(radians(abs(ST_Y(a.p)) + ${dy}))) end, ${dy}::float8)
-        and ST_DWithin(a.p::geography, ST_Centroid(b.geom)::geography, ${d})`;
+    r = (
+      await sql<typeof r>`
+        with c0 as (
+          select (row_number() over (order by u.code::text) - 1)::int as i, ST_Centroid(u.geom) as p
+          from ${l.from} where ${l.live}),
+        c1 as (
+          select i, p::geography as g, ST_X(p) as x, ST_Y(p) as y,
+                 pi() / 180 * ${A} * cos(radians(ST_Y(p))) / sqrt(1 - ${E2} * sin(radians(ST_Y(p))) ^ 2) as kx,
+                 pi() / 180 * ${A} * (1 - ${E2}) / (1 - ${E2} * sin(radians(ST_Y(p))) ^ 2) ^ 1.5 as ky
+          from c0),
+        cell as (select 1.01 * ${d}::float8 / min(kx) as w, 1.01 * ${d}::float8 / min(ky) as h from c1),
+        c as materialized (
+          select c1.*, floor(x / cell.w)::int as cx, floor(y / cell.h)::int as cy from c1, cell),
+        pairs as (
+          select a.i as a, b.i as b from c a
+          cross join (values (-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 0), (0, 1), (1, -1), (1, 0), (1, 1)) o (dx, dy)
+          join c b on b.cx = a.cx + o.dx and b.cy = a.cy + o.dy
+          cross join lateral (select ((b.x - a.x) * (a.kx + b.kx) / 2) ^ 2 + ((b.y - a.y) * (a.ky + b.ky) / 2) ^ 2 as d2) q
+          where b.i > a.i
+            and (q.d2 <= (${d}::float8 * 0.995) ^ 2
+                 or (q.d2 <= (${d}::float8 * 1.005) ^ 2 and ST_DWithin(a.g, b.g, ${d})))
+          limit ${MAX_PAIRS + 1})
+        select array_agg(a) as a, array_agg(b) as b, count(*)::int as n from pairs`.execute(db)
+    ).rows[0];
   }
-  const r = await sql<{ a: number[] | null; b: number[] | null; n: number }>`
-    with idx as (select u.id, (row_number() over (order by u.code::text) - 1)::int as i from ${l.from} where ${l.live}),
-    pairs as (select u.id as ua, b.id as ub from ${l.from} ${join} where ${l.live} limit ${MAX_PAIRS + 1})
-    select array_agg(ia.i) as a, array_agg(ib.i) as b, count(*)::int as n
-    from pairs p join idx ia on ia.id = p.ua join idx ib on ib.id = p.ub`.execute(db);
-  const row = r.rows[0];
-  if (row.n > MAX_PAIRS) {
+  if (r.n > MAX_PAIRS) {
     throw badRequest(
       `distance_m=${w.kind === 'distance' ? w.distanceM : ''} gives more than ${MAX_PAIRS.toLocaleString('en-US')} pairs ` +
         'of neighbours: choose a smaller distance (ArcGIS advises a few to a few dozen neighbours per unit)',
     );
   }
-  return { a: row.a ?? [], b: row.b ?? [] };
+  return { a: r.a ?? [], b: r.b ?? [] };
 }

@@ -179,6 +179,29 @@ describe(`hot spots over HTTP (${DRIVER})`, function () {
     expect(r.body.analysis).to.include({ weights: 'distance', distance_m: 150 });
   });
 
+  it('distance weights at the threshold: exact to the millimetre (rows 0.6 mm apart; the spheroid decides in the band)', async () => {
+    // East–west neighbours are a little farther apart in a row further south (cos φ grows): row 0 > row 1 > row 2.
+    // A distance between rows 0 and 1 takes the east–west pairs of rows 1 and 2 only; the local flat distance cannot
+    // tell them apart (±0.5 % band), ST_DWithin on the spheroid does.
+    const ew = async (a: string, b: string) =>
+      (
+        await sql<{ d: number }>`
+          select ST_Distance(ST_Centroid(a.geom)::geography, ST_Centroid(b.geom)::geography) as d
+          from unit_grid a, unit_grid b where a.termination_date is null and b.termination_date is null
+            and a.code = ${a} and b.code = ${b}`.execute(w.database.db)
+      ).rows[0].d;
+    const row0 = await ew(CODES[4], CODES[5]);
+    const row1 = await ew(CODES[2], CODES[3]);
+    const row2 = await ew(CODES[0], CODES[1]);
+    expect(row0 - row1).to.be.within(0.0003, 0.001);
+    expect(row1 - row2).to.be.within(0.0003, 0.001);
+    const r = await get(`${JAN}&category=matter:06&weights=distance&distance_m=${(row0 + row1) / 2}&geometry=false`);
+    expect(r.status, r.text).to.equal(200);
+    expect(r.body.features.map((x: any) => x.properties.neighbours)).to.deep.equal([
+      2, 3, 2, 3, 1, 1, 2, 2, 1, 2, 2, 2, 2,
+    ]);
+  });
+
   it('communities: four units in a chain (东湖 13 cases), z = 1, 1/√3, −√3, −1', async () => {
     // x = 13 0 0 0, x̄ = 3.25, Σ(x − x̄)² = 126.75, S² = 31.6875; 东湖 W 2: (13 − 6.5)/√(31.6875 · 4/3) = 6.5/6.5;
     // 西湖 W 3: (13 − 9.75)/√31.6875 = 1/√3; 公园 W 3: −9.75/√31.6875 = −√3; 河东 W 2: −6.5/6.5.
