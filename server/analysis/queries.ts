@@ -166,7 +166,7 @@ export async function neighbourPairs(db: Kysely<DB>, level: Level, w: Weights): 
           from c0),
         cell as (select 1.01 * ${d}::float8 / min(kx) as w, 1.01 * ${d}::float8 / min(ky) as h from c1),
         c as materialized (
-          select c1.*, floor(x / cell.w)::int as cx, floor(y / cell.h)::int as cy from c1, cell),
+          select c1.*, floor(x / cell.w)::bigint as cx, floor(y / cell.h)::bigint as cy from c1, cell),
         pairs as (
           select a.i as a, b.i as b from c a
           cross join (values (-1, -1), (-1, 0), (-1, 1), (0, -1), (0, 0), (0, 1), (1, -1), (1, 0), (1, 1)) o (dx, dy)

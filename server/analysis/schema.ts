@@ -26,7 +26,7 @@ const common = {
   ),
   distance_m: Type.Optional(
     Type.Number({
-      exclusiveMinimum: 0,
+      minimum: 1,
       maximum: 100000,
       description: 'required with weights=distance: the largest geodesic distance between centroids, in metres',
     }),

@@ -202,6 +202,13 @@ describe(`hot spots over HTTP (${DRIVER})`, function () {
     ]);
   });
 
+  it('100 km: every unit neighbours every unit (W = n): z = 0, p = 1 everywhere, nothing to compare', async () => {
+    const r = await get(`${JAN}&category=matter:06&weights=distance&distance_m=100000&geometry=false`);
+    expect(r.body.features.map((x: any) => [x.properties.neighbours, x.properties.z, x.properties.p])).to.deep.equal(
+      new Array(13).fill([13, 0, 1]),
+    );
+  });
+
   it('communities: four units in a chain (东湖 13 cases), z = 1, 1/√3, −√3, −1', async () => {
     // x = 13 0 0 0, x̄ = 3.25, Σ(x − x̄)² = 126.75, S² = 31.6875; 东湖 W 2: (13 − 6.5)/√(31.6875 · 4/3) = 6.5/6.5;
     // 西湖 W 3: (13 − 9.75)/√31.6875 = 1/√3; 公园 W 3: −9.75/√31.6875 = −√3; 河东 W 2: −6.5/6.5.
@@ -286,7 +293,8 @@ describe(`hot spots over HTTP (${DRIVER})`, function () {
         'weights=distance needs distance_m: the largest distance between centroids in metres, e.g. 500',
       ],
       [`${JAN}&distance_m=200`, 'distance_m applies only to weights=distance (contiguity weights take no distance)'],
-      [`${JAN}&weights=distance&distance_m=0`, "query parameter 'distance_m' must be > 0"],
+      [`${JAN}&weights=distance&distance_m=0.5`, "query parameter 'distance_m' must be >= 1"],
+      [`${JAN}&weights=distance&distance_m=100001`, "query parameter 'distance_m' must be <= 100000"],
       [`${JAN}&category=matter:6`, "query parameter 'category' must be kind:code (5 digits) or kind:major (2 digits)"],
       [`${JAN}&level=street`, `query parameter 'level' must be one of "grid", "community"`],
       [`${JAN}&fdr=maybe`, "query parameter 'fdr' must be boolean"],
