@@ -328,7 +328,8 @@ export async function benchEditReassign(
   await sql`drop table bench_edit_anchor_a`.execute(db);
   await sql`drop table bench_edit_anchor_b`.execute(db);
 
-  const ratio = (ms: number, a: { ms: number }) => `${(ms / a.ms).toFixed(1)}×`;
+  const s2 = (ms: number) => (ms / 1000).toFixed(ms < 10_000 ? 2 : 1);
+  const ratio = (ms: number, a: { ms: number }) => `${(ms / a.ms).toFixed(ms < a.ms ? 2 : 1)}×`;
   const rate = (n: number, ms: number) => fmt(Math.round(n / (ms / 1000)));
   const n = result.examined;
   printTable(
@@ -337,7 +338,7 @@ export async function benchEditReassign(
       [
         '(a) hand-written join: open cases inside the changed area, lowest covering grid',
         fmt(anchorA.cases),
-        secs(anchorA.ms),
+        s2(anchorA.ms),
         rate(anchorA.cases, anchorA.ms),
         '1×',
         ratio(anchorA.ms, anchorB),
@@ -345,7 +346,7 @@ export async function benchEditReassign(
       [
         '(b) hand-written join: every open case, lowest covering grid',
         fmt(anchorB.cases),
-        secs(anchorB.ms),
+        s2(anchorB.ms),
         rate(anchorB.cases, anchorB.ms),
         ratio(anchorB.ms, anchorA),
         '1×',
@@ -353,7 +354,7 @@ export async function benchEditReassign(
       [
         '`whatIf()` (publish rolled back, `assign()` per case)',
         fmt(wi.cases_examined),
-        secs(whatIfMs),
+        s2(whatIfMs),
         rate(wi.cases_examined, whatIfMs),
         ratio(whatIfMs, anchorA),
         ratio(whatIfMs, anchorB),
@@ -361,7 +362,7 @@ export async function benchEditReassign(
       [
         `\`publish()\` (${fmt(change.edits.length)} steps)`,
         '–',
-        secs(publishMs),
+        s2(publishMs),
         '–',
         ratio(publishMs, anchorA),
         ratio(publishMs, anchorB),
@@ -369,7 +370,7 @@ export async function benchEditReassign(
       [
         '`reassignOpenCases({ changes })` (grid, area class, collector area, rules, fallback, write-back, events)',
         fmt(n),
-        secs(reassignMs),
+        s2(reassignMs),
         rate(n, reassignMs),
         ratio(reassignMs, anchorA),
         ratio(reassignMs, anchorB),
