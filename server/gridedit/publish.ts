@@ -87,7 +87,8 @@ export async function publishDraft(trx: Trx, draftId: number, actor: Actor) {
          select 1 from unit_grid g where f.level = 'grid' and g.id = f.base_id and g.termination_date is null
          union all select 1 from region r where f.level <> 'grid' and r.id = f.base_id and r.termination_date is null))
       or (f.base_id is null and exists (
-         select 1 from unit_grid g where f.level = 'grid' and g.code = f.code and g.termination_date is null)))
+         -- code is char(15): compared as text, no index applies (a scan of every live grid per new code)
+         select 1 from unit_grid g where f.level = 'grid' and g.code = f.code::bpchar and g.termination_date is null)))
     order by 1, 2`.execute(trx);
   if (stale.rows.length)
     throw new HttpError(
