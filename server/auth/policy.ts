@@ -36,6 +36,11 @@ export const PERMISSIONS = {
   placeCase: ['dispatcher'],
   /** Re-run assignment of open cases (limited to the caller's scope). */
   rerunAssignment: ['gis_editor', 'dispatcher'],
+  /**
+   * The evaluation (综合评价) tables and their CSV/XLSX: the roles that read reports — dispatchers (the centre), GIS
+   * staff and planners, viewers (leaders). Figures come only from the cases inside the reader's region scope.
+   */
+  readEvaluation: ['dispatcher', 'gis_editor', 'viewer'],
   /** City-wide settings: the working calendar and the time-limit table (unscoped admins only). */
   editSettings: [],
   /** Create, change and list users (admins, within their scope). */
