@@ -10,7 +10,7 @@ export function loadEvaluationConfig(file: string | undefined): EvaluationConfig
   try {
     json = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`EVALUATION_CONFIG: cannot read ${file} as JSON: ${(e as Error).message}`);
+    throw new Error(`EVALUATION_CONFIG: cannot read ${file} as JSON: ${(e as Error).message}`, { cause: e });
   }
   return evaluationConfig(json, CHANNELS);
 }

@@ -629,6 +629,15 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
       outside: 404,
       make: async () => ({ path: `/api/cases/${caseId}` }),
     },
+    ...['summary', 'departments', 'collectors', 'regions', 'posts'].map((table) => ({
+      route: `GET /api/evaluation/${table}`,
+      roles: ['admin', 'dispatcher', 'gis_editor', 'viewer'] as Role[],
+      touches: 'filtered',
+      ok: 200,
+      make: async () => ({
+        path: `/api/evaluation/${table}?from=2026-01-01&to=2027-01-01${table === 'regions' ? '&level=grid' : ''}`,
+      }),
+    })),
   ];
 
   it('has a row for every route that writes or needs a token', async () => {
