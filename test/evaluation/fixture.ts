@@ -40,6 +40,9 @@
  */
 import { sql } from 'kysely';
 import type { Database } from '../../server/db/index.js';
+import { openTestDatabase } from '../helpers/db.js';
+import { request, type Reply } from '../helpers/http.js';
+import { startTestServer, type TestServer } from '../helpers/server.js';
 import { importRegions } from '../../server/importexport/import.js';
 import { createUser, type User } from '../../server/auth/tokens.js';
 import { intakeCase, type ReportInput } from '../../server/cases/intake.js';
@@ -57,6 +60,9 @@ export const P = {
   c61: { lon: 100.0065, lat: 20.0015 }, // grid 990001002002002, community 990001002002 河东
   outside: { lon: 101, lat: 21 },
 };
+
+/** The period under test. */
+export const MARCH = 'from=2025-03-01&to=2025-04-01';
 
 export const at = (local: string) => new Date(`2025-${local}+08:00`);
 
@@ -227,4 +233,41 @@ async function importedCase(database: Database): Promise<number> {
       values (${id}, ${at(local)}, null, ${actor}, ${action}, ${from}, ${to}, ${deadline ? at(deadline) : null},
         ${action === 'dispatch' ? '{"department_to":"SZ"}' : '{}'}::jsonb)`.execute(db);
   return id;
+}
+
+export interface EvaluationEnv {
+  database: Database;
+  server: TestServer;
+  world: EvaluationWorld;
+  /** Bearer tokens of the readers: viewer, admin, disp_hubin (dispatcher of street 990001001), gis_shanqian (GIS
+   *  editor of street 990001002), grid_viewer (viewer of grid 990001001002002). */
+  tokens: Record<string, string>;
+  /** GET as one of the readers (default: the viewer). */
+  get(path: string, who?: string): Promise<Reply<any>>;
+}
+
+/** Mocha hooks: a test database with the log, the app on it, and reader accounts, for one describe block. */
+export function useEvaluationServer(): EvaluationEnv {
+  const env = { tokens: {} } as EvaluationEnv;
+  env.get = (path, who = 'viewer') => request(env.server, 'GET', path, { token: env.tokens[who] });
+  before(async function () {
+    this.timeout(120_000);
+    env.database = await openTestDatabase();
+    env.world = await buildEvaluationLog(env.database);
+    env.server = await startTestServer(env.database);
+    const readers: [string, Parameters<typeof createUser>[2], string][] = [
+      ['viewer', 'viewer', ''],
+      ['admin', 'admin', ''],
+      ['disp_hubin', 'dispatcher', '990001001'],
+      ['gis_shanqian', 'gis_editor', '990001002'],
+      ['grid_viewer', 'viewer', '990001001002002'],
+    ];
+    for (const [name, role, scope] of readers)
+      env.tokens[name] = (await createUser(env.database.db, name, role, scope)).token;
+  });
+  after(async () => {
+    await env.server?.close();
+    await env.database?.close();
+  });
+  return env;
 }

@@ -1,49 +1,18 @@
 /**
- * Evaluation (综合评价) over the hand-made case log of fixture.ts (March 2025), through the HTTP API on both drivers.
- * Every figure below is worked out by hand from the log; the arithmetic is in the comments.
+ * Evaluation (综合评价) over the hand-made case log of fixture.ts (March 2025), through the HTTP API on both drivers:
+ * every table, and the reader's scope. Every figure below is worked out by hand from the log; the arithmetic is in the
+ * comments.
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
-import { parse } from 'csv-parse/sync';
-import ExcelJS from 'exceljs';
-import iconv from 'iconv-lite';
 import { sql } from 'kysely';
-import { createUser } from '../../server/auth/tokens.js';
-import type { Database } from '../../server/db/index.js';
-import { DRIVER, openTestDatabase } from '../helpers/db.js';
-import { request } from '../helpers/http.js';
-import { startTestServer, type TestServer } from '../helpers/server.js';
-import { buildEvaluationLog, type EvaluationWorld } from './fixture.js';
+import { DRIVER } from '../helpers/db.js';
+import { areas, coll, dept, lead, region } from './expected.js';
+import { MARCH, useEvaluationServer } from './fixture.js';
 
-const MARCH = 'from=2025-03-01&to=2025-04-01';
-
-describe(`evaluation over a hand-made case log (${DRIVER})`, function () {
+describe(`evaluation tables over a hand-made case log (${DRIVER})`, function () {
   this.timeout(120_000);
-  let database: Database;
-  let server: TestServer;
-  let world: EvaluationWorld;
-  const tokens: Record<string, string> = {};
-  const get = (path: string, who = 'viewer') => request(server, 'GET', path, { token: tokens[who] });
-
-  before(async () => {
-    database = await openTestDatabase();
-    world = await buildEvaluationLog(database);
-    server = await startTestServer(database);
-    const readers: [string, Parameters<typeof createUser>[2], string][] = [
-      ['viewer', 'viewer', ''],
-      ['admin', 'admin', ''],
-      ['disp_hubin', 'dispatcher', '990001001'],
-      ['gis_shanqian', 'gis_editor', '990001002'],
-      ['grid_viewer', 'viewer', '990001001002002'],
-    ];
-    for (const [name, role, scope] of readers) tokens[name] = (await createUser(database.db, name, role, scope)).token;
-  });
-  after(async () => {
-    await server?.close();
-    await database?.close();
-  });
+  const env = useEvaluationServer();
+  const get = (path: string, who?: string) => env.get(path, who);
 
   it('the log is as the fixture says: K4 parked and unparked, disposal deadlines of the last dispatch stage', async () => {
     // The evaluation reads the disposal deadline in force from case_record.dispose_deadline; the write path keeps it
@@ -51,16 +20,16 @@ describe(`evaluation over a hand-made case log (${DRIVER})`, function () {
     const r = await sql<{ name: string; state: string; dispose_deadline: Date; last: Date }>`
       select c.case_no as name, c.state, c.dispose_deadline,
         (select e.deadline from case_event e where e.case_id = c.id and e.to_state = 'dispatched' order by e.id desc limit 1) as last
-      from case_record c where c.state in ('disposed', 'checked', 'closed') order by c.id`.execute(database.db);
+      from case_record c where c.state in ('disposed', 'checked', 'closed') order by c.id`.execute(env.database.db);
     for (const row of r.rows)
       expect(new Date(row.dispose_deadline).getTime(), row.name).to.equal(new Date(row.last).getTime());
     const k4 = r.rows.find((x) => x.state === 'disposed')!;
     expect(new Date(k4.dispose_deadline).toISOString()).to.equal('2025-03-16T01:00:00.000Z'); // 03-16 09:00 +08
     const states = await sql<{ id: number; state: string }>`select id::int as id, state from case_record`.execute(
-      database.db,
+      env.database.db,
     );
     const by = new Map(states.rows.map((x) => [x.id, x.state]));
-    const c = world.cases;
+    const c = env.world.cases;
     expect(
       [c.K1, c.K2, c.K3, c.K4, c.K5, c.K6, c.K7, c.K8, c.K9, c.K10, c.K11, c.K12].map((id) => by.get(id)),
     ).to.deep.equal([
@@ -184,7 +153,7 @@ describe(`evaluation over a hand-made case log (${DRIVER})`, function () {
     const r = await get(`/api/evaluation/regions?${MARCH}&level=street`);
     expect(r.status).to.equal(200);
     expect(r.body.level).to.equal('street');
-    const area = await areas(database, 'region');
+    const area = await areas(env.database, 'region');
     // Weights 监督举报率 10 (as 1 − rate), 立案数 20, 结案率 30, 按期结案率 40.
     // 990001001 湖滨: K1 K2 K3 K5 K7 K10 K11 = 7 reported; filed K1 K2 K3 K7 K11 = 5; public (hotline, app) K3 K7 = 2;
     //   closed K1 K2 K7 K11 = 4, on time K1 K7 K11 = 3. 9 cells ≈ 0.1042 km²: 5 · 30/31 / 0.1042 ≈ 46.4 per km² per
@@ -201,7 +170,7 @@ describe(`evaluation over a hand-made case log (${DRIVER})`, function () {
 
   it('regions by community', async () => {
     const r = await get(`/api/evaluation/regions?${MARCH}&level=community`);
-    const area = await areas(database, 'region');
+    const area = await areas(env.database, 'region');
     // 东湖 990001001001: K1 K2 K5 K7 K10 = 5; filed K1 K2 K7 = 3; public K7 = 1; closed 3, on time K1 K7 = 2.
     //   6 cells ≈ 0.0695 km²: 3 · 30/31 / 0.0695 ≈ 41.8 → 75. (66.67·10 + 75·20 + 100·30 + 66.67·40) / 100 = 78.33 → B.
     // 西湖 990001001002: K3 K11 = 2 filed; public K3; closed K11 on time. 3 cells ≈ 0.0347 km²: 2 · 30/31 / 0.0347
@@ -259,7 +228,7 @@ describe(`evaluation over a hand-made case log (${DRIVER})`, function () {
   it('posts: 受理员, 值班长 and 派遣员 from the actors, imported names joined to their accounts', async () => {
     const r = await get(`/api/evaluation/posts?${MARCH}`, 'admin');
     expect(r.status).to.equal(200);
-    const { jia, yi } = world.users;
+    const { jia, yi } = env.world.users;
     // 受理员 (受理数 25 — banded per 30 days: a handful scores 0 —, 核实按时派发率 40, 核查按时派发率 35: left out):
     //   甲: K1 K2 K3(核实派发) K4 K5(作废) K7 K12 = 7; 核实派发 1, on time → (0·25 + 100·40) / 65 = 61.54 → C.
     //   乙: K6 → 0 / 25 = 0 → E.   调度员丙 (K11, no account): 0 → E.
@@ -346,334 +315,6 @@ describe(`evaluation over a hand-made case log (${DRIVER})`, function () {
     expect(r.body.dispatchers.map((d: { actor_name: string | null }) => d.actor_name)).to.deep.equal([null, null]);
   });
 
-  describe('CSV and XLSX with the Chinese headers of a yearly report', () => {
-    const download = async (p: string, who = 'viewer') => {
-      const r = await fetch(server.url + p, { headers: { Authorization: `Bearer ${tokens[who]}` } });
-      return { status: r.status, headers: r.headers, body: Buffer.from(await r.arrayBuffer()) };
-    };
-    const SUMMARY_HEADER =
-      '上报数,立案数,作废数,应处置数,处置数,按期处置数,应结案数,结案数,按期结案数,返工数,立案率,处置率,按期处置率,结案率,按期结案率';
-
-    it('summary CSV: one row, rates as percentages with two decimals, UTF-8 with a BOM', async () => {
-      const r = await download(`/api/evaluation/summary?${MARCH}&format=csv`);
-      expect(r.status).to.equal(200);
-      expect(r.headers.get('content-type')).to.equal('text/csv; charset=utf-8');
-      expect(r.headers.get('content-disposition')).to.equal(
-        'attachment; filename="wangge-evaluation-summary-2025-03-01_2025-04-01.csv"',
-      );
-      expect(r.body.toString('utf8')).to.equal(
-        `\uFEFF${SUMMARY_HEADER}\r\n10,8,1,8,6,5,8,4,3,1,80.00%,75.00%,62.50%,50.00%,37.50%\r\n`,
-      );
-    });
-
-    it('GBK on request: the same text', async () => {
-      const r = await download(`/api/evaluation/summary?${MARCH}&format=csv&encoding=gbk`);
-      expect(r.headers.get('content-type')).to.equal('text/csv; charset=gbk');
-      expect(iconv.decode(r.body, 'gbk').split('\r\n')[0]).to.equal(SUMMARY_HEADER);
-    });
-
-    it('departments CSV: a row per department, score with two decimals, the grade; empty cells for no value', async () => {
-      const r = await download(`/api/evaluation/departments?${MARCH}&format=csv`);
-      const rows = parse(r.body.toString('utf8').slice(1)) as string[][];
-      expect(rows).to.deep.equal([
-        [
-          '部门代码',
-          '部门名称',
-          '应处置数',
-          '处置数',
-          '按期处置数',
-          '返工数',
-          '应结案数',
-          '结案数',
-          '按期结案数',
-          '处置率',
-          '按期处置率',
-          '返工率',
-          '结案率',
-          '按期结案率',
-          '综合指标值',
-          '评价等级',
-        ],
-        [
-          'CG',
-          '区城管执法局',
-          '1',
-          '0',
-          '0',
-          '0',
-          '1',
-          '0',
-          '0',
-          '0.00%',
-          '0.00%',
-          '0.00%',
-          '0.00%',
-          '0.00%',
-          '20.00',
-          'E',
-        ],
-        [
-          'HW',
-          '区环卫所',
-          '5',
-          '4',
-          '3',
-          '0',
-          '5',
-          '3',
-          '2',
-          '80.00%',
-          '60.00%',
-          '0.00%',
-          '60.00%',
-          '40.00%',
-          '72.00',
-          'C',
-        ],
-        [
-          'SZ',
-          '区市政所',
-          '2',
-          '2',
-          '2',
-          '1',
-          '2',
-          '1',
-          '1',
-          '100.00%',
-          '100.00%',
-          '50.00%',
-          '50.00%',
-          '50.00%',
-          '80.00',
-          'B',
-        ],
-      ]);
-      const c = parse(
-        (await download(`/api/evaluation/collectors?${MARCH}&format=csv`)).body.toString('utf8').slice(1),
-      ) as string[][];
-      expect(c[0].slice(0, 5)).to.deep.equal(['监督员编号', '监督员姓名', '上报数', '有效上报数', '有效上报率']);
-      // 李四 made no 核实: 按时核实率 is empty, not 0 %; a viewer gets no names.
-      expect(c[2]).to.deep.equal(['C02', '', '2', '2', '100.00%', '0', '0', '', '2', '1', '50.00%', '83.33', 'B']);
-    });
-
-    it('posts CSV: the three tables one after another under their titles', async () => {
-      const r = await download(`/api/evaluation/posts?${MARCH}&format=csv`, 'admin');
-      const blocks = r.body.toString('utf8').slice(1).split('\r\n\r\n');
-      expect(blocks.map((b) => b.split('\r\n')[0])).to.deep.equal(['受理员', '值班长', '派遣员']);
-      expect(blocks[2].split('\r\n').slice(1)).to.deep.equal([
-        '人员ID,派遣员,派遣数,派遣数分值,按时派遣数,按时派遣率,返工数,准确派遣数,准确派遣率,综合指标值,评价等级',
-        `${world.users.jia.id},调度员甲,6,0.00,5,83.33%,2,4,66.67%,60.00,C`,
-        `${world.users.yi.id},调度员乙,3,0.00,3,100.00%,0,3,100.00%,80.00,B`,
-        '',
-      ]);
-    });
-
-    it('departments XLSX: one sheet, numbers as numbers, unrounded rates formatted as percentages', async () => {
-      const r = await download(`/api/evaluation/departments?${MARCH}&format=xlsx`);
-      expect(r.headers.get('content-type')).to.equal(
-        'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-      );
-      expect(r.headers.get('content-disposition')).to.equal(
-        'attachment; filename="wangge-evaluation-departments-2025-03-01_2025-04-01.xlsx"',
-      );
-      const wb = new ExcelJS.Workbook();
-      await wb.xlsx.load(r.body as unknown as ArrayBuffer);
-      expect(wb.worksheets.map((w) => w.name)).to.deep.equal(['专业部门评价']);
-      const ws = wb.worksheets[0];
-      const json = (await get(`/api/evaluation/departments?${MARCH}`)).body.rows as Record<string, unknown>[];
-      const keys = [
-        'department_code',
-        'department_name',
-        'to_dispose',
-        'disposed',
-        'disposed_on_time',
-        'rework',
-        'to_close',
-        'closed',
-        'closed_on_time',
-        'disposal_rate',
-        'on_time_disposal_rate',
-        'rework_rate',
-        'closure_rate',
-        'on_time_closure_rate',
-        'score',
-        'grade',
-      ];
-      expect((ws.getRow(1).values as unknown[]).slice(1)).to.deep.equal([
-        '部门代码',
-        '部门名称',
-        '应处置数',
-        '处置数',
-        '按期处置数',
-        '返工数',
-        '应结案数',
-        '结案数',
-        '按期结案数',
-        '处置率',
-        '按期处置率',
-        '返工率',
-        '结案率',
-        '按期结案率',
-        '综合指标值',
-        '评价等级',
-      ]);
-      expect(ws.rowCount).to.equal(1 + json.length);
-      json.forEach((row, i) =>
-        expect((ws.getRow(i + 2).values as unknown[]).slice(1), String(row.department_code)).to.deep.equal(
-          keys.map((k) => row[k]),
-        ),
-      );
-      expect(ws.getRow(3).getCell(11).value).to.equal(3 / 5); // HW 按期处置率, unrounded
-      expect(ws.getRow(3).getCell(11).numFmt).to.equal('0.00%');
-      expect(ws.getRow(3).getCell(15).numFmt).to.equal('0.00');
-    });
-
-    it('posts XLSX: a sheet per post; collectors XLSX: an empty cell for a rate of nothing', async () => {
-      const wb = new ExcelJS.Workbook();
-      await wb.xlsx.load(
-        (await download(`/api/evaluation/posts?${MARCH}&format=xlsx`, 'admin')).body as unknown as ArrayBuffer,
-      );
-      expect(wb.worksheets.map((w) => [w.name, w.rowCount])).to.deep.equal([
-        ['受理员', 4],
-        ['值班长', 4],
-        ['派遣员', 3],
-      ]);
-      expect((wb.worksheets[1].getRow(4).values as unknown[]).slice(1)).to.deep.equal([
-        undefined,
-        '调度员丙',
-        1,
-        1,
-        1,
-        0,
-        1,
-        1,
-        0,
-        0,
-        undefined,
-        100,
-        'A',
-      ]);
-      const cw = new ExcelJS.Workbook();
-      await cw.xlsx.load(
-        (await download(`/api/evaluation/collectors?${MARCH}&format=xlsx`)).body as unknown as ArrayBuffer,
-      );
-      expect(cw.worksheets[0].getRow(3).getCell(8).value).to.equal(null); // C02 按时核实率
-    });
-
-    it('regions XLSX by grid: the level names the code column', async () => {
-      const wb = new ExcelJS.Workbook();
-      await wb.xlsx.load(
-        (await download(`/api/evaluation/regions?${MARCH}&level=grid&format=xlsx`)).body as unknown as ArrayBuffer,
-      );
-      const ws = wb.getWorksheet('区域评价')!;
-      expect((ws.getRow(1).values as unknown[]).slice(1, 4)).to.deep.equal(['网格代码', '网格名称', '现行']);
-      expect(ws.rowCount).to.equal(14);
-      expect((ws.getRow(2).values as unknown[]).slice(1, 4)).to.deep.equal([
-        '990001001001001',
-        '东湖社区第1网格',
-        '是',
-      ]);
-    });
-  });
-
-  describe('bad input: a 400 naming the parameter', () => {
-    const cases: [string, string][] = [
-      [
-        '/api/evaluation/summary?from=2025-02-30&to=2025-04-01',
-        `query parameter 'from' must be an existing date YYYY-MM-DD from 1000-01-01 to 9999-12-31 (got "2025-02-30")`,
-      ],
-      ['/api/evaluation/summary?from=2025-03&to=2025-04-01', `query parameter 'from' must match format "date"`],
-      [
-        '/api/evaluation/departments?from=2025-04-01&to=2025-03-01',
-        `'to' (2025-03-01, exclusive) must be after 'from' (2025-04-01): the period would hold no day`,
-      ],
-      [
-        '/api/evaluation/collectors?from=2025-03-01&to=2025-03-01',
-        `'to' (2025-03-01, exclusive) must be after 'from' (2025-03-01): the period would hold no day`,
-      ],
-      ['/api/evaluation/posts?to=2025-04-01', `missing required query parameter 'from'`],
-      [`/api/evaluation/regions?${MARCH}`, `missing required query parameter 'level'`],
-      [
-        `/api/evaluation/regions?${MARCH}&level=district`,
-        `query parameter 'level' must be one of "street", "community", "grid"`,
-      ],
-      [`/api/evaluation/summary?${MARCH}&format=pdf`, `query parameter 'format' must be one of "json", "csv", "xlsx"`],
-      [`/api/evaluation/summary?${MARCH}&encoding=big5`, `query parameter 'encoding' must be one of "utf-8", "gbk"`],
-      [`/api/evaluation/summary?${MARCH}&department=HW`, `unknown query parameter 'department'`],
-    ];
-    for (const [p, detail] of cases)
-      it(p, async () => {
-        const r = await get(p);
-        expect([r.status, r.headers.get('content-type'), r.body.detail]).to.deep.equal([
-          400,
-          'application/problem+json',
-          detail,
-        ]);
-      });
-  });
-
-  describe('who may read', () => {
-    it('no token: 401; collectors and department handlers: 403', async () => {
-      expect((await request(server, 'GET', `/api/evaluation/summary?${MARCH}`)).status).to.equal(401);
-      for (const role of ['collector', 'department_handler'] as const) {
-        const { token } = await createUser(
-          database.db,
-          `reader-${role}`,
-          role,
-          '',
-          role === 'department_handler' ? 'HW' : null,
-        );
-        const r = await request(server, 'GET', `/api/evaluation/departments?${MARCH}`, { token });
-        expect([r.status, r.body.detail]).to.deep.equal([
-          403,
-          `role '${role}' may not do this; allowed roles: admin, dispatcher, gis_editor, viewer`,
-        ]);
-      }
-    });
-  });
-
-  describe('EVALUATION_CONFIG: a city’s own weights', () => {
-    const file = path.join(os.tmpdir(), `wangge-evaluation-${process.pid}.json`);
-    after(() => fs.rmSync(file, { force: true }));
-
-    it('department scores from 按期处置率 alone', async () => {
-      fs.writeFileSync(
-        file,
-        JSON.stringify({ department: { disposal: 0, on_time_disposal: 1, rework: 0, closure: 0 } }),
-      );
-      const other = await startTestServer(database, { EVALUATION_CONFIG: file });
-      try {
-        const r = await request(other, 'GET', `/api/evaluation/departments?${MARCH}`, { token: tokens.viewer });
-        // CG 0/1 → 0 E; HW 3/5 → 60 C; SZ 2/2 → 100 A.
-        expect(
-          r.body.rows.map((x: { department_code: string; score: number; grade: string }) => [
-            x.department_code,
-            x.score,
-            x.grade,
-          ]),
-        ).to.deep.equal([
-          ['CG', 0, 'E'],
-          ['HW', 60, 'C'],
-          ['SZ', 100, 'A'],
-        ]);
-      } finally {
-        await other.close();
-      }
-    });
-
-    it('a bad file stops the server at start-up, naming the problem', async () => {
-      fs.writeFileSync(file, JSON.stringify({ department: { disposal: 'a lot' } }));
-      let message = '';
-      try {
-        await startTestServer(database, { EVALUATION_CONFIG: file });
-      } catch (e) {
-        message = (e as Error).message;
-      }
-      expect(message).to.equal('EVALUATION_CONFIG: department.disposal must be a number ≥ 0');
-    });
-  });
-
   describe('scope: figures only from the cases inside the reader’s region', () => {
     it('a dispatcher of street 990001001 (湖滨)', async () => {
       // K1 K2 K3 K5 K7 K10 K11: filed K1 K2 K3 K7 K11 = 5; disposed 5, on time K1 K3 K7 K11 = 4; closed K1 K2 K7 K11 = 4,
@@ -735,7 +376,7 @@ describe(`evaluation over a hand-made case log (${DRIVER})`, function () {
   describe('retired grids (runs after the others: it retires two grids)', () => {
     it('a retired grid that cases of the period name keeps its row (live: false); one without cases goes', async () => {
       await sql`update unit_grid set termination_date = '2025-04-02'
-        where code in ('990001001001002', '990001001001006') and termination_date is null`.execute(database.db);
+        where code in ('990001001001002', '990001001001006') and termination_date is null`.execute(env.database.db);
       const r = await get(`/api/evaluation/regions?${MARCH}&level=grid`);
       // 13 grids − 2 retired + 990001001001006, which K7 names (app report: public; closed on time).
       expect(r.body.rows).to.have.length(12);
@@ -752,107 +393,3 @@ describe(`evaluation over a hand-made case log (${DRIVER})`, function () {
     });
   });
 });
-
-function dept(code: string, name: string, n: number[], rates: number[], score: number, grade: string) {
-  const [to_dispose, disposed, disposed_on_time, rework, closed, closed_on_time] = n;
-  const [disposal_rate, on_time_disposal_rate, rework_rate, closure_rate, on_time_closure_rate] = rates;
-  return {
-    department_code: code,
-    department_name: name,
-    to_dispose,
-    disposed,
-    disposed_on_time,
-    rework,
-    closed,
-    closed_on_time,
-    to_close: to_dispose,
-    disposal_rate,
-    on_time_disposal_rate,
-    rework_rate,
-    closure_rate,
-    on_time_closure_rate,
-    score,
-    grade,
-  };
-}
-
-function coll(code: string, name: string, n: number[], rates: (number | null)[], score: number, grade: string) {
-  const [reported, valid_reported, verified, verified_on_time, checked, checked_on_time] = n;
-  const [valid_report_rate, on_time_verify_rate, on_time_check_rate] = rates;
-  return {
-    collector_code: code,
-    collector_name: name,
-    reported,
-    valid_reported,
-    verified,
-    verified_on_time,
-    checked,
-    checked_on_time,
-    valid_report_rate,
-    on_time_verify_rate,
-    on_time_check_rate,
-    score,
-    grade,
-  };
-}
-
-function lead(id: number | null, name: string, f: number[], c: number[], score: number, grade: string) {
-  const [filed, filed_on_time, filed_voided, accurately_filed] = f;
-  const [closed, closed_on_time] = c;
-  return {
-    actor_id: id,
-    actor_name: name,
-    filed,
-    filed_on_time,
-    on_time_filing_rate: filed_on_time / filed,
-    filed_voided,
-    accurately_filed,
-    accurate_filing_rate: accurately_filed / filed,
-    closed,
-    closed_on_time,
-    on_time_closing_rate: closed ? closed_on_time / closed : null,
-    score,
-    grade,
-  };
-}
-
-/** Areas (m²) of the live regions or grids, as the importer stored them. */
-async function areas(database: Database, table: 'region' | 'unit_grid'): Promise<Map<string, number>> {
-  const r = await sql<{ code: string; area_m2: number }>`
-    select code::text as code, area_m2 from ${sql.table(table)} where termination_date is null`.execute(database.db);
-  return new Map(r.rows.map((x) => [x.code, x.area_m2]));
-}
-
-function region(
-  code: string,
-  name: string,
-  area: Map<string, number>,
-  n: number[],
-  rates: number[],
-  filedScore: number,
-  score: number,
-  grade: string,
-) {
-  const [reported, filed, public_filed, closed, closed_on_time] = n;
-  const [public_report_rate, closure_rate, on_time_closure_rate] = rates;
-  const km2 = area.get(code)! / 1e6;
-  return {
-    code,
-    name,
-    live: true,
-    area_km2: km2,
-    reported,
-    filed,
-    public_filed,
-    public_report_rate,
-    to_close: filed,
-    closed,
-    closed_on_time,
-    closure_rate,
-    on_time_closure_rate,
-    filed_density: (filed * 30) / 31 / km2,
-    filed_score: filedScore,
-    score,
-    grade,
-  };
-}
