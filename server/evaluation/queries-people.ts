@@ -12,7 +12,8 @@
  * Who: a person is an account (the event's actor_id), or — in an imported history (server/exchange), where events
  * carry a name and no account — the account of that name, else the name itself. A collector is the collector of that
  * account (collector.user_id), or the collector whose code the imported event names. The collector who made a report
- * is the actor of its `report` event: the reporting account at intake, the collector_code of an imported case.
+ * is the actor of its `report` event: the reporting account at intake (case_record.created_by), the collector_code
+ * of an imported case (no account: the event's actor_name).
  */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
@@ -83,11 +84,18 @@ export async function collectorCounts(db: Kysely<DB>, w: Where): Promise<Collect
       group by 1
     ),
     reports as (
-      select coalesce(ka.code, kn.code) as code, count(*)::int as reported,
-        count(*) filter (where c.state = any(${FILED_STATES}::text[]))::int as valid_reported
-      from case_event e join case_record c on c.id = e.case_id ${collectorJoin('e')}
-      where ${periodCases(w)} and ${eventsFrom(w)} and e.action = 'report' and coalesce(ka.code, kn.code) is not null
-      group by 1
+      select code, count(*)::int as reported,
+        count(*) filter (where state = any(${FILED_STATES}::text[]))::int as valid_reported
+      from (
+        select ka.code, c.state from case_record c join by_account ka on ka.user_id = c.created_by
+        where ${periodCases(w)}
+        union all
+        select kn.code, c.state from case_record c
+        join case_event e on e.case_id = c.id and e.action = 'report' and e.actor_id is null
+        join by_name kn on kn.name = e.actor_name
+        where ${periodCases(w)} and c.created_by is null and ${eventsFrom(w)}
+      ) x
+      group by code
     )
     select coalesce(r.code, k.code) as collector_code, n.name as collector_name,
       coalesce(r.reported, 0) as reported, coalesce(r.valid_reported, 0) as valid_reported,
