@@ -28,6 +28,7 @@ import { componentImportRoutes } from './components/import-routes.js';
 import { componentRoutes } from './components/routes.js';
 import { responsibilityRoutes } from './responsibility/routes.js';
 import { ogcRoutes } from './ogc/routes.js';
+import { analysisRoutes } from './analysis/routes.js';
 import { evaluationRoutes } from './evaluation/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -65,6 +66,7 @@ export function buildApp({ config, database, log }: AppDeps): Koa {
   assignRoutes(api, database.db);
   caseRoutes(api, database.db, config);
   ogcRoutes(api, database.db, VERSION);
+  analysisRoutes(api, database.db);
   evaluationRoutes(api, database, config);
   api.router.get('/api/openapi.json', (ctx) => {
     ctx.body = openApiDocument(api.specs, VERSION);
