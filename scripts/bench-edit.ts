@@ -4,9 +4,10 @@
  * In a scratch database `wangge_bench_edit` (BENCH_DB to change; dropped at the end unless --keep): the generated city
  * (generateCity({ targetGrids: --grids })) and the demo responsibility library (as bench:assign loads them). Parts
  * (--only reassign,edit,ogc; all by default), each printing a Markdown table with its ratio to an anchor:
- *   reassign  --cases open cases, then a change of --changed grids (scripts/bench/edit-reassign.ts changeGrids():
- *             half split, half merged in pairs), then reassignOpenCases() against the hand-written spatial join of
- *             the same cases to their lowest covering grid;
+ *   reassign  --cases open cases, then a draft changing --changed grids edited through draftEdit() (half split,
+ *             half merged in pairs; scripts/bench/edit-reassign.ts), whatIf(), publish() and
+ *             reassignOpenCases({ changes }) as the publish route runs it, against hand-written spatial joins of the
+ *             cases to their lowest covering grid: those inside the changed area, and every open case;
  *   edit      one split, merge and shared-vertex move at a time with all checks (scripts/bench/edit-ops.ts),
  *             p50/p99 against the raw PostGIS operation;
  *   ogc       OGC API items pages of 1,000 grids against the raw ST_AsGeoJSON query (scripts/bench/ogc-items.ts).

@@ -42,9 +42,13 @@ export const zoneOf = (p: Probe, columns: string) => sql`select ${sql.raw(column
   where (z.area_kind = 'polygon' and ST_Covers(z.area_geom, ${p.geom})) or (z.area_kind = 'regions' and ${placeInCodes('z', p.place)})
   order by z.class, z.id limit 1`;
 
-/** The collector area of a grid (the lowest id if several list it). */
+/**
+ * The collector area of a grid (the lowest id if several list it). The `offset 0` fence keeps the planner on the GIN
+ * index of grid_codes: with `order by id limit 1` alone it sometimes walked the primary key filtering every row.
+ */
 export const collectorAreaOf = (grid: RawBuilder<unknown>, columns: string) => sql`select ${sql.raw(columns)}
-  from collector_area ca where ca.grid_codes @> array[${grid}::text] order by ca.id limit 1`;
+  from (select * from collector_area ca where ca.grid_codes @> array[${grid}::text] offset 0) ca
+  order by ca.id limit 1`;
 
 /**
  * A named component's department: its maintainer (养护单位), else its owner (主管部门) — each only when the census code

@@ -117,14 +117,13 @@ export const casesToRedo = (p: Pick<ComputeParams, 'version' | 'all' | 'scope' |
     ${p.after !== undefined ? sql`and c.id > ${p.after}` : sql``}
     ${p.upTo !== undefined && p.upTo !== null ? sql`and c.id <= ${p.upTo}` : sql``}
     ${p.ids ? sql`and c.id = any(${p.ids}::bigint[])` : sql``}
-    ${
-      p.area
-        ? sql`and c.id in (select o.id from unnest(${p.area}::text[]) a(hex)
-            cross join lateral (select ST_GeomFromEWKB(decode(a.hex, 'hex')) as geom) g
-            join case_record o on o.geom && g.geom and ST_Intersects(g.geom, o.geom))`
-        : sql``
-    }
+    ${p.area ? sql`and ${inArea(p.area)}` : sql``}
     ${p.all ? sql`` : sql`and c.assignment_version < ${p.version}`}`;
+
+/** Case c (case_record) lies in one of the polygons (hex EWKB): found through the cases' spatial index. */
+export const inArea = (area: string[]) => sql<boolean>`c.id in (select o.id from unnest(${area}::text[]) a(hex)
+  cross join lateral (select ST_GeomFromEWKB(decode(a.hex, 'hex')) as geom) g
+  join case_record o on o.geom && g.geom and ST_Intersects(g.geom, o.geom))`;
 
 /**
  * Where published grid changes can move a case: for every code they ended or started (grids and regions), the new

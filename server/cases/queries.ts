@@ -49,6 +49,22 @@ export interface CaseFilter {
   now?: Date;
 }
 
+/** A category filter from its text (CATEGORY_FILTER has checked it): matter:06010 or matter:06. */
+export function parseCategory(text: string): { kind: string; pattern: string } {
+  const [kind, pattern] = text.split(':');
+  return { kind, pattern };
+}
+
+/** The conditions of a category filter on case_record `c`: the kind, and the 5-digit code or the 2-digit major class. */
+export function categoryConditions(category: { kind: string; pattern: string }): RawBuilder<unknown>[] {
+  return [
+    sql`c.category_kind = ${category.kind}`,
+    category.pattern.length === 5
+      ? sql`c.category_code = ${category.pattern}`
+      : sql`left(c.category_code, 2) = ${category.pattern}`,
+  ];
+}
+
 function conditions(f: CaseFilter): RawBuilder<unknown>[] {
   const w: RawBuilder<unknown>[] = [];
   if (f.states?.length) w.push(sql`c.state = any(${f.states}::text[])`);
@@ -58,14 +74,7 @@ function conditions(f: CaseFilter): RawBuilder<unknown>[] {
     w.push(f.overdue ? overdue : sql`not coalesce(${overdue}, false)`);
   }
   if (f.bbox) w.push(sql`c.geom && ST_MakeEnvelope(${f.bbox[0]}, ${f.bbox[1]}, ${f.bbox[2]}, ${f.bbox[3]}, 4326)`);
-  if (f.category) {
-    w.push(sql`c.category_kind = ${f.category.kind}`);
-    w.push(
-      f.category.pattern.length === 5
-        ? sql`c.category_code = ${f.category.pattern}`
-        : sql`left(c.category_code, 2) = ${f.category.pattern}`,
-    );
-  }
+  if (f.category) w.push(...categoryConditions(f.category));
   if (f.channel) w.push(sql`c.channel = ${f.channel}`);
   if (f.from) w.push(sql`c.reported_at >= ${f.from}::timestamptz`);
   if (f.to) w.push(sql`c.reported_at < ${f.to}::timestamptz`);

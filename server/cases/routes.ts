@@ -18,7 +18,7 @@ import { applyAction } from './actions.js';
 import { intakeCase } from './intake.js';
 import { publicHeatWindow } from './heat.js';
 import { presentCase } from './present.js';
-import { caseEvents, getCase, heatPoints, listCases, type CaseFilter } from './queries.js';
+import { caseEvents, getCase, heatPoints, listCases, parseCategory, type CaseFilter } from './queries.js';
 import { ACTION_BODY, CASE_QUERY, HEAT_QUERY, ID, REPORT_SCHEMA } from './schema.js';
 import { ACTIONS, ACTION_NAMES, STATES, STATE_LABEL, STAGE_OF } from './workflow.js';
 
@@ -26,11 +26,7 @@ import { ACTIONS, ACTION_NAMES, STATES, STATE_LABEL, STAGE_OF } from './workflow
 type CaseQuery = Static<typeof CASE_QUERY>;
 
 function filterFrom(q: CaseQuery, scope: string): CaseFilter {
-  let category: CaseFilter['category'];
-  if (q.category) {
-    const [kind, pattern] = q.category.split(':');
-    category = { kind, pattern };
-  }
+  const category = q.category ? parseCategory(q.category) : undefined;
   if (q.from && q.to && new Date(q.from) >= new Date(q.to))
     throw badRequest("query parameter 'from' must be before 'to'");
   return {

@@ -50,6 +50,12 @@ export const REPORT_SCHEMA = Type.Object(
 
 export const ID = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 
+/** The queues' category filter (also the hot spot analysis's): kind:code (5 digits) or kind:major (2 digits). */
+export const CATEGORY_FILTER = Type.String({
+  pattern: '^(component|matter):([0-9]{2}|[0-9]{5})$',
+  description: 'kind:code (5 digits) or kind:major (2 digits)',
+});
+
 /** The queue's (and the heat map's) query parameters; they differ in the page size. */
 export const caseQuery = (limit: { maximum: number; default: number }) =>
   Type.Object(
@@ -63,12 +69,7 @@ export const caseQuery = (limit: { maximum: number; default: number }) =>
       department: Type.Optional(Type.String({ maxLength: 40 })),
       overdue: Type.Optional(Type.Boolean()),
       bbox: Type.Optional(Type.String({ description: 'west,south,east,north in degrees' })),
-      category: Type.Optional(
-        Type.String({
-          pattern: '^(component|matter):([0-9]{2}|[0-9]{5})$',
-          description: 'kind:code (5 digits) or kind:major (2 digits)',
-        }),
-      ),
+      category: Type.Optional(CATEGORY_FILTER),
       channel: Type.Optional(Type.Enum(CHANNELS, { type: 'string' })),
       from: Type.Optional(Type.String({ format: 'date-time' })),
       to: Type.Optional(Type.String({ format: 'date-time' })),

@@ -1,13 +1,15 @@
 /**
  * What-if before publishing a draft: which open cases would move to another grid, collector area or department,
  * and which rules, area classes and collector areas name codes that end (and what they would name). Worked out by
- * publishing the draft inside a transaction that is always rolled back, then assigning the open cases of the
- * changed area again with the same assign() intake uses — so the answer is exactly what publishing would do.
+ * publishing the draft inside a transaction that is always rolled back, then assigning the open cases inside the area
+ * the change touches (changedArea(), as the re-assignment after publishing selects them) with the same assign()
+ * intake uses — so the answer is what publishing would do.
  */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema.js';
 import type { User } from '../auth/tokens.js';
 import { assign } from '../assign/assign.js';
+import { changedArea, inArea } from '../assign/reassign-compute.js';
 import { getDraft } from './drafts.js';
 import { composeSuccessors, publishDraft, referencesOf, type ReferenceChange } from './publish.js';
 
@@ -38,29 +40,31 @@ export async function whatIf(db: Kysely<DB>, user: User, id: number, now = new D
   await getDraft(db, user, id); // 404 outside the scope
   try {
     await db.transaction().execute(async (trx) => {
-      const open = await sql<{
-        id: number;
-        state: string;
-        lon: number;
-        lat: number;
-        category_kind: string;
-        category_code: string;
-        component_code: string | null;
-        grid_code: string | null;
-        collector_area_id: number | null;
-        department_code: string | null;
-      }>`select c.id::int as id, c.state, c.lon, c.lat, c.category_kind, c.category_code, c.component_code, c.grid_code,
-           c.collector_area_id, c.department_code
-         from case_record c
-         where c.closed_at is null and c.state <> 'voided' and c.geom is not null and exists (
-           select 1 from grid_draft_feature f
-           where f.draft_id = ${id} and f.superseded_step is null and f.level = 'grid'
-             and (f.code = c.grid_code or (f.geom && c.geom and ST_Intersects(f.geom, c.geom))))
-         order by c.id`.execute(trx);
+      await sql`set local jit = off`.execute(trx);
       const steps = await sql<{ summary: { successors?: Record<string, string[]> } }>`
         select summary from grid_draft_step where draft_id = ${id} order by seq`.execute(trx);
       const references = await referencesOf(trx, composeSuccessors(steps.rows.map((s) => s.summary.successors ?? {})));
-      await publishDraft(trx, id, user);
+      const { result } = await publishDraft(trx, id, user);
+      // The cases publishing would place again: the open ones inside the area the change touches.
+      const area = await changedArea(trx, [result.change_id]);
+      const open = !area.length
+        ? { rows: [] }
+        : await sql<{
+            id: number;
+            state: string;
+            lon: number;
+            lat: number;
+            category_kind: string;
+            category_code: string;
+            component_code: string | null;
+            grid_code: string | null;
+            collector_area_id: number | null;
+            department_code: string | null;
+          }>`select c.id::int as id, c.state, c.lon, c.lat, c.category_kind, c.category_code, c.component_code,
+               c.grid_code, c.collector_area_id, c.department_code
+             from case_record c
+             where c.closed_at is null and c.state <> 'voided' and c.geom is not null and ${inArea(area)}
+             order by c.id`.execute(trx);
       const cases: CaseMove[] = [];
       for (const c of open.rows) {
         const a = await assign(trx, {

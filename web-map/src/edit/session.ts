@@ -196,7 +196,9 @@ export function startEditing(
           say(`${label}未通过检查，未作任何修改。`, 'error');
         } else if (e instanceof ApiError && e.status === 412) {
           say(`数据已被他人修改，已重新加载，请重试。`, 'error');
+          // Someone else published since: the tiles show the old boundaries until they are re-read too.
           if (v.draft) await reloadDraft();
+          else await reloadBoundaryTiles(map);
         } else say(`${label}失败：${errorText(e)}`, 'error');
         // Back to what the server has (the vertex editor may show a refused drag).
         if (v.grid) await selectGrid(v.grid.code);
