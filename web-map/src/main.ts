@@ -16,6 +16,8 @@ import { Map as MaplibreMap, NavigationControl, ScaleControl, setWorkerUrl, type
 import {
   fetchComponent,
   fetchGrid,
+  fetchMe,
+  fetchRouteRoles,
   fetchRegions,
   fetchTileJson,
   fetchWebConfig,
@@ -40,6 +42,7 @@ import { startHere, type HereHandle } from './here.js';
 import * as ui from './ui.js';
 import { downloadControl } from './download.js';
 import { createEdit, type EditHandle } from './edit/index.js';
+import { startAnalysis, type AnalysisHandle } from './analysis/index.js';
 
 declare global {
   interface Window {
@@ -68,6 +71,8 @@ declare global {
       dispatch?: DispatchHandle | null;
       /** The editing mode (编辑) once started (grid editors only). */
       edit?: EditHandle | null;
+      /** The 分析 panel (readers of the analyses only). */
+      analysis?: AnalysisHandle | null;
     };
   }
 }
@@ -251,7 +256,7 @@ async function start(): Promise<void> {
     here: startHere(map, picker),
     picker,
     diagnostics: () => import('./diagnostics.js'),
-    heat: startHeat(overlay),
+    heat: startHeat(overlay, map),
   };
   const hasCases = !!tiles.cases;
   if (!hasCases)
@@ -321,6 +326,16 @@ async function start(): Promise<void> {
       window.__wangge!.edit = await edit.start().catch((e: unknown) => {
         ui.setStatus(`编辑模式加载失败：${errorText(e)}`, 'error');
         return null;
+      });
+      // The planner's views: who sees them is read from the server's OpenAPI document (x-roles).
+      const me = await fetchMe().catch(() => null);
+      const roles = me ? await fetchRouteRoles().catch(() => null) : null;
+      window.__wangge!.analysis = startAnalysis({
+        map,
+        me,
+        roles,
+        selectGrid: (code) => selectGrid(code),
+        onOpen: () => void window.__wangge?.edit?.toggle(false),
       });
       await settle();
       document.body.dataset.state = 'ready';
