@@ -29,6 +29,7 @@ import { componentRoutes } from './components/routes.js';
 import { responsibilityRoutes } from './responsibility/routes.js';
 import { ogcRoutes } from './ogc/routes.js';
 import { analysisRoutes } from './analysis/routes.js';
+import { evaluationRoutes } from './evaluation/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const VERSION: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
@@ -66,6 +67,7 @@ export function buildApp({ config, database, log }: AppDeps): Koa {
   caseRoutes(api, database.db, config);
   ogcRoutes(api, database.db, VERSION);
   analysisRoutes(api, database.db);
+  evaluationRoutes(api, database, config);
   api.router.get('/api/openapi.json', (ctx) => {
     ctx.body = openApiDocument(api.specs, VERSION);
   });

@@ -42,6 +42,8 @@ export interface Config {
   duplicateWindowHours: number;
   /** Timeouts of the database connection in ms (see DatabaseTimeouts). */
   db: DatabaseTimeouts;
+  /** A JSON file of evaluation weights and bands laid over the defaults (EVALUATION_CONFIG; server/evaluation/config.ts). */
+  evaluationConfig: string | undefined;
 }
 
 export interface DatabaseTimeouts {
@@ -93,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     duplicateRadiusM: num('DUPLICATE_RADIUS_M', env.DUPLICATE_RADIUS_M, 50),
     duplicateWindowHours: num('DUPLICATE_WINDOW_HOURS', env.DUPLICATE_WINDOW_HOURS, 72),
     db: loadDatabaseTimeouts(env),
+    evaluationConfig: env.EVALUATION_CONFIG || undefined,
   };
 }
 

@@ -41,6 +41,11 @@ export const PERMISSIONS = {
    * leaders (viewer) and dispatchers. Not public: the public heat map is the public's view of the cases.
    */
   readAnalysis: ['viewer', 'gis_editor', 'dispatcher'],
+  /**
+   * The evaluation (综合评价) tables and their CSV/XLSX: the roles that read reports — dispatchers (the centre), GIS
+   * staff and planners, viewers (leaders). Figures come only from the cases inside the reader's region scope.
+   */
+  readEvaluation: ['dispatcher', 'gis_editor', 'viewer'],
   /** City-wide settings: the working calendar and the time-limit table (unscoped admins only). */
   editSettings: [],
   /** Create, change and list users (admins, within their scope). */

@@ -53,12 +53,11 @@ export async function coverage(
     gap_at: string | null;
     outside_at: string | null;
   }>`
-    with b as (select ${box} as box),
-    p as (select v.code, ST_Intersection(v.geom, b.box) as geom from ${view(draftId, parentLevel, upTo)} v, b
-          where v.code = any(${codes}::text[]) and v.geom && b.box),
-    c as (select left(v.code, ${len}) as parent, ST_Intersection(v.geom, b.box) as geom
-          from ${view(draftId, childLevel, upTo)} v, b
-          where left(v.code, ${len}) = any(${codes}::text[]) and v.geom && b.box),
+    with p as (select v.code, ST_Intersection(v.geom, ${box}) as geom from ${view(draftId, parentLevel, upTo)} v
+          where v.code = any(${codes}::text[]) and v.geom && ${box}),
+    c as (select left(v.code, ${len}) as parent, ST_Intersection(v.geom, ${box}) as geom
+          from ${view(draftId, childLevel, upTo)} v
+          where left(v.code, ${len}) = any(${codes}::text[]) and v.geom && ${box}),
     u as (select parent, ST_Union(geom) as geom, sum(ST_Area(geom::geography)) as sum_m2 from c group by parent),
     d as (select p.code, p.geom as pgeom, u.geom as ugeom, u.sum_m2,
                  ST_Difference(p.geom, coalesce(u.geom, 'SRID=4326;POLYGON EMPTY'::geometry)) as gap,

@@ -47,21 +47,30 @@ const follow = (codes: string[], succ: Map<string, string[]>) => [
 ];
 
 /** The library rows that name an ended code, with what they would name after (no write). */
+/** Up to how many ended codes referencesOf() looks them up by array overlap (tests set it to 0 to take the joins). */
+export const REFERENCE_LOOKUP = { overlapMax: 64 };
+
 export async function referencesOf(trx: Trx, succ: Map<string, string[]>): Promise<ReferenceChange[]> {
   const ended = [...succ.keys()];
   if (!ended.length) return [];
-  // Hash joins of every listed code with the ended ones (an array overlap `&&` per row compared each pair: ~1 s for
-  // a thousand collector areas against a thousand ended codes).
+  // A few ended codes (one edit): array overlap through the GIN indexes. Many (a large draft): hash joins of every
+  // listed code with them — an overlap compares each pair of a row's codes and the ended ones (~1 s for a thousand
+  // collector areas against a thousand ended codes), while unnesting every list costs ~20 ms at 100k grids.
+  const few = ended.length <= REFERENCE_LOOKUP.overlapMax;
+  const naming = (table: string, column: string) =>
+    few
+      ? sql`${sql.ref(column)} && ${ended}::text[]`
+      : sql`id in (select x.id from ${sql.table(table)} x cross join lateral unnest(x.${sql.ref(column)}) c(code)
+          join e on e.code = c.code)`;
   const rows = await sql<{ kind: ReferenceChange['kind']; id: number; name: string; codes: string[] }>`
     with e as (select distinct unnest(${ended}::text[]) as code)
-    select 'collector_area' as kind, id, name, grid_codes as codes from collector_area where id in (
-      select x.id from collector_area x cross join lateral unnest(x.grid_codes) c(code) join e on e.code = c.code)
+    select 'collector_area' as kind, id, name, grid_codes as codes from collector_area
+    where ${naming('collector_area', 'grid_codes')}
     union all
-    select 'rule', id, name, area_codes from resp_rule where area_kind = 'regions' and id in (
-      select x.id from resp_rule x cross join lateral unnest(x.area_codes) c(code) join e on e.code = c.code)
+    select 'rule', id, name, area_codes from resp_rule where area_kind = 'regions' and ${naming('resp_rule', 'area_codes')}
     union all
-    select 'area_class', id, name, area_codes from area_class_zone where area_kind = 'regions' and id in (
-      select x.id from area_class_zone x cross join lateral unnest(x.area_codes) c(code) join e on e.code = c.code)
+    select 'area_class', id, name, area_codes from area_class_zone
+    where area_kind = 'regions' and ${naming('area_class_zone', 'area_codes')}
     order by 1, 2`.execute(trx);
   const changes = rows.rows.map((r) => ({
     kind: r.kind,
@@ -73,10 +82,12 @@ export async function referencesOf(trx: Trx, succ: Map<string, string[]>): Promi
   // A unit grid belongs to one collector area: a code an area gains (a merge's survivor) stays with the area that
   // already holds it.
   if (changes.some((c) => c.kind === 'collector_area')) {
-    const held = await sql<{
-      id: number;
-      code: string;
-    }>`select id, unnest(grid_codes) as code from collector_area`.execute(trx);
+    const gained = [
+      ...new Set(changes.flatMap((a) => (a.kind === 'collector_area' ? a.to.filter((c) => !a.from.includes(c)) : []))),
+    ];
+    const held = await sql<{ id: number; code: string }>`
+      select x.id, c.code from collector_area x cross join lateral unnest(x.grid_codes) c(code)
+      where x.grid_codes && ${gained}::text[] and c.code = any(${gained}::text[])`.execute(trx);
     const holder = new Map(held.rows.map((h) => [h.code, h.id]));
     for (const a of changes)
       if (a.kind === 'collector_area')

@@ -643,6 +643,15 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
       ok: 200,
       make: async () => ({ path: '/api/analysis/emerging?from=2025-04-01&to=2026-02-01&geometry=false' }),
     },
+    ...['summary', 'departments', 'collectors', 'regions', 'posts'].map((table) => ({
+      route: `GET /api/evaluation/${table}`,
+      roles: ['admin', 'dispatcher', 'gis_editor', 'viewer'] as Role[],
+      touches: 'filtered',
+      ok: 200,
+      make: async () => ({
+        path: `/api/evaluation/${table}?from=2026-01-01&to=2027-01-01${table === 'regions' ? '&level=grid' : ''}`,
+      }),
+    })),
   ];
 
   it('has a row for every route that writes or needs a token', async () => {
