@@ -236,6 +236,19 @@ describe(`分析 panel (hot spots) in chromium (${DRIVER}, micro-city)`, functio
     });
     expect(await values('grid', CODES)).to.deep.equal([1, 1, 1, 1, 1, 0, 0, 0, 0, -1, 0, 8, 8]);
     expect(await page.textContent('#analysis .analysis-legend-rest')).to.equal('其余 13 类：0 个');
+    // The labels are the server's (analysis.categories), not a table of the page: a changed answer shows.
+    await page.route('**/api/analysis/emerging?*', async (route) => {
+      const response = await route.fetch();
+      const json = await response.json();
+      json.analysis.categories.new_hot_spot.label = '新增的热点（服务器）';
+      await route.fulfill({ response, json });
+    });
+    await setForm('2025-03', '2026-01');
+    await run();
+    expect((await legend())['1']).to.deep.equal(['新增的热点（服务器）', 5]);
+    await page.unroute('**/api/analysis/emerging?*');
+    await setForm('2025-04', '2026-01');
+    await run();
 
     await page.click('#analysis .analysis-tabs button[data-tab="steps"]');
     await idle();

@@ -43,6 +43,7 @@ import * as ui from './ui.js';
 import { downloadControl } from './download.js';
 import { createEdit, type EditHandle } from './edit/index.js';
 import { startAnalysis, type AnalysisHandle } from './analysis/index.js';
+import { startEvaluation, type EvaluationHandle } from './evaluation/index.js';
 
 declare global {
   interface Window {
@@ -73,6 +74,8 @@ declare global {
       edit?: EditHandle | null;
       /** The 分析 panel (readers of the analyses only). */
       analysis?: AnalysisHandle | null;
+      /** The 综合评价 page, route #/evaluation (readers of the evaluation only). */
+      evaluation?: EvaluationHandle | null;
     };
   }
 }
@@ -337,6 +340,7 @@ async function start(): Promise<void> {
         selectGrid: (code) => selectGrid(code),
         onOpen: () => void window.__wangge?.edit?.toggle(false),
       });
+      window.__wangge!.evaluation = startEvaluation({ map, me, roles });
       await settle();
       document.body.dataset.state = 'ready';
       resolveReady();
