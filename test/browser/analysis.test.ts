@@ -294,6 +294,19 @@ describe(`分析 panel (hot spots) in chromium (${DRIVER}, micro-city)`, functio
     await page.selectOption('#analysis select[name="level"]', 'grid');
   });
 
+  it('分析 and 编辑 share the right side: opening one closes the other', async () => {
+    await page.click('.edit-toggle');
+    await page.waitForSelector('#edit:not([hidden])');
+    expect(await page.evaluate(() => window.__wangge!.analysis!.active())).to.equal(false);
+    expect(await page.isHidden('#analysis')).to.equal(true);
+    await page.click('.analysis-toggle');
+    await idle();
+    await page.evaluate(() => window.__wangge!.edit!.idle());
+    expect(await page.evaluate(() => window.__wangge!.edit!.active())).to.equal(false);
+    expect(await page.isVisible('#analysis')).to.equal(true);
+    expect(await values('community', ['990001002001'])).to.deep.equal([-1]);
+  });
+
   it('closing the panel takes the colours off the map', async () => {
     await page.click('#analysis .close');
     expect(await page.evaluate(() => document.body.classList.contains('analysing'))).to.equal(false);

@@ -7,8 +7,11 @@
  * panel (案件调度, dispatch/). Each map layer module (layers/) owns its sources, paint and handlers; this file reads
  * the server's settings and TileJSONs, builds the style from the modules and wires their handlers to the page.
  *
+ * For planners and leaders (by the server's x-roles): the 分析 panel (analysis/) and the 综合评价 page, route
+ * `#/evaluation` (evaluation/).
+ *
  * For tests and the browser console: `window.__wangge = { map, overlay, ready, settle, selectGrid, selectComponent,
- * search, here, picker, diagnostics, heat, dispatch }`;
+ * search, here, picker, diagnostics, heat, dispatch, edit, analysis, evaluation }`;
  * `document.body.dataset.state` goes from `loading` to `ready` once the map has loaded and its sources have loaded
  * their tiles (or to `error`). A link to `/#grid=<15-digit code>` opens that grid.
  */
