@@ -1,10 +1,14 @@
 /**
  * A sortable table of the 综合评价 page (DOM only): one header per column (a click sorts by it, again reverses;
- * numbers as numbers, no value last either way), the grade as a coloured badge.
+ * numbers as numbers, no value last either way), the grade as a coloured badge. A long table (the grids of a city)
+ * shows its first ROW_LIMIT rows in the chosen order, and says so: the downloads hold every row.
  */
 import { h } from '../dom.js';
 import type { Row } from './api.js';
 import { cellText, type Column } from './columns.js';
+
+/** Rows drawn at most (100,000 grids would be millions of cells); sorting works on all of them. */
+export const ROW_LIMIT = 500;
 
 export interface Sort {
   key: string;
@@ -64,25 +68,38 @@ export function renderTable(
       );
     }),
   );
-  const body = sortRows(rows, sort).map((r) =>
-    h(
-      'tr',
-      {},
-      ...columns.map((c) => {
-        const v = r[c.key];
-        if (c.kind === 'grade')
-          return h('td', { 'data-key': c.key }, v ? h('span', { class: `grade grade-${String(v)}` }, String(v)) : '—');
-        return h(
-          'td',
-          { 'data-key': c.key, class: c.kind === 'text' || c.kind === 'bool' ? '' : 'num' },
-          cellText(v, c.kind),
-        );
-      }),
-    ),
-  );
+  const body = sortRows(rows, sort)
+    .slice(0, ROW_LIMIT)
+    .map((r) =>
+      h(
+        'tr',
+        {},
+        ...columns.map((c) => {
+          const v = r[c.key];
+          if (c.kind === 'grade')
+            return h(
+              'td',
+              { 'data-key': c.key },
+              v ? h('span', { class: `grade grade-${String(v)}` }, String(v)) : '—',
+            );
+          return h(
+            'td',
+            { 'data-key': c.key, class: c.kind === 'text' || c.kind === 'bool' ? '' : 'num' },
+            cellText(v, c.kind),
+          );
+        }),
+      ),
+    );
+  const more = rows.length > ROW_LIMIT;
   return h(
     'div',
     { class: 'eval-table-wrap' },
+    more &&
+      h(
+        'p',
+        { class: 'muted eval-note', 'data-field': 'limit' },
+        `共 ${rows.length.toLocaleString('zh-CN')} 行，按当前排序显示前 ${ROW_LIMIT} 行；全部数据请下载 CSV 或 XLSX。`,
+      ),
     h(
       'table',
       { class: 'eval-table', 'data-table': name },
