@@ -290,7 +290,17 @@ export async function listDepartments(): Promise<Department[]> {
 
 export const listCategories = () => request<Category[]>('api/categories');
 
-export function fetchHeat(q: HeatQuery): Promise<{ points: [number, number, number][]; total: number }> {
+/** How `GET /api/cases/heat` aggregated its points: exact (~11 m cells) or coarse cells with a minimum count. */
+export interface HeatAggregation {
+  exact: boolean;
+  cell_deg: number;
+  min_count: number;
+  min_days?: number;
+}
+
+export function fetchHeat(
+  q: HeatQuery,
+): Promise<{ points: [number, number, number][]; total: number; aggregation?: HeatAggregation }> {
   const p = new URLSearchParams();
   for (const [k, v] of Object.entries(q)) if (v) p.set(k, v);
   const qs = p.toString();

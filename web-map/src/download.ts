@@ -76,7 +76,8 @@ function visibleLayer(): string {
   return 'districts';
 }
 
-async function save(url: string, fileName: string): Promise<void> {
+/** Fetches a file (with the bearer token when there is one) and hands it to the browser as a download. */
+export async function save(url: string, fileName: string): Promise<void> {
   const res = await fetch(url, { headers: authHeaders(url) });
   if (!res.ok) {
     let detail = '';

@@ -7,8 +7,11 @@
  * panel (案件调度, dispatch/). Each map layer module (layers/) owns its sources, paint and handlers; this file reads
  * the server's settings and TileJSONs, builds the style from the modules and wires their handlers to the page.
  *
+ * For planners and leaders (by the server's x-roles): the 分析 panel (analysis/) and the 综合评价 page, route
+ * `#/evaluation` (evaluation/).
+ *
  * For tests and the browser console: `window.__wangge = { map, overlay, ready, settle, selectGrid, selectComponent,
- * search, here, picker, diagnostics, heat, dispatch }`;
+ * search, here, picker, diagnostics, heat, dispatch, edit, analysis, evaluation }`;
  * `document.body.dataset.state` goes from `loading` to `ready` once the map has loaded and its sources have loaded
  * their tiles (or to `error`). A link to `/#grid=<15-digit code>` opens that grid.
  */
@@ -16,6 +19,8 @@ import { Map as MaplibreMap, NavigationControl, ScaleControl, setWorkerUrl, type
 import {
   fetchComponent,
   fetchGrid,
+  fetchMe,
+  fetchRouteRoles,
   fetchRegions,
   fetchTileJson,
   fetchWebConfig,
@@ -40,6 +45,8 @@ import { startHere, type HereHandle } from './here.js';
 import * as ui from './ui.js';
 import { downloadControl } from './download.js';
 import { createEdit, type EditHandle } from './edit/index.js';
+import { startAnalysis, type AnalysisHandle } from './analysis/index.js';
+import { startEvaluation, type EvaluationHandle } from './evaluation/index.js';
 
 declare global {
   interface Window {
@@ -68,6 +75,10 @@ declare global {
       dispatch?: DispatchHandle | null;
       /** The editing mode (编辑) once started (grid editors only). */
       edit?: EditHandle | null;
+      /** The 分析 panel (readers of the analyses only). */
+      analysis?: AnalysisHandle | null;
+      /** The 综合评价 page, route #/evaluation (readers of the evaluation only). */
+      evaluation?: EvaluationHandle | null;
     };
   }
 }
@@ -251,7 +262,7 @@ async function start(): Promise<void> {
     here: startHere(map, picker),
     picker,
     diagnostics: () => import('./diagnostics.js'),
-    heat: startHeat(overlay),
+    heat: startHeat(overlay, map),
   };
   const hasCases = !!tiles.cases;
   if (!hasCases)
@@ -322,6 +333,17 @@ async function start(): Promise<void> {
         ui.setStatus(`编辑模式加载失败：${errorText(e)}`, 'error');
         return null;
       });
+      // The planner's views: who sees them is read from the server's OpenAPI document (x-roles).
+      const me = await fetchMe().catch(() => null);
+      const roles = me ? await fetchRouteRoles().catch(() => null) : null;
+      window.__wangge!.analysis = startAnalysis({
+        map,
+        me,
+        roles,
+        selectGrid: (code) => selectGrid(code),
+        onOpen: () => void window.__wangge?.edit?.toggle(false),
+      });
+      window.__wangge!.evaluation = startEvaluation({ map, me, roles });
       await settle();
       document.body.dataset.state = 'ready';
       resolveReady();
