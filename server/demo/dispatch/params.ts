@@ -36,6 +36,37 @@ export interface HotspotParam {
 }
 export type Weights = Record<string, number>;
 
+/** A story place: one of the `hotspots` whose reports follow the story's monthly counts instead of its weight. */
+export interface StoryPlace {
+  /** The hotspot's name (a landmark of the demo gazetteer; descriptions and addresses carry it). */
+  hotspot: string;
+  /** What a planner reads about it (README "The leaders' story"). */
+  summary: string;
+  /** Spread of its reports around the hotspot (metres, one standard deviation east and north). */
+  radius_m: number;
+  /** Its matters, weighted. */
+  categories: Weights;
+  /** Reports per calendar month 'YYYY-MM' of the demo's year (scaled by cases / the parameters' cases). */
+  reports: Record<string, number>;
+}
+
+/**
+ * The leaders' story (README "The leaders' story"): a market area growing into a new hot spot, an area improving
+ * after a campaign (整治) month, and one department persistently late with its disposals.
+ */
+export interface StoryParams {
+  growing: StoryPlace;
+  campaign: StoryPlace & { name: string; month: string };
+  late: {
+    /** The department's code (a fixed department of `departments`). */
+    department: string;
+    /** Share of its disposals that run past the disposal deadline (instead of workflow.lateDisposeShare). */
+    lateDisposeShare: number;
+    /** Share of its disposals sent back by the check (返工; instead of workflow.reworkShare). */
+    reworkShare: number;
+  };
+}
+
 export interface DispatchParams {
   seed: number;
   from: string;
@@ -62,6 +93,7 @@ export interface DispatchParams {
   repeatHours: [number, number];
   hotspots: HotspotParam[];
   hotspotMix: Record<string, Weights>;
+  story: StoryParams;
   workflow: {
     verifyShare: number;
     voidShare: number;

@@ -46,6 +46,9 @@ export async function loadDemoDispatch(
   const log = opts.log;
 
   const { city, lib } = await setUpLibrary(database, seed, P.collectors.areas, opts.roads);
+  if (!lib.departments.has(P.story.late.department)) {
+    throw new Error(`demo dispatch: the story's late department '${P.story.late.department}' is not a department`);
+  }
   const calendar = await loadCalendar(db);
   const stageMinutes = Object.fromEntries(
     (
@@ -68,7 +71,7 @@ export async function loadDemoDispatch(
     `demo dispatch: ${lib.counts.departments} departments, ${lib.counts.rules} rules, ${lib.counts.collectors} collectors; replaying ${reports.length} reports ${from} … ${to}`,
   );
 
-  const tl = createTimeline({ db, city, lib, calendar, W: P.workflow, stageMinutes, categoryName }, reports, seed);
+  const tl = createTimeline({ db, city, lib, calendar, W: P.workflow, late: P.story.late, stageMinutes, categoryName }, reports, seed);
   let failures = 0;
   let lastLog = Date.now();
   for (let e = tl.queue.pop(); e; e = tl.queue.pop()) {

@@ -1,7 +1,7 @@
 /** The demo's reports: when (month, weekday, holidays, time of day by channel), where (hotspots, grids, components), what. */
 import type { WorkCalendar } from '../../calendar/calendar.js';
 import type { Channel } from '../../cases/intake.js';
-import { between, Choice, gauss, pick, stream } from '../prng.js';
+import { between, Choice, gauss, pick, stream, type Rng } from '../prng.js';
 import { M_PER_DEG_LAT, mPerDegLon, randomPointIn, round7, type City, type Grid } from './city.js';
 import type { Library } from './library.js';
 import type { DispatchParams } from './params.js';
@@ -70,6 +70,56 @@ export function description(r: Report, catName: string): string {
 
 export const SURNAMES = ['王', '李', '张', '刘', '陈', '杨', '赵', '黄', '周', '吴', '孙', '马', '朱', '胡', '郭'];
 
+/** A place that draws reports around it: a hotspot of the library with its mix of matters and its spread. */
+interface Place {
+  name: string;
+  x: number;
+  y: number;
+  mix: Choice<string>;
+  radius: number;
+}
+
+/**
+ * The story's reports (params.ts StoryParams): for each story place and each month of the period, its count of
+ * reports (scaled, rounded) on days of that month drawn by the same day weights as the rest.
+ */
+function storyPlan(
+  lib: Library,
+  P: DispatchParams,
+  seed: number,
+  scale: number,
+  days: string[],
+  dayWeights: number[],
+): { date: string; place: Place }[] {
+  const byMonth = new Map<string, { days: string[]; weights: number[] }>();
+  days.forEach((d, i) => {
+    const m = byMonth.get(d.slice(0, 7)) ?? { days: [], weights: [] };
+    m.days.push(d);
+    m.weights.push(dayWeights[i]);
+    byMonth.set(d.slice(0, 7), m);
+  });
+  const rng = stream(seed, 'story:days');
+  const out: { date: string; place: Place }[] = [];
+  for (const s of [P.story.growing, P.story.campaign]) {
+    const h = lib.hotspots.find((x) => x.p.name === s.hotspot);
+    if (!h) throw new Error(`demo dispatch: the story's hotspot '${s.hotspot}' is not one of the hotspots`);
+    const place: Place = {
+      name: s.hotspot,
+      x: h.x,
+      y: h.y,
+      mix: new Choice(Object.keys(s.categories), Object.values(s.categories)),
+      radius: s.radius_m,
+    };
+    for (const [month, count] of Object.entries(s.reports)) {
+      const m = byMonth.get(month);
+      if (!m) continue;
+      const dayChoice = new Choice(m.days, m.weights);
+      for (let k = 0; k < Math.round(count * scale); k++) out.push({ date: dayChoice.draw(rng), place });
+    }
+  }
+  return out;
+}
+
 export function planReports(
   city: City,
   lib: Library,
@@ -114,9 +164,20 @@ export function planReports(
   const mixes = new Map(
     Object.entries(P.hotspotMix).map(([k, w]) => [k, new Choice(Object.keys(w), Object.values(w))]),
   );
+  // The story's places draw their reports by the story's monthly counts, not by their weight.
+  const story = storyPlan(lib, P, seed, n / P.cases, days, dayWeights);
+  const storyNames = new Set([P.story.growing.hotspot, P.story.campaign.hotspot]);
   const hotspots = new Choice(
-    lib.hotspots,
-    lib.hotspots.map((h) => h.p.weight),
+    lib.hotspots.map(
+      (h): Place => ({
+        name: h.p.name,
+        x: h.x,
+        y: h.y,
+        mix: mixes.get(h.p.kind) ?? new Choice([], []),
+        radius: h.p.radius_m,
+      }),
+    ),
+    lib.hotspots.map((h) => (storyNames.has(h.p.name) ? 0 : h.p.weight)),
   );
 
   // Background intensity per grid: area class × a community factor × a grid factor.
@@ -138,9 +199,8 @@ export function planReports(
     return { lo, hi: hi ?? lo, choice: new Choice(Object.keys(w), Object.values(w)) };
   });
 
-  const out: Report[] = [];
-  for (let i = 0; i < n; i++) {
-    const date = dayChoice.draw(rng);
+  /** One report on `date`: at `place` (a hotspot) or, without one, a hotspot or a grid as the shares say. */
+  const report = (rng: Rng, date: string, at?: Place): Report => {
     const channel = channels.draw(rng);
     // Time of day by channel: collectors patrol in the daytime, the hotlines take calls 07:00–23:00, video all day.
     const minutes =
@@ -154,14 +214,14 @@ export function planReports(
     const t = localInstant(date, minutes);
     const month = localMonth(t);
     let category: string, lon: number, lat: number, hotspot: string | undefined;
-    if (rng() < P.hotspotShare) {
-      const h = hotspots.draw(rng);
-      category = mixes.get(h.p.kind)?.draw(rng) ?? monthly.get(month)!.draw(rng);
-      const dx = gauss(rng) * h.p.radius_m,
-        dy = gauss(rng) * h.p.radius_m;
+    const h = at ?? (rng() < P.hotspotShare ? hotspots.draw(rng) : undefined);
+    if (h) {
+      category = h.mix.empty ? monthly.get(month)!.draw(rng) : h.mix.draw(rng);
+      const dx = gauss(rng) * h.radius,
+        dy = gauss(rng) * h.radius;
       lon = h.x + dx / mPerDegLon(h.y);
       lat = h.y + dy / M_PER_DEG_LAT;
-      hotspot = h.p.name;
+      hotspot = h.name;
     } else {
       category = monthly.get(month)!.draw(rng);
       [lon, lat] = randomPointIn(gridChoice.draw(rng), rng);
@@ -176,7 +236,7 @@ export function planReports(
       hotspot = undefined;
     }
     const cond = conditionRanges.find((c) => code >= c.lo && code <= c.hi && category.startsWith('component:'));
-    out.push({
+    return {
       t: t.getTime() + Math.floor(rng() * 60) * 1000,
       channel,
       category,
@@ -186,11 +246,15 @@ export function planReports(
       condition: cond ? cond.choice.draw(rng) || undefined : undefined,
       component,
       hotspot,
-    });
-  }
+    };
+  };
+
+  const background = Math.max(0, n - story.length);
+  const out: Report[] = [];
+  for (let i = 0; i < background; i++) out.push(report(rng, dayChoice.draw(rng)));
   // Repeat reports (重复投诉): the same problem reported again through a public channel a few hours later, a few
   // metres away; the intake's duplicate search suggests the earlier case while it is still open.
-  const repeats = Math.round(n * P.repeatShare);
+  const repeats = Math.round(background * P.repeatShare);
   const lastInstant = localInstant(to, 23 * 60).getTime();
   for (let k = 0; k < repeats && out.length > repeats; k++) {
     const base = out[Math.floor(rng() * (out.length - repeats))];
@@ -209,6 +273,9 @@ export function planReports(
       grid: city.index.find(lon, lat),
     };
   }
+  // The story's reports come from a stream of their own: the background does not move them.
+  const storyRng = stream(seed, 'story:reports');
+  for (const s of story) out.push(report(storyRng, s.date, s.place));
   out.sort((a, b) => a.t - b.t || a.lon - b.lon);
   return out;
 }

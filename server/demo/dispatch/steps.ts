@@ -16,6 +16,7 @@ import {
   centreDelay,
   collectorOf,
   deptName,
+  lateShares,
   planDisposal,
   schedule,
   staff,
@@ -170,7 +171,8 @@ export async function runStep(tl: Timeline, e: Event): Promise<void> {
       const major = s.r.category.startsWith('component:') ? 'component' : s.r.category.slice(-5, -3);
       const note = pick(rng, DISPOSE_NOTES[major] ?? ['已处置完毕']);
       await act(tl, s, t, { action: 'dispose', note }, actor(`${deptName(tl, s.department)} 处置员`));
-      const rework = s.reworks === 0 ? rng() < W.reworkShare : s.reworks === 1 && rng() < W.reworkShare / 3;
+      const share = lateShares(tl, s).rework;
+      const rework = s.reworks === 0 ? rng() < share : s.reworks === 1 && rng() < share / 3;
       // Collectors re-check on their rounds, within about two working days.
       return next(rework ? 'rework' : 'check', work(tl, t, between(rng, 15, 900)));
     }

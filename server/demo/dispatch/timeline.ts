@@ -69,6 +69,8 @@ export interface Timeline {
   lib: Library;
   calendar: WorkCalendar;
   W: DispatchParams['workflow'];
+  /** The story's late department (params.ts StoryParams.late). */
+  late: DispatchParams['story']['late'];
   /** stage → its limit in working minutes */
   stageMinutes: Record<string, number>;
   /** `kind:code` → category name */
@@ -163,6 +165,12 @@ export async function act(tl: Timeline, s: Sim, t: number, input: ActionInput, u
   tl.applied++;
 }
 
+/** The shares of late disposals and of reworks of the case's department: the story's late one has its own. */
+export const lateShares = (tl: Timeline, s: Sim) =>
+  s.department === tl.late.department
+    ? { dispose: tl.late.lateDisposeShare, rework: tl.late.reworkShare }
+    : { dispose: tl.W.lateDisposeShare, rework: tl.W.reworkShare };
+
 /** Plans the disposal (on time or late, maybe urged first) after the case entered 'dispatched' at t. */
 export async function planDisposal(tl: Timeline, s: Sim, t: number): Promise<void> {
   const W = tl.W;
@@ -170,7 +178,7 @@ export async function planDisposal(tl: Timeline, s: Sim, t: number): Promise<voi
   s.department = c.department_code;
   const deadline = c.stage_deadline ? new Date(c.stage_deadline).getTime() : work(tl, t, 16 * 60);
   const limit = Math.max(30, tl.calendar.workingMinutesBetween(new Date(t), new Date(deadline)));
-  s.late = s.rng() < W.lateDisposeShare;
+  s.late = s.rng() < lateShares(tl, s).dispose;
   const minutes = s.late
     ? limit * between(s.rng, 1.05, 2.2) + between(s.rng, 20, 240)
     : limit * Math.min(0.97, logNormal(s.rng, 0.45, 0.6));
