@@ -71,7 +71,11 @@ export async function loadDemoDispatch(
     `demo dispatch: ${lib.counts.departments} departments, ${lib.counts.rules} rules, ${lib.counts.collectors} collectors; replaying ${reports.length} reports ${from} … ${to}`,
   );
 
-  const tl = createTimeline({ db, city, lib, calendar, W: P.workflow, late: P.story.late, stageMinutes, categoryName }, reports, seed);
+  const tl = createTimeline(
+    { db, city, lib, calendar, W: P.workflow, late: P.story.late, stageMinutes, categoryName },
+    reports,
+    seed,
+  );
   let failures = 0;
   let lastLog = Date.now();
   for (let e = tl.queue.pop(); e; e = tl.queue.pop()) {

@@ -168,15 +168,13 @@ export function planReports(
   const story = storyPlan(lib, P, seed, n / P.cases, days, dayWeights);
   const storyNames = new Set([P.story.growing.hotspot, P.story.campaign.hotspot]);
   const hotspots = new Choice(
-    lib.hotspots.map(
-      (h): Place => ({
-        name: h.p.name,
-        x: h.x,
-        y: h.y,
-        mix: mixes.get(h.p.kind) ?? new Choice([], []),
-        radius: h.p.radius_m,
-      }),
-    ),
+    lib.hotspots.map((h): Place => ({
+      name: h.p.name,
+      x: h.x,
+      y: h.y,
+      mix: mixes.get(h.p.kind) ?? new Choice([], []),
+      radius: h.p.radius_m,
+    })),
     lib.hotspots.map((h) => (storyNames.has(h.p.name) ? 0 : h.p.weight)),
   );
 
