@@ -23,11 +23,12 @@ const COUNTS: [keyof Summary, string, string][] = [
   ['closed', '结案数', '#40c057'],
   ['closed_on_time', '按期结案数', '#fab005'],
 ];
-const RATES: [keyof Summary, string, string][] = [
-  ['filing_rate', '立案率', '#15aabf'],
-  ['on_time_disposal_rate', '按期处置率', '#e8590c'],
-  ['closure_rate', '结案率', '#40c057'],
-  ['on_time_closure_rate', '按期结案率', '#c2255c'],
+/** Rate lines; 按期处置率 equals 按期结案率 whenever every disposed case is closed: dashed, with its own marker, on top. */
+const RATES: [keyof Summary, string, string, { dashed?: boolean; symbol: string }][] = [
+  ['filing_rate', '立案率', '#15aabf', { symbol: 'circle' }],
+  ['on_time_disposal_rate', '按期处置率', '#e8590c', { dashed: true, symbol: 'diamond' }],
+  ['closure_rate', '结案率', '#40c057', { symbol: 'rect' }],
+  ['on_time_closure_rate', '按期结案率', '#c2255c', { symbol: 'triangle' }],
 ];
 
 const monthLabel = (m: string) => `${m.slice(0, 4)}年${Number(m.slice(5, 7))}月`;
@@ -73,12 +74,15 @@ export function renderTrends(countsEl: HTMLElement, ratesEl: HTMLElement, points
       valueFormatter: (v: unknown) => (typeof v === 'number' ? `${v.toFixed(2)}%` : '—'),
     },
     yAxis: { type: 'value', name: '%', min: 0, max: 100 },
-    series: RATES.map(([key, name, color]) => ({
+    series: RATES.map(([key, name, color, look]) => ({
       type: 'line',
       name,
       color,
       connectNulls: false,
-      symbolSize: 6,
+      symbol: look.symbol,
+      symbolSize: look.dashed ? 8 : 6,
+      lineStyle: look.dashed ? { type: 'dashed', width: 2.5 } : undefined,
+      z: look.dashed ? 3 : 2,
       data: points.map((p) => pct(p.summary[key] as number | null)),
     })),
   });
