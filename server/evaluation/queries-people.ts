@@ -1,13 +1,15 @@
 /**
- * SQL of the people tables: collectors (监督员) and posts (受理员, 值班长, 派遣员), from the history of the cases reported
- * in the period (and in the reader's scope).
+ * SQL of the people tables: collectors (监督员) and posts (受理员, 值班长, 派遣员), from the steps of the histories of
+ * the cases reported in the period (and in the reader's scope).
  *
  * A step is on time when it came no later than the deadline in force when it was taken. Each event's
  * case_event.deadline is the deadline of the stage it starts (server/cases/actions.ts), and the stage it ends was
- * started by the event before it — so the deadline in force is the previous event's deadline (`due`, a window lag
- * over the case's history in id order). 督办, 挂账/解除挂账 and 重新分派 (reassess) events are left out of that history:
- * none of them starts or ends a stage whose step is evaluated here (督办 and reassess keep the running deadline).
- * No deadline in force (no stage limit configured): not late.
+ * started by the event before it — so the deadline in force is the previous event's deadline. 督办, 挂账/解除挂账 and
+ * 重新分派 (reassess) events are left out of that history: none of them starts or ends a stage whose step is
+ * evaluated here (督办 and reassess keep the running deadline). No deadline in force (no stage limit configured): not
+ * late. These facts — on time, and whether a 派遣 was redone (its next step a 回退 or 改派) — are kept per step in
+ * case_step by the trigger case_event_facts (migration 0012) when the events are written, with the case's report
+ * time: a table reads the period's steps and groups them by actor, with no pass over the histories.
  *
  * Who: a person is an account (the event's actor_id), or — in an imported history (server/exchange), where events
  * carry a name and no account — the account of that name, else the name itself. A collector is the collector of that
@@ -15,18 +17,18 @@
  * is the actor of its `report` event: the reporting account at intake (case_record.created_by), the collector_code
  * of an imported case (no account: the event's actor_name).
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { FILED_STATES, periodCases, type Where } from './queries.js';
 
 /**
- * A redundant bound that lets the BRIN index case_event_at skip the history before the period: no event precedes its
- * case's report (intake writes the report event at reported_at; imports refuse earlier times).
+ * The steps `s` of the period's cases in the scope: by the report time kept on each step; in a scope, joined with
+ * their cases (`c`, whose region codes may change).
  */
-const eventsFrom = (w: Where) => sql`e.at >= ${w.period.from}`;
-
-/** A step on time: no deadline in force, or taken no later than it. */
-const ON_TIME = sql`(due is null or at <= due)`;
+function periodSteps(w: Where, actions: RawBuilder<unknown>): RawBuilder<unknown> {
+  return sql`case_step s ${w.scope ? sql`join case_record c on c.id = s.case_id and ${periodCases(w)}` : sql``}
+    where s.reported_at >= ${w.period.from} and s.reported_at < ${w.period.to} and ${actions}`;
+}
 
 /**
  * Collectors by account (the first by id when several share one) and by name: a collector's code, else the name of
@@ -67,20 +69,21 @@ export interface CollectorCounts {
 export async function collectorCounts(db: Kysely<DB>, w: Where): Promise<CollectorCounts[]> {
   const r = await sql<CollectorCounts>`
     with ${PEOPLE},
-    ev as (
-      select e.action, e.actor_id, e.actor_name, e.at, lag(e.deadline) over w as due
-      from case_event e join case_record c on c.id = e.case_id
-      where ${periodCases(w)} and ${eventsFrom(w)} and e.action in ('request_verify', 'verify', 'dispose', 'check', 'rework')
-      window w as (partition by e.case_id order by e.id)
+    by_actor as (
+      select s.actor_id, s.actor_name,
+        count(*) filter (where s.action = 'verify')::int as verified,
+        count(*) filter (where s.action = 'verify' and s.on_time)::int as verified_on_time,
+        count(*) filter (where s.action in ('check', 'rework'))::int as checked,
+        count(*) filter (where s.action in ('check', 'rework') and s.on_time)::int as checked_on_time
+      from ${periodSteps(w, sql`s.action in ('verify', 'check', 'rework')`)}
+      group by 1, 2
     ),
     work as (
-      select coalesce(ka.code, kn.code) as code,
-        count(*) filter (where ev.action = 'verify')::int as verified,
-        count(*) filter (where ev.action = 'verify' and ${ON_TIME})::int as verified_on_time,
-        count(*) filter (where ev.action in ('check', 'rework'))::int as checked,
-        count(*) filter (where ev.action in ('check', 'rework') and ${ON_TIME})::int as checked_on_time
-      from ev ${collectorJoin('ev')}
-      where ev.action in ('verify', 'check', 'rework') and coalesce(ka.code, kn.code) is not null
+      select coalesce(ka.code, kn.code) as code, sum(verified)::int as verified,
+        sum(verified_on_time)::int as verified_on_time, sum(checked)::int as checked,
+        sum(checked_on_time)::int as checked_on_time
+      from by_actor ev ${collectorJoin('ev')}
+      where coalesce(ka.code, kn.code) is not null
       group by 1
     ),
     reports as (
@@ -90,10 +93,11 @@ export async function collectorCounts(db: Kysely<DB>, w: Where): Promise<Collect
         select ka.code, c.state from case_record c join by_account ka on ka.user_id = c.created_by
         where ${periodCases(w)}
         union all
-        select kn.code, c.state from case_record c
-        join case_event e on e.case_id = c.id and e.action = 'report' and e.actor_id is null
-        join by_name kn on kn.name = e.actor_name
-        where ${periodCases(w)} and c.created_by is null and ${eventsFrom(w)}
+        select kn.code, c.state from case_step s
+        join case_record c on c.id = s.case_id
+        join by_name kn on kn.name = s.actor_name
+        where s.action = 'report' and s.reported_at >= ${w.period.from} and s.reported_at < ${w.period.to}
+          and ${periodCases(w)} and c.created_by is null
       ) x
       group by code
     )
@@ -128,32 +132,31 @@ export interface PostCounts {
 
 /** Per person with a 受理, 立案, 结案 or 派遣 in the history of the period's cases; by account, then name. */
 export async function postCounts(db: Kysely<DB>, w: Where): Promise<PostCounts[]> {
+  // 作废 after 立案 is refused by the workflow, so few (if any) filed cases stand voided: looked up among the voided
+  // cases of the period rather than joined for every step (in a scope, the joined case says it).
+  const voided = w.scope
+    ? sql`c.state = 'voided'`
+    : sql`s.case_id in (select c.id from case_record c where c.state = 'voided' and ${periodCases(w)})`;
   const r = await sql<PostCounts>`
-    with ev as (
-      select e.action, e.from_state, e.actor_id, e.actor_name, e.at, c.state,
-        lag(e.deadline) over w as due, lead(e.action) over w as next_action
-      from case_event e join case_record c on c.id = e.case_id
-      where ${periodCases(w)} and ${eventsFrom(w)} and e.action in ('report', 'accept', 'request_verify', 'verify', 'void', 'file',
-        'dispatch', 'reassign', 'return', 'dispose', 'check', 'close')
-      window w as (partition by e.case_id order by e.id)
-    ),
-    counted as (
-      select actor_id, actor_name,
-        count(*) filter (where from_state = 'reported')::int as accepted,
-        count(*) filter (where action = 'request_verify')::int as verify_dispatched,
-        count(*) filter (where action = 'request_verify' and ${ON_TIME})::int as verify_dispatched_on_time,
-        count(*) filter (where action = 'file')::int as filed,
-        count(*) filter (where action = 'file' and ${ON_TIME})::int as filed_on_time,
-        count(*) filter (where action = 'file' and state = 'voided')::int as filed_voided,
-        count(*) filter (where action = 'close')::int as closed,
-        count(*) filter (where action = 'close' and ${ON_TIME})::int as closed_on_time,
-        count(*) filter (where action = 'dispatch')::int as dispatched,
-        count(*) filter (where action = 'dispatch' and ${ON_TIME})::int as dispatched_on_time,
-        count(*) filter (where action = 'dispatch' and next_action in ('return', 'reassign'))::int as redone
-      from ev
-      where (action in ('accept', 'request_verify', 'file', 'close', 'dispatch') or (action = 'void' and from_state = 'reported'))
-        and (actor_id is not null or actor_name <> '')
-      group by actor_id, actor_name
+    with counted as (
+      select s.actor_id, s.actor_name,
+        count(*) filter (where s.from_reported)::int as accepted,
+        count(*) filter (where s.action = 'request_verify')::int as verify_dispatched,
+        count(*) filter (where s.action = 'request_verify' and s.on_time)::int as verify_dispatched_on_time,
+        count(*) filter (where s.action = 'file')::int as filed,
+        count(*) filter (where s.action = 'file' and s.on_time)::int as filed_on_time,
+        count(*) filter (where s.action = 'file' and ${voided})::int as filed_voided,
+        count(*) filter (where s.action = 'close')::int as closed,
+        count(*) filter (where s.action = 'close' and s.on_time)::int as closed_on_time,
+        count(*) filter (where s.action = 'dispatch')::int as dispatched,
+        count(*) filter (where s.action = 'dispatch' and s.on_time)::int as dispatched_on_time,
+        count(*) filter (where s.action = 'dispatch' and s.redone)::int as redone
+      from ${periodSteps(
+        w,
+        sql`(s.action in ('accept', 'request_verify', 'file', 'close', 'dispatch') or (s.action = 'void' and s.from_reported))
+        and (s.actor_id is not null or s.actor_name <> '')`,
+      )}
+      group by s.actor_id, s.actor_name
     ),
     people as (
       select k.*, coalesce(k.actor_id, un.id) as person from counted k
