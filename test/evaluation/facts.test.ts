@@ -1,6 +1,6 @@
 /**
- * The evaluation facts kept at write time (migration 0012: the trigger case_event_facts fills case_step and
- * case_record.last_dispose_at on every insert into case_event) equal what the histories say, whoever wrote them: the
+ * The evaluation facts kept at write time (migration 0012: the trigger case_event_facts fills case_step, its day
+ * counts case_step_day and case_record.last_dispose_at on every insert into case_event) equal what the histories say, whoever wrote them: the
  * workflow (applyAction, one event per statement), a history written directly (K11 of the hand-made log), and the
  * case exchange import (whole histories in one statement, in bulk on PostgreSQL).
  *
@@ -59,6 +59,19 @@ async function stored(db: Kysely<DB>): Promise<Step[]> {
   return r.rows;
 }
 
+/** Day counts (case_step_day, zero counts left out) that differ from the steps counted by day (none, when kept). */
+async function wrongDayCounts(db: Kysely<DB>): Promise<unknown[]> {
+  const r = await sql`
+    with kept as (select day, action, on_time, redone, from_reported, actor_id, actor_name, n from case_step_day where n <> 0),
+    counted as (
+      select ((reported_at at time zone 'UTC') + interval '8 hours')::date as day, action, on_time, redone, from_reported,
+        actor_id, actor_name, count(*)::int as n
+      from case_step where action <> 'report' group by 1, 2, 3, 4, 5, 6, 7)
+    (select 'kept' as side, * from kept except select 'kept', * from counted)
+    union all (select 'counted', * from counted except select 'counted', * from kept)`.execute(db);
+  return r.rows;
+}
+
 /** Cases whose last_dispose_at is not the time of their latest 处置反馈 (none, when the trigger kept it). */
 async function wrongLastDispose(db: Kysely<DB>): Promise<unknown[]> {
   const r = await sql`
@@ -83,6 +96,7 @@ describe(`evaluation facts kept at write time (${DRIVER})`, function () {
     it('case_step holds every evaluated step, as the history says', async () => {
       const steps = await stored(database.db);
       expect(steps).to.deep.equal(await reference(database.db));
+      expect(await wrongDayCounts(database.db)).to.deep.equal([]);
       // The 上报 kept are those of the reports without an account: K7 (an app report) and K11 (imported, naming its
       // collector).
       expect(steps.filter((s) => s.action === 'report').map((s) => [s.case_id, s.actor_name])).to.deep.equal([
@@ -126,6 +140,7 @@ describe(`evaluation facts kept at write time (${DRIVER})`, function () {
       expect(steps).to.deep.equal(await reference(w.database.db));
       expect(steps.length).to.be.greaterThan(0);
       expect(steps.filter((s) => s.action === 'report').length).to.equal(CASES.length);
+      expect(await wrongDayCounts(w.database.db)).to.deep.equal([]);
       expect(await wrongLastDispose(w.database.db)).to.deep.equal([]);
     });
   });
