@@ -158,7 +158,10 @@ export async function postCounts(db: Kysely<DB>, w: Where): Promise<PostCounts[]
       -- case_record_voided) have a 立案 step (case_step_file)
       union all
       select s.actor_id, s.actor_name, 'voided_file', false, false, false, count(*)
-      from case_record c join case_step s on s.case_id = c.id and s.action = 'file'
+      from case_record c
+      -- probed per voided case (offset 0 keeps it a probe, not a scan of every 立案 step)
+      cross join lateral (select s.actor_id, s.actor_name from case_step s
+        where s.case_id = c.id and s.action = 'file' offset 0) s
       where c.state = 'voided' and ${periodCases(w)} and (s.actor_id is not null or s.actor_name <> '')
       group by 1, 2
     ),

@@ -162,10 +162,17 @@ export async function regionCounts(
   const column = sql.raw(
     level === 'grid' ? 'f.grid_code' : level === 'community' ? 'f.community_code' : 'f.street_code',
   );
-  const regions =
+  // live versions by code; a retired code's last version (its latest id), looked up only for the few codes that cases
+  // name and no live region has (the index on (code, id))
+  const live =
     level === 'grid'
-      ? sql`select code::text as code, name, area_m2, termination_date is null as live, id from unit_grid`
-      : sql`select code, name, area_m2, termination_date is null as live, id from region where level = ${level}`;
+      ? sql`select code::text as code, name, area_m2 from unit_grid where termination_date is null`
+      : sql`select code, name, area_m2 from region where level = ${level} and termination_date is null`;
+  const lastVersion =
+    level === 'grid'
+      ? sql`select v.name, v.area_m2 from unit_grid v where l.code is null and v.code = k.code::bpchar order by v.id desc limit 1`
+      : sql`select v.name, v.area_m2 from region v
+          where l.code is null and v.level = ${level} and v.code = k.code order by v.id desc limit 1`;
   const inScope = (col: RawBuilder<unknown>) =>
     w.scope ? sql`left(${col}, ${w.scope.length}) = ${w.scope}` : sql`true`;
   const r = await sql<RegionCounts>`
@@ -179,19 +186,13 @@ export async function regionCounts(
       from f where ${column} is not null and ${inScope(column)}
       group by 1
     ),
-    versions as (${regions}),
-    live as (select code, name, area_m2 from versions where live and ${inScope(sql`code`)}),
-    retired as (
-      select distinct on (v.code) v.code, v.name, v.area_m2 from versions v
-      where v.code in (select code from counted except select code from live)
-      order by v.code, v.id desc
-    )
+    live as (select l.code, l.name, l.area_m2 from (${live}) l where ${inScope(sql`l.code`)})
     select coalesce(l.code, k.code) as code, coalesce(l.name, x.name) as name,
       coalesce(l.area_m2, x.area_m2) as area_m2, l.code is not null as live,
       coalesce(k.reported, 0) as reported, coalesce(k.filed, 0) as filed, coalesce(k.public_filed, 0) as public_filed,
       coalesce(k.closed, 0) as closed, coalesce(k.closed_on_time, 0) as closed_on_time
     from live l full join counted k on k.code = l.code
-    left join retired x on x.code = k.code
+    left join lateral (${lastVersion}) x on true
     order by 1`.execute(db);
   return r.rows;
 }
