@@ -91,10 +91,11 @@ begin
   with flipped as (
     update case_step s set redone = true
     from (
-      select f.case_id, f.id from (
-        select a.case_id, a.id, a.action, lag(a.id) over (partition by a.case_id order by a.id) as prev
-        from added a where case_step_listed(a.action)) f
-      where f.prev is null and f.action in ('return', 'reassign')
+      -- the 回退/改派 with no earlier listed event of its case among the added rows (an anti-join that costs nothing
+      -- when none was added)
+      select f.case_id, f.id from added f
+      where f.action in ('return', 'reassign') and not exists (select 1 from added b
+        where b.case_id = f.case_id and b.id < f.id and case_step_listed(b.action))
     ) f
     cross join lateral (select p.id, p.action from case_event p
       where p.case_id = f.case_id and p.id < f.id and case_step_listed(p.action) order by p.id desc limit 1) p
