@@ -328,6 +328,8 @@ export interface CaseRecordTable {
   assignment_version: number;
   stage_deadline: Date | null;
   dispose_deadline: Date | null;
+  /** The latest 处置反馈 (kept by the trigger case_event_facts, migration 0012). */
+  last_dispose_at: Generated<Date | null>;
   urge_count: Generated<number>;
   rework_count: Generated<number>;
   duplicates: JsonDefault;
@@ -350,6 +352,19 @@ export interface CaseEventTable {
   note: Generated<string>;
   deadline: Date | null;
   detail: JsonDefault;
+}
+
+/** An evaluated step of a case's history, kept by the trigger case_event_facts (migration 0012). */
+export interface CaseStepTable {
+  event_id: number;
+  case_id: number;
+  reported_at: Date;
+  action: string;
+  from_reported: boolean;
+  actor_id: number | null;
+  actor_name: string;
+  on_time: boolean;
+  redone: Generated<boolean>;
 }
 
 export interface ResourceVersionTable {
@@ -385,4 +400,5 @@ export interface DB {
   address_history: AddressHistoryTable;
   case_record: CaseRecordTable;
   case_event: CaseEventTable;
+  case_step: CaseStepTable;
 }

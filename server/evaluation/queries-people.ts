@@ -1,13 +1,15 @@
 /**
- * SQL of the people tables: collectors (监督员) and posts (受理员, 值班长, 派遣员), from the history of the cases reported
- * in the period (and in the reader's scope).
+ * SQL of the people tables: collectors (监督员) and posts (受理员, 值班长, 派遣员), from the steps of the histories of
+ * the cases reported in the period (and in the reader's scope).
  *
  * A step is on time when it came no later than the deadline in force when it was taken. Each event's
  * case_event.deadline is the deadline of the stage it starts (server/cases/actions.ts), and the stage it ends was
- * started by the event before it — so the deadline in force is the previous event's deadline (`due`, a window lag
- * over the case's history in id order). 督办, 挂账/解除挂账 and 重新分派 (reassess) events are left out of that history:
- * none of them starts or ends a stage whose step is evaluated here (督办 and reassess keep the running deadline).
- * No deadline in force (no stage limit configured): not late.
+ * started by the event before it — so the deadline in force is the previous event's deadline. 督办, 挂账/解除挂账 and
+ * 重新分派 (reassess) events are left out of that history: none of them starts or ends a stage whose step is
+ * evaluated here (督办 and reassess keep the running deadline). No deadline in force (no stage limit configured): not
+ * late. These facts — on time, and whether a 派遣 was redone (its next step a 回退 or 改派) — are kept per step in
+ * case_step by the trigger case_event_facts (migration 0012) when the events are written, with the case's report
+ * time: a table reads the period's steps and groups them by actor, with no pass over the histories.
  *
  * Who: a person is an account (the event's actor_id), or — in an imported history (server/exchange), where events
  * carry a name and no account — the account of that name, else the name itself. A collector is the collector of that
@@ -15,18 +17,27 @@
  * is the actor of its `report` event: the reporting account at intake (case_record.created_by), the collector_code
  * of an imported case (no account: the event's actor_name).
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { DB } from '../db/schema.js';
 import { FILED_STATES, periodCases, type Where } from './queries.js';
 
 /**
- * A redundant bound that lets the BRIN index case_event_at skip the history before the period: no event precedes its
- * case's report (intake writes the report event at reported_at; imports refuse earlier times).
+ * How many steps of the period's cases in the scope, by actor and kind (`actor_id, actor_name, action, on_time, redone,
+ * from_reported, n`), of those `where` (on `s`) picks. Over the whole city, the day counts (case_step_day: a few
+ * hundred rows a day); in a region scope, the steps themselves joined with their cases (whose region codes may change).
  */
-const eventsFrom = (w: Where) => sql`e.at >= ${w.period.from}`;
-
-/** A step on time: no deadline in force, or taken no later than it. */
-const ON_TIME = sql`(due is null or at <= due)`;
+function stepCounts(w: Where, where: RawBuilder<unknown>): RawBuilder<unknown> {
+  const by = sql`s.actor_id, s.actor_name, s.action, s.on_time, s.redone, s.from_reported`;
+  return w.scope
+    ? sql`select ${by}, count(*) as n
+        from case_step s join case_record c on c.id = s.case_id and ${periodCases(w)}
+        where s.reported_at >= ${w.period.from} and s.reported_at < ${w.period.to} and ${where}
+        group by 1, 2, 3, 4, 5, 6`
+    : sql`select ${by}, sum(s.n) as n
+        from case_step_day s
+        where s.day >= china_day(${w.period.from}) and s.day < china_day(${w.period.to}) and ${where}
+        group by 1, 2, 3, 4, 5, 6`;
+}
 
 /**
  * Collectors by account (the first by id when several share one) and by name: a collector's code, else the name of
@@ -67,33 +78,41 @@ export interface CollectorCounts {
 export async function collectorCounts(db: Kysely<DB>, w: Where): Promise<CollectorCounts[]> {
   const r = await sql<CollectorCounts>`
     with ${PEOPLE},
-    ev as (
-      select e.action, e.actor_id, e.actor_name, e.at, lag(e.deadline) over w as due
-      from case_event e join case_record c on c.id = e.case_id
-      where ${periodCases(w)} and ${eventsFrom(w)} and e.action in ('request_verify', 'verify', 'dispose', 'check', 'rework')
-      window w as (partition by e.case_id order by e.id)
+    by_kind as (
+      select s.actor_id, s.actor_name, s.action = 'verify' as verify, s.on_time, sum(s.n) as n
+      from (${stepCounts(w, sql`s.action in ('verify', 'check', 'rework')`)}) s
+      group by 1, 2, 3, 4
+    ),
+    by_actor as (
+      select actor_id, actor_name,
+        coalesce(sum(n) filter (where verify), 0) as verified,
+        coalesce(sum(n) filter (where verify and on_time), 0) as verified_on_time,
+        coalesce(sum(n) filter (where not verify), 0) as checked,
+        coalesce(sum(n) filter (where not verify and on_time), 0) as checked_on_time
+      from by_kind group by 1, 2
     ),
     work as (
-      select coalesce(ka.code, kn.code) as code,
-        count(*) filter (where ev.action = 'verify')::int as verified,
-        count(*) filter (where ev.action = 'verify' and ${ON_TIME})::int as verified_on_time,
-        count(*) filter (where ev.action in ('check', 'rework'))::int as checked,
-        count(*) filter (where ev.action in ('check', 'rework') and ${ON_TIME})::int as checked_on_time
-      from ev ${collectorJoin('ev')}
-      where ev.action in ('verify', 'check', 'rework') and coalesce(ka.code, kn.code) is not null
+      select coalesce(ka.code, kn.code) as code, sum(verified)::int as verified,
+        sum(verified_on_time)::int as verified_on_time, sum(checked)::int as checked,
+        sum(checked_on_time)::int as checked_on_time
+      from by_actor ev ${collectorJoin('ev')}
+      where coalesce(ka.code, kn.code) is not null
       group by 1
     ),
     reports as (
-      select code, count(*)::int as reported,
-        count(*) filter (where state = any(${FILED_STATES}::text[]))::int as valid_reported
+      select code, sum(n)::int as reported, coalesce(sum(n) filter (where filed), 0)::int as valid_reported
       from (
-        select ka.code, c.state from case_record c join by_account ka on ka.user_id = c.created_by
-        where ${periodCases(w)}
+        select ka.code, r.filed, r.n from (
+          select c.created_by, c.state = any(${FILED_STATES}::text[]) as filed, count(*) as n from case_record c
+          where ${periodCases(w)} and c.created_by is not null
+          group by 1, 2) r
+        join by_account ka on ka.user_id = r.created_by
         union all
-        select kn.code, c.state from case_record c
-        join case_event e on e.case_id = c.id and e.action = 'report' and e.actor_id is null
-        join by_name kn on kn.name = e.actor_name
-        where ${periodCases(w)} and c.created_by is null and ${eventsFrom(w)}
+        select kn.code, c.state = any(${FILED_STATES}::text[]), 1 from case_step s
+        join case_record c on c.id = s.case_id
+        join by_name kn on kn.name = s.actor_name
+        where s.action = 'report' and s.reported_at >= ${w.period.from} and s.reported_at < ${w.period.to}
+          and ${periodCases(w)} and c.created_by is null
       ) x
       group by code
     )
@@ -129,30 +148,37 @@ export interface PostCounts {
 /** Per person with a 受理, 立案, 结案 or 派遣 in the history of the period's cases; by account, then name. */
 export async function postCounts(db: Kysely<DB>, w: Where): Promise<PostCounts[]> {
   const r = await sql<PostCounts>`
-    with ev as (
-      select e.action, e.from_state, e.actor_id, e.actor_name, e.at, c.state,
-        lag(e.deadline) over w as due, lead(e.action) over w as next_action
-      from case_event e join case_record c on c.id = e.case_id
-      where ${periodCases(w)} and ${eventsFrom(w)} and e.action in ('report', 'accept', 'request_verify', 'verify', 'void', 'file',
-        'dispatch', 'reassign', 'return', 'dispose', 'check', 'close')
-      window w as (partition by e.case_id order by e.id)
+    with by_kind as (
+      ${stepCounts(
+        w,
+        sql`(s.action in ('accept', 'request_verify', 'file', 'close', 'dispatch') or (s.action = 'void' and s.from_reported))
+          and (s.actor_id is not null or s.actor_name <> '')`,
+      )}
+      -- 作废数 of 立案: the workflow refuses 作废 after 立案, so few (if any) of the period's voided cases (the index
+      -- case_record_voided) have a 立案 step (case_step_file)
+      union all
+      select s.actor_id, s.actor_name, 'voided_file', false, false, false, count(*)
+      from case_record c
+      -- probed per voided case (offset 0 keeps it a probe, not a scan of every 立案 step)
+      cross join lateral (select s.actor_id, s.actor_name from case_step s
+        where s.case_id = c.id and s.action = 'file' offset 0) s
+      where c.state = 'voided' and ${periodCases(w)} and (s.actor_id is not null or s.actor_name <> '')
+      group by 1, 2
     ),
     counted as (
       select actor_id, actor_name,
-        count(*) filter (where from_state = 'reported')::int as accepted,
-        count(*) filter (where action = 'request_verify')::int as verify_dispatched,
-        count(*) filter (where action = 'request_verify' and ${ON_TIME})::int as verify_dispatched_on_time,
-        count(*) filter (where action = 'file')::int as filed,
-        count(*) filter (where action = 'file' and ${ON_TIME})::int as filed_on_time,
-        count(*) filter (where action = 'file' and state = 'voided')::int as filed_voided,
-        count(*) filter (where action = 'close')::int as closed,
-        count(*) filter (where action = 'close' and ${ON_TIME})::int as closed_on_time,
-        count(*) filter (where action = 'dispatch')::int as dispatched,
-        count(*) filter (where action = 'dispatch' and ${ON_TIME})::int as dispatched_on_time,
-        count(*) filter (where action = 'dispatch' and next_action in ('return', 'reassign'))::int as redone
-      from ev
-      where (action in ('accept', 'request_verify', 'file', 'close', 'dispatch') or (action = 'void' and from_state = 'reported'))
-        and (actor_id is not null or actor_name <> '')
+        coalesce(sum(n) filter (where from_reported), 0) as accepted,
+        coalesce(sum(n) filter (where action = 'request_verify'), 0) as verify_dispatched,
+        coalesce(sum(n) filter (where action = 'request_verify' and on_time), 0) as verify_dispatched_on_time,
+        coalesce(sum(n) filter (where action = 'file'), 0) as filed,
+        coalesce(sum(n) filter (where action = 'file' and on_time), 0) as filed_on_time,
+        coalesce(sum(n) filter (where action = 'voided_file'), 0) as filed_voided,
+        coalesce(sum(n) filter (where action = 'close'), 0) as closed,
+        coalesce(sum(n) filter (where action = 'close' and on_time), 0) as closed_on_time,
+        coalesce(sum(n) filter (where action = 'dispatch'), 0) as dispatched,
+        coalesce(sum(n) filter (where action = 'dispatch' and on_time), 0) as dispatched_on_time,
+        coalesce(sum(n) filter (where action = 'dispatch' and redone), 0) as redone
+      from by_kind
       group by actor_id, actor_name
     ),
     people as (

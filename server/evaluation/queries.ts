@@ -1,8 +1,8 @@
 /**
  * SQL of the case tables: summary, departments, regions — one set-based statement each, over the cases reported in
  * the period (and in the reader's scope), counted as they stand now (case_record.state). Only one fact comes from the
- * history: whether a disposed case's last 处置反馈 came after its deadline, read from the partial index
- * case_event_dispose (migration 0010).
+ * history: whether a disposed case's last 处置反馈 came after its deadline — case_record.last_dispose_at, the time of
+ * its latest dispose, kept by the trigger case_event_facts (migration 0012) on every insert into case_event.
  *
  * Why the disposal deadline comes from case_record.dispose_deadline: the write path (server/cases/actions.ts) sets it
  * on every move into `dispatched` — 派遣, 返工, 改派 and 解除挂账 each start a fresh disposal clock, and its value is
@@ -16,8 +16,8 @@ import type { Period } from './period.js';
 
 /**
  * Runs the reads of one table in a read-only transaction without JIT (compiling costs more than it saves here) and,
- * on PostgreSQL, with room for the hash tables and sorts of a city's two years. `history`: the read sorts the cases'
- * histories (collectors, posts).
+ * on PostgreSQL, with room for the hash tables of a city's two years. `history`: the read counts the steps of the
+ * cases' histories (collectors, posts: case_step).
  */
 export function evaluationRead<T>(
   database: Database,
@@ -28,9 +28,6 @@ export function evaluationRead<T>(
     await sql`set transaction read only`.execute(trx);
     await sql`set local jit = off`.execute(trx);
     if (database.driver === 'pg') await sql.raw(`set local work_mem = '${opts.history ? 128 : 64}MB'`).execute(trx);
-    // Reading whole histories: hash joins and sorts, never a walk of case_event in (case_id, id) index order.
-    if (opts.history)
-      for (const s of ['enable_indexscan', 'enable_mergejoin']) await sql.raw(`set local ${s} = off`).execute(trx);
     return read(trx);
   });
 }
@@ -59,8 +56,7 @@ export function periodCases(w: Where, alias = 'c'): RawBuilder<boolean> {
 
 /**
  * The per-case facts (`f`): state flags, the region codes, and on_time — disposed, and its last dispose no later than
- * the deadline then in force, i.e. no dispose after it (no deadline: no clock ran, not late). The NOT EXISTS probes
- * the small partial index case_event_dispose once per disposed case, for a month as for two years.
+ * the deadline then in force, i.e. no dispose after it (no deadline: no clock ran, not late; no dispose: not late).
  */
 function facts(w: Where): RawBuilder<unknown> {
   return sql`
@@ -70,11 +66,10 @@ function facts(w: Where): RawBuilder<unknown> {
         c.state = any(${FILED_STATES}::text[]) as filed,
         c.state = any(${DISPOSED_STATES}::text[]) as disposed,
         c.state = 'closed' as closed,
-        c.state = any(${DISPOSED_STATES}::text[]) and (c.dispose_deadline is null or not exists (
-          select 1 from case_event e where e.case_id = c.id and e.action = 'dispose' and e.at > c.dispose_deadline)) as on_time
+        c.state = any(${DISPOSED_STATES}::text[])
+          and (c.dispose_deadline is null or c.last_dispose_at is null or c.last_dispose_at <= c.dispose_deadline) as on_time
       from case_record c
       where ${periodCases(w)}
-      offset 0 -- a fence: each case's on_time is worked out once, however many counts use it
     )`;
 }
 
@@ -167,10 +162,17 @@ export async function regionCounts(
   const column = sql.raw(
     level === 'grid' ? 'f.grid_code' : level === 'community' ? 'f.community_code' : 'f.street_code',
   );
-  const regions =
+  // live versions by code; a retired code's last version (its latest id), looked up only for the few codes that cases
+  // name and no live region has (the index on (code, id))
+  const live =
     level === 'grid'
-      ? sql`select code::text as code, name, area_m2, termination_date is null as live, id from unit_grid`
-      : sql`select code, name, area_m2, termination_date is null as live, id from region where level = ${level}`;
+      ? sql`select code::text as code, name, area_m2 from unit_grid where termination_date is null`
+      : sql`select code, name, area_m2 from region where level = ${level} and termination_date is null`;
+  const lastVersion =
+    level === 'grid'
+      ? sql`select v.name, v.area_m2 from unit_grid v where l.code is null and v.code = k.code::bpchar order by v.id desc limit 1`
+      : sql`select v.name, v.area_m2 from region v
+          where l.code is null and v.level = ${level} and v.code = k.code order by v.id desc limit 1`;
   const inScope = (col: RawBuilder<unknown>) =>
     w.scope ? sql`left(${col}, ${w.scope.length}) = ${w.scope}` : sql`true`;
   const r = await sql<RegionCounts>`
@@ -184,19 +186,13 @@ export async function regionCounts(
       from f where ${column} is not null and ${inScope(column)}
       group by 1
     ),
-    versions as (${regions}),
-    live as (select code, name, area_m2 from versions where live and ${inScope(sql`code`)}),
-    retired as (
-      select distinct on (v.code) v.code, v.name, v.area_m2 from versions v
-      where v.code in (select code from counted except select code from live)
-      order by v.code, v.id desc
-    )
+    live as (select l.code, l.name, l.area_m2 from (${live}) l where ${inScope(sql`l.code`)})
     select coalesce(l.code, k.code) as code, coalesce(l.name, x.name) as name,
       coalesce(l.area_m2, x.area_m2) as area_m2, l.code is not null as live,
       coalesce(k.reported, 0) as reported, coalesce(k.filed, 0) as filed, coalesce(k.public_filed, 0) as public_filed,
       coalesce(k.closed, 0) as closed, coalesce(k.closed_on_time, 0) as closed_on_time
     from live l full join counted k on k.code = l.code
-    left join retired x on x.code = k.code
+    left join lateral (${lastVersion}) x on true
     order by 1`.execute(db);
   return r.rows;
 }

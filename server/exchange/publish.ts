@@ -43,7 +43,8 @@ const instant = (column: string) => sql`to_timestamp(${sql.raw(column)} / 1000.0
 const byClass = (cls: string, a: string, b: string, c: string) =>
   instant(`case ${cls} when 'A' then ${a} when 'B' then ${b} else ${c} end`);
 
-const TABLES = ['case_event', 'case_record'];
+// case_step: the evaluation's steps, filled by the trigger on case_event (migration 0012) as the histories go in.
+const TABLES = ['case_event', 'case_record', 'case_step'];
 
 export class Publisher {
   counts: PublishCounts = { inserted: 0, unplaced: 0, outside_coverage: 0 };
@@ -135,7 +136,7 @@ export class Publisher {
           lon, lat, geom, input_crs, input_lon, input_lat, component_code, photos, reporter, client_time, reported_at,
           created_by, collector_code, state, parked_from, outside_coverage, grid_code, community_code, street_code,
           district_code, area_class, collector_area_id, department_code, rule_id, rule_version, assignment,
-          assignment_version, stage_deadline, dispose_deadline, urge_count, rework_count, duplicates,
+          assignment_version, stage_deadline, dispose_deadline, last_dispose_at, urge_count, rework_count, duplicates,
           component_suggestions, idempotency_key, request_hash, closed_at, updated_at, version, needs_location,
           location_source, address_source, geocode)
         select i.id, s.case_no, s.channel, s.kind, s.code, s.condition, s.description, s.address,
@@ -146,10 +147,12 @@ export class Publisher {
           case when n.id is null then ${this.pending}::jsonb
                else n.patch || jsonb_build_object('why', '数据交换导入' || substr(n.patch->>'why', 5)) end,
           ${this.version}, ${byClass(cls, 's.stage_a', 's.stage_b', 's.stage_c')},
-          ${byClass(cls, 's.dispose_a', 's.dispose_b', 's.dispose_c')}, s.urge_count, s.rework_count, '[]'::jsonb,
+          ${byClass(cls, 's.dispose_a', 's.dispose_b', 's.dispose_c')}, ${instant('d.at')}, s.urge_count, s.rework_count, '[]'::jsonb,
           '[]'::jsonb, null, null, ${instant('s.closed_at')}, ${instant('s.updated_at')}, s.version, s.geom is null,
           'reported', 'reported', null
         from ${t.cases} s join exchange_ids i on i.idx = s.idx left join ${placed} n on n.id = s.idx
+        -- the latest 处置反馈, as the trigger on case_event would set it (so that it finds nothing to change)
+        left join (select idx, max(at) as at from ${t.events} where action = 'dispose' group by idx) d on d.idx = s.idx
         returning needs_location, outside_coverage)
       select count(*)::int as inserted, count(*) filter (where needs_location)::int as unplaced,
         count(*) filter (where outside_coverage)::int as outside_coverage
