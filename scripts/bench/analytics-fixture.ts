@@ -144,7 +144,8 @@ async function generateCases(database: Database, n: number, log: (msg: string) =
     'cases',
     sql`insert into case_record (id, case_no, channel, category_kind, category_code, description, lon, lat, geom,
       input_crs, input_lon, input_lat, reported_at, state, grid_code, community_code, street_code, district_code,
-      area_class, department_code, assignment, assignment_version, rework_count, closed_at, collector_code, updated_at)
+      area_class, department_code, assignment, assignment_version, rework_count, closed_at, collector_code, updated_at,
+      dispose_deadline)
     select f.id, 'AB' || lpad(f.id::text, 8, '0'), case when r_chan < 0.7 then 'collector' else 'hotline_12345' end,
       (array['matter', 'matter', 'matter', 'matter', 'component'])[cat + 1],
       (array['06010', '09006', '07001', '06036', '01003'])[cat + 1], '巡查发现的问题',
@@ -153,7 +154,11 @@ async function generateCases(database: Database, n: number, log: (msg: string) =
       g.code, g.community_code, g.street_code, g.district_code, 'C', d.code, '{}', 1,
       case when r_rework < 0.1 and r_void >= 0.1 and r_open >= 0.05 then 1 else 0 end,
       case when r_void < 0.1 then t0 + interval '20 min' when r_open >= 0.05 then t0 + interval '100 hours' end,
-      case when r_chan < 0.7 then k.code end, t0 + interval '100 hours'
+      case when r_chan < 0.7 then k.code end, t0 + interval '100 hours',
+      -- the deadline of the last move into dispatched (server/evaluation/queries.ts): 派遣's, or 返工's
+      case when r_void < 0.1 then null
+        when r_rework < 0.1 and r_open >= 0.05 then t0 + (60.2 + r_late * 30) * interval '1 hour'
+        else t0 + interval '40 hours' end
     from gen_f f
     join gen_g g on g.k = f.grid
     join gen_d d on d.k = 1 + floor(r_dept * (select count(*) from gen_d))::int
@@ -193,13 +198,6 @@ async function generateCases(database: Database, n: number, log: (msg: string) =
     join case_record c on c.id = ev.case_id
     join gen_k k on k.k = 1 + floor(f.r_coll * (select count(*) from gen_k))::int
     order by ev.at`,
-  );
-  await step(
-    'disposal deadlines',
-    sql`update case_record c set dispose_deadline = d.deadline from (
-      select distinct on (case_id) case_id, deadline from case_event where to_state = 'dispatched'
-      order by case_id, id desc) d
-    where d.case_id = c.id`,
   );
   await step(
     'tidy',
