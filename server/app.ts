@@ -9,6 +9,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/open.js';
 import { Api } from './http/api.js';
 import { openApiDocument } from './http/openapi.js';
+import { compressMiddleware } from './http/compress.js';
 import { problemMiddleware } from './http/problem.js';
 import { gridRoutes } from './grids/routes.js';
 import { gridEditRoutes } from './gridedit/routes.js';
@@ -80,6 +81,7 @@ export function buildApp({ config, database, log }: AppDeps): Koa {
     await next();
     log.debug({ method: ctx.method, url: ctx.url, status: ctx.status, ms: Date.now() - t }, 'request');
   });
+  app.use(compressMiddleware());
   app.use(api.router.routes());
   app.use(api.router.allowedMethods());
   app.use(serve(WEB_DIST, { maxage: 0, gzip: false }));

@@ -1,6 +1,6 @@
 /**
  * Evaluation (综合评价, GB/T 30428.4): GET /api/evaluation/{summary,departments,collectors,regions,posts}?from&to
- * [&format=csv|xlsx]. Readers: the readEvaluation permission; every figure comes from the cases reported in the period
+ * [&format=csv|xlsx], and GET /api/evaluation/columns (every table's columns, for the 综合评价 page). Readers: the readEvaluation permission; every figure comes from the cases reported in the period
  * inside the reader's region scope. Pipelines: period → counts (queries*.ts) → rows (tables.ts) → who sees whom →
  * JSON, CSV or XLSX (export.ts).
  */
@@ -20,17 +20,17 @@ import {
   DISPATCHER_COLUMNS,
   SHIFT_LEADER_COLUMNS,
   SUMMARY_COLUMNS,
-  csvTables,
+  evaluationColumns,
   regionColumns,
-  writeWorkbook,
-  type Table,
-} from './export.js';
+} from './columns.js';
+import { csvTables, writeWorkbook, type Table } from './export.js';
 import { loadEvaluationConfig } from './load.js';
 import { parsePeriod, type Period } from './period.js';
 import { collectorCounts, postCounts } from './queries-people.js';
 import { departmentCounts, evaluationRead, regionCounts, summaryCounts, type Where } from './queries.js';
 import {
   COLLECTORS_RESPONSE,
+  COLUMNS_RESPONSE,
   DEPARTMENTS_RESPONSE,
   PERIOD_QUERY,
   POSTS_RESPONSE,
@@ -78,6 +78,23 @@ async function* single(text: string): AsyncGenerator<string> {
 export function evaluationRoutes(api: Api, database: Database, config: Config): void {
   const cfg: EvaluationConfig = loadEvaluationConfig(config.evaluationConfig);
   const scopeNote = 'Figures come only from the cases reported in the period inside your region scope.';
+
+  api.route(
+    {
+      method: 'get',
+      path: '/api/evaluation/columns',
+      tag,
+      summary: 'The columns of every evaluation table: field, Chinese header (as the downloads head them) and kind',
+      description:
+        'The 综合评价 page draws its tables from this list; the CSV and XLSX downloads use the same headers. Region ' +
+        'tables per level; `band_days`: the banding period of counts and densities (configuration).',
+      permission: 'readEvaluation',
+      response: COLUMNS_RESPONSE,
+    },
+    (ctx) => {
+      ctx.body = evaluationColumns(cfg.band_days);
+    },
+  );
 
   api.route(
     {

@@ -189,3 +189,33 @@ export const POSTS_RESPONSE = Type.Object({
     { description: '派遣员' },
   ),
 });
+
+const COLUMN = Type.Object({
+  key: Type.String({ description: 'the field of the JSON rows' }),
+  header: Type.String({ description: 'the Chinese column header of the CSV/XLSX downloads' }),
+  kind: Type.Union(
+    [
+      Type.Enum(['text', 'int', 'rate', 'score', 'grade', 'bool'], { type: 'string' }),
+      Type.Object({ decimals: Type.Integer({ minimum: 0 }) }),
+    ],
+    { description: 'how a value reads: rate = fraction 0–1 shown as a percentage; {decimals} = a fixed-point number' },
+  ),
+});
+const columns = (description: string) => Type.Array(COLUMN, { description });
+
+export const COLUMNS_RESPONSE = Type.Object({
+  summary: columns('综合评价 (the summary figures)'),
+  departments: columns('专业部门评价'),
+  collectors: columns('监督员评价'),
+  regions: Type.Object({
+    street: columns('区域评价 by street'),
+    community: columns('区域评价 by community'),
+    grid: columns('区域评价 by unit grid'),
+  }),
+  posts: Type.Object({
+    acceptors: columns('受理员'),
+    shift_leaders: columns('值班长'),
+    dispatchers: columns('派遣员'),
+  }),
+  band_days: Type.Integer({ minimum: 1, description: 'counts and densities are banded per this many days' }),
+});

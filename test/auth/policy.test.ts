@@ -680,6 +680,13 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
         path: `/api/evaluation/${table}?from=2026-01-01&to=2027-01-01${table === 'regions' ? '&level=grid' : ''}`,
       }),
     })),
+    {
+      route: 'GET /api/evaluation/columns',
+      roles: ['admin', 'dispatcher', 'gis_editor', 'viewer'],
+      touches: 'filtered',
+      ok: 200,
+      make: async () => ({ path: '/api/evaluation/columns' }),
+    },
   ];
 
   it('has a row for every route that writes or needs a token', async () => {

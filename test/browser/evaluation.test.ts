@@ -233,6 +233,24 @@ describe(`综合评价 page in chromium (${DRIVER}, hand-made case log)`, functi
     await page.waitForSelector('#evaluation:not([hidden])');
   });
 
+  it('the columns are the server’s (GET /api/evaluation/columns), not retyped: a changed header shows', async () => {
+    await page.route('**/api/evaluation/columns', async (route) => {
+      const response = await route.fetch();
+      const json = (await response.json()) as { departments: { key: string; header: string }[] };
+      json.departments.find((c) => c.key === 'department_name')!.header = '部门名称（服务器）';
+      await route.fulfill({ response, json });
+    });
+    await page.goto('about:blank');
+    await page.goto(`${env.server.url}/#token=${env.tokens.viewer}`);
+    await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 60_000 });
+    await page.evaluate(() => window.__wangge!.evaluation!.open({ from: '2025-03-01', to: '2025-04-01' }));
+    await idle();
+    await page.click('#evaluation .eval-tabs button[data-tab="departments"]');
+    await idle();
+    expect((await table()).head.slice(0, 3)).to.deep.equal(['部门代码', '部门名称（服务器）', '应处置数']);
+    await page.unroute('**/api/evaluation/columns');
+  });
+
   it('shows no 评价 and no page to a role that may not read the evaluation (a collector)', async () => {
     await page.goto('about:blank');
     await page.goto(`${env.server.url}/#token=${collector}`);

@@ -143,6 +143,50 @@ describe(`evaluation downloads and refusals (${DRIVER})`, function () {
       ]);
     });
 
+    it('GET /api/evaluation/columns: every table’s columns, their headers those of the CSV downloads', async () => {
+      const r = await fetch(env.server.url + '/api/evaluation/columns', {
+        headers: { Authorization: `Bearer ${env.tokens.viewer}` },
+      });
+      expect(r.status).to.equal(200);
+      type Col = { key: string; header: string; kind: unknown };
+      const cols = (await r.json()) as {
+        summary: Col[];
+        departments: Col[];
+        collectors: Col[];
+        regions: Record<'street' | 'community' | 'grid', Col[]>;
+        posts: Record<'acceptors' | 'shift_leaders' | 'dispatchers', Col[]>;
+        band_days: number;
+      };
+      expect(cols.band_days).to.equal(30);
+      expect(cols.summary.slice(0, 2)).to.deep.equal([
+        { key: 'reported', header: '上报数', kind: 'int' },
+        { key: 'filed', header: '立案数', kind: 'int' },
+      ]);
+      expect(cols.departments.at(-1)).to.deep.equal({ key: 'grade', header: '评价等级', kind: 'grade' });
+      expect(cols.regions.grid.find((c) => c.key === 'filed_density')).to.deep.equal({
+        key: 'filed_density',
+        header: '立案密度（件/平方公里/30天）',
+        kind: { decimals: 2 },
+      });
+      const firstLine = async (p: string) =>
+        (await download(`${p}${p.includes('?') ? '&' : '?'}${MARCH}&format=csv`)).body
+          .toString('utf8')
+          .slice(1)
+          .split('\r\n')[0];
+      const headers = (c: Col[]) => c.map((x) => x.header).join(',');
+      expect(await firstLine('/api/evaluation/summary')).to.equal(headers(cols.summary));
+      expect(await firstLine('/api/evaluation/departments')).to.equal(headers(cols.departments));
+      expect(await firstLine('/api/evaluation/collectors')).to.equal(headers(cols.collectors));
+      for (const level of ['street', 'community', 'grid'] as const)
+        expect(await firstLine(`/api/evaluation/regions?level=${level}`)).to.equal(headers(cols.regions[level]));
+      const posts = (await download(`/api/evaluation/posts?${MARCH}&format=csv`)).body.toString('utf8').slice(1);
+      expect(posts.split('\r\n\r\n').map((b) => b.split('\r\n')[1])).to.deep.equal([
+        headers(cols.posts.acceptors),
+        headers(cols.posts.shift_leaders),
+        headers(cols.posts.dispatchers),
+      ]);
+    });
+
     it('departments XLSX: one sheet, numbers as numbers, unrounded rates formatted as percentages', async () => {
       const r = await download(`/api/evaluation/departments?${MARCH}&format=xlsx`);
       expect(r.headers.get('content-type')).to.equal(

@@ -25,18 +25,7 @@ import {
   type TableName,
 } from './api.js';
 import type { MonthPoint, Trends } from './charts.js';
-import {
-  ACCEPTOR_COLUMNS,
-  cellText,
-  COLLECTOR_COLUMNS,
-  DEPARTMENT_COLUMNS,
-  DISPATCHER_COLUMNS,
-  LEVEL_NAMES,
-  regionColumns,
-  SHIFT_LEADER_COLUMNS,
-  SUMMARY_COLUMNS,
-  type Column,
-} from './columns.js';
+import { cellText, fetchColumns, LEVEL_NAMES, type Column, type EvaluationColumns } from './columns.js';
 import { addDays, DATE, monthsOf, periodText, presetPeriod, PRESET_LABELS, type Preset } from './period.js';
 import { renderTable, type Sort } from './table.js';
 
@@ -50,11 +39,6 @@ const TAB_LABELS: Record<Tab, string> = {
   posts: '岗位评价',
 };
 const POST_LABELS: Record<PostKind, string> = { acceptors: '受理员', shift_leaders: '值班长', dispatchers: '派遣员' };
-const POST_COLUMNS: Record<PostKind, Column[]> = {
-  acceptors: ACCEPTOR_COLUMNS,
-  shift_leaders: SHIFT_LEADER_COLUMNS,
-  dispatchers: DISPATCHER_COLUMNS,
-};
 /** The trend asks one summary per month: at most this many months, the last of the period. */
 export const TREND_MONTHS = 36;
 
@@ -99,6 +83,8 @@ export function createEvaluationPage(user: string, onBack: () => void): Evaluati
   let seq = 0;
   let pending: Promise<unknown> = Promise.resolve();
   let trends: Trends | null = null;
+  /** The tables' columns, from the server (loaded with the first period). */
+  let cols: EvaluationColumns | null = null;
 
   // --- the skeleton
   const input = (name: string, label: string) =>
@@ -205,11 +191,11 @@ export function createEvaluationPage(user: string, onBack: () => void): Evaluati
     summaryTitle.textContent = v.period ? periodText(v.period) : '';
     const s = v.summary;
     cards.replaceChildren(
-      ...SUMMARY_COLUMNS.map((c) =>
+      ...(cols?.summary ?? []).map((c) =>
         h(
           'div',
           { class: `eval-card${c.kind === 'rate' ? ' rate' : ''}`, 'data-key': c.key },
-          h('div', { class: 'eval-card-label' }, c.label),
+          h('div', { class: 'eval-card-label' }, c.header),
           h('div', { class: 'eval-card-value' }, s ? cellText(s[c.key as keyof Summary], c.kind) : '…'),
         ),
       ),
@@ -217,10 +203,10 @@ export function createEvaluationPage(user: string, onBack: () => void): Evaluati
   }
 
   function columns(): Column[] {
-    if (v.tab === 'departments') return DEPARTMENT_COLUMNS;
-    if (v.tab === 'collectors') return COLLECTOR_COLUMNS;
-    if (v.tab === 'regions') return regionColumns(v.level);
-    return POST_COLUMNS[v.post];
+    if (!cols) return [];
+    if (v.tab === 'regions') return cols.regions[v.level];
+    if (v.tab === 'posts') return cols.posts[v.post];
+    return cols[v.tab];
   }
 
   function renderTabs(): void {
@@ -256,7 +242,7 @@ export function createEvaluationPage(user: string, onBack: () => void): Evaluati
 
   function renderRows(): void {
     tableSlot.replaceChildren(
-      v.rows
+      v.rows && cols
         ? renderTable(
             columns(),
             v.rows,
@@ -349,6 +335,7 @@ export function createEvaluationPage(user: string, onBack: () => void): Evaluati
     renderSummary();
     const work = (async () => {
       try {
+        cols ??= await cached('columns', fetchColumns);
         const [summary] = await Promise.all([
           cached(`summary|${p.from}|${p.to}`, () => fetchSummary(p)),
           showTable(),

@@ -62,7 +62,7 @@ export function renderTable(
                 dir: sorted ? (-sort!.dir as 1 | -1) : c.kind === 'text' || c.kind === 'grade' ? 1 : -1,
               }),
           },
-          c.label,
+          c.header,
           h('span', { class: 'sort-mark', 'aria-hidden': 'true' }, sorted ? (sort!.dir === 1 ? '▲' : '▼') : ''),
         ),
       );
