@@ -19,49 +19,13 @@ import { mulberry32 } from '../../server/demo/prng.js';
 import { importCases } from '../../server/exchange/import.js';
 import { exportLines } from '../../server/exchange/export.js';
 import { chinaTime } from '../../server/exchange/format.js';
-import { admin, benchArgs, loadCity, logger, requireDatabaseUrl, secs, withDatabase } from './harness.js';
+import { admin, benchArgs, cpuMeter, loadCity, logger, requireDatabaseUrl, secs, withDatabase } from './harness.js';
 
 const BENCH_DB = 'wangge_bench_exchange';
 const USAGE = 'usage: npx tsx scripts/bench/exchange-rate.ts [--grids N (20000)] [--cases N (200000)] [--keep]';
 const CATEGORIES = ['matter:06010', 'matter:09006', 'matter:07001', 'matter:06036', 'component:01003'];
 const log = logger('exchange-rate');
 
-/**
- * CPU seconds of this process and of the PostgreSQL backends serving the scratch database (their /proc entries,
- * sampled every 100 ms so that short-lived connections count too): the machine is shared, so the wall-clock rate
- * depends on what else runs; the CPU time does not.
- */
-function cpuMeter(): () => { node: number; pg: number } {
-  const tick = 100; // USER_HZ
-  const first = new Map<number, number>();
-  const last = new Map<number, number>();
-  const sample = () => {
-    for (const d of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(d)) continue;
-      try {
-        if (!fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(BENCH_DB)) continue;
-        const f = fs.readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ');
-        const t = (Number(f[11]) + Number(f[12])) / tick;
-        if (!first.has(Number(d))) first.set(Number(d), t);
-        last.set(Number(d), t);
-      } catch {
-        // gone meanwhile
-      }
-    }
-  };
-  sample();
-  for (const [pid, t] of last) first.set(pid, t);
-  const timer = setInterval(sample, 100);
-  const node0 = process.cpuUsage();
-  return () => {
-    clearInterval(timer);
-    sample();
-    const u = process.cpuUsage(node0);
-    let pg = 0;
-    for (const [pid, t] of last) pg += t - (first.get(pid) ?? t);
-    return { node: (u.user + u.system) / 1e6, pg };
-  };
-}
 const MIN = 60_000;
 
 async function main(): Promise<void> {
@@ -146,7 +110,7 @@ async function main(): Promise<void> {
     const read = () => fs.createReadStream(file, { highWaterMark: 1 << 20 });
     const load = () => os.loadavg()[0].toFixed(1);
     log(`load average before the import: ${load()} (${os.cpus().length} CPUs)`);
-    let cpu = cpuMeter();
+    let cpu = cpuMeter(BENCH_DB);
     let t0 = Date.now();
     const s = await importCases(database, read(), { actor });
     const imp = Date.now() - t0;
@@ -158,7 +122,7 @@ async function main(): Promise<void> {
     log(
       `  checked and staged ${secs(s.timings.read_ms)} s, published ${secs(s.timings.publish_ms)} s (${JSON.stringify(s.timings.steps)})`,
     );
-    cpu = cpuMeter();
+    cpu = cpuMeter(BENCH_DB);
     t0 = Date.now();
     const again = await importCases(database, read(), { actor });
     const re = Date.now() - t0;

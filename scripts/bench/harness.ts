@@ -3,6 +3,7 @@
  * loading a generated city, an in-process server, runners with N requests in flight (in-process, or an HTTP client
  * in a worker thread), percentiles, and Markdown tables.
  */
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -267,3 +268,76 @@ export function stopwatch(): { footer(): string } {
       `at end ${loadavg()} (other work on the machine skews the figures)`,
   };
 }
+
+// -- CPU and memory -----------------------------------------------------------------------------------------------
+
+/**
+ * CPU seconds of this process and of the PostgreSQL backends serving database `dbName` (their /proc entries, whose
+ * command line names the database, sampled every 100 ms so that short-lived connections count too; the server must
+ * run on this machine, else the PostgreSQL figure is 0): the machine is shared, so wall times depend on what else
+ * runs; CPU time does not. Call the returned function to stop and read.
+ */
+export function cpuMeter(dbName: string): () => { node: number; pg: number } {
+  const tick = 100; // USER_HZ
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  // Whether a process is one of the database's backends, decided once per pid (reading every command line at each
+  // sample cost this process ~4 % of a core).
+  const ours = new Map<string, boolean>();
+  const sample = () => {
+    for (const d of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      try {
+        let match = ours.get(d);
+        if (match === undefined) {
+          const cmd = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8');
+          match = cmd.includes(` ${dbName} `);
+          // A backend just forked may not show its title yet: other postgres processes are asked again.
+          if (match || !cmd.startsWith('postgres')) ours.set(d, match);
+        }
+        if (!match) continue;
+        const f = fs.readFileSync(`/proc/${d}/stat`, 'utf8').split(') ')[1].split(' ');
+        const t = (Number(f[11]) + Number(f[12])) / tick;
+        if (!first.has(Number(d))) first.set(Number(d), t);
+        last.set(Number(d), t);
+      } catch {
+        // gone meanwhile
+      }
+    }
+  };
+  sample();
+  for (const [pid, t] of last) first.set(pid, t);
+  const timer = setInterval(sample, 100);
+  const node0 = process.cpuUsage();
+  return () => {
+    clearInterval(timer);
+    sample();
+    const u = process.cpuUsage(node0);
+    let pg = 0;
+    for (const [pid, t] of last) pg += t - (first.get(pid) ?? t);
+    return { node: (u.user + u.system) / 1e6, pg };
+  };
+}
+
+/**
+ * Peak resident set and V8 heap of this process while it runs (sampled every 5 ms, and when stopped: synchronous
+ * work between samples can peak higher unseen; process.resourceUsage().maxRSS is the process's peak since it began).
+ */
+export function memoryPeak(): () => { rss: number; heap: number } {
+  let rss = 0;
+  let heap = 0;
+  const sample = () => {
+    const m = process.memoryUsage();
+    rss = Math.max(rss, m.rss);
+    heap = Math.max(heap, m.heapUsed);
+  };
+  sample();
+  const timer = setInterval(sample, 5);
+  return () => {
+    clearInterval(timer);
+    sample();
+    return { rss, heap };
+  };
+}
+
+export const mb = (bytes: number) => (bytes / 1048576).toFixed(0);
