@@ -92,7 +92,7 @@ const SPDEP_HEAD = [
   'statistic / localG',
   'ours warm / localG',
   'ours warm / R whole',
-  'max |Δz|',
+  'max \\|Δz\\|',
 ];
 
 export async function benchGiStar(o: GiStarOptions): Promise<void> {
