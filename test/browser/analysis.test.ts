@@ -17,7 +17,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { createUser } from '../../server/auth/tokens.js';
-import { RESULTS, openBrowser, skipReason, type BrowserSession } from '../helpers/browser.js';
+import { RESULTS, useBrowserSuite } from '../helpers/browser.js';
 import { DRIVER } from '../helpers/db.js';
 import { at, intake, setUpWorld, tearDownWorld, type World } from '../cases/fixture.js';
 
@@ -42,15 +42,8 @@ const JAN_BINS = [3, 2, 3, 1, 1, 0, 0, 0, 0, -3, 0, 0, 0];
 
 describe(`分析 panel (hot spots) in chromium (${DRIVER}, micro-city)`, function () {
   this.timeout(240_000);
-  before(function () {
-    const reason = skipReason();
-    if (reason) {
-      console.log(`NOTICE: browser tests skipped: ${reason}`);
-      this.skip();
-    }
-  });
+  const ui = useBrowserSuite('analysis');
   let w: World;
-  let browser: BrowserSession | undefined;
   let page: Page;
   let planner = '';
 
@@ -118,22 +111,11 @@ describe(`分析 panel (hot spots) in chromium (${DRIVER}, micro-city)`, functio
     for (const [c, r, n] of cells) {
       for (let k = 0; k < n; k++) await intake(w, { location: cell(c, r) }, at('2026-01-10T09:00:00'));
     }
-    browser = await openBrowser();
-    page = browser.page;
-    await page.goto(`${w.server.url}/#token=${planner}`);
-    await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 60_000 });
-    expect(await page.evaluate(() => document.body.dataset.state)).to.equal('ready');
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'pending') return;
-    if (this.currentTest?.state === 'failed')
-      await page.screenshot({ path: path.join(RESULTS, `analysis-${this.currentTest.title.slice(0, 20)}.png`) });
-    expect(browser!.takeErrors(), 'errors in the page console').to.deep.equal([]);
+    await ui.open(`${w.server.url}/#token=${planner}`);
+    page = ui.page;
   });
 
   after(async () => {
-    await browser?.close();
     await tearDownWorld(w);
   });
 
@@ -213,12 +195,12 @@ describe(`分析 panel (hot spots) in chromium (${DRIVER}, micro-city)`, functio
     expect(v.query).to.include({ weights: 'distance', distance_m: 150 });
     // unit 0: W 3 {0,1,2}, z = 4√(13/55) = 1.944, p .052 → bin 1 (hotspots.test.ts)
     expect((await values('grid', [CODES[0]]))[0]).to.equal(1);
-    browser!.ignore = /api\/analysis/;
+    ui.session.ignore = /api\/analysis/;
     await page.fill('#analysis input[name="distance_m"]', '1000000');
     await run();
-    browser!.ignore = null;
+    ui.session.ignore = null;
     expect(await page.textContent('#analysis .analysis-message')).to.match(/^分析失败：请求内容有误：.*distance_m/);
-    browser!.takeErrors();
+    ui.session.takeErrors();
     await page.selectOption('#analysis select[name="weights"]', 'contiguity');
   });
 

@@ -12,7 +12,7 @@ import { sql } from 'kysely';
 import type { Page } from 'playwright-core';
 import { createUser } from '../../server/auth/tokens.js';
 import { bumpLayers } from '../../server/db/write.js';
-import { RESULTS, openBrowser, skipReason, type BrowserSession } from '../helpers/browser.js';
+import { RESULTS, useBrowserSuite } from '../helpers/browser.js';
 import { DRIVER } from '../helpers/db.js';
 import { request } from '../helpers/http.js';
 import { useMicroCityServer } from '../helpers/micro-server.js';
@@ -32,15 +32,8 @@ const outerRing = (g: { type: string; coordinates: unknown }) =>
 
 describe(`editing mode (编辑) in chromium: retire, move, create, discard, stale views (${DRIVER}, micro-city)`, function () {
   this.timeout(240_000);
-  before(function () {
-    const reason = skipReason();
-    if (reason) {
-      console.log(`NOTICE: browser tests skipped: ${reason}`);
-      this.skip();
-    }
-  });
+  const ui = useBrowserSuite('edit-more');
   const env = useMicroCityServer();
-  let browser: BrowserSession | undefined;
   let page: Page;
   let token = '';
   /** Another gis_editor, editing through the API while the page holds what it read before. */
@@ -125,11 +118,11 @@ describe(`editing mode (编辑) in chromium: retire, move, create, discard, stal
   const draftOptions = () => page.$$eval('#edit [data-field="target"] option', (os) => os.map((o) => o.textContent));
   /** Runs `fn` while console errors for requests matching `re` are expected (a provoked 412). */
   const expecting = async (re: RegExp, fn: () => Promise<void>) => {
-    browser!.ignore = re;
+    ui.session.ignore = re;
     try {
       await fn();
     } finally {
-      browser!.ignore = null;
+      ui.session.ignore = null;
     }
   };
 
@@ -142,25 +135,11 @@ describe(`editing mode (编辑) in chromium: retire, move, create, discard, stal
     await sql`update unit_grid set termination_date = current_date
       where code = '990001002001002' and termination_date is null`.execute(env.database.db);
     await bumpLayers(env.database.db, ['grids']);
-    browser = await openBrowser();
-    page = browser.page;
-    await page.goto(`${env.server.url}/#token=${token}`);
-    await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 60_000 });
-    expect(await page.evaluate(() => document.body.dataset.state)).to.equal('ready');
+    await ui.open(`${env.server.url}/#token=${token}`);
+    page = ui.page;
     await page.click('.edit-toggle');
     await page.waitForSelector('#edit:not([hidden])');
     await idle();
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'pending') return;
-    if (this.currentTest?.state === 'failed')
-      await page.screenshot({ path: path.join(RESULTS, `edit-more-${this.currentTest.title.slice(0, 20)}.png`) });
-    expect(browser!.takeErrors(), 'errors in the page console').to.deep.equal([]);
-  });
-
-  after(async () => {
-    await browser?.close();
   });
 
   it('退役: retires a grid into the neighbour picked on the map; its area and its case go there', async () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import type { Page } from 'playwright-core';
 import { createUser } from '../../server/auth/tokens.js';
-import { RESULTS, openBrowser, skipReason, type BrowserSession } from '../helpers/browser.js';
+import { RESULTS, useBrowserSuite } from '../helpers/browser.js';
 import { DRIVER } from '../helpers/db.js';
 import { request } from '../helpers/http.js';
 import { useMicroCityServer } from '../helpers/micro-server.js';
@@ -17,15 +17,8 @@ type LonLat = [number, number];
 
 describe(`editing mode (编辑) in chromium (${DRIVER}, micro-city)`, function () {
   this.timeout(240_000);
-  before(function () {
-    const reason = skipReason();
-    if (reason) {
-      console.log(`NOTICE: browser tests skipped: ${reason}`);
-      this.skip();
-    }
-  });
+  const ui = useBrowserSuite('edit');
   const env = useMicroCityServer();
-  let browser: BrowserSession | undefined;
   let page: Page;
   let token = '';
   let dispatcher = '';
@@ -80,22 +73,8 @@ describe(`editing mode (编辑) in chromium (${DRIVER}, micro-city)`, function (
   before(async () => {
     ({ token } = await createUser(env.database.db, 'GIS编辑小王', 'gis_editor'));
     ({ token: dispatcher } = await createUser(env.database.db, '调度员小李', 'dispatcher'));
-    browser = await openBrowser();
-    page = browser.page;
-    await page.goto(`${env.server.url}/#token=${token}`);
-    await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 60_000 });
-    expect(await page.evaluate(() => document.body.dataset.state)).to.equal('ready');
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'pending') return;
-    if (this.currentTest?.state === 'failed')
-      await page.screenshot({ path: path.join(RESULTS, `edit-${this.currentTest.title.slice(0, 20)}.png`) });
-    expect(browser!.takeErrors(), 'errors in the page console').to.deep.equal([]);
-  });
-
-  after(async () => {
-    await browser?.close();
+    await ui.open(`${env.server.url}/#token=${token}`);
+    page = ui.page;
   });
 
   it('shows 编辑 to a gis_editor (x-roles) and opens the panel', async () => {
@@ -175,14 +154,14 @@ describe(`editing mode (编辑) in chromium (${DRIVER}, micro-city)`, function (
     await view([100.0015, 20.0025], 17);
     await settle();
     await selectOnMap('990001001001002', [100.0017, 20.0027]);
-    browser!.ignore = /\/api\/grids\/\d+\/reshape/;
+    ui.session.ignore = /\/api\/grids\/\d+\/reshape/;
     try {
       // The split's end point on 002's south edge, dragged past its north edge: 002 would fold.
       await drag([100.0015, 20.002], [100.0015, 20.0035]);
       await page.waitForSelector('#edit .edit-problems li.problem');
       await idle();
     } finally {
-      browser!.ignore = null;
+      ui.session.ignore = null;
     }
     expect(await message()).to.equal('移动顶点未通过检查，未作任何修改。');
     const problems = await page.$$eval('#edit .edit-problems li.problem', (lis) => lis.map((li) => li.textContent));

@@ -16,7 +16,7 @@ import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import type { Page } from 'playwright-core';
 import { createUser } from '../../server/auth/tokens.js';
-import { RESULTS, openBrowser, skipReason, type BrowserSession } from '../helpers/browser.js';
+import { RESULTS, useBrowserSuite } from '../helpers/browser.js';
 import { DRIVER } from '../helpers/db.js';
 import { request } from '../helpers/http.js';
 import { useEvaluationServer } from '../evaluation/fixture.js';
@@ -26,15 +26,8 @@ const Q = `from=${MARCH.from}&to=${MARCH.to}`;
 
 describe(`综合评价 page in chromium (${DRIVER}, hand-made case log)`, function () {
   this.timeout(240_000);
-  before(function () {
-    const reason = skipReason();
-    if (reason) {
-      console.log(`NOTICE: browser tests skipped: ${reason}`);
-      this.skip();
-    }
-  });
+  const ui = useBrowserSuite('evaluation');
   const env = useEvaluationServer();
-  let browser: BrowserSession | undefined;
   let page: Page;
   let collector = '';
 
@@ -73,22 +66,8 @@ describe(`综合评价 page in chromium (${DRIVER}, hand-made case log)`, functi
 
   before(async () => {
     collector = (await createUser(env.database.db, '监督员赵', 'collector')).token;
-    browser = await openBrowser();
-    page = browser.page;
-    await page.goto(`${env.server.url}/#token=${env.tokens.viewer}`);
-    await page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 60_000 });
-    expect(await page.evaluate(() => document.body.dataset.state)).to.equal('ready');
-  });
-
-  afterEach(async function () {
-    if (this.currentTest?.state === 'pending') return;
-    if (this.currentTest?.state === 'failed')
-      await page.screenshot({ path: path.join(RESULTS, `evaluation-${this.currentTest.title.slice(0, 20)}.png`) });
-    expect(browser!.takeErrors(), 'errors in the page console').to.deep.equal([]);
-  });
-
-  after(async () => {
-    await browser?.close();
+    await ui.open(`${env.server.url}/#token=${env.tokens.viewer}`);
+    page = ui.page;
   });
 
   it('a leader (viewer) has the 评价 control; it opens #/evaluation', async () => {

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -83,4 +84,51 @@ export async function openBrowser(): Promise<BrowserSession> {
   page.on('pageerror', (e) => errors.push(`uncaught: ${e.message}`));
   fs.mkdirSync(RESULTS, { recursive: true });
   return session;
+}
+
+export interface BrowserSuite {
+  /** The page (after `open`). */
+  readonly page: Page;
+  readonly session: BrowserSession;
+  /** Launches the browser on the first call, loads `url` and waits until the map is ready. */
+  open(url: string): Promise<void>;
+}
+
+/**
+ * The frame every browser suite shares; call it first inside `describe()`. The suite is skipped (with a notice) when
+ * chromium is missing; after each test a failed one leaves a screenshot `<name>-<title>.png` in test-results and the
+ * page console must be free of errors; the browser is closed at the end.
+ */
+export function useBrowserSuite(name: string): BrowserSuite {
+  let session: BrowserSession | undefined;
+  before(function () {
+    const reason = skipReason();
+    if (reason) {
+      console.log(`NOTICE: browser tests skipped: ${reason}`);
+      this.skip();
+    }
+  });
+  afterEach(async function () {
+    if (!session || this.currentTest?.state === 'pending') return;
+    if (this.currentTest?.state === 'failed')
+      await session.page.screenshot({ path: path.join(RESULTS, `${name}-${this.currentTest.title.slice(0, 20)}.png`) });
+    expect(session.takeErrors(), 'errors in the page console').to.deep.equal([]);
+  });
+  after(async () => {
+    await session?.close();
+  });
+  return {
+    get page() {
+      return session!.page;
+    },
+    get session() {
+      return session!;
+    },
+    async open(url) {
+      session ??= await openBrowser();
+      await session.page.goto(url);
+      await session.page.waitForFunction(() => document.body.dataset.state !== 'loading', null, { timeout: 60_000 });
+      expect(await session.page.evaluate(() => document.body.dataset.state)).to.equal('ready');
+    },
+  };
 }
