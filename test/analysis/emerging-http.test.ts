@@ -17,9 +17,9 @@ import { expect } from 'chai';
 import { createUser } from '../../server/auth/tokens.js';
 import { DRIVER } from '../helpers/db.js';
 import { request } from '../helpers/http.js';
-import { at, call, intake, setUpWorld, tearDownWorld, type World } from '../cases/fixture.js';
+import { call, setUpWorld, tearDownWorld, type World } from '../cases/fixture.js';
+import { reportEmergingLog } from './fixture.js';
 
-const cell = (c: number, r: number) => ({ lon: 100 + (c + 0.5) * 0.001, lat: 20 + (r + 0.5) * 0.001 });
 const PERIOD = 'from=2025-04-01&to=2026-02-01';
 
 describe(`emerging hot spots over HTTP (${DRIVER})`, function () {
@@ -31,20 +31,7 @@ describe(`emerging hot spots over HTTP (${DRIVER})`, function () {
   before(async () => {
     w = await setUpWorld();
     planner = (await createUser(w.database.db, '规划员', 'gis_editor')).token;
-    for (let m = 4; m <= 12; m++) {
-      await intake(w, { location: cell(6, 1) }, at(`2025-${String(m).padStart(2, '0')}-15T10:00:00`));
-    }
-    const cells: [number, number, number][] = [
-      [0, 2, 3],
-      [1, 2, 2],
-      [0, 1, 2],
-      [1, 1, 4],
-      [0, 0, 1],
-      [1, 0, 1],
-    ];
-    for (const [c, r, n] of cells) {
-      for (let k = 0; k < n; k++) await intake(w, { location: cell(c, r) }, at('2026-01-10T09:00:00'));
-    }
+    await reportEmergingLog(w);
   });
   after(() => tearDownWorld(w));
 

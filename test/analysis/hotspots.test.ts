@@ -30,25 +30,9 @@ import { latticeCity } from './lattice.js';
 import { request } from '../helpers/http.js';
 import { applyAction } from '../../server/cases/actions.js';
 import { at, call, intake, setUpWorld, steps, tearDownWorld, type World } from '../cases/fixture.js';
+import { cell, CODES } from './fixture.js';
 import { twoSidedP } from '../../server/analysis/normal.js';
 
-const cell = (c: number, r: number) => ({ lon: 100 + (c + 0.5) * 0.001, lat: 20 + (r + 0.5) * 0.001 });
-const G = (suffix: string) => `990001${suffix}`;
-const CODES = [
-  '001001001',
-  '001001002',
-  '001001003',
-  '001001004',
-  '001001005',
-  '001001006',
-  '001002001',
-  '001002002',
-  '001002003',
-  '002001001',
-  '002001002',
-  '002002001',
-  '002002002',
-].map(G);
 const r13 = (a: number, b: number) => Math.sqrt(13 / a) * b;
 const Z = [
   r13(66, 7),

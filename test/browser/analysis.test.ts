@@ -19,25 +19,9 @@ import type { Page } from 'playwright-core';
 import { createUser } from '../../server/auth/tokens.js';
 import { RESULTS, useBrowserSuite } from '../helpers/browser.js';
 import { DRIVER } from '../helpers/db.js';
-import { at, intake, setUpWorld, tearDownWorld, type World } from '../cases/fixture.js';
+import { setUpWorld, tearDownWorld, type World } from '../cases/fixture.js';
+import { CODES, reportEmergingLog } from '../analysis/fixture.js';
 
-const cell = (c: number, r: number) => ({ lon: 100 + (c + 0.5) * 0.001, lat: 20 + (r + 0.5) * 0.001 });
-const G = (suffix: string) => `990001${suffix}`;
-const CODES = [
-  '001001001',
-  '001001002',
-  '001001003',
-  '001001004',
-  '001001005',
-  '001001006',
-  '001002001',
-  '001002002',
-  '001002003',
-  '002001001',
-  '002001002',
-  '002002001',
-  '002002002',
-].map(G);
 const JAN_BINS = [3, 2, 3, 1, 1, 0, 0, 0, 0, -3, 0, 0, 0];
 
 describe(`分析 panel (hot spots) in chromium (${DRIVER}, micro-city)`, function () {
@@ -97,20 +81,7 @@ describe(`分析 panel (hot spots) in chromium (${DRIVER}, micro-city)`, functio
   before(async () => {
     w = await setUpWorld();
     planner = (await createUser(w.database.db, '规划员', 'gis_editor')).token;
-    for (let m = 4; m <= 12; m++) {
-      await intake(w, { location: cell(6, 1) }, at(`2025-${String(m).padStart(2, '0')}-15T10:00:00`));
-    }
-    const cells: [number, number, number][] = [
-      [0, 2, 3],
-      [1, 2, 2],
-      [0, 1, 2],
-      [1, 1, 4],
-      [0, 0, 1],
-      [1, 0, 1],
-    ];
-    for (const [c, r, n] of cells) {
-      for (let k = 0; k < n; k++) await intake(w, { location: cell(c, r) }, at('2026-01-10T09:00:00'));
-    }
+    await reportEmergingLog(w);
     await ui.open(`${w.server.url}/#token=${planner}`);
     page = ui.page;
   });
