@@ -3,6 +3,7 @@
  * departments,collectors,regions,posts}?from&to` as JSON, and the URLs of their CSV and XLSX downloads.
  * Rates are unrounded fractions 0–1, null when their denominator is 0; score and grade are null without a score.
  */
+import type { Summary } from '../../../server/evaluation/tables.js';
 import { request } from '../http.js';
 
 /** A period as the API takes it: days in China Standard Time, `from` inclusive, `to` exclusive. */
@@ -13,23 +14,8 @@ export interface Period {
 
 export type Row = Record<string, string | number | boolean | null>;
 
-export interface Summary {
-  reported: number;
-  filed: number;
-  voided: number;
-  to_dispose: number;
-  disposed: number;
-  disposed_on_time: number;
-  to_close: number;
-  closed: number;
-  closed_on_time: number;
-  rework: number;
-  filing_rate: number | null;
-  disposal_rate: number | null;
-  on_time_disposal_rate: number | null;
-  closure_rate: number | null;
-  on_time_closure_rate: number | null;
-}
+/** The summary as the server builds it (server/evaluation/tables.ts; a type only, nothing of the server is bundled). */
+export type { Summary } from '../../../server/evaluation/tables.js';
 
 export type RegionLevel = 'street' | 'community' | 'grid';
 
