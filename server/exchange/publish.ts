@@ -158,6 +158,11 @@ export class Publisher {
         count(*) filter (where outside_coverage)::int as outside_coverage
       from ins`.execute(trx);
     this.counts = counts.rows[0];
+    // Intake numbers a case YYYYMMDD + its id (server/cases/intake.ts): move the id sequence past the id part of every
+    // imported number of that shape (another wangge's export), so that no later report is numbered like one of them.
+    await sql`select setval('case_record_id_seq', greatest((select last_value from case_record_id_seq),
+        max(substr(case_no, 9)::bigint)))
+      from ${t.cases} where case_no ~ '^[0-9]{14,20}$'`.execute(trx);
     this.step('cases');
     // History ids follow each history's order (report first): in bulk, a block of ids reserved while the tables are
     // locked, given by the staged ord (no sort); otherwise the rows sorted in file order take the next ids.

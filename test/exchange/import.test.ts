@@ -414,6 +414,18 @@ describe(`case exchange: import (${DRIVER})`, function () {
       const again = await run(w, text);
       expect([again.inserted, again.unchanged]).to.deep.equal([0, 7]);
     });
+
+    it('an imported number shaped like intake’s (day + id) is never given to a later report', async () => {
+      // Intake numbers a case YYYYMMDD + its id: a case exported from another wangge on 2026-03-06 with id 9000.
+      const theirs = { ...(CASES[0] as Record<string, unknown>), case_no: '20260306009000' };
+      expect((await run(w, ndjson([theirs]))).inserted).to.equal(1);
+      const id = await intake(w, { location: P.c11 }, new Date('2026-03-06T10:00:00+08:00'));
+      expect(id).to.be.above(9000);
+      const { rows } = await sql<{ case_no: string }>`select case_no from case_record where id = ${id}`.execute(
+        w.database.db,
+      );
+      expect(rows[0].case_no).to.equal(`20260306${String(id).padStart(6, '0')}`);
+    });
   });
 
   describe('refusals', () => {
