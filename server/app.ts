@@ -32,6 +32,7 @@ import { ogcRoutes } from './ogc/routes.js';
 import { exchangeRoutes } from './exchange/routes.js';
 import { analysisRoutes } from './analysis/routes.js';
 import { evaluationRoutes } from './evaluation/routes.js';
+import { mediaRoutes } from './media/routes.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const VERSION: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
@@ -71,6 +72,7 @@ export function buildApp({ config, database, log }: AppDeps): Koa {
   ogcRoutes(api, database.db, VERSION);
   analysisRoutes(api, database.db);
   evaluationRoutes(api, database, config);
+  mediaRoutes(api, database.db, config);
   api.router.get('/api/openapi.json', (ctx) => {
     ctx.body = openApiDocument(api.specs, VERSION);
   });

@@ -42,6 +42,10 @@ export interface Config {
   duplicateWindowHours: number;
   /** Timeouts of the database connection in ms (see DatabaseTimeouts). */
   db: DatabaseTimeouts;
+  /** Where photos and other media are stored, content-addressed (MEDIA_DIR, default DATA_DIR/media). */
+  mediaDir: string;
+  /** Largest accepted media upload (MEDIA_LIMIT_MB, default 10). */
+  mediaLimitBytes: number;
   /** A JSON file of evaluation weights and bands laid over the defaults (EVALUATION_CONFIG; server/evaluation/config.ts). */
   evaluationConfig: string | undefined;
 }
@@ -96,6 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     duplicateWindowHours: num('DUPLICATE_WINDOW_HOURS', env.DUPLICATE_WINDOW_HOURS, 72),
     db: loadDatabaseTimeouts(env),
     evaluationConfig: env.EVALUATION_CONFIG || undefined,
+    mediaDir: path.resolve(env.MEDIA_DIR || path.join(env.DATA_DIR || './var', 'media')),
+    mediaLimitBytes: Math.floor(num('MEDIA_LIMIT_MB', env.MEDIA_LIMIT_MB, 10) * 1024 * 1024),
   };
 }
 

@@ -55,6 +55,10 @@ export const PERMISSIONS = {
    * exact positions, for upper-level platforms and migrations (admins only; a scoped admin within the scope).
    */
   exchangeCases: [],
+  /** Upload photos (POST /api/media): every signed-in role; what they may then read is decided by mediaRefusal(). */
+  uploadMedia: ['viewer', 'collector', 'dispatcher', 'department_handler', 'gis_editor'],
+  /** Read a photo and its thumbnail: a token is needed (never public); which ones by mediaRefusal(). */
+  readMedia: ['viewer', 'collector', 'dispatcher', 'department_handler', 'gis_editor'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -172,6 +176,30 @@ export function actionRefusal(user: User, name: string, rule: ActionRule, c: Cas
     return `only a handler of department ${c.department_code} may ${name} this case`;
   }
   return null;
+}
+
+// ---- media ----
+
+/** Roles that read media not (yet) attached to a case besides its uploader: the centre's staff. */
+export const MEDIA_STAFF: readonly Role[] = ['admin', 'dispatcher'];
+
+/**
+ * Why this user may not read this photo (answered as a 404, as for a case out of reach), or null when allowed.
+ * - Attached to a case: as private as the case: the readCases permission and the case's region in the user's scope.
+ * - Not attached: its uploader, and unscoped centre staff (admin, dispatcher) who attach and review media.
+ */
+export function mediaRefusal(
+  user: User,
+  m: { id: number; uploaded_by: number | null; case_id: number | null },
+  caseRegion: string | null,
+): string | null {
+  if (m.case_id !== null) {
+    if (hasPermission(user, 'readCases') && inScope(user, caseRegion ?? '')) return null;
+    return `no media ${m.id} you may read`;
+  }
+  if (m.uploaded_by === user.id) return null;
+  if (MEDIA_STAFF.includes(user.role) && scopeOf(user) === '') return null;
+  return `no media ${m.id} you may read`;
 }
 
 // ---- who sees whom: personal data (server/auth/visibility.ts) is part of the policy ----

@@ -373,6 +373,23 @@ export interface ResourceVersionTable {
   updated_at: Generated<Date>;
 }
 
+/** An uploaded photo (server/media): its bytes live in the media store under sha256. */
+export interface MediaTable {
+  id: Generated<number>;
+  sha256: string;
+  content_type: string;
+  bytes: number;
+  width: number | null;
+  height: number | null;
+  taken_at: Date | null;
+  lon: number | null;
+  lat: number | null;
+  has_thumb: boolean;
+  uploaded_by: number | null;
+  created_at: Generated<Date>;
+  case_id: number | null;
+}
+
 export interface DB {
   resource_version: ResourceVersionTable;
   region: RegionTable;
@@ -401,4 +418,5 @@ export interface DB {
   case_record: CaseRecordTable;
   case_event: CaseEventTable;
   case_step: CaseStepTable;
+  media: MediaTable;
 }

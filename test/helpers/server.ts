@@ -1,6 +1,9 @@
 /** Starts the real Koa app on a free loopback port over a given database. */
 import type { AddressInfo } from 'node:net';
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import pino from 'pino';
 import { buildApp } from '../../server/app.js';
 import { loadConfig, type Config } from '../../server/config.js';
@@ -13,7 +16,9 @@ export interface TestServer {
 }
 
 export async function startTestServer(database: Database, env: Record<string, string> = {}): Promise<TestServer> {
-  const config = { ...loadConfig({ ...env }), port: 0, host: '127.0.0.1' };
+  // Uploaded media go to a fresh temporary directory unless the test names one (never ./var/media).
+  const mediaDir = env.MEDIA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), 'wangge-media-'));
+  const config = { ...loadConfig({ ...env, MEDIA_DIR: mediaDir }), port: 0, host: '127.0.0.1' };
   const app = buildApp({ config, database, log: pino({ level: process.env.LOG_LEVEL ?? 'silent' }) });
   const server = http.createServer(app.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -24,7 +29,10 @@ export async function startTestServer(database: Database, env: Record<string, st
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();
-        server.close(() => resolve());
+        server.close(() => {
+          if (!env.MEDIA_DIR) fs.rmSync(mediaDir, { recursive: true, force: true });
+          resolve();
+        });
       }),
   };
 }
