@@ -38,9 +38,9 @@ export async function findMedia(
   id: number,
 ): Promise<{ row: MediaRow; caseRegion: string | null } | undefined> {
   const r = await sql<MediaRow & { case_region: string | null }>`
-    select ${COLUMNS}, case when m.case_id is null then null
-      else coalesce(c.grid_code, c.community_code, c.street_code, c.district_code, '') end as case_region
-    from media m left join case_record c on c.id = m.case_id where m.id = ${id}`.execute(db);
+    select m.*, (select coalesce(c.grid_code, c.community_code, c.street_code, c.district_code, '')
+                 from case_record c where c.id = m.case_id) as case_region
+    from (select ${COLUMNS} from media where id = ${id}) m`.execute(db);
   const row = r.rows[0];
   if (!row) return undefined;
   const { case_region, ...rest } = row;
