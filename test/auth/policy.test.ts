@@ -15,6 +15,7 @@ import { applyAction } from '../../server/cases/actions.js';
 import { microCity } from '../fixtures/micro-city.js';
 import { DRIVER } from '../helpers/db.js';
 import { useMicroCityServer } from '../helpers/micro-server.js';
+import { photo } from '../media/photos.js';
 
 type Scope = '' | '990001001' | '990001002';
 const SCOPES: Scope[] = ['', '990001001', '990001002'];
@@ -33,6 +34,8 @@ interface Row {
   outside?: number;
   /** Builds the request: the path and body (called anew before every call); a string body is sent as `type`. */
   make: () => Promise<{ path: string; body?: unknown; type?: string }>;
+  /** The status for a role and scope, where it depends on more than role and scope coverage (media: the uploader). */
+  status?: (role: Role, scope: Scope) => number;
 }
 
 describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
@@ -55,6 +58,20 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
   ];
 
   const db = () => env.database.db;
+  let colour = 0;
+  const freshPhoto = () =>
+    photo({ format: 'png', width: 8, height: 8, colour: `#${(0x100000 + colour++).toString(16)}` });
+  /** A fresh media uploaded by the collector of street 990001001. */
+  const uploaded = async () => {
+    const r = await call(
+      'POST',
+      '/api/media',
+      tokens.get(key('collector', '990001001')),
+      await freshPhoto(),
+      'image/jpeg',
+    );
+    return (r.body as { id: number }).id;
+  };
   /** A fresh draft of street 990001001 (made by hand, as its editor would). */
   const draft = async (scope = '990001001') =>
     (
@@ -68,10 +85,17 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
     const r = await fetch(env.server.url + path, {
       method,
       headers,
-      body: body === undefined ? undefined : type ? String(body) : JSON.stringify(body),
+      body:
+        body === undefined
+          ? undefined
+          : body instanceof Uint8Array
+            ? new Uint8Array(body)
+            : type
+              ? String(body)
+              : JSON.stringify(body),
     });
     const text = await r.text();
-    const json = text !== '' && !r.headers.get('content-type')?.startsWith('application/x-ndjson');
+    const json = text !== '' && /[/+]json\b/.test(r.headers.get('content-type') ?? '');
     return { status: r.status, body: json ? JSON.parse(text) : undefined };
   };
 
@@ -687,6 +711,26 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
       ok: 200,
       make: async () => ({ path: '/api/evaluation/columns' }),
     },
+    {
+      route: 'POST /api/media',
+      roles: [...ROLES],
+      touches: 'filtered',
+      ok: 201,
+      // Fresh bytes every call: the same bytes again would be the stored media (200).
+      make: async () => ({ path: '/api/media', body: await freshPhoto(), type: 'image/png' }),
+    },
+    ...(['', '/thumb'] as const).map((tail) => ({
+      route: `GET /api/media/{id}${tail}`,
+      roles: [...ROLES],
+      touches: 'filtered',
+      ok: 200,
+      // Unattached media, uploaded by the collector of street 990001001: read by it and unscoped centre staff.
+      make: async () => ({ path: `/api/media/${await uploaded()}${tail}` }),
+      status: (role: Role, scope: Scope) =>
+        (role === 'collector' && scope === '990001001') || (scope === '' && (role === 'admin' || role === 'dispatcher'))
+          ? 200
+          : 404,
+    })),
   ];
 
   it('has a row for every route that writes or needs a token', async () => {
@@ -719,7 +763,13 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
           seen.push(`${role}/${scope || 'all'} ${r.status}`);
           const covered =
             row.touches === 'filtered' || (row.touches === '' ? scope === '' : row.touches.startsWith(scope));
-          const expected = !row.roles.includes(role) ? 403 : covered ? row.ok : (row.outside ?? 403);
+          const expected = row.status
+            ? row.status(role, scope)
+            : !row.roles.includes(role)
+              ? 403
+              : covered
+                ? row.ok
+                : (row.outside ?? 403);
           want.push(`${role}/${scope || 'all'} ${expected}`);
         }
       }
@@ -737,10 +787,11 @@ describe(`policy: routes × roles × scopes (${DRIVER})`, () => {
     expect(rows.rows.map((r) => `${r.action} ${r.entity}`).sort()).to.deep.equal([
       'create collector',
       'create grid_draft',
+      'create media',
       'delete collector',
       'reassign cases',
     ]);
-    // admin and gis_editor: a collector each way and a draft each; three reruns
-    expect(audits.rows[0].n).to.equal(2 + 2 + 2 + 3);
+    // admin and gis_editor: a collector each way and a draft each; three reruns; an upload by every role
+    expect(audits.rows[0].n).to.equal(2 + 2 + 2 + 3 + ROLES.length);
   });
 });
