@@ -1,27 +1,13 @@
 /** Storing an upload (content-addressed, once) and reading media rows. */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { User } from '../auth/tokens.js';
-import type { DB } from '../db/schema.js';
+import type { DB, MediaTable } from '../db/schema.js';
 import { write } from '../db/write.js';
 import { HttpError } from '../http/problem.js';
 import { derive, readExif, sniff, UndecodableImage } from './image.js';
 import { sha256, type MediaStore } from './store.js';
 
-export interface MediaRow {
-  id: number;
-  sha256: string;
-  content_type: string;
-  bytes: number;
-  width: number | null;
-  height: number | null;
-  taken_at: Date | null;
-  lon: number | null;
-  lat: number | null;
-  has_thumb: boolean;
-  uploaded_by: number | null;
-  created_at: Date;
-  case_id: number | null;
-}
+export type MediaRow = Selectable<MediaTable>;
 
 const unsupported = (detail: string) => new HttpError(415, 'unsupported-media-type', 'Unsupported media type', detail);
 
